@@ -1,0 +1,192 @@
+"""The `carefund` command line: the composition root of the service.
+
+Domain commands call `carefund` use cases; `serve` and `statement` may import `api` and
+`receipts`, inside the command, and nothing else here does.
+"""
+
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from carefund import journal, users
+from carefund.db import make_engine, read_session, write_session
+from carefund.errors import CarefundError
+from carefund.funds import create_fund, get_fund, list_funds
+from carefund.schema import is_current, upgrade
+from carefund.settings import get_settings
+from carefund.vocabulary import Role
+
+app = typer.Typer(
+    help="carefund — 党内关爱基金账本：复式记账、哈希链、收据与审计报表。\n\n"
+    "The database is CAREFUND_DATABASE_URL (default: sqlite:///./carefund.db).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+user_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
+fund_app = typer.Typer(help="Manage funds.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(fund_app, name="fund")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+CLI_ACTOR = "cli"
+"""Who the audit trail says did what the command line did as the machine's operator."""
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]错误：[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def engine() -> Engine:
+    """The configured database, which must have been initialised."""
+    try:
+        configured = make_engine(get_settings().database_url)
+        if not is_current(configured):
+            fail("数据库尚未初始化或需要升级：请先运行 `carefund init`")
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    return configured
+
+
+def operator(session, username: str | None):  # type: ignore[no-untyped-def]
+    """The user a command acts as: `--as USER`, or an admin stand-in for the machine's operator."""
+    if username:
+        return users.get_user(session, username)
+    return users.User(username=CLI_ACTOR, role=Role.admin.value)
+
+
+@app.command()
+def init() -> None:
+    """Create the database schema, or upgrade it to the newest version (safe to run again)."""
+    try:
+        configured = make_engine(get_settings().database_url)
+        upgrade(configured)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    out.print(f"数据库已就绪：{configured.url.render_as_string(hide_password=True)}")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Login name (letters, digits, _ . -).")],
+    role: Annotated[str, typer.Option(help="One of: " + ", ".join(r.value for r in Role))],
+    password: Annotated[
+        str | None, typer.Option(help="Password for the web pages (at least 8 characters).")
+    ] = None,
+) -> None:
+    """Add a user; prints a new API token as the last line (shown only this once)."""
+    try:
+        with write_session(engine()) as session:
+            user = users.create_user(session, username=name, role=role, password=password, actor=CLI_ACTOR)
+            token = users.issue_token(session, user)
+    except CarefundError as exc:
+        fail(exc.message)
+    out.print(f"已添加用户 {name}（{role}）。API 令牌（只显示这一次）：", highlight=False)
+    print(token)
+
+
+@user_app.command("token")
+def user_token(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Issue another API token for a user; prints it as the last line."""
+    try:
+        with write_session(engine()) as session:
+            token = users.issue_token(session, users.get_user(session, name))
+    except CarefundError as exc:
+        fail(exc.message)
+    print(token)
+
+
+@fund_app.command("add")
+def fund_add(
+    code: Annotated[str, typer.Argument(help="Fund code such as HC-CARE.")],
+    name: Annotated[str, typer.Option(help="Full name, e.g. 某区党内关爱基金.")],
+    org: Annotated[str, typer.Option(help="Organisation printed on receipts.")] = "",
+) -> None:
+    """Open a fund with empty books."""
+    try:
+        with write_session(engine()) as session:
+            create_fund(session, code=code, name=name, org=org, actor=operator(session, None))
+    except CarefundError as exc:
+        fail(exc.message)
+    out.print(f"已开设基金 {code}")
+
+
+@fund_app.command("list")
+def fund_list() -> None:
+    """List funds with their balances."""
+    from carefund.funds import fund_public
+
+    with read_session(engine()) as session:
+        for fund in list_funds(session):
+            public = fund_public(session, fund)
+            out.print(f"{fund.code}\t{fund.name}\t余额 {public['balance']}\t可用 {public['available']}", highlight=False)
+
+
+@app.command()
+def verify(
+    fund: Annotated[str | None, typer.Option(help="Only this fund (default: every fund).")] = None,
+) -> None:
+    """Recompute every fund's hash chain; exit 1 naming the fund and first bad seq if broken."""
+    broken = False
+    try:
+        with read_session(engine()) as session:
+            funds = [get_fund(session, fund)] if fund else list_funds(session)
+            for item in funds:
+                result = journal.verify(session, item)
+                if result.ok:
+                    out.print(f"{item.code}: 完好，{result.entries} 笔，链头 {result.head_hash}", highlight=False)
+                else:
+                    broken = True
+                    where = f"，第一笔不符 seq {result.first_bad_seq}" if result.first_bad_seq else ""
+                    err.print(f"[bold red]{item.code}: 已损坏{where}：{result.problem}[/]", highlight=False)
+    except CarefundError as exc:
+        fail(exc.message)
+    if broken:
+        raise typer.Exit(1)
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist).")],
+) -> None:
+    """Copy an SQLite database online into FILE, consistent even while the server writes."""
+    configured = engine()
+    if configured.dialect.name != "sqlite":
+        fail("PostgreSQL 请用 pg_dump 备份，例如：pg_dump -Fc -f carefund.dump DBNAME")
+    if file.exists():
+        fail(f"文件已存在：{file}（不覆盖已有文件）")
+    source_path = configured.url.database
+    if not source_path or source_path == ":memory:":
+        fail("内存数据库无法备份")
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(file)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    out.print(f"已备份到 {file}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

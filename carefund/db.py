@@ -1,0 +1,100 @@
+"""Engines and units of work.
+
+SQLite gets WAL, `synchronous=FULL`, foreign keys and a busy timeout, and write
+transactions begin with `BEGIN IMMEDIATE`: a deferred transaction that reads and then
+writes fails with "database is locked" whatever the timeout. PostgreSQL goes through
+psycopg 3. A use case runs inside one `write_session()` and is committed once, by it.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlmodel import Session, create_engine
+
+from carefund.errors import InvalidInput
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long an SQLite writer waits for the lock before giving up."""
+POSTGRES_POOL_SIZE = 10
+"""Connections each process keeps open to PostgreSQL."""
+
+
+def normalize_url(url: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and use psycopg 3 for all of them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, configured for the ledger; a clear error when the URL is unusable."""
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InvalidInput(f"数据库地址无法解析：{url!r}（应如 sqlite:///./carefund.db）") from exc
+    backend = parsed.get_backend_name()
+    try:
+        if backend == "sqlite":
+            return _sqlite_engine(url)
+        if backend == "postgresql":
+            return create_engine(
+                url, pool_size=POSTGRES_POOL_SIZE, max_overflow=20, pool_pre_ping=True
+            )
+        raise InvalidInput(f"不支持的数据库：{backend}（只支持 sqlite 与 postgresql）")
+    except NoSuchModuleError as exc:
+        raise InvalidInput(f"数据库驱动不可用：{url!r}") from exc
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_sqlite(engine_or_session: Engine | Session) -> bool:
+    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    return bind.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One use case's unit of work: commits once at the end, rolls back on any error."""
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A read-only unit of work; never commits."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()

@@ -1,0 +1,47 @@
+"""The domain's errors. `api/errors.py` is the one place that maps them to HTTP statuses."""
+
+
+class CarefundError(Exception):
+    """Base of every error the domain raises on purpose; its message is for people."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        #: The input field at fault, when one is, so a form can show the error beside it.
+        self.field = field
+
+
+class InvalidInput(CarefundError):
+    """The input itself is wrong (a bad amount, an unknown category, text too long)."""
+
+
+class NotFound(CarefundError):
+    """The thing asked for does not exist."""
+
+
+class Conflict(CarefundError):
+    """The request is well formed but clashes with the state of the books."""
+
+
+class InvalidTransition(Conflict):
+    """A workflow step that the record's current status does not allow."""
+
+
+class InsufficientFunds(Conflict):
+    """The fund's cash or available balance is short for this."""
+
+
+class PeriodClosed(Conflict):
+    """The date falls in a closed accounting period."""
+
+
+class Duplicate(Conflict):
+    """A unique business key (member number, fund code, username) is taken."""
+
+
+class Forbidden(CarefundError):
+    """The actor's role, or separation of duties, does not allow this."""
+
+
+class Unauthenticated(CarefundError):
+    """No valid credentials were given."""

@@ -1,0 +1,139 @@
+"""Accounting periods: closing a month (结账) locks it; an admin may reopen it with a reason.
+
+Months close in order: closing a month also locks every month before it, so a closed
+month's opening balance, and hence its figures, can never change.
+"""
+
+import calendar
+import re
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from carefund.audit import write_audit
+from carefund.errors import Conflict, InvalidInput, NotFound
+from carefund.events import record_event
+from carefund.journal import cash_balance_as_of, lock_fund
+from carefund.models import Period, User, as_utc, utcnow
+from carefund.money import format_fen
+from carefund.users import Action, require
+from carefund.validation import DATE_MAX, DATE_MIN, clean_text
+
+MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+
+
+def parse_month(value: object) -> tuple[date, date]:
+    """`2026-11` → (2026-11-01, 2026-11-30)."""
+    match = MONTH_PATTERN.fullmatch(value) if isinstance(value, str) else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise InvalidInput("月份格式应为 YYYY-MM，如 2026-11", field="period")
+    year, month = int(match.group(1)), int(match.group(2))
+    first = date(year, month, 1)
+    if not DATE_MIN <= first <= DATE_MAX:
+        raise InvalidInput("月份应在 2000 年到 2099 年之间", field="period")
+    return first, date(year, month, calendar.monthrange(year, month)[1])
+
+
+def close_period(session: Session, *, fund_code: str, month: str, actor: User) -> Period:
+    """Close a month of a fund: store its closing balance and chain head; lock its dates."""
+    require(actor, Action.close_period)
+    first, last = parse_month(month)
+    fund = lock_fund(session, fund_code)
+    if fund.closed_through is not None and last <= fund.closed_through:
+        raise Conflict(f"{month} 已结账（已结账至 {fund.closed_through.isoformat()}）")
+    if date.today() < last:
+        raise Conflict(f"{month} 尚未结束，不能结账")
+    period = Period(
+        fund_id=fund.id,
+        month=month,
+        closing_balance_fen=cash_balance_as_of(session, fund, last),
+        head_seq=fund.head_seq,
+        head_hash=fund.head_hash,
+        closed_by=actor.username,
+    )
+    fund.closed_through = last
+    session.add_all([period, fund])
+    session.flush()
+    write_audit(session, actor=actor.username, action="period.closed", obj=("period", period.id), detail={"fund": fund.code, "month": month})
+    record_event(session, "period.closed", period_public(period, fund.code))
+    return period
+
+
+def reopen_period(
+    session: Session, *, fund_code: str, month: str, reason: object, actor: User
+) -> Period:
+    """Reopen the latest closed month of a fund, with a written reason that is kept."""
+    require(actor, Action.reopen_period)
+    reason = clean_text(reason, field="reason", required=True)
+    parse_month(month)
+    fund = lock_fund(session, fund_code)
+    period = _current_close(session, fund.id, month)
+    if period is None:
+        raise NotFound(f"{fund_code} 的 {month} 没有结账")
+    latest = _closed_periods(session, fund.id)[-1]
+    if latest.id != period.id:
+        raise Conflict(f"只能反结账最近结账的月份（{latest.month}）")
+    period.reopened_by = actor.username
+    period.reopened_at = utcnow()
+    period.reopen_reason = reason
+    session.add(period)
+    session.flush()
+    remaining = _closed_periods(session, fund.id)
+    fund.closed_through = parse_month(remaining[-1].month)[1] if remaining else None
+    session.add(fund)
+    write_audit(
+        session,
+        actor=actor.username,
+        action="period.reopened",
+        obj=("period", period.id),
+        detail={"fund": fund.code, "month": month, "reason": reason},
+    )
+    record_event(session, "period.reopened", period_public(period, fund.code))
+    return period
+
+
+def _closed_periods(session: Session, fund_id: int | None) -> list[Period]:
+    return list(
+        session.exec(
+            select(Period)
+            .where(Period.fund_id == fund_id, col(Period.reopened_at).is_(None))
+            .order_by(col(Period.month))
+        )
+    )
+
+
+def _current_close(session: Session, fund_id: int | None, month: str) -> Period | None:
+    return session.exec(
+        select(Period).where(
+            Period.fund_id == fund_id, Period.month == month, col(Period.reopened_at).is_(None)
+        )
+    ).first()
+
+
+def closed_period(session: Session, fund_id: int | None, month: str) -> Period | None:
+    """The standing close of that month, if it is closed by its own closing."""
+    return _current_close(session, fund_id, month)
+
+
+def list_periods(session: Session, fund_id: int | None) -> list[Period]:
+    """Every closing and reopening of the fund, by month."""
+    return list(
+        session.exec(select(Period).where(Period.fund_id == fund_id).order_by(col(Period.month), col(Period.id)))
+    )
+
+
+def period_public(period: Period, fund_code: str) -> dict[str, Any]:
+    """A closed month as the API shows it."""
+    return {
+        "fund": fund_code,
+        "period": period.month,
+        "closing_balance": format_fen(period.closing_balance_fen),
+        "head_seq": period.head_seq,
+        "head_hash": period.head_hash,
+        "closed_by": period.closed_by,
+        "closed_at": as_utc(period.closed_at).isoformat(),
+        "reopened_by": period.reopened_by,
+        "reopened_at": as_utc(period.reopened_at).isoformat() if period.reopened_at else None,
+        "reopen_reason": period.reopen_reason,
+    }

@@ -1,0 +1,191 @@
+"""The roll of recipients (关爱对象): add, edit with an audit trail, search."""
+
+import re
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from carefund.audit import write_audit
+from carefund.errors import Duplicate, InvalidInput, NotFound
+from carefund.events import record_event
+from carefund.models import Recipient, User, utcnow
+from carefund.privacy import mask_id_number, mask_phone
+from carefund.users import Action, require
+from carefund.validation import choose, clean_text
+from carefund.vocabulary import MemberCategory
+
+MEMBER_NO_PATTERN = re.compile(r"[A-Za-z0-9\-_]{1,32}")
+PHONE_PATTERN = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
+"""A mainland mobile number, or a landline with its area code."""
+ID_NUMBER_PATTERN = re.compile(r"[1-9][0-9]{16}[0-9X]")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+EDITABLE_FIELDS = ("name", "category", "branch", "id_number", "phone", "address", "active")
+PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
+"""Fields never shown unmasked, with how each is masked."""
+
+
+def id_number_check_char(first17: str) -> str:
+    """The GB 11643 check character of an 18-digit resident ID number."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS))
+    return _ID_CHECK_CHARS[total % 11]
+
+
+def clean_id_number(value: object) -> str | None:
+    text = clean_text(value, field="id_number", length_max=18).upper()
+    if not text:
+        return None
+    if not ID_NUMBER_PATTERN.fullmatch(text) or id_number_check_char(text[:17]) != text[17]:
+        raise InvalidInput("身份证号不正确（应为 18 位，校验位需正确）", field="id_number")
+    return text
+
+
+def clean_phone(value: object) -> str | None:
+    text = clean_text(value, field="phone", length_max=20).replace(" ", "")
+    if not text:
+        return None
+    if not PHONE_PATTERN.fullmatch(text):
+        raise InvalidInput("电话号码不正确（11 位手机号或带区号的固定电话）", field="phone")
+    return text
+
+
+def clean_member_no(value: object) -> str:
+    text = clean_text(value, field="member_no", length_max=32, required=True)
+    if not MEMBER_NO_PATTERN.fullmatch(text):
+        raise InvalidInput("党员编号只能由字母、数字、连字符和下划线组成", field="member_no")
+    return text
+
+
+def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate the editable fields present in `fields` into stored form."""
+    cleaners = {
+        "name": lambda v: clean_text(v, field="name", length_max=64, required=True),
+        "category": lambda v: choose(MemberCategory, v, field="category").value,
+        "branch": lambda v: clean_text(v, field="branch", length_max=200),
+        "id_number": clean_id_number,
+        "phone": clean_phone,
+        "address": lambda v: clean_text(v, field="address", length_max=300),
+        "active": _clean_active,
+    }
+    unknown = set(fields) - set(cleaners)
+    if unknown:
+        raise InvalidInput(f"未知字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    return {name: cleaners[name](value) for name, value in fields.items()}
+
+
+def _clean_active(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("应为 true 或 false", field="active")
+    return value
+
+
+def create_recipient(
+    session: Session, *, member_no: object, actor: User, **fields: Any
+) -> Recipient:
+    """Add a member to the roll; `member_no` must be new."""
+    require(actor, Action.manage_recipients)
+    member_no = clean_member_no(member_no)
+    if "name" not in fields or "category" not in fields:
+        missing = "name" if "name" not in fields else "category"
+        raise InvalidInput("不能为空", field=missing)
+    values = clean_fields(fields)
+    if session.exec(select(Recipient).where(Recipient.member_no == member_no)).first():
+        raise Duplicate(f"党员编号已存在：{member_no}", field="member_no")
+    recipient = Recipient(member_no=member_no, **values)
+    session.add(recipient)
+    session.flush()
+    public = recipient_public(recipient)
+    write_audit(
+        session,
+        actor=actor.username,
+        action="recipient.created",
+        obj=("recipient", recipient.id),
+        detail={"fields": {k: v for k, v in public.items() if k != "id"}},
+    )
+    record_event(session, "recipient.created", public)
+    return recipient
+
+
+def update_recipient(
+    session: Session, *, recipient_id: int, actor: User, **fields: Any
+) -> Recipient:
+    """Change some fields; the audit trail keeps old and new values (personal data masked)."""
+    require(actor, Action.manage_recipients)
+    recipient = get_recipient(session, recipient_id)
+    values = clean_fields(fields)
+    changes: dict[str, list[Any]] = {}
+    for name, new in values.items():
+        old = getattr(recipient, name)
+        if old != new:
+            mask = PERSONAL_FIELDS.get(name, lambda value: value)
+            changes[name] = [mask(old), mask(new)]
+            setattr(recipient, name, new)
+    if changes:
+        recipient.updated_at = utcnow()
+        session.add(recipient)
+        session.flush()
+        write_audit(
+            session,
+            actor=actor.username,
+            action="recipient.updated",
+            obj=("recipient", recipient.id),
+            detail={"changes": changes},
+        )
+        record_event(session, "recipient.updated", recipient_public(recipient))
+    return recipient
+
+
+def get_recipient(session: Session, recipient_id: object) -> Recipient:
+    recipient = session.get(Recipient, recipient_id) if isinstance(recipient_id, int) else None
+    if recipient is None:
+        raise NotFound(f"关爱对象不存在：{recipient_id}", field="recipient_id")
+    return recipient
+
+
+def find_by_member_no(session: Session, member_no: str) -> Recipient | None:
+    return session.exec(select(Recipient).where(Recipient.member_no == member_no)).first()
+
+
+def list_recipients(
+    session: Session,
+    *,
+    category: str | None = None,
+    q: str | None = None,
+    active: bool | None = None,
+    after_id: int = 0,
+    limit: int = 50,
+) -> list[Recipient]:
+    """A page of the roll by id; `q` matches name, member number or branch."""
+    query = select(Recipient).where(col(Recipient.id) > after_id)
+    if category is not None:
+        query = query.where(
+            Recipient.category == choose(MemberCategory, category, field="category").value
+        )
+    if active is not None:
+        query = query.where(Recipient.active == active)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                col(Recipient.name).like(pattern, escape="\\"),
+                col(Recipient.member_no).like(pattern, escape="\\"),
+                col(Recipient.branch).like(pattern, escape="\\"),
+            )
+        )
+    return list(session.exec(query.order_by(col(Recipient.id)).limit(limit)))
+
+
+def recipient_public(recipient: Recipient) -> dict[str, Any]:
+    """A recipient as anyone outside the domain sees it: ID number and phone masked."""
+    return {
+        "id": recipient.id,
+        "member_no": recipient.member_no,
+        "name": recipient.name,
+        "category": recipient.category,
+        "branch": recipient.branch,
+        "id_number_masked": mask_id_number(recipient.id_number),
+        "phone_masked": mask_phone(recipient.phone),
+        "address": recipient.address,
+        "active": recipient.active,
+    }

@@ -1,0 +1,23 @@
+"""Configuration from the environment (prefix `CAREFUND_`), read with pydantic-settings."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob carefund reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREFUND_", extra="ignore")
+
+    database_url: str = "sqlite:///./carefund.db"
+    """Where the books live: an SQLite file (default) or `postgresql+psycopg://…`."""
+    secret_key: str = ""
+    """Signs the web pages' session cookies; generated and kept in the database when empty."""
+    font_path: str = ""
+    """A TrueType CJK font to embed in PDFs; empty means look in the usual places."""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

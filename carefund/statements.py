@@ -1,0 +1,340 @@
+"""Statements as data: a fund's figures for a month, quarter or year, and their reconciliation.
+
+Everything here is computed with aggregate SQL over the postings' (fund, account, date)
+index, so a year's statement costs the same whatever the journal's length. The JSON, CSV,
+XLSX and PDF forms are all built from one `Statement`, so they always agree.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from carefund.errors import InvalidInput
+from carefund.journal import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, iter_entries
+from carefund.models import Fund, JournalEntry, Posting, Recipient
+from carefund.money import format_fen
+from carefund.validation import DATE_MAX, DATE_MIN
+from carefund.vocabulary import Aspect, IncomeSource, MemberCategory
+
+_PERIOD_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})|-Q([1-4]))?")
+
+
+@dataclass(frozen=True)
+class PeriodRange:
+    """A statement's period: its label as asked (`2026-Q4`) and its first and last day."""
+
+    label: str
+    start: date
+    end: date
+
+    @property
+    def label_zh(self) -> str:
+        """2026年11月, 2026年第4季度, 2026年度."""
+        if "-Q" in self.label:
+            return f"{self.start.year}年第{self.label[-1]}季度"
+        if "-" in self.label:
+            return f"{self.start.year}年{self.start.month}月"
+        return f"{self.start.year}年度"
+
+
+def parse_period(value: object) -> PeriodRange:
+    """`2026-11`, `2026-Q4` or `2026` → the period's first and last day."""
+    match = _PERIOD_PATTERN.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidInput("期间格式应为 2026-11、2026-Q4 或 2026", field="period")
+    year, month, quarter = int(match.group(1)), match.group(2), match.group(3)
+    if month is not None:
+        if not 1 <= int(month) <= 12:
+            raise InvalidInput("月份应在 01 到 12 之间", field="period")
+        start, length = date(year, int(month), 1), relativedelta(months=1)
+    elif quarter is not None:
+        start, length = date(year, 3 * int(quarter) - 2, 1), relativedelta(months=3)
+    else:
+        start, length = date(year, 1, 1), relativedelta(years=1)
+    if not DATE_MIN <= start <= DATE_MAX:
+        raise InvalidInput("期间应在 2000 年到 2099 年之间", field="period")
+    assert isinstance(value, str)
+    return PeriodRange(value, start, start + length - relativedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One reconciliation check and whether it passed."""
+
+    name: str
+    """What is compared, in Chinese, e.g. 期初余额＋收入－支出＝期末余额."""
+    left_fen: int
+    right_fen: int
+
+    @property
+    def passed(self) -> bool:
+        return self.left_fen == self.right_fen
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A fund's figures for one period."""
+
+    fund_code: str
+    fund_name: str
+    org: str
+    period: PeriodRange
+    opening_fen: int
+    income_fen: dict[str, int]
+    """Net income per source (reversals subtract in the period of their date)."""
+    matrix_fen: dict[str, dict[str, int]]
+    """Net disbursed per category, then per aspect: the 6×3 matrix."""
+    expense_accounts_fen: int
+    """Net disbursed by the expense accounts, reconciled with the matrix."""
+    recipients_total_fen: int
+    """Net disbursed summed per recipient, reconciled with the matrix."""
+    closing_fen: int
+    """Cash at the period's end, from the cash account."""
+    debits_fen: int
+    credits_fen: int
+    entry_count: int
+    recipients_paid: int
+    head_hash: str
+    """Hash of the last entry (by seq) dated within or before the period."""
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def income_total_fen(self) -> int:
+        return sum(self.income_fen.values())
+
+    @property
+    def disbursed_total_fen(self) -> int:
+        return sum(sum(row.values()) for row in self.matrix_fen.values())
+
+    @property
+    def reconciled(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    def aspect_totals_fen(self) -> dict[str, int]:
+        return {a.value: sum(self.matrix_fen[c.value][a.value] for c in MemberCategory) for a in Aspect}
+
+    def category_totals_fen(self) -> dict[str, int]:
+        return {c: sum(row.values()) for c, row in self.matrix_fen.items()}
+
+
+def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statement:
+    """Compute a fund's statement for a period, with its reconciliation checks."""
+    opening = _cash_before(session, fund, period.start)
+    income = {source.value: 0 for source in IncomeSource}
+    matrix = {c.value: {a.value: 0 for a in Aspect} for c in MemberCategory}
+    cash_change = debits = credits = expense_accounts = 0
+    for account, debit, credit in session.exec(
+        select(Posting.account, func.sum(Posting.debit_fen), func.sum(Posting.credit_fen))
+        .where(*_in_period(fund, period))
+        .group_by(col(Posting.account))
+    ):
+        debit, credit = int(debit or 0), int(credit or 0)
+        debits += debit
+        credits += credit
+        if account == CASH_ACCOUNT:
+            cash_change = debit - credit
+        elif account.startswith(INCOME_PREFIX):
+            income[account.removeprefix(INCOME_PREFIX)] += credit - debit
+        elif account.startswith(EXPENSE_PREFIX):
+            expense_accounts += debit - credit
+    for category, aspect, debit, credit in session.exec(
+        select(Posting.category, Posting.aspect, func.sum(Posting.debit_fen), func.sum(Posting.credit_fen))
+        .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
+        .group_by(col(Posting.category), col(Posting.aspect))
+    ):
+        matrix[category][aspect] += int(debit or 0) - int(credit or 0)
+    recipients_total, recipients_paid = _recipient_totals(session, fund, period)
+    closing = opening + cash_change
+    disbursed = sum(sum(row.values()) for row in matrix.values())
+    checks = [
+        Check("期初余额＋本期收入－本期支出＝期末余额", opening + sum(income.values()) - disbursed, closing),
+        Check("6×3 矩阵合计＝支出科目合计", disbursed, expense_accounts),
+        Check("按关爱对象合计＝6×3 矩阵合计", recipients_total, disbursed),
+        Check("借方合计＝贷方合计", debits, credits),
+    ]
+    return Statement(
+        fund_code=fund.code,
+        fund_name=fund.name,
+        org=fund.org,
+        period=period,
+        opening_fen=opening,
+        income_fen=income,
+        matrix_fen=matrix,
+        expense_accounts_fen=expense_accounts,
+        recipients_total_fen=recipients_total,
+        closing_fen=closing,
+        debits_fen=debits,
+        credits_fen=credits,
+        entry_count=_entry_count(session, fund, period),
+        recipients_paid=recipients_paid,
+        head_hash=_head_hash(session, fund, period.end),
+        checks=checks,
+    )
+
+
+def _in_period(fund: Fund, period: PeriodRange) -> tuple[Any, ...]:
+    return (
+        Posting.fund_id == fund.id,
+        col(Posting.entry_date) >= period.start,
+        col(Posting.entry_date) <= period.end,
+    )
+
+
+def _cash_before(session: Session, fund: Fund, day: date) -> int:
+    total = session.exec(
+        select(func.coalesce(func.sum(Posting.debit_fen - Posting.credit_fen), 0)).where(
+            Posting.fund_id == fund.id,
+            Posting.account == CASH_ACCOUNT,
+            col(Posting.entry_date) < day,
+        )
+    ).one()
+    return int(total)
+
+
+def _recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> tuple[int, int]:
+    """Net aid summed per recipient, and how many recipients received a net positive amount."""
+    total = paid = 0
+    for _recipient_id, net in session.exec(
+        select(Posting.recipient_id, func.sum(Posting.debit_fen - Posting.credit_fen))
+        .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
+        .group_by(col(Posting.recipient_id))
+    ):
+        total += int(net or 0)
+        paid += 1 if int(net or 0) > 0 else 0
+    return total, paid
+
+
+def _entry_count(session: Session, fund: Fund, period: PeriodRange) -> int:
+    return int(
+        session.exec(
+            select(func.count()).where(
+                JournalEntry.fund_id == fund.id,
+                col(JournalEntry.entry_date) >= period.start,
+                col(JournalEntry.entry_date) <= period.end,
+            )
+        ).one()
+    )
+
+
+def _head_hash(session: Session, fund: Fund, end: date) -> str:
+    found = session.exec(
+        select(JournalEntry.hash)
+        .where(JournalEntry.fund_id == fund.id, col(JournalEntry.entry_date) <= end)
+        .order_by(col(JournalEntry.seq).desc())
+        .limit(1)
+    ).first()
+    return found or "0" * 64
+
+
+def statement_json(statement: Statement) -> dict[str, Any]:
+    """The statement in the shape of API.md (`statements/{period}.json`), plus the checks."""
+    return {
+        "fund": statement.fund_code,
+        "period": {
+            "label": statement.period.label,
+            "start": statement.period.start.isoformat(),
+            "end": statement.period.end.isoformat(),
+        },
+        "opening_balance": format_fen(statement.opening_fen),
+        "income": {
+            **{source: format_fen(amount) for source, amount in statement.income_fen.items()},
+            "total": format_fen(statement.income_total_fen),
+        },
+        "disbursed": {
+            "by_category_aspect": {
+                category: {aspect: format_fen(amount) for aspect, amount in row.items()}
+                for category, row in statement.matrix_fen.items()
+            },
+            "by_aspect": {a: format_fen(v) for a, v in statement.aspect_totals_fen().items()},
+            "by_category": {c: format_fen(v) for c, v in statement.category_totals_fen().items()},
+            "total": format_fen(statement.disbursed_total_fen),
+        },
+        "closing_balance": format_fen(statement.closing_fen),
+        "entry_count": statement.entry_count,
+        "recipients_paid": statement.recipients_paid,
+        "head_hash": statement.head_hash,
+        "checks": [
+            {"name": check.name, "left": format_fen(check.left_fen), "right": format_fen(check.right_fen), "passed": check.passed}
+            for check in statement.checks
+        ],
+        "reconciled": statement.reconciled,
+    }
+
+
+@dataclass(frozen=True)
+class JournalLine:
+    """One posting of the period's journal, as a statement lists it."""
+
+    seq: int
+    voucher_no: str
+    entry_date: date
+    memo: str
+    account: str
+    debit_fen: int
+    credit_fen: int
+
+
+def period_journal(session: Session, fund: Fund, period: PeriodRange) -> Iterator[JournalLine]:
+    """The period's postings entry by entry, streamed so that long statements stay flat in memory."""
+    for entry, postings in iter_entries(session, fund, start=period.start, end=period.end):
+        for posting in postings:
+            yield JournalLine(
+                entry.seq,
+                entry.voucher_no,
+                entry.entry_date,
+                entry.memo,
+                posting.account,
+                posting.debit_fen,
+                posting.credit_fen,
+            )
+
+
+@dataclass(frozen=True)
+class RecipientTotal:
+    """What one recipient received (net) in the period."""
+
+    member_no: str
+    name: str
+    category: str
+    branch: str
+    aspects_fen: dict[str, int]
+    total_fen: int
+
+
+def recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> list[RecipientTotal]:
+    """Net aid per recipient and aspect in the period, by member number; for statements and 公示."""
+    rows = session.exec(
+        select(
+            Recipient.member_no,
+            Recipient.name,
+            Posting.category,
+            Recipient.branch,
+            Posting.aspect,
+            func.sum(Posting.debit_fen - Posting.credit_fen),
+        )
+        .join(Recipient, Recipient.id == Posting.recipient_id)  # type: ignore[arg-type]
+        .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
+        .group_by(
+            col(Recipient.member_no), col(Recipient.name), col(Posting.category),
+            col(Recipient.branch), col(Posting.aspect),
+        )
+        .order_by(col(Recipient.member_no))
+    )
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    for member_no, name, category, branch, aspect, net in rows:
+        key = (member_no, category)
+        item = totals.setdefault(
+            key, {"name": name, "branch": branch, "aspects": {a.value: 0 for a in Aspect}}
+        )
+        item["aspects"][aspect] += int(net or 0)
+    return [
+        RecipientTotal(member_no, item["name"], category, item["branch"], item["aspects"], sum(item["aspects"].values()))
+        for (member_no, category), item in totals.items()
+        if sum(item["aspects"].values()) != 0
+    ]

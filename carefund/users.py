@@ -1,0 +1,184 @@
+"""Users, roles, API tokens and passwords; who may do what.
+
+Every use case asks `require(actor, Action.X)` first, so the API, the pages and the
+command line enforce one role matrix (DESIGN.md, Roles).
+"""
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from carefund.audit import write_audit
+from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
+from carefund.models import ApiToken, User, as_utc, utcnow
+from carefund.vocabulary import Role
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+PASSWORD_LENGTH_MIN = 8
+LOGIN_ATTEMPTS_MAX = 5
+"""Failed logins in a row before the account is locked for a while."""
+LOGIN_LOCK = timedelta(minutes=15)
+TOKEN_PREFIX = "cf_"
+
+_hasher = PasswordHasher()
+
+
+class Action(StrEnum):
+    """Things a role may be allowed to do."""
+
+    read = "read"
+    """See funds, incomes, recipients, disbursements, the journal, events."""
+    manage_funds = "manage_funds"
+    """Open funds."""
+    manage_users = "manage_users"
+    """Add users and issue tokens."""
+    record_income = "record_income"
+    """Record money received."""
+    reverse_income = "reverse_income"
+    """Reverse an income and void its receipt."""
+    manage_recipients = "manage_recipients"
+    """Add, edit and import recipients."""
+    submit_disbursement = "submit_disbursement"
+    """Submit a disbursement."""
+    cancel_disbursement = "cancel_disbursement"
+    """Withdraw a submitted disbursement."""
+    approve_disbursement = "approve_disbursement"
+    """Approve or reject a disbursement."""
+    pay_disbursement = "pay_disbursement"
+    """Mark an approved disbursement paid."""
+    reverse_disbursement = "reverse_disbursement"
+    """Reverse a paid disbursement."""
+    manage_plans = "manage_plans"
+    """Create, pause, end and run recurring plans."""
+    close_period = "close_period"
+    """Close a month."""
+    reopen_period = "reopen_period"
+    """Reopen a closed month, with a reason."""
+    read_statements = "read_statements"
+    """Download statements and exports."""
+    verify = "verify"
+    """Recompute the hash chain; see alerts."""
+
+
+_EVERYONE = set(Role)
+PERMISSIONS: dict[Action, set[Role]] = {
+    Action.read: _EVERYONE,
+    Action.manage_funds: {Role.admin},
+    Action.manage_users: {Role.admin},
+    Action.record_income: {Role.admin, Role.clerk, Role.integration},
+    Action.reverse_income: {Role.admin, Role.approver},
+    Action.manage_recipients: {Role.admin, Role.clerk, Role.integration},
+    Action.submit_disbursement: {Role.admin, Role.clerk, Role.integration},
+    Action.cancel_disbursement: {Role.admin, Role.clerk},
+    Action.approve_disbursement: {Role.admin, Role.approver},
+    Action.pay_disbursement: {Role.admin, Role.cashier},
+    Action.reverse_disbursement: {Role.admin, Role.approver},
+    Action.manage_plans: {Role.admin, Role.clerk},
+    Action.close_period: {Role.admin, Role.approver},
+    Action.reopen_period: {Role.admin},
+    Action.read_statements: {Role.admin, Role.approver, Role.auditor},
+    Action.verify: {Role.admin, Role.auditor},
+}
+
+
+def may(actor: User, action: Action) -> bool:
+    """Whether the actor's role allows the action."""
+    return actor.active and Role(actor.role) in PERMISSIONS[action]
+
+
+def require(actor: User, action: Action) -> None:
+    """Refuse with `Forbidden` unless the actor's role allows the action."""
+    if not may(actor, action):
+        raise Forbidden(f"角色 {actor.role} 无权执行此操作（{action.value}）")
+
+
+def create_user(
+    session: Session, *, username: str, role: str, password: str | None = None, actor: str
+) -> User:
+    """Add a user; `password` enables the web pages (API tokens are issued separately)."""
+    if not USERNAME_PATTERN.fullmatch(username or ""):
+        raise InvalidInput("用户名只能由字母、数字、下划线、点和连字符组成，最长 64 位", field="username")
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise InvalidInput(
+            f"未知角色：{role}（可选：{', '.join(r.value for r in Role)}）", field="role"
+        ) from None
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Duplicate(f"用户名已存在：{username}", field="username")
+    user = User(username=username, role=role, password_hash=_hash_password(password))
+    session.add(user)
+    session.flush()
+    write_audit(session, actor=actor, action="user.created", obj=("user", user.id), detail={"role": role})
+    return user
+
+
+def _hash_password(password: str | None) -> str | None:
+    if password is None:
+        return None
+    if len(password) < PASSWORD_LENGTH_MIN:
+        raise InvalidInput(f"密码至少 {PASSWORD_LENGTH_MIN} 位", field="password")
+    return _hasher.hash(password)
+
+
+def issue_token(session: Session, user: User) -> str:
+    """A new API token for the user; only its hash is stored, so show it now or never."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    return token
+
+
+def _token_hash(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough to make a stolen table useless.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def user_for_token(session: Session, token: str) -> User:
+    """The active user a bearer token belongs to, or `Unauthenticated`."""
+    row = session.exec(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at == None)  # noqa: E711
+    ).first()
+    if row is None or not row.active:
+        raise Unauthenticated("令牌无效或已停用")
+    return row
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"用户不存在：{username}")
+    return user
+
+
+def check_password(session: Session, *, username: str, password: str, now: datetime | None = None) -> User:
+    """Log in with a password: the user, or `Unauthenticated`; locks after repeated failures.
+
+    The caller commits either way, so that failed attempts are counted.
+    """
+    now = now or utcnow()
+    user = session.exec(select(User).where(User.username == username).with_for_update()).first()
+    if user is None or user.password_hash is None or not user.active:
+        raise Unauthenticated("用户名或密码错误")
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
+        raise Unauthenticated("登录失败次数过多，账户已暂时锁定，请 15 分钟后再试")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= LOGIN_ATTEMPTS_MAX:
+            user.locked_until = now + LOGIN_LOCK
+            user.failed_logins = 0
+        session.add(user)
+        raise Unauthenticated("用户名或密码错误") from None
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    return user

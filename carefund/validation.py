@@ -1,0 +1,62 @@
+"""Checks for text, dates and enum values coming in from outside."""
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import TypeVar
+
+from carefund.errors import InvalidInput
+
+TEXT_LENGTH_MAX = 2_000
+"""The longest free text (memo, reason) accepted."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+DATE_MIN = date(2000, 1, 1)
+DATE_MAX = date(2099, 12, 31)
+"""Dates outside these are surely typing mistakes."""
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def clean_text(
+    value: object, *, field: str, length_max: int = TEXT_LENGTH_MAX, required: bool = False
+) -> str:
+    """Stripped text without control characters, within its length; `required` refuses empty."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput("应为文本", field=field)
+    value = value.strip()
+    if _CONTROL.search(value):
+        raise InvalidInput("不能含有控制字符", field=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("含有无效的字符", field=field) from None
+    if required and not value:
+        raise InvalidInput("不能为空", field=field)
+    if len(value) > length_max:
+        raise InvalidInput(f"最长 {length_max} 个字", field=field)
+    return value
+
+
+def parse_date(value: object, *, field: str) -> date:
+    """A date object or an ISO `YYYY-MM-DD` string, within 2000–2099."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            value = None
+    if not isinstance(value, date):
+        raise InvalidInput("日期格式应为 YYYY-MM-DD", field=field)
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise InvalidInput("日期应在 2000 年到 2099 年之间", field=field)
+    return value
+
+
+def choose(enum: type[E], value: object, *, field: str) -> E:
+    """The enum member named by `value`, or a clear error listing the choices."""
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        raise InvalidInput(f"无效的取值 {value!r}，可选：{choices}", field=field) from None

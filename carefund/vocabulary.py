@@ -1,0 +1,128 @@
+"""The fund's fixed vocabulary: enum values used in the API and their Chinese names."""
+
+from enum import StrEnum
+
+
+class IncomeSource(StrEnum):
+    """Where money comes from (收入来源)."""
+
+    party_dues_subsidy = "party_dues_subsidy"
+    """党费补贴: a subsidy out of party dues."""
+    fiscal_support = "fiscal_support"
+    """财政支持: support from the district budget."""
+    member_donation = "member_donation"
+    """党员募捐: donations collected from members."""
+    sponsorship = "sponsorship"
+    """社会赞助: sponsorship by enterprises and society."""
+
+
+class MemberCategory(StrEnum):
+    """The six categories of members in need (党员类别)."""
+
+    cadre = "cadre"
+    """党员干部."""
+    retired = "retired"
+    """老党员及离退休职工党员."""
+    rural_community = "rural_community"
+    """农民(社区)党员."""
+    non_public = "non_public"
+    """非公经济组织党员."""
+    mobile = "mobile"
+    """流动党员."""
+    hardship = "hardship"
+    """生活困难党员."""
+
+
+class Aspect(StrEnum):
+    """The three aspects of care (关爱方面)."""
+
+    work_incentive = "work_incentive"
+    """工作激励: incentive at work."""
+    spiritual_care = "spiritual_care"
+    """精神关怀: care for the spirit."""
+    life_assistance = "life_assistance"
+    """生活帮扶: assistance in daily life."""
+
+
+class DisbursementStatus(StrEnum):
+    """Where a disbursement stands in its workflow."""
+
+    submitted = "submitted"
+    """Recorded by a clerk, waiting for an approver."""
+    approved = "approved"
+    """Approved; its amount is reserved from the available balance until paid."""
+    rejected = "rejected"
+    """Refused by an approver, with a reason."""
+    cancelled = "cancelled"
+    """Withdrawn by a clerk before approval."""
+    paid = "paid"
+    """Paid by a cashier; its journal entry is posted."""
+    reversed = "reversed"
+    """Paid, then corrected by a red-ink reversal."""
+
+
+class IncomeStatus(StrEnum):
+    """Whether an income stands or has been reversed."""
+
+    posted = "posted"
+    """Recorded and posted with a receipt."""
+    reversed = "reversed"
+    """Reversed; its receipt is void (作废) and its number is never reused."""
+
+
+class Role(StrEnum):
+    """What a user may do (DESIGN.md, Roles)."""
+
+    admin = "admin"
+    """Everything, including users, funds and reopening a period."""
+    clerk = "clerk"
+    """Records incomes, manages recipients, submits disbursements, runs plans."""
+    approver = "approver"
+    """Approves, rejects and reverses; closes periods."""
+    cashier = "cashier"
+    """Pays approved disbursements."""
+    auditor = "auditor"
+    """Reads everything, downloads statements, verifies; writes nothing."""
+    integration = "integration"
+    """A district system: reads, records incomes, manages recipients, submits disbursements."""
+
+
+SOURCE_NAMES_ZH = {
+    IncomeSource.party_dues_subsidy: "党费补贴",
+    IncomeSource.fiscal_support: "财政支持",
+    IncomeSource.member_donation: "党员募捐",
+    IncomeSource.sponsorship: "社会赞助",
+}
+
+CATEGORY_NAMES_ZH = {
+    MemberCategory.cadre: "党员干部",
+    MemberCategory.retired: "老党员及离退休职工党员",
+    MemberCategory.rural_community: "农民(社区)党员",
+    MemberCategory.non_public: "非公经济组织党员",
+    MemberCategory.mobile: "流动党员",
+    MemberCategory.hardship: "生活困难党员",
+}
+
+ASPECT_NAMES_ZH = {
+    Aspect.work_incentive: "工作激励",
+    Aspect.spiritual_care: "精神关怀",
+    Aspect.life_assistance: "生活帮扶",
+}
+
+STATUS_NAMES_ZH = {
+    DisbursementStatus.submitted: "待审批",
+    DisbursementStatus.approved: "已审批",
+    DisbursementStatus.rejected: "已驳回",
+    DisbursementStatus.cancelled: "已撤回",
+    DisbursementStatus.paid: "已发放",
+    DisbursementStatus.reversed: "已冲销",
+}
+
+ROLE_NAMES_ZH = {
+    Role.admin: "管理员",
+    Role.clerk: "经办人",
+    Role.approver: "审批人",
+    Role.cashier: "出纳",
+    Role.auditor: "审计",
+    Role.integration: "系统接口",
+}
