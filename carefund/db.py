@@ -92,9 +92,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A read-only unit of work; never commits."""
+    """A read-only unit of work; never commits. Closing it (not rolling back) leaves the
+    loaded objects readable after the block."""
     with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+        yield session

@@ -1,0 +1,1 @@
+"""carefund's HTTP face: the REST API v1 (API.md) and the clerks' web pages."""

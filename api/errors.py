@@ -1,0 +1,83 @@
+"""The one place that maps domain errors to HTTP statuses, as RFC 9457 problem+json."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from carefund import errors
+
+log = logging.getLogger("carefund.api")
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_ERROR: list[tuple[type[errors.CarefundError], int]] = [
+    (errors.InvalidInput, 422),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Forbidden, 403),
+    (errors.Unauthenticated, 401),
+]
+"""Most specific first; every `Conflict` subclass (closed period, short funds…) is 409."""
+
+
+def status_for(error: errors.CarefundError) -> int:
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def problem(
+    status: int, detail: str, *, errors_list: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None, title: str | None = None,
+) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body: dict[str, Any] = {
+        "type": f"https://carefund.invalid/problems/{status}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors_list is not None:
+        body["errors"] = errors_list
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.CarefundError)
+    status = status_for(exc)
+    errors_list = [{"loc": ["body", exc.field], "msg": exc.message}] if exc.field and status == 422 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem(status, exc.message, errors_list=errors_list, headers=headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors_list = [
+        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "invalid"))}
+        for error in exc.errors()
+    ]
+    return problem(422, "请求内容不符合要求", errors_list=errors_list)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    # Logged with its trace for the operator; the client gets no trace, ever.
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "服务器内部错误，已记录。")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.CarefundError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
