@@ -12,6 +12,7 @@ from carefund.journal import (
     CASH_ACCOUNT,
     Line,
     check_open,
+    insert_row,
     income_account,
     lock_fund,
     next_number,
@@ -73,8 +74,7 @@ def record_income(
         status=IncomeStatus.posted.value,
         created_by=actor.username,
     )
-    session.add(income)
-    session.flush()
+    insert_row(session, income)
     record_event(session, "income.recorded", income_public(income, fund, entry))
     return income
 
