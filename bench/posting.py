@@ -108,7 +108,7 @@ def write_one(connection: sqlite3.Connection, number: int, now: str) -> None:
         (head_seq + 1, entry_hash, cash + 1234, fund_id),
     )
     connection.execute(
-        "INSERT INTO event (tx_order, type, at, data) VALUES (0, 'income.recorded', ?, ?)",
+        "INSERT INTO event (type, at, data) VALUES ('income.recorded', ?, ?)",
         (now, '{"receipt_no": "x"}'),
     )
     connection.execute("COMMIT")
