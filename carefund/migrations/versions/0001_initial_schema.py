@@ -9,9 +9,8 @@ postings can be neither updated nor deleted, and (on PostgreSQL) every entry mus
 when its transaction commits.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
