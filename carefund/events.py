@@ -36,6 +36,9 @@ EVENT_TYPES = (
 )
 EVENTS_PAGE_MAX = 500
 """The most events one read returns."""
+CURSOR_LENGTH_MAX = 100
+"""A cursor this feed made is far shorter; longer ones are not decoded."""
+_BIGINT_MAX = 2**63 - 1
 
 
 def record_event(session: Session, event_type: str, data: dict[str, Any]) -> Event:
@@ -63,13 +66,15 @@ class Cursor:
     def decode(cls, value: str | None) -> "Cursor":
         if not value:
             return cls()
+        if len(value) > CURSOR_LENGTH_MAX:
+            raise InvalidInput("游标无效", field="after")
         try:
             padded = value + "=" * (-len(value) % 4)
             tx_order, event_id = base64.urlsafe_b64decode(padded.encode()).decode().split(".")
             cursor = cls(int(tx_order), int(event_id))
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidInput("游标无效", field="after") from exc
-        if cursor.tx_order < 0 or cursor.id < 0:
+        if not (0 <= cursor.tx_order <= _BIGINT_MAX and 0 <= cursor.id <= _BIGINT_MAX):
             raise InvalidInput("游标无效", field="after")
         return cursor
 
