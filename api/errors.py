@@ -48,10 +48,23 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+def _where(request: Request, field: str) -> str:
+    """Whether the field at fault came in the query, the path or the body."""
+    if field in request.query_params:
+        return "query"
+    if field in request.path_params:
+        return "path"
+    return "body"
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.CarefundError)
     status = status_for(exc)
-    errors_list = [{"loc": ["body", exc.field], "msg": exc.message}] if exc.field and status == 422 else None
+    errors_list = (
+        [{"loc": [_where(request, exc.field), exc.field], "msg": exc.message}]
+        if exc.field and status == 422
+        else None
+    )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem(status, exc.message, errors_list=errors_list, headers=headers)
 

@@ -4,6 +4,7 @@ Domain commands call `carefund` use cases; `serve` and `statement` may import `a
 `receipts`, inside the command, and nothing else here does.
 """
 
+import importlib
 import sqlite3
 import sys
 from pathlib import Path
@@ -76,6 +77,58 @@ def init() -> None:
     except OperationalError as exc:
         fail(f"无法连接数据库：{exc.orig}")
     out.print(f"数据库已就绪：{configured.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (use PostgreSQL for many).", min=1, max=64)
+    ] = 1,
+    demo: Annotated[bool, typer.Option(help="Fill an empty database with a demo district.")] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
+    """Run the REST API (and web pages) with uvicorn; upgrades the schema first."""
+    import uvicorn
+
+    try:
+        configured = make_engine(get_settings().database_url)
+        upgrade(configured)
+        if demo:
+            _load_demo(configured)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    where = configured.url.render_as_string(hide_password=True)
+    err.print(f"carefund 服务：http://{host}:{port}/api/v1/docs（数据库 {where}）", highlight=False)
+    options = {"host": host, "port": port, "access_log": access_log, "log_level": "info"}
+    if workers > 1:
+        # Each worker process builds its own app and engine from the environment.
+        configured.dispose()
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **options)
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(configured), **options)
+
+
+def _load_demo(configured: Engine) -> None:
+    """Build the demo district into an empty database (one without funds)."""
+    try:
+        demo_module = importlib.import_module("carefund.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != "carefund.demo":
+            raise
+        err.print("演示数据模块 carefund.demo 不可用，按空数据库启动。", highlight=False)
+        return
+    with read_session(configured) as session:
+        if list_funds(session):
+            err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
+            return
+    demo_module.build_demo(configured)
+    err.print("已加载演示数据。", highlight=False)
 
 
 @user_app.command("add")

@@ -39,6 +39,10 @@ EVENTS_PAGE_MAX = 500
 EVENTS_LOCK_KEY = 0x6361_7265_6675_6E64  # "carefund"
 """The advisory lock that orders event commits on PostgreSQL."""
 
+CURSOR_LENGTH_MAX = 100
+"""A cursor this feed made is far shorter; longer ones are not decoded."""
+_BIGINT_MAX = 2**63 - 1
+
 _EVENT = Event.__table__  # type: ignore[attr-defined]
 _INSERT_EVENT = insert(_EVENT)
 _TAKE_EVENTS_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})")
@@ -64,6 +68,8 @@ def decode_cursor(value: str | None) -> int:
     """The event id a cursor points after; 0 for the start of the feed."""
     if not value:
         return 0
+    if len(value) > CURSOR_LENGTH_MAX:
+        raise InvalidInput("游标无效", field="after")
     try:
         decoded = base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode()).decode()
         if not decoded.startswith("e"):
@@ -71,7 +77,7 @@ def decode_cursor(value: str | None) -> int:
         event_id = int(decoded[1:])
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("游标无效", field="after") from exc
-    if event_id < 0:
+    if not 0 <= event_id <= _BIGINT_MAX:
         raise InvalidInput("游标无效", field="after")
     return event_id
 

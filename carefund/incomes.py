@@ -22,7 +22,7 @@ from carefund.journal import (
 from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.users import Action, require
-from carefund.validation import choose, clean_text, parse_date
+from carefund.validation import choose, clean_text, is_id, parse_date
 from carefund.vocabulary import SOURCE_NAMES_ZH, IncomeSource, IncomeStatus
 
 RECEIPT_SEQUENCE_MAX = 999_999
@@ -125,7 +125,7 @@ def reverse_income(
 
 
 def _get(session: Session, income_id: int) -> Income:
-    income = session.get(Income, income_id) if isinstance(income_id, int) else None
+    income = session.get(Income, income_id) if is_id(income_id) else None
     if income is None:
         raise NotFound(f"收入不存在：{income_id}")
     return income
@@ -196,3 +196,22 @@ def income_view(session: Session, income: Income) -> dict[str, Any]:
     reversal = session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
     assert fund is not None and entry is not None
     return income_public(income, fund, entry, reversal)
+
+
+def incomes_view(session: Session, rows: list[Income]) -> list[dict[str, Any]]:
+    """`income_public` for a page of stored incomes, loading their entries in one query."""
+    entry_ids = {i.entry_id for i in rows} | {i.reversal_entry_id for i in rows if i.reversal_entry_id}
+    entries = {
+        entry.id: entry
+        for entry in session.exec(select(JournalEntry).where(col(JournalEntry.id).in_(entry_ids)))
+    } if entry_ids else {}
+    funds = {fund_id: session.get(Fund, fund_id) for fund_id in {i.fund_id for i in rows}}
+    return [
+        income_public(
+            income,
+            funds[income.fund_id],  # type: ignore[arg-type]
+            entries[income.entry_id],
+            entries.get(income.reversal_entry_id) if income.reversal_entry_id else None,
+        )
+        for income in rows
+    ]

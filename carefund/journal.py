@@ -34,6 +34,8 @@ CASH_ACCOUNT = "assets:cash"
 """The fund's money at the bank and in hand (银行存款及库存现金)."""
 INCOME_PREFIX = "income:"
 EXPENSE_PREFIX = "expense:"
+FUND_CODE_LENGTH_MAX = 32
+"""As the `fund.code` column holds."""
 VERIFY_BATCH_SIZE = 2_000
 """Entries read per query while verifying, so memory stays flat on long chains."""
 
@@ -99,9 +101,12 @@ def lock_fund(session: Session, code: str) -> Fund:
     On PostgreSQL this is `SELECT … FOR UPDATE` on the fund's row, so writers to one fund
     queue while other funds go on; on SQLite the transaction already holds the writer lock.
     """
-    fund = session.exec(select(Fund).where(Fund.code == code).with_for_update()).first()
+    # A code that cannot exist is not looked up: it may hold bytes the database refuses.
+    valid = isinstance(code, str) and 0 < len(code) <= FUND_CODE_LENGTH_MAX and code.isprintable()
+    found = session.exec(select(Fund).where(Fund.code == code).with_for_update()) if valid else None
+    fund = found.first() if found is not None else None
     if fund is None:
-        raise NotFound(f"基金不存在：{code}")
+        raise NotFound(f"基金不存在：{str(code)[:40]}")
     return fund
 
 
@@ -401,6 +406,18 @@ class VerifyResult:
     first_bad_seq: int | None
     problem: str | None = None
     """In words, what is wrong (None when ok)."""
+
+
+def verify_public(result: VerifyResult) -> dict:
+    """A verification result as the API shows it."""
+    return {
+        "fund": result.fund,
+        "ok": result.ok,
+        "entries": result.entries,
+        "head_hash": result.head_hash,
+        "first_bad_seq": result.first_bad_seq,
+        "problem": result.problem,
+    }
 
 
 def verify(session: Session, fund: Fund) -> VerifyResult:

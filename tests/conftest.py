@@ -19,6 +19,8 @@ from sqlmodel import SQLModel
 from carefund.db import make_engine, normalize_url
 from carefund.schema import upgrade
 
+pytest_plugins = ["tests.api_support"]
+
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
