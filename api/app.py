@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from api.errors import install_error_handlers
-from api.routes import funds
+from api.routes import documents, funds
 from carefund import __version__
 from carefund.db import make_engine
 from carefund.settings import get_settings
@@ -29,6 +29,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"ok": True}
 
-    for router in (funds.router,):
+    for router in (funds.router, documents.router):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -326,8 +326,8 @@ def statement_view(
 ) -> StatementView:
     """Everything an audit statement shows, for every format (PDF, CSV, XLSX)."""
     require(actor, Action.read_statements)
-    fund = get_fund(session, fund_code)
     period_range = parse_period(period)
+    fund = get_fund(session, fund_code)
     statement = build_statement(session, fund, period_range)
     if statement.entry_count > STATEMENT_ENTRIES_MAX:
         raise InvalidInput(
@@ -436,8 +436,8 @@ def disclosure_view(
 ) -> DisclosureView:
     """Net aid per recipient and aspect in the period, names masked; no ID numbers or phones."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
     period_range = parse_period(period)
+    fund = get_fund(session, fund_code)
     totals = recipient_totals(session, fund, period_range)
     by_category: dict[str, list[RecipientTotal]] = {c.value: [] for c in MemberCategory}
     for item in totals:
