@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -55,8 +56,8 @@ STATEMENT_ENTRIES_MAX = 100_000
 """Most journal entries a statement document lists (about 6,000 PDF pages)."""
 DISCLOSURE_ROWS_MAX = 20_000
 """Most lines on one public list."""
-QR_PAYLOAD_PREFIX = "carefund-receipt"
-"""First field of a receipt's QR code, so a scanner app knows what it holds."""
+QR_PAYLOAD_PREFIX = "carefund:receipt"
+"""The start of a receipt's QR code, so a scanner app knows what it holds."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ class ReceiptView:
     clerk: str
     voucher_no: str
     """The entry that posted it, `记-YYYYMM-NNNN`."""
+    entry_seq: int
+    """That entry's place in the fund's chain."""
     entry_hash: str
     """The posted entry's chain hash, printed and in the QR code, to check against the books."""
     void: bool
@@ -122,11 +125,21 @@ class ReceiptView:
 
     @property
     def qr_payload(self) -> str:
-        """What the QR code holds: enough to find the entry in the public journal and check it."""
-        return (
-            f"{QR_PAYLOAD_PREFIX};fund={self.fund.code};no={self.receipt_no};"
-            f"voucher={self.voucher_no};amount={self.amount.plain};sha256={self.entry_hash}"
-        )
+        """What the QR code holds: enough to find the entry in the public journal and check it.
+
+        A URI with a percent-encoded query, so it is plain ASCII: QR byte mode has no agreed
+        charset without an ECI header (which reportlab cannot write), and scanners read raw
+        UTF-8 bytes of 记 as Shift-JIS.
+        """
+        query = urlencode({
+            "fund": self.fund.code,
+            "no": self.receipt_no,
+            "seq": self.entry_seq,
+            "voucher": self.voucher_no,
+            "amount": self.amount.plain,
+            "sha256": self.entry_hash,
+        })
+        return f"{QR_PAYLOAD_PREFIX}?{query}"
 
 
 def receipt_view(session: Session, *, income_id: int, actor: User) -> ReceiptView:
@@ -158,6 +171,7 @@ def _receipt_of(session: Session, income: Income, fund: FundHeading) -> ReceiptV
         memo=income.memo,
         clerk=income.created_by,
         voucher_no=entry.voucher_no,
+        entry_seq=entry.seq,
         entry_hash=entry.hash,
         void=income.status == IncomeStatus.reversed.value,
         void_reason=income.reverse_reason,
