@@ -14,7 +14,16 @@ from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTrans
 from carefund.events import record_event
 from carefund.funds import available_fen, get_fund
 from carefund.journal import CASH_ACCOUNT, Line, expense_account, lock_fund, post_entry, reverse_entry
-from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User, as_utc, utcnow
+from carefund.models import (
+    Disbursement,
+    Fund,
+    JournalEntry,
+    Recipient,
+    User,
+    as_utc,
+    is_row_id,
+    utcnow,
+)
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import get_recipient
 from carefund.users import Action, require
@@ -208,7 +217,7 @@ def _fund_code(session: Session, fund_id: int) -> str:
 
 
 def get_disbursement(session: Session, disbursement_id: object) -> Disbursement:
-    found = session.get(Disbursement, disbursement_id) if isinstance(disbursement_id, int) else None
+    found = session.get(Disbursement, disbursement_id) if is_row_id(disbursement_id) else None
     if found is None:
         raise NotFound(f"支出不存在：{disbursement_id}")
     return found

@@ -17,7 +17,7 @@ from carefund.journal import (
     post_entry,
     reverse_entry,
 )
-from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
+from carefund.models import Fund, Income, JournalEntry, User, as_utc, is_row_id, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.users import Action, require
 from carefund.validation import choose, clean_text, parse_date
@@ -123,7 +123,7 @@ def reverse_income(
 
 
 def _get(session: Session, income_id: int) -> Income:
-    income = session.get(Income, income_id) if isinstance(income_id, int) else None
+    income = session.get(Income, income_id) if is_row_id(income_id) else None
     if income is None:
         raise NotFound(f"收入不存在：{income_id}")
     return income

@@ -25,6 +25,14 @@ from sqlmodel import Field, SQLModel
 
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of a fund's first entry."""
+ROW_ID_MAX = 2**31 - 1
+"""Largest row id (a PostgreSQL `integer`); a larger id asked for cannot exist, and the
+database would refuse to even compare it."""
+
+
+def is_row_id(value: object) -> bool:
+    """Whether `value` can be the id of a row, so lookups of absurd ids are NotFound."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ROW_ID_MAX
 
 
 def utcnow() -> datetime:

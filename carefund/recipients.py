@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
-from carefund.models import Recipient, User, utcnow
+from carefund.models import Recipient, User, is_row_id, utcnow
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.users import Action, require
 from carefund.validation import choose, clean_text
@@ -137,7 +137,7 @@ def update_recipient(
 
 
 def get_recipient(session: Session, recipient_id: object) -> Recipient:
-    recipient = session.get(Recipient, recipient_id) if isinstance(recipient_id, int) else None
+    recipient = session.get(Recipient, recipient_id) if is_row_id(recipient_id) else None
     if recipient is None:
         raise NotFound(f"关爱对象不存在：{recipient_id}", field="recipient_id")
     return recipient
