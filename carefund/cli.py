@@ -210,6 +210,68 @@ def verify(
         raise typer.Exit(1)
 
 
+STATEMENT_FORMATS = (".pdf", ".csv", ".xlsx", ".json")
+"""What `carefund statement -o FILE` can write, chosen by FILE's suffix."""
+
+
+@app.command()
+def statement(
+    fund: Annotated[str, typer.Option(help="Fund code, e.g. HC-CARE.")],
+    period: Annotated[str, typer.Option(help="2026-11 (month), 2026-Q4 (quarter) or 2026 (year).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write: .pdf, .csv, .xlsx or .json.")
+    ],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Generate as this user (default: the operator).")
+    ] = None,
+) -> None:
+    """Write a fund's audit statement for a month, quarter or year; the format follows FILE.
+
+    Exits 1 (after writing the file) when a reconciliation check fails, like `verify`."""
+    import json
+
+    suffix = output.suffix.lower()
+    if suffix not in STATEMENT_FORMATS:
+        fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {'、'.join(STATEMENT_FORMATS)}")
+    if not output.parent.is_dir():
+        fail(f"目录不存在：{output.parent}")
+    from carefund import documents, statements
+
+    try:
+        with read_session(engine()) as session:
+            view = documents.statement_view(
+                session, fund_code=fund, period=period, actor=operator(session, as_user)
+            )
+            if suffix == ".json":
+                content = json.dumps(
+                    statements.statement_json(view.statement), ensure_ascii=False, indent=2
+                ).encode("utf-8")
+            else:
+                # The composition root may use the renderers; carefund's modules never do.
+                import receipts
+
+                render = {
+                    ".pdf": receipts.render_statement,
+                    ".csv": receipts.statement_csv,
+                    ".xlsx": receipts.statement_xlsx,
+                }[suffix]
+                content = render(view)
+    except CarefundError as exc:
+        fail(exc.message)
+    try:
+        output.write_bytes(content)
+    except OSError as exc:
+        fail(f"无法写入 {output}：{exc.strerror}")
+    checks = "对账全部通过" if view.statement.reconciled else "对账未通过，请核查"
+    out.print(
+        f"已生成 {output}（{view.fund.code} {view.period.label_zh}，"
+        f"{view.statement.entry_count} 笔凭证，{checks}）",
+        highlight=False,
+    )
+    if not view.statement.reconciled:
+        raise typer.Exit(1)
+
+
 @app.command()
 def backup(
     file: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist).")],
