@@ -5,6 +5,8 @@ from sqlalchemy.engine import Engine
 
 from api.errors import install_error_handlers
 from api.routes import funds
+from api.routes import imports as imports_routes
+from api.routes import plans as plans_routes
 from carefund import __version__
 from carefund.db import make_engine
 from carefund.settings import get_settings
@@ -29,6 +31,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"ok": True}
 
-    for router in (funds.router,):
+    for router in (funds.router, plans_routes.router, imports_routes.router):
         app.include_router(router, prefix=API_PREFIX)
     return app

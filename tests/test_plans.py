@@ -291,3 +291,64 @@ def test_bad_plans_are_refused(engine, district) -> None:
                                     actor=staff["clerk"])
     with pytest.raises(Conflict):
         make_plan(engine, staff["clerk"], roll)
+
+
+def test_plans_through_the_api(engine, district) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.builders import make_token
+
+    staff, roll = district
+    client = TestClient(create_app(engine))
+    clerk = {"Authorization": f"Bearer {make_token(engine, staff['clerk'])}"}
+    body = {
+        "name": "特困党员救助卡月度发放", "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
+        "start": "2026-01-01", "amount": "500.00", "aspect": "life_assistance",
+        "purpose": "救助卡", "recipient_ids": [r.id for r in roll],
+    }
+    answer = client.post("/api/v1/funds/HC-CARE/plans", headers=clerk, json=body)
+    assert answer.status_code == 201, answer.text
+    plan = answer.json()
+    assert (plan["next_due"], plan["preview"][:2]) == ("2026-01-05", ["2026-01-05", "2026-02-05"])
+    assert plan["amount"] == "500.00" and plan["status"] == "active"
+
+    answer = client.post(f"/api/v1/plans/{plan['id']}/run", headers=clerk,
+                         json={"through": "2026-06-30"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["created"] == 18 and answer.json()["skipped"] == []
+    answer = client.post(f"/api/v1/plans/{plan['id']}/run", headers=clerk,
+                         json={"through": "2026-06-30"})
+    assert answer.json()["created"] == 0
+
+    assert client.get(f"/api/v1/plans/{plan['id']}", headers=clerk).json()["next_due"] == (
+        "2026-07-05"
+    )
+    listed = client.get("/api/v1/funds/HC-CARE/plans", headers=clerk).json()
+    assert [p["id"] for p in listed["items"]] == [plan["id"]] and listed["next_cursor"] is None
+
+    assert client.post(f"/api/v1/plans/{plan['id']}/pause", headers=clerk).json()["status"] == (
+        "paused"
+    )
+    answer = client.post(f"/api/v1/plans/{plan['id']}/run", headers=clerk,
+                         json={"through": "2026-07-31"})
+    assert answer.status_code == 409
+    assert client.post(f"/api/v1/plans/{plan['id']}/resume", headers=clerk).status_code == 200
+    assert client.post(f"/api/v1/plans/{plan['id']}/end", headers=clerk).json()["status"] == "ended"
+    assert client.post(f"/api/v1/plans/{plan['id']}/end", headers=clerk).status_code == 409
+
+    for rule in ("FREQ=MONTHLY;BYMONTHDAY=30;BYMONTH=2", "not a rule", "FREQ=SOMETIMES"):
+        answer = client.post(
+            "/api/v1/funds/HC-CARE/plans", headers=clerk, json=body | {"rule": rule}
+        )
+        assert answer.status_code == 422, rule
+        problem = answer.json()
+        assert problem["errors"] == [{"loc": ["body", "rule"], "msg": problem["detail"]}]
+    answer = client.post("/api/v1/funds/HC-CARE/plans", headers=clerk, json=body | {"extra": 1})
+    assert answer.status_code == 422
+    answer = client.post("/api/v1/funds/NOPE/plans", headers=clerk, json=body)
+    assert answer.status_code == 404
+    assert client.get("/api/v1/plans/999999", headers=clerk).status_code == 404
+
+    cashier = {"Authorization": f"Bearer {make_token(engine, staff['cashier'])}"}
+    assert client.post("/api/v1/funds/HC-CARE/plans", headers=cashier, json=body).status_code == 403
