@@ -36,8 +36,9 @@ from carefund.recipients import (
 from carefund.users import Action, require
 from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory
 
-IMPORT_BYTES_MAX = 20 * 1024 * 1024
-"""The largest file accepted: 20 MB holds well over the row limit in either format."""
+IMPORT_BYTES_MAX = 8 * 1024 * 1024
+"""The largest file accepted: 8 MB holds the row limit in either format (a CSV row of the
+roll is about 120 bytes)."""
 IMPORT_ROWS_MAX = 50_000
 """The most data rows in one file (a district has a few thousand members)."""
 IMPORT_COLUMNS_MAX = 64
