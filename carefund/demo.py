@@ -80,6 +80,7 @@ ROADS = ("幸福路", "人民路", "解放路", "建设路", "青年路", "文�
 REGIONS = ("370602", "370611", "370612", "370613")
 MOBILE_PREFIXES = ("130", "131", "133", "135", "137", "138", "139", "150", "152", "155", "158",
                    "159", "176", "177", "180", "182", "186", "187", "189", "199")
+EVEN, ODD = (0, 2, 4, 6, 8), (1, 3, 5, 7, 9)
 BIRTH_YEARS: dict[MemberCategory, tuple[int, int]] = {
     MemberCategory.cadre: (1966, 1992),
     MemberCategory.retired: (1938, 1962),
@@ -293,7 +294,8 @@ class _Builder:
         while True:
             low, high = BIRTH_YEARS[category]
             born = date(rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
-            serial = rng.randint(0, 99) * 10 + rng.choice((0, 2, 4, 6, 8) if female else (1, 3, 5, 7, 9))
+            # The 17th digit is even for women and odd for men.
+            serial = rng.randint(0, 99) * 10 + rng.choice(EVEN if female else ODD)
             first17 = f"{rng.choice(REGIONS)}{born:%Y%m%d}{serial:03d}"
             number = first17 + id_number_check_char(first17)
             if number not in seen:
@@ -452,15 +454,18 @@ class _Builder:
                 purpose = rng.choice(purposes)
                 aspect = "spiritual_care" if purpose == "住院慰问" else "life_assistance"
                 yuan = 500 if aspect == "spiritual_care" else rng.randint(10, 50) * 100
-                outcome = "paid"
-                if month == 11 and day.day >= 20:
-                    # The open month: some still wait for approval or for the cashier.
-                    outcome = rng.choice(("submitted", "approved"))
-                elif rng.random() < 0.04:
-                    outcome = rng.choice(("rejected", "cancelled"))
                 submitter = "integration" if rng.random() < 0.3 else rng.choice(("clerk", "clerk2"))
                 self._disburse(day, rng.choice(self.roll[category]), yuan, aspect, purpose,
-                               submitter=submitter, outcome=outcome)
+                               submitter=submitter)
+        # Not everything is paid: a few refused or withdrawn, and the open month's queue.
+        odd = [(date(2026, 4, 21), "rejected"), (date(2026, 9, 8), "rejected"),
+               (date(2026, 6, 11), "cancelled")]
+        queue = [(date(2026, 11, 20 + n), "approved") for n in range(3)] + [
+            (date(2026, 11, 23 + n), "submitted") for n in range(5)]
+        for day, outcome in odd + queue:
+            category = rng.choice(categories)
+            self._disburse(day, rng.choice(self.roll[category]), rng.randint(10, 30) * 100,
+                           "life_assistance", rng.choice(purposes), outcome=outcome)
 
     def _relief_plan(self) -> None:
         """The relief card: a plan for 40 members, run on each 5th and paid the same day."""
