@@ -228,3 +228,30 @@ def test_import_through_the_api(engine, staff, monkeypatch) -> None:
     assert answer.status_code == 403
     with read_session(engine) as session:
         assert session.exec(select(func.count(col(Recipient.id)))).one() == 4
+
+
+def test_import_from_the_command_line(database_url, engine, staff, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from carefund.cli import app
+    from carefund.settings import get_settings
+
+    monkeypatch.setenv("CAREFUND_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    good = tmp_path / "roll.csv"
+    good.write_bytes(CHINESE_CSV.encode("gb18030"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("编号,姓名,类别\nX1,,cadre\nX2,张三,unknown\n", encoding="utf-8")
+    runner = CliRunner()
+    try:
+        answer = runner.invoke(app, ["import-recipients", str(good)])
+        assert answer.exit_code == 0, answer.output
+        assert "新增 3 人" in answer.output
+        answer = runner.invoke(app, ["import-recipients", str(bad)])
+        assert answer.exit_code == 1
+        assert "第 2 行  name" in answer.output and "第 3 行  category" in answer.output
+        answer = runner.invoke(app, ["import-recipients", str(tmp_path / "missing.csv")])
+        assert answer.exit_code == 2
+    finally:
+        get_settings.cache_clear()
+    assert set(roll(engine)) == {"D001", "D002", "D003"}

@@ -352,3 +352,26 @@ def test_plans_through_the_api(engine, district) -> None:
 
     cashier = {"Authorization": f"Bearer {make_token(engine, staff['cashier'])}"}
     assert client.post("/api/v1/funds/HC-CARE/plans", headers=cashier, json=body).status_code == 403
+
+
+def test_plans_run_from_the_command_line(database_url, engine, district, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from carefund.cli import app
+    from carefund.settings import get_settings
+
+    staff, roll = district
+    plan, _ = make_plan(engine, staff["clerk"], roll)
+    monkeypatch.setenv("CAREFUND_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        answer = CliRunner().invoke(app, ["plans", "run", "--through", "2026-02-28"])
+        assert answer.exit_code == 0, answer.output
+        assert f"计划 #{plan.id}：新建 6 笔" in answer.output
+        answer = CliRunner().invoke(app, ["plans", "run", "--through", "2026-02-28"])
+        assert "新建 0 笔" in answer.output
+        answer = CliRunner().invoke(app, ["plans", "run", "--through", "next week"])
+        assert answer.exit_code == 2
+    finally:
+        get_settings.cache_clear()
+    assert len(generated(engine, plan)) == 6
