@@ -179,7 +179,7 @@ def _erase(engine: Engine) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-Action = Callable[[Session], None]
+Step = Callable[[Session], None]
 
 
 class _Builder:
@@ -188,14 +188,14 @@ class _Builder:
     def __init__(self, engine: Engine, rng: random.Random) -> None:
         self.engine = engine
         self.rng = rng
-        self.actions: list[tuple[date, int, Action]] = []
+        self.actions: list[tuple[date, int, Step]] = []
         self.staff: dict[str, User] = {}
         self.roll: dict[MemberCategory, list[Recipient]] = {}
         self.relief_members: list[Recipient] = []
         self.paid: dict[str, list[int]] = {CARE_FUND: [], RELIEF_FUND: []}
         self.care_paid_ids: list[tuple[date, int]] = []
 
-    def at(self, day: date, action: Action) -> None:
+    def at(self, day: date, action: Step) -> None:
         assert day <= DEMO_AS_OF, day
         self.actions.append((day, len(self.actions), action))
 
@@ -484,7 +484,13 @@ class _Builder:
         for month in range(1, 13):
             due = date(DEMO_YEAR, month, 5)
             if due <= DEMO_AS_OF:
-                self.at(due, lambda session, due=due: self._run_relief(session, state, due))
+                self.at(due, self._relief_month(state, due))
+
+    def _relief_month(self, state: dict[str, int], due: date) -> Step:
+        def run(session: Session) -> None:
+            self._run_relief(session, state, due)
+
+        return run
 
     def _run_relief(self, session: Session, state: dict[str, int], due: date) -> None:
         plans.run_plan(session, plan_id=state["plan_id"], through=due, actor=self.staff["clerk"])

@@ -106,6 +106,13 @@ def test_xlsx_with_a_title_row_and_numbers_in_cells(engine, staff) -> None:
     assert stored["1001"].phone == "13900000002" and stored["1001"].category == "mobile"
     assert stored["1002"].category == "non_public"
 
+    # Row numbers are the sheet's own: the title is row 1, the header row 2.
+    bad = xlsx([["名册"], ["编号", "姓名", "类别"], ["1003", "孙丽", "流动党员"],
+                ["1004", "", "流动党员"]])
+    with pytest.raises(ImportRejected) as caught:
+        do_import(engine, staff["clerk"], bad)
+    assert caught.value.errors == [{"row": 4, "field": "name", "msg": "不能为空"}]
+
 
 def test_rows_upsert_by_member_no(engine, staff) -> None:
     do_import(engine, staff["clerk"], CHINESE_CSV.encode("utf-8"))
