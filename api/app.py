@@ -12,7 +12,9 @@ from api.routes import (
     documents,
     events,
     funds,
+    imports,
     incomes,
+    plans,
     recipients,
     statements,
 )
@@ -52,6 +54,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         statements.router,
         events.router,
         documents.router,
+        plans.router,
+        imports.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

@@ -32,8 +32,10 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
 fund_app = typer.Typer(help="Manage funds.", no_args_is_help=True)
+plans_app = typer.Typer(help="Recurring plans (定期发放计划).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(fund_app, name="fund")
+app.add_typer(plans_app, name="plans")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -323,6 +325,120 @@ def export(
         fail(exc.message)
     except OSError as exc:
         fail(f"无法写入 {output}：{exc.strerror}")
+
+
+@plans_app.command("run")
+def plans_run(
+    through: Annotated[str, typer.Option(help="Generate due dates up to this day (YYYY-MM-DD).")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user (default: the operator).")
+    ] = None,
+) -> None:
+    """Run every active plan through DATE, as a nightly job: one submitted disbursement per
+    recipient per due date, never twice. Exit 1 if a plan was refused."""
+    from carefund import plans
+
+    configured = engine()
+    try:
+        with read_session(configured) as session:
+            actor = operator(session, as_user)
+        results = plans.run_all_plans(configured, through=through, actor=actor)
+    except CarefundError as exc:
+        fail(exc.message)
+    refused = False
+    for result in results:
+        if "error" in result:
+            refused = True
+            err.print(f"[red]计划 #{result['plan_id']}：{result['error']}[/]", highlight=False)
+            continue
+        line = f"计划 #{result['plan_id']}：新建 {result['created']} 笔"
+        if result["skipped"]:
+            names = ", ".join(item["member_no"] for item in result["skipped"])
+            line += f"，跳过已停用的关爱对象 {names}"
+        if not result["complete"]:
+            line += f"（达到单次上限，已处理到 {result['last_due']}，请再次运行）"
+        out.print(line, highlight=False)
+    total = sum(result.get("created", 0) for result in results)
+    out.print(f"共 {len(results)} 个计划，新建 {total} 笔待审批支出。", highlight=False)
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command("import-recipients")
+def import_recipients(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030) or XLSX, header first.")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user (default: the operator).")
+    ] = None,
+) -> None:
+    """Upsert the recipient roll from FILE by member_no, all or nothing.
+
+    Exit 1 listing every bad row (nothing imported), 2 for an unreadable file.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from carefund import imports
+    from carefund.errors import ImportRejected
+
+    if not file.is_file():
+        fail(f"文件不存在：{file}")
+    if file.stat().st_size > imports.IMPORT_BYTES_MAX:
+        fail(f"文件过大：最大 {imports.IMPORT_BYTES_MAX // 1024 // 1024} MB")
+    data = file.read_bytes()
+    configured = engine()
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   console=err, transient=True)
+    tasks: dict[str, object] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if total < imports.PROGRESS_EVERY:
+            return
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+    try:
+        with bar, write_session(configured) as session:
+            result = imports.import_recipients(
+                session, data=data, actor=operator(session, as_user), progress=progress
+            )
+    except ImportRejected as exc:
+        err.print(f"[bold red]{exc.message}[/]", highlight=False)
+        for error in exc.errors:
+            err.print(f"  第 {error['row']} 行  {error['field']}：{error['msg']}", highlight=False)
+        raise typer.Exit(1) from None
+    except CarefundError as exc:
+        fail(exc.message)
+    out.print(
+        f"导入完成：新增 {result.created} 人，更新 {result.updated} 人，"
+        f"未变 {result.unchanged} 人。",
+        highlight=False,
+    )
+    if result.ignored_columns:
+        out.print(f"未识别、已忽略的列：{', '.join(result.ignored_columns)}", highlight=False)
+
+
+@app.command()
+def demo(
+    force: Annotated[
+        bool, typer.Option("--force", help="ERASE the database first, if it holds anything.")
+    ] = False,
+) -> None:
+    """Build the demo district of 2026 into the configured database; prints the users'
+    passwords and tokens (shown only this once)."""
+    from carefund.demo import build_demo
+
+    try:
+        configured = make_engine(get_settings().database_url)
+        upgrade(configured)
+        err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+        result = build_demo(configured, force=force)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    for line in result.lines():
+        out.print(line, highlight=False)
 
 
 def main() -> None:
