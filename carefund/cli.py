@@ -129,8 +129,9 @@ def _load_demo(configured: Engine) -> None:
         if list_funds(session):
             err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
             return
-    demo_module.build_demo(configured)
-    err.print("已加载演示数据。", highlight=False)
+    result = demo_module.build_demo(configured)
+    for line in result.lines():
+        out.print(line, highlight=False)
 
 
 @user_app.command("add")
