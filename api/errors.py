@@ -49,10 +49,23 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+def _where(request: Request, field: str) -> str:
+    """Whether the field at fault came in the query, the path or the body."""
+    if field in request.query_params:
+        return "query"
+    if field in request.path_params:
+        return "path"
+    return "body"
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.CarefundError)
     status = status_for(exc)
-    errors_list = [{"loc": ["body", exc.field], "msg": exc.message}] if exc.field and status == 422 else None
+    errors_list = (
+        [{"loc": [_where(request, exc.field), exc.field], "msg": exc.message}]
+        if exc.field and status == 422
+        else None
+    )
     if isinstance(exc, errors.ImportRejected):
         # API.md fixes this shape: every bad row of the file, as the clerk sees it.
         errors_list = exc.errors

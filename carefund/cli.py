@@ -80,6 +80,60 @@ def init() -> None:
     out.print(f"数据库已就绪：{configured.url.render_as_string(hide_password=True)}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (use PostgreSQL for many).", min=1, max=64)
+    ] = 1,
+    demo: Annotated[bool, typer.Option(help="Fill an empty database with a demo district.")] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
+    """Run the REST API (and web pages) with uvicorn; upgrades the schema first."""
+    import uvicorn
+
+    try:
+        configured = make_engine(get_settings().database_url)
+        upgrade(configured)
+        if demo:
+            _load_demo(configured)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    where = configured.url.render_as_string(hide_password=True)
+    err.print(f"carefund 服务：http://{host}:{port}/api/v1/docs（数据库 {where}）", highlight=False)
+    options = {"host": host, "port": port, "access_log": access_log, "log_level": "info"}
+    if workers > 1:
+        # Each worker process builds its own app and engine from the environment.
+        configured.dispose()
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **options)
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(configured), **options)
+
+
+def _load_demo(configured: Engine) -> None:
+    """Build the demo district into an empty database and print how to log in; a database
+    that already holds something is served as it is."""
+    from carefund.demo import DemoRefused, build_demo
+
+    with read_session(configured) as session:
+        if list_funds(session):
+            err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
+            return
+    err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+    try:
+        result = build_demo(configured)
+    except DemoRefused as exc:
+        err.print(f"{exc.message}；按现有数据启动。", highlight=False)
+        return
+    for line in result.lines():
+        out.print(line, highlight=False)
+
+
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="Login name (letters, digits, _ . -).")],
@@ -156,6 +210,68 @@ def verify(
     except CarefundError as exc:
         fail(exc.message)
     if broken:
+        raise typer.Exit(1)
+
+
+STATEMENT_FORMATS = (".pdf", ".csv", ".xlsx", ".json")
+"""What `carefund statement -o FILE` can write, chosen by FILE's suffix."""
+
+
+@app.command()
+def statement(
+    fund: Annotated[str, typer.Option(help="Fund code, e.g. HC-CARE.")],
+    period: Annotated[str, typer.Option(help="2026-11 (month), 2026-Q4 (quarter) or 2026 (year).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write: .pdf, .csv, .xlsx or .json.")
+    ],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Generate as this user (default: the operator).")
+    ] = None,
+) -> None:
+    """Write a fund's audit statement for a month, quarter or year; the format follows FILE.
+
+    Exits 1 (after writing the file) when a reconciliation check fails, like `verify`."""
+    import json
+
+    suffix = output.suffix.lower()
+    if suffix not in STATEMENT_FORMATS:
+        fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {'、'.join(STATEMENT_FORMATS)}")
+    if not output.parent.is_dir():
+        fail(f"目录不存在：{output.parent}")
+    from carefund import documents, statements
+
+    try:
+        with read_session(engine()) as session:
+            view = documents.statement_view(
+                session, fund_code=fund, period=period, actor=operator(session, as_user)
+            )
+            if suffix == ".json":
+                content = json.dumps(
+                    statements.statement_json(view.statement), ensure_ascii=False, indent=2
+                ).encode("utf-8")
+            else:
+                # The composition root may use the renderers; carefund's modules never do.
+                import receipts
+
+                render = {
+                    ".pdf": receipts.render_statement,
+                    ".csv": receipts.statement_csv,
+                    ".xlsx": receipts.statement_xlsx,
+                }[suffix]
+                content = render(view)
+    except CarefundError as exc:
+        fail(exc.message)
+    try:
+        output.write_bytes(content)
+    except OSError as exc:
+        fail(f"无法写入 {output}：{exc.strerror}")
+    checks = "对账全部通过" if view.statement.reconciled else "对账未通过，请核查"
+    out.print(
+        f"已生成 {output}（{view.fund.code} {view.period.label_zh}，"
+        f"{view.statement.entry_count} 笔凭证，{checks}）",
+        highlight=False,
+    )
+    if not view.statement.reconciled:
         raise typer.Exit(1)
 
 
@@ -295,6 +411,35 @@ def demo(
         fail(f"无法连接数据库：{exc.orig}")
     for line in result.lines():
         out.print(line, highlight=False)
+
+
+@app.command()
+def export(
+    fund: Annotated[str, typer.Option(help="The fund to export.")],
+    format: Annotated[str, typer.Option("--format", help="Only `beancount` for now.")] = "beancount",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Write a fund's books as a beancount ledger, for an independent check with bean-check."""
+    from carefund.export import export_beancount
+
+    if format != "beancount":
+        fail(f"不支持的格式：{format}（目前只支持 beancount）")
+    try:
+        with read_session(engine()) as session:
+            lines = export_beancount(session, get_fund(session, fund))
+            if output is None:
+                for line in lines:
+                    print(line)
+            else:
+                with output.open("w", encoding="utf-8") as handle:
+                    for line in lines:
+                        handle.write(line + "\n")
+    except CarefundError as exc:
+        fail(exc.message)
+    except OSError as exc:
+        fail(f"无法写入 {output}：{exc.strerror}")
 
 
 def main() -> None:

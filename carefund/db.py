@@ -6,6 +6,7 @@ writes fails with "database is locked" whatever the timeout. PostgreSQL goes thr
 psycopg 3. A use case runs inside one `write_session()` and is committed once, by it.
 """
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -77,10 +78,21 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
     return bind.dialect.name == "sqlite"
 
 
+_IMMEDIATE_ENGINES: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+
+
+def _immediate(engine: Engine) -> Engine:
+    """The engine's twin whose transactions begin with BEGIN IMMEDIATE (made once, kept)."""
+    twin = _IMMEDIATE_ENGINES.get(engine)
+    if twin is None:
+        twin = _IMMEDIATE_ENGINES[engine] = engine.execution_options(sqlite_begin="IMMEDIATE")
+    return twin
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One use case's unit of work: commits once at the end, rolls back on any error."""
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    bind = _immediate(engine) if is_sqlite(engine) else engine
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session

@@ -12,7 +12,7 @@ from carefund.events import record_event
 from carefund.models import Recipient, User, utcnow
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.users import Action, require
-from carefund.validation import choose, clean_text
+from carefund.validation import choose, clean_text, is_id
 from carefund.vocabulary import MemberCategory
 
 MEMBER_NO_PATTERN = re.compile(r"[A-Za-z0-9\-_]{1,32}")
@@ -22,6 +22,8 @@ ID_NUMBER_PATTERN = re.compile(r"[1-9][0-9]{16}[0-9X]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 EDITABLE_FIELDS = ("name", "category", "branch", "id_number", "phone", "address", "active")
+SEARCH_LENGTH_MAX = 100
+"""The longest search text accepted."""
 PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 """Fields never shown unmasked, with how each is masked."""
 
@@ -137,7 +139,7 @@ def update_recipient(
 
 
 def get_recipient(session: Session, recipient_id: object) -> Recipient:
-    recipient = session.get(Recipient, recipient_id) if isinstance(recipient_id, int) else None
+    recipient = session.get(Recipient, recipient_id) if is_id(recipient_id) else None
     if recipient is None:
         raise NotFound(f"关爱对象不存在：{recipient_id}", field="recipient_id")
     return recipient
@@ -164,6 +166,7 @@ def list_recipients(
         )
     if active is not None:
         query = query.where(Recipient.active == active)
+    q = clean_text(q, field="q", length_max=SEARCH_LENGTH_MAX)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(

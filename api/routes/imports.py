@@ -1,16 +1,17 @@
 """Importing the recipient roll from a CSV or XLSX file (multipart `file`)."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.deps import CurrentUser, unit_of_work
+from api.routing import ledger_router
 from api.schemas_plans import ImportPublic
 from carefund import imports
 from carefund.errors import ImportTooLarge, InvalidInput
 from carefund.models import User
 
-router = APIRouter(tags=["recipients"])
+router = ledger_router("recipients")
 
 MULTIPART_OVERHEAD_BYTES_MAX = 64 * 1024
 """Room for the multipart envelope around the file itself."""
