@@ -299,6 +299,35 @@ def backup(
     out.print(f"已备份到 {file}")
 
 
+@app.command()
+def export(
+    fund: Annotated[str, typer.Option(help="The fund to export.")],
+    format: Annotated[str, typer.Option("--format", help="Only `beancount` for now.")] = "beancount",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Write a fund's books as a beancount ledger, for an independent check with bean-check."""
+    from carefund.export import export_beancount
+
+    if format != "beancount":
+        fail(f"不支持的格式：{format}（目前只支持 beancount）")
+    try:
+        with read_session(engine()) as session:
+            lines = export_beancount(session, get_fund(session, fund))
+            if output is None:
+                for line in lines:
+                    print(line)
+            else:
+                with output.open("w", encoding="utf-8") as handle:
+                    for line in lines:
+                        handle.write(line + "\n")
+    except CarefundError as exc:
+        fail(exc.message)
+    except OSError as exc:
+        fail(f"无法写入 {output}：{exc.strerror}")
+
+
 @plans_app.command("run")
 def plans_run(
     through: Annotated[str, typer.Option(help="Generate due dates up to this day (YYYY-MM-DD).")],
@@ -411,35 +440,6 @@ def demo(
         fail(f"无法连接数据库：{exc.orig}")
     for line in result.lines():
         out.print(line, highlight=False)
-
-
-@app.command()
-def export(
-    fund: Annotated[str, typer.Option(help="The fund to export.")],
-    format: Annotated[str, typer.Option("--format", help="Only `beancount` for now.")] = "beancount",
-    output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="File to write (default: standard output).")
-    ] = None,
-) -> None:
-    """Write a fund's books as a beancount ledger, for an independent check with bean-check."""
-    from carefund.export import export_beancount
-
-    if format != "beancount":
-        fail(f"不支持的格式：{format}（目前只支持 beancount）")
-    try:
-        with read_session(engine()) as session:
-            lines = export_beancount(session, get_fund(session, fund))
-            if output is None:
-                for line in lines:
-                    print(line)
-            else:
-                with output.open("w", encoding="utf-8") as handle:
-                    for line in lines:
-                        handle.write(line + "\n")
-    except CarefundError as exc:
-        fail(exc.message)
-    except OSError as exc:
-        fail(f"无法写入 {output}：{exc.strerror}")
 
 
 def main() -> None:
