@@ -4,7 +4,6 @@ Domain commands call `carefund` use cases; `serve` and `statement` may import `a
 `receipts`, inside the command, and nothing else here does.
 """
 
-import importlib
 import sqlite3
 import sys
 from pathlib import Path
@@ -117,19 +116,20 @@ def serve(
 
 
 def _load_demo(configured: Engine) -> None:
-    """Build the demo district into an empty database (one without funds)."""
-    try:
-        demo_module = importlib.import_module("carefund.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name != "carefund.demo":
-            raise
-        err.print("演示数据模块 carefund.demo 不可用，按空数据库启动。", highlight=False)
-        return
+    """Build the demo district into an empty database and print how to log in; a database
+    that already holds something is served as it is."""
+    from carefund.demo import DemoRefused, build_demo
+
     with read_session(configured) as session:
         if list_funds(session):
             err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
             return
-    result = demo_module.build_demo(configured)
+    err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+    try:
+        result = build_demo(configured)
+    except DemoRefused as exc:
+        err.print(f"{exc.message}；按现有数据启动。", highlight=False)
+        return
     for line in result.lines():
         out.print(line, highlight=False)
 
