@@ -136,6 +136,14 @@ def test_unknown_paths_methods_and_ids(fund: Api) -> None:
     problem_of(fund.post("approver", "/funds/HC-CARE/periods/2026-00/close"), 422)
 
 
+def test_unknown_query_parameters_are_refused(fund: Api) -> None:
+    # A mistyped filter must not quietly answer the whole, unfiltered list.
+    problem = problem_of(fund.get("auditor", "/funds/HC-CARE/incomes", params={"sorce": "x"}), 422)
+    assert problem["errors"][0]["loc"] == ["query", "sorce"]
+    problem_of(fund.get("auditor", "/disbursements", params={"from": "0"}), 422)
+    problem_of(fund.get("auditor", "/funds/HC-CARE/balances", params={"as_of": "1"}), 422)
+
+
 @pytest.mark.parametrize("limit", [0, -1, PAGE_SIZE_MAX + 1, "x"])
 def test_limits_outside_the_bounds_are_422(fund: Api, limit: object) -> None:
     for path in ("/funds", "/recipients", "/disbursements", "/funds/HC-CARE/incomes",

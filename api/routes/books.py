@@ -1,6 +1,5 @@
 """Books: the journal (hash-chained, recomputable), balances, verification, periods."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query, Request
@@ -8,7 +7,7 @@ from fastapi import Path, Query, Request
 from api.deps import CurrentUser, ReadSession, unit_of_work
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
-from api.schemas import Page
+from api.schemas import DateIn, FromDate, Page, ToDate
 from api.schemas_books import (
     BalancesPublic,
     JournalEntryPublic,
@@ -29,8 +28,8 @@ def get_journal(
     code: str,
     session: ReadSession,
     user: CurrentUser,
-    from_: Annotated[date | None, Query(alias="from", description="date ≥")] = None,
-    to: Annotated[date | None, Query(description="date ≤")] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
@@ -51,7 +50,7 @@ def get_balances(
     code: str,
     session: ReadSession,
     user: CurrentUser,
-    as_of: Annotated[date | None, Query(description="截至该日（含）；默认至今")] = None,
+    as_of: Annotated[DateIn | None, Query(description="截至该日（含）；默认至今")] = None,
 ) -> dict:
     require(user, Action.read)
     return funds.balances(session, funds.get_fund(session, code), as_of)

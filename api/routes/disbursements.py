@@ -1,6 +1,5 @@
 """Disbursements: submit, then approve / reject / cancel / pay / reverse; list and read."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -8,7 +7,7 @@ from fastapi import Query, Request
 from api.deps import CurrentUser, ReadSession, unit_of_work
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
-from api.schemas import Page, PathId, QueryId
+from api.schemas import FromDate, Page, PathId, QueryId, ToDate
 from api.schemas_disbursements import (
     DisbursementCreate,
     DisbursementPay,
@@ -108,8 +107,8 @@ def list_disbursements(
     fund: Annotated[str | None, Query(max_length=32, description="基金代码")] = None,
     status: DisbursementStatus | None = None,
     recipient_id: QueryId = None,
-    from_: Annotated[date | None, Query(alias="from", description="提交日期 ≥")] = None,
-    to: Annotated[date | None, Query(description="提交日期 ≤")] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:

@@ -1,14 +1,12 @@
 """Incomes: record money received, list and read them, reverse one (voiding its receipt)."""
 
-from datetime import date
-from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Request
 
 from api.deps import CurrentUser, ReadSession, unit_of_work
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
-from api.schemas import Page, PathId
+from api.schemas import FromDate, Page, PathId, ToDate
 from api.schemas_incomes import IncomeCreate, IncomePublic, IncomeReverse
 from carefund import funds, incomes
 from carefund.users import Action, require
@@ -40,8 +38,8 @@ def list_incomes(
     session: ReadSession,
     user: CurrentUser,
     source: IncomeSource | None = None,
-    from_: Annotated[date | None, Query(alias="from", description="received_on ≥")] = None,
-    to: Annotated[date | None, Query(description="received_on ≤")] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
