@@ -6,6 +6,7 @@ writes fails with "database is locked" whatever the timeout. PostgreSQL goes thr
 psycopg 3. A use case runs inside one `write_session()` and is committed once, by it.
 """
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -77,10 +78,43 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
     return bind.dialect.name == "sqlite"
 
 
+_sqlite_writer_locks: dict[int, threading.Lock] = {}
+_sqlite_writer_locks_guard = threading.Lock()
+
+
+def _sqlite_writer_lock(engine: Engine) -> threading.Lock:
+    """One lock per SQLite engine, taken by its writers in this process before BEGIN.
+
+    SQLite lets one writer in at a time, and a writer that finds it busy sleeps in growing
+    steps (up to 100 ms) before it tries again, so under load a few unlucky requests wait
+    very long. Queueing this process's writers on a lock instead hands the database on at
+    once. Writers in other processes still meet SQLite's own busy handling.
+    """
+    with _sqlite_writer_locks_guard:
+        return _sqlite_writer_locks.setdefault(id(engine), threading.Lock())
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One use case's unit of work: commits once at the end, rolls back on any error."""
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    if not is_sqlite(engine):
+        with _unit_of_work(engine) as session:
+            yield session
+        return
+    lock = _sqlite_writer_lock(engine)
+    # Should a thread already hold it (a unit of work inside another), go on without it
+    # and let SQLite's busy timeout decide, as it would without the lock.
+    locked = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        with _unit_of_work(engine.execution_options(sqlite_begin="IMMEDIATE")) as session:
+            yield session
+    finally:
+        if locked:
+            lock.release()
+
+
+@contextmanager
+def _unit_of_work(bind: Engine) -> Iterator[Session]:
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
