@@ -25,7 +25,7 @@ def _refuse_constant(name: str) -> Any:
 
 
 def loads_exact(body: bytes) -> Any:
-    """JSON with numbers that have a fraction or exponent as `Decimal`; invalid → JSONDecodeError."""
+    """JSON with fractional or exponent numbers as `Decimal`; invalid → JSONDecodeError."""
     try:
         return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
     except json.JSONDecodeError:
@@ -64,8 +64,12 @@ class LedgerRoute(APIRoute):
             if unknown:
                 raise RequestValidationError(
                     [
-                        {"type": "extra_forbidden", "loc": ("query", name),
-                         "msg": "未知的查询参数", "input": request.query_params[name]}
+                        {
+                            "type": "extra_forbidden",
+                            "loc": ("query", name),
+                            "msg": "未知的查询参数",
+                            "input": request.query_params[name],
+                        }
                         for name in unknown
                     ]
                 )

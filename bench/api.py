@@ -86,7 +86,9 @@ class Connection:
         self.sock.close()
 
 
-def http_request(method: str, path: str, token: str | None = None, body: dict | None = None) -> bytes:
+def http_request(
+    method: str, path: str, token: str | None = None, body: dict | None = None
+) -> bytes:
     payload = json.dumps(body).encode() if body is not None else b""
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
     if token:
@@ -222,8 +224,17 @@ def main(argv: list[str] | None = None) -> None:
         clerk_token, _admin_token = prepare(database_url)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "carefund", "serve", "--port", str(port),
-             "--workers", str(options.workers), "--no-access-log"],
+            [
+                sys.executable,
+                "-m",
+                "carefund",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(options.workers),
+                "--no-access-log",
+            ],
             env=os.environ | {"CAREFUND_DATABASE_URL": database_url},
             stdout=subprocess.DEVNULL,
         )
@@ -231,17 +242,26 @@ def main(argv: list[str] | None = None) -> None:
             wait_until_up(port, server)
             healthz = http_request("GET", "/healthz")
             drive("warm-up", port, lambda i, n: healthz, 1.0, options.connections)
-            bare = drive("GET /healthz", port, lambda i, n: healthz, options.seconds,
-                         options.connections)
+            bare = drive(
+                "GET /healthz", port, lambda i, n: healthz, options.seconds, options.connections
+            )
 
             def income(index: int, number: int) -> bytes:
-                return http_request("POST", "/api/v1/funds/HC-CARE/incomes", clerk_token, {
-                    "source": "member_donation", "payer": f"第{index}党支部",
-                    "amount": f"{number % 1000 + 1}.{index:02d}", "received_on": "2026-11-05",
-                })
+                return http_request(
+                    "POST",
+                    "/api/v1/funds/HC-CARE/incomes",
+                    clerk_token,
+                    {
+                        "source": "member_donation",
+                        "payer": f"第{index}党支部",
+                        "amount": f"{number % 1000 + 1}.{index:02d}",
+                        "received_on": "2026-11-05",
+                    },
+                )
 
-            posting = drive("POST /funds/{code}/incomes", port, income, options.seconds,
-                            options.connections)
+            posting = drive(
+                "POST /funds/{code}/incomes", port, income, options.seconds, options.connections
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -249,15 +269,21 @@ def main(argv: list[str] | None = None) -> None:
         floor = commit_floor(directory)
 
     ratio = posting.per_second / bare.per_second
-    print(f"carefund API benchmark — SQLite file, {options.workers} worker(s), "
-          f"{options.connections} connections, {options.seconds:.0f} s each, {os.cpu_count()} CPUs")
+    print(
+        f"carefund API benchmark — SQLite file, {options.workers} worker(s), "
+        f"{options.connections} connections, {options.seconds:.0f} s each, {os.cpu_count()} CPUs"
+    )
     print(bare.line())
     print(posting.line())
-    print(f"ratio posting / bare: {ratio:.2f}  (target ≥ {TARGET_RATIO}); "
-          f"incomes/s target ≥ {TARGET_INCOMES_PER_SECOND}, p99 target < {TARGET_P99_MS} ms")
+    print(
+        f"ratio posting / bare: {ratio:.2f}  (target ≥ {TARGET_RATIO}); "
+        f"incomes/s target ≥ {TARGET_INCOMES_PER_SECOND}, p99 target < {TARGET_P99_MS} ms"
+    )
     print(books)
-    print(f"disk ceiling: {floor:.0f} commits/s for a one-row SQLite transaction "
-          f"(WAL, synchronous=FULL) on the same disk")
+    print(
+        f"disk ceiling: {floor:.0f} commits/s for a one-row SQLite transaction "
+        f"(WAL, synchronous=FULL) on the same disk"
+    )
 
 
 if __name__ == "__main__":

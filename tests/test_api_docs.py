@@ -13,8 +13,11 @@ def test_docs_load_everything_from_the_app_itself(api: Api) -> None:
     assert "cdn" not in page.text.lower()
     for asset in assets:
         assert api.client.get(asset).status_code == 200
-    assert api.client.get("/api/v1/docs/assets/swagger-ui-bundle.js").headers[
-        "content-type"].startswith(("application/javascript", "text/javascript"))
+    assert (
+        api.client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+        .headers["content-type"]
+        .startswith(("application/javascript", "text/javascript"))
+    )
 
 
 def test_the_openapi_document_describes_auth_errors_and_idempotency(api: Api) -> None:

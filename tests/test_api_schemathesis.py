@@ -11,6 +11,7 @@ import shutil
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -80,5 +81,5 @@ def admin_headers(district: tuple) -> dict[str, str]:
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation_keeps_its_contract(case, admin_headers) -> None:  # type: ignore[no-untyped-def]
+def test_every_operation_keeps_its_contract(case: Case, admin_headers: dict[str, str]) -> None:
     case.call_and_validate(headers=admin_headers, checks=CHECKS)
