@@ -18,6 +18,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,6 +192,30 @@ def check_books(database_url: str, posted: int) -> str:
     return f"books: {count} incomes, receipts gap-free, chain of {verified.entries} entries intact"
 
 
+@contextmanager
+def scratch_database(postgres_url: str | None, directory: str) -> Iterator[str]:
+    """A fresh database: an SQLite file in `directory`, or a new PostgreSQL database."""
+    if not postgres_url:
+        yield f"sqlite:///{Path(directory) / 'bench.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from carefund.db import normalize_url
+
+    admin_url = normalize_url(postgres_url)
+    name = f"carefund_bench_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -217,10 +243,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="instead of SQLite: a PostgreSQL server URL; a scratch database is made and dropped",
+    )
     options = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="carefund-bench-") as directory:
-        database_url = f"sqlite:///{Path(directory) / 'bench.db'}"
+    with (
+        tempfile.TemporaryDirectory(prefix="carefund-bench-") as directory,
+        scratch_database(options.postgres, directory) as database_url,
+    ):
         clerk_token, _admin_token = prepare(database_url)
         port = free_port()
         server = subprocess.Popen(
@@ -269,8 +302,9 @@ def main(argv: list[str] | None = None) -> None:
         floor = commit_floor(directory)
 
     ratio = posting.per_second / bare.per_second
+    backend = "PostgreSQL" if options.postgres else "SQLite file"
     print(
-        f"carefund API benchmark — SQLite file, {options.workers} worker(s), "
+        f"carefund API benchmark — {backend}, {options.workers} worker(s), "
         f"{options.connections} connections, {options.seconds:.0f} s each, {os.cpu_count()} CPUs"
     )
     print(bare.line())
