@@ -6,7 +6,18 @@ from sqlalchemy.engine import Engine
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
 from api.openapi import install_docs, install_openapi
-from api.routes import books, disbursements, events, funds, incomes, recipients, statements
+from api.routes import (
+    books,
+    disbursements,
+    documents,
+    events,
+    funds,
+    imports,
+    incomes,
+    plans,
+    recipients,
+    statements,
+)
 from carefund import __version__
 from carefund.db import make_engine
 from carefund.settings import get_settings
@@ -42,6 +53,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         books.router,
         statements.router,
         events.router,
+        documents.router,
+        plans.router,
+        imports.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

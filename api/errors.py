@@ -16,6 +16,7 @@ log = logging.getLogger("carefund.api")
 PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: list[tuple[type[errors.CarefundError], int]] = [
+    (errors.ImportTooLarge, 413),
     (errors.InvalidInput, 422),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
@@ -65,6 +66,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         if exc.field and status == 422
         else None
     )
+    if isinstance(exc, errors.ImportRejected):
+        # API.md fixes this shape: every bad row of the file, as the clerk sees it.
+        errors_list = exc.errors
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem(status, exc.message, errors_list=errors_list, headers=headers)
 

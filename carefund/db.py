@@ -7,6 +7,7 @@ psycopg 3. A use case runs inside one `write_session()` and is committed once, b
 """
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -78,11 +79,20 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-_sqlite_writer_locks: dict[int, threading.Lock] = {}
-_sqlite_writer_locks_guard = threading.Lock()
+_IMMEDIATE_ENGINES: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+_WRITER_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_WRITER_LOCKS_GUARD = threading.Lock()
 
 
-def _sqlite_writer_lock(engine: Engine) -> threading.Lock:
+def _immediate(engine: Engine) -> Engine:
+    """The engine's twin whose transactions begin with BEGIN IMMEDIATE (made once, kept)."""
+    twin = _IMMEDIATE_ENGINES.get(engine)
+    if twin is None:
+        twin = _IMMEDIATE_ENGINES[engine] = engine.execution_options(sqlite_begin="IMMEDIATE")
+    return twin
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
     """One lock per SQLite engine, taken by its writers in this process before BEGIN.
 
     SQLite lets one writer in at a time, and a writer that finds it busy sleeps in growing
@@ -90,8 +100,11 @@ def _sqlite_writer_lock(engine: Engine) -> threading.Lock:
     very long. Queueing this process's writers on a lock instead hands the database on at
     once. Writers in other processes still meet SQLite's own busy handling.
     """
-    with _sqlite_writer_locks_guard:
-        return _sqlite_writer_locks.setdefault(id(engine), threading.Lock())
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITER_LOCKS[engine] = threading.Lock()
+        return lock
 
 
 @contextmanager
@@ -101,12 +114,12 @@ def write_session(engine: Engine) -> Iterator[Session]:
         with _unit_of_work(engine) as session:
             yield session
         return
-    lock = _sqlite_writer_lock(engine)
+    lock = _writer_lock(engine)
     # Should a thread already hold it (a unit of work inside another), go on without it
     # and let SQLite's busy timeout decide, as it would without the lock.
     locked = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
-        with _unit_of_work(engine.execution_options(sqlite_begin="IMMEDIATE")) as session:
+        with _unit_of_work(_immediate(engine)) as session:
             yield session
     finally:
         if locked:

@@ -13,7 +13,14 @@ from sqlmodel import Session, col, select
 from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen, get_fund
-from carefund.journal import CASH_ACCOUNT, Line, expense_account, lock_fund, post_entry, reverse_entry
+from carefund.journal import (
+    CASH_ACCOUNT,
+    Line,
+    expense_account,
+    lock_fund,
+    post_entry,
+    reverse_entry,
+)
 from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import get_recipient

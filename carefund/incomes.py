@@ -11,7 +11,9 @@ from carefund.funds import available_fen
 from carefund.journal import (
     CASH_ACCOUNT,
     Line,
+    check_open,
     income_account,
+    insert_row,
     lock_fund,
     next_number,
     post_entry,
@@ -72,8 +74,7 @@ def record_income(
         status=IncomeStatus.posted.value,
         created_by=actor.username,
     )
-    session.add(income)
-    session.flush()
+    insert_row(session, income)
     record_event(session, "income.recorded", income_public(income, fund, entry))
     return income
 
@@ -96,6 +97,7 @@ def reverse_income(
     session.refresh(income)
     if income.status != IncomeStatus.posted:
         raise InvalidTransition(f"收入 {income.receipt_no} 已冲销，不能再次冲销")
+    check_open(fund, on)
     if available_fen(session, fund) < income.amount_fen:
         raise InsufficientFunds(
             f"冲销后可用余额将为负：可用 {format_fen(available_fen(session, fund))} 元，"

@@ -192,3 +192,46 @@ def recipient_public(recipient: Recipient) -> dict[str, Any]:
         "address": recipient.address,
         "active": recipient.active,
     }
+
+
+def create_recipients(
+    session: Session, *, rows: list[tuple[object, dict[str, Any]]], actor: User
+) -> list[Recipient]:
+    """Add many members at once (an import): the checks, audit and events of
+    `create_recipient`, written in a few batched statements instead of several per member.
+    Every `member_no` must be new, also within `rows`."""
+    require(actor, Action.manage_recipients)
+    cleaned: list[tuple[str, dict[str, Any]]] = []
+    for member_no, fields in rows:
+        if "name" not in fields or "category" not in fields:
+            raise InvalidInput("不能为空", field="name" if "name" not in fields else "category")
+        cleaned.append((clean_member_no(member_no), clean_fields(fields)))
+    numbers = [member_no for member_no, _ in cleaned]
+    if len(set(numbers)) != len(numbers):
+        raise Duplicate("党员编号有重复", field="member_no")
+    for index in range(0, len(numbers), _LOOKUP_CHUNK):
+        taken = session.exec(
+            select(Recipient.member_no).where(
+                col(Recipient.member_no).in_(numbers[index : index + _LOOKUP_CHUNK])
+            )
+        ).first()
+        if taken:
+            raise Duplicate(f"党员编号已存在：{taken}", field="member_no")
+    made = [Recipient(member_no=member_no, **values) for member_no, values in cleaned]
+    session.add_all(made)
+    session.flush()
+    for recipient in made:
+        public = recipient_public(recipient)
+        write_audit(
+            session,
+            actor=actor.username,
+            action="recipient.created",
+            obj=("recipient", recipient.id),
+            detail={"fields": {k: v for k, v in public.items() if k != "id"}},
+        )
+        record_event(session, "recipient.created", public)
+    return made
+
+
+_LOOKUP_CHUNK = 900
+"""Member numbers per `IN (…)` query; SQLite limits the parameters of one statement."""

@@ -1,0 +1,31 @@
+"""Documents in PDF, CSV and XLSX, rendered from the frozen views of `carefund.documents`.
+
+Nothing here opens a session or imports the database layer: each function takes a view
+and returns bytes. Imports go one way: `receipts` → `carefund`, never back.
+"""
+
+from receipts.disclosure import render_disclosure
+from receipts.exports import statement_csv, statement_xlsx
+from receipts.fonts import DocumentFont, builtin_font, document_font
+from receipts.slips import render_receipt, render_receipt_batch, render_voucher
+from receipts.statement import render_statement
+
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+__all__ = [
+    "CSV",
+    "PDF",
+    "XLSX",
+    "DocumentFont",
+    "builtin_font",
+    "document_font",
+    "render_disclosure",
+    "render_receipt",
+    "render_receipt_batch",
+    "render_statement",
+    "render_voucher",
+    "statement_csv",
+    "statement_xlsx",
+]

@@ -1,0 +1,160 @@
+"""Long documents: a platypus story consumed lazily, numbered 第 N 页 共 M 页 in one pass.
+
+Long statements stay linear in time and flat in memory: the story is a generator of
+page-sized tables that platypus pulls from as it lays out pages, so at most a few tables
+exist at once, and one reportlab table never grows past a page (a huge table's layout is
+super-linear).
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from io import BytesIO
+from itertools import islice
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
+
+from receipts.fonts import DocumentFont
+from receipts.layout import INK, RULE, SHADE, SUBTOTAL_SHADE, draw_text, finish_page_numbers
+
+LOOKAHEAD = 3
+"""Flowables kept ahead of the one being laid out (keep-with-next looks one ahead)."""
+DEFAULT_MARGINS = (15 * mm, 18 * mm, 15 * mm, 16 * mm)
+"""Left, top, right, bottom: room above and below the body for the running header and footer."""
+DISPLAY_TIMEZONE = timezone(timedelta(hours=8), "北京时间")
+"""Timestamps are stored in UTC and printed in the district's time."""
+
+
+def local_time(moment: datetime) -> str:
+    """2026-11-28 15:04（北京时间）."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+
+
+class LazyStory(list):  # type: ignore[type-arg]
+    """A story platypus consumes from the front while a generator refills it.
+
+    `BaseDocTemplate.build` loops `while len(flowables)`, reads `flowables[0]`, deletes
+    it, and pushes split remainders back to the front; topping the list up in `__len__`
+    keeps all of that working with only LOOKAHEAD flowables in memory.
+    """
+
+    def __init__(self, source: Iterable[Flowable]):
+        super().__init__()
+        self._source: Iterator[Flowable] | None = iter(source)
+
+    def __len__(self) -> int:
+        if self._source is not None and super().__len__() < LOOKAHEAD:
+            more = list(islice(self._source, LOOKAHEAD))
+            if not more:
+                self._source = None
+            self.extend(more)
+        return super().__len__()
+
+
+class Heading(Flowable):
+    """A heading in the document's font, stroked to look bold (the CJK fonts have no bold)."""
+
+    def __init__(self, text: str, font: str, size: float, *, align: str = "left",
+                 space_before: float = 8, space_after: float = 5):
+        super().__init__()
+        self.text, self.font, self.size, self.align = text, font, size, align
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+        self._width = 0.0
+
+    def wrap(self, available_width: float, _available_height: float) -> tuple[float, float]:
+        self._width = available_width
+        return available_width, self.size * 1.35
+
+    def draw(self) -> None:
+        x = {"left": 0.0, "center": self._width / 2, "right": self._width}[self.align]
+        draw_text(self.canv, x, self.size * 0.3, self.text, font=self.font, size=self.size,
+                  align=self.align, bold=True)
+
+    def getKeepWithNext(self) -> bool:
+        # A heading never ends a page alone.
+        return True
+
+
+def table_style(font: str, size: float, *, header_rows: int = 1,
+                numeric_from: int | None = None, total_rows: int = 0,
+                extra: list[tuple[Any, ...]] | None = None) -> TableStyle:
+    """The house table: ruled grid, shaded header, numbers right-aligned, totals shaded."""
+    commands: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), font, size, size * 1.25),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("INNERGRID", (0, 0), (-1, -1), 0.3, RULE),
+        ("BOX", (0, 0), (-1, -1), 0.9, RULE),
+    ]
+    if header_rows:
+        commands += [
+            ("BACKGROUND", (0, 0), (-1, header_rows - 1), SHADE),
+            ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER"),
+            ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.9, RULE),
+        ]
+    if numeric_from is not None:
+        commands.append(("ALIGN", (numeric_from, header_rows), (-1, -1), "RIGHT"))
+    if total_rows:
+        commands += [
+            ("BACKGROUND", (0, -total_rows), (-1, -1), SUBTOTAL_SHADE),
+            ("LINEABOVE", (0, -total_rows), (-1, -total_rows), 0.9, RULE),
+        ]
+    return TableStyle(commands + (extra or []))
+
+
+def make_table(rows: list[list[Any]], widths: list[float], style: TableStyle,
+               *, repeat_rows: int = 1) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=repeat_rows, hAlign="LEFT")
+    table.setStyle(style)
+    return table
+
+
+PageDecorator = Callable[[Canvas, BaseDocTemplate], None]
+
+
+def render_paged(
+    story: Iterable[Flowable],
+    *,
+    pagesize: tuple[float, float],
+    font: DocumentFont,
+    title: str,
+    decorate: PageDecorator,
+    footer_y: float,
+    margins: tuple[float, float, float, float] = DEFAULT_MARGINS,
+) -> bytes:
+    """Lay `story` out on pages; `decorate` draws each page's header and footer (calling
+    `layout.draw_page_number` at (page width / 2, footer_y)), and the page total is
+    filled in once the last page is known. Margins: left, top, right, bottom."""
+    buffer = BytesIO()
+    left, top, right, bottom = margins
+    width, height = pagesize
+    document = BaseDocTemplate(
+        buffer, pagesize=pagesize, leftMargin=left, rightMargin=right, topMargin=top,
+        bottomMargin=bottom, title=title, author="carefund", subject=font.description,
+        pageCompression=1,
+    )
+    frame = Frame(left, bottom, width - left - right, height - top - bottom, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    document.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
+    # Keep the canvas open after the build, to define the page total before saving.
+    document._doSave = 0  # type: ignore[attr-defined]
+    document.build(LazyStory(story))
+    canvas = document.canv
+    finish_page_numbers(canvas, x=width / 2, y=footer_y, font=font.name, size=8)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def frame_size(pagesize: tuple[float, float],
+               margins: tuple[float, float, float, float] = DEFAULT_MARGINS
+               ) -> tuple[float, float]:
+    """The body's width and height for a page size and margins (as `render_paged` uses)."""
+    left, top, right, bottom = margins
+    return pagesize[0] - left - right, pagesize[1] - top - bottom
