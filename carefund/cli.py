@@ -133,8 +133,15 @@ def _load_demo(configured: Engine) -> None:
         if list_funds(session):
             err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
             return
-    demo_module.build_demo(configured)
-    err.print("已加载演示数据。", highlight=False)
+    err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+    try:
+        result = demo_module.build_demo(configured)
+    except CarefundError as exc:
+        # A database that holds users or members but no fund: serve it as it is.
+        err.print(f"未加载演示数据：{exc.message}", highlight=False)
+        return
+    for line in result.lines():
+        out.print(line, highlight=False)
 
 
 @user_app.command("add")
