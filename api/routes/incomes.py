@@ -68,7 +68,8 @@ def get_income(income_id: PathId, session: ReadSession, user: CurrentUser) -> di
 def reverse_income(
     income_id: PathId, body: IncomeReverse, request: Request, user: CurrentUser
 ) -> dict:
-    """冲销收入（approver）：红字凭证记于 `on`（默认今天，须在未结账期间），收据作废，号码不再使用。"""
+    """冲销收入（approver）：红字凭证记于 `on`（默认今天，须在未结账期间）；
+    收据作废，号码不再使用。"""
     with unit_of_work(request) as session:
         income = incomes.reverse_income(
             session, income_id=income_id, reason=body.reason, on=body.on, actor=user
