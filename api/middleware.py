@@ -127,7 +127,9 @@ class IdempotencyMiddleware:
         try:
             outcome = await run_in_threadpool(self._claim, engine, user, key, request_hash)
         except CarefundError as exc:
-            errors_list = [{"loc": ["header", exc.field], "msg": exc.message}] if exc.field else None
+            errors_list = (
+                [{"loc": ["header", exc.field], "msg": exc.message}] if exc.field else None
+            )
             await _send_problem(scope, send, status_for(exc), exc.message, errors_list=errors_list)
             return
         if isinstance(outcome, idempotency.StoredAnswer):
@@ -224,4 +226,3 @@ def _as_text(body: bytes) -> str | None:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return None
-

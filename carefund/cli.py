@@ -7,7 +7,7 @@ Domain commands call `carefund` use cases; `serve` and `statement` may import `a
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -87,7 +87,9 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="Worker processes (use PostgreSQL for many).", min=1, max=64)
     ] = 1,
-    demo: Annotated[bool, typer.Option(help="Fill an empty database with a demo district.")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="Fill an empty database with a demo district.")
+    ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
     """Run the REST API (and web pages) with uvicorn; upgrades the schema first."""
@@ -104,7 +106,9 @@ def serve(
         fail(f"无法连接数据库：{exc.orig}")
     where = configured.url.render_as_string(hide_password=True)
     err.print(f"carefund 服务：http://{host}:{port}/api/v1/docs（数据库 {where}）", highlight=False)
-    options = {"host": host, "port": port, "access_log": access_log, "log_level": "info"}
+    options: dict[str, Any] = {
+        "host": host, "port": port, "access_log": access_log, "log_level": "info"
+    }
     if workers > 1:
         # Each worker process builds its own app and engine from the environment.
         configured.dispose()

@@ -6,6 +6,7 @@ writes fails with "database is locked" whatever the timeout. PostgreSQL goes thr
 psycopg 3. A use case runs inside one `write_session()` and is committed once, by it.
 """
 
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,6 +96,8 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
 
 
 _IMMEDIATE_ENGINES: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+_WRITER_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_WRITER_LOCKS_GUARD = threading.Lock()
 
 
 def _immediate(engine: Engine) -> Engine:
@@ -105,10 +108,42 @@ def _immediate(engine: Engine) -> Engine:
     return twin
 
 
+def _writer_lock(engine: Engine) -> threading.Lock:
+    """One lock per SQLite engine, taken by its writers in this process before BEGIN.
+
+    SQLite lets one writer in at a time, and a writer that finds it busy sleeps in growing
+    steps (up to 100 ms) before it tries again, so under load a few unlucky requests wait
+    very long. Queueing this process's writers on a lock instead hands the database on at
+    once. Writers in other processes still meet SQLite's own busy handling.
+    """
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITER_LOCKS[engine] = threading.Lock()
+        return lock
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One use case's unit of work: commits once at the end, rolls back on any error."""
-    bind = _immediate(engine) if is_sqlite(engine) else engine
+    if not is_sqlite(engine):
+        with _unit_of_work(engine) as session:
+            yield session
+        return
+    lock = _writer_lock(engine)
+    # Should a thread already hold it (a unit of work inside another), go on without it
+    # and let SQLite's busy timeout decide, as it would without the lock.
+    locked = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        with _unit_of_work(_immediate(engine)) as session:
+            yield session
+    finally:
+        if locked:
+            lock.release()
+
+
+@contextmanager
+def _unit_of_work(bind: Engine) -> Iterator[Session]:
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
