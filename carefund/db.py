@@ -70,6 +70,7 @@ def _sqlite_engine(url: str, lock_timeout_ms: int) -> Engine:
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": lock_timeout_ms / 1000}
     )
+    _LOCK_TIMEOUTS_S[engine] = lock_timeout_ms / 1000
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -98,6 +99,7 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
 _IMMEDIATE_ENGINES: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
 _WRITER_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
 _WRITER_LOCKS_GUARD = threading.Lock()
+_LOCK_TIMEOUTS_S: "weakref.WeakKeyDictionary[Engine, float]" = weakref.WeakKeyDictionary()
 
 
 def _immediate(engine: Engine) -> Engine:
@@ -133,7 +135,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
     lock = _writer_lock(engine)
     # Should a thread already hold it (a unit of work inside another), go on without it
     # and let SQLite's busy timeout decide, as it would without the lock.
-    locked = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    locked = lock.acquire(timeout=_LOCK_TIMEOUTS_S.get(engine, 10.0))
     try:
         with _unit_of_work(_immediate(engine)) as session:
             yield session
