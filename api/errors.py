@@ -87,6 +87,11 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # Starlette's 400 means a body it could not parse (broken multipart, say): bad
+        # input, which this API answers with 422 like every other.
+        return problem(422, f"请求体无法解析：{exc.detail}", errors_list=[
+            {"loc": ["body"], "msg": str(exc.detail)}])
     return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
