@@ -17,7 +17,15 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
 
 from receipts.fonts import DocumentFont
-from receipts.layout import INK, RULE, SHADE, SUBTOTAL_SHADE, draw_text, finish_page_numbers
+from receipts.layout import (
+    INK,
+    RULE,
+    SHADE,
+    SUBTOTAL_SHADE,
+    CompressingCanvas,
+    draw_text,
+    finish_page_numbers,
+)
 
 LOOKAHEAD = 3
 """Flowables kept ahead of the one being laid out (keep-with-next looks one ahead)."""
@@ -145,7 +153,7 @@ def render_paged(
     document.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     # Keep the canvas open after the build, to define the page total before saving.
     document._doSave = 0  # type: ignore[attr-defined]
-    document.build(LazyStory(story))
+    document.build(LazyStory(story), canvasmaker=CompressingCanvas)
     canvas = document.canv
     finish_page_numbers(canvas, x=width / 2, y=footer_y, font=font.name, size=8)
     canvas.save()

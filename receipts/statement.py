@@ -7,6 +7,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     KeepTogether,
     PageBreak,
@@ -224,17 +225,17 @@ def _journal_tables(view: StatementView, font: str) -> Iterator[Flowable]:
         ("SPAN", (0, -1), (4, -1)),
         ("ALIGN", (0, -1), (4, -1), "CENTER"),
     ])
-    # The first page also carries the section heading.
-    capacity = _lines_per_page() - 2
+    page = _PageFill(first_page_used=HEADING_HEIGHT)
     rows: list[list[str]] = [_JOURNAL_HEADER]
-    used = 0
     row: JournalRow
     for row in view.journal:
         memo = "\n".join(fit_lines(row.memo, font, JOURNAL_SIZE, memo_width, MEMO_LINES_MAX))
-        lines = memo.count("\n") + 1
-        if used + lines > capacity:
+        if not page.fits(memo.count("\n") + 1):
             yield make_table(rows, JOURNAL_WIDTHS, style)
-            rows, used, capacity = [_JOURNAL_HEADER], 0, _lines_per_page()
+            yield CondPageBreak(BODY_HEIGHT / 2)
+            rows = [_JOURNAL_HEADER]
+            page.next_page()
+            page.fits(memo.count("\n") + 1)
         rows.append([
             str(row.seq) if row.first_of_entry else "",
             row.voucher_no if row.first_of_entry else "",
@@ -244,17 +245,46 @@ def _journal_tables(view: StatementView, font: str) -> Iterator[Flowable]:
             ledger_amount(row.debit_fen) if row.debit_fen else "",
             ledger_amount(row.credit_fen) if row.credit_fen else "",
         ])
-        used += lines
+    if not page.fits(1):
+        yield make_table(rows, JOURNAL_WIDTHS, style)
+        yield CondPageBreak(BODY_HEIGHT / 2)
+        rows = [_JOURNAL_HEADER]
     statement = view.statement
     rows.append([f"本期合计（{statement.entry_count} 笔凭证）", "", "", "", "",
                  ledger_amount(statement.debits_fen), ledger_amount(statement.credits_fen)])
     yield make_table(rows, JOURNAL_WIDTHS, total_style)
 
 
+HEADING_HEIGHT = 12 * 1.35 + 5
+"""A section heading (size 12, 5 points after) at the top of the page a section starts on."""
+
+
+class _PageFill:
+    """How much of the current page the rows of a table take, so that each table is cut
+    where the page ends: a table that overflowed would be split by platypus, and every
+    later table would then start mid-page and be split too."""
+
+    def __init__(self, *, first_page_used: float):
+        self.used = first_page_used + JOURNAL_ROW_HEIGHT  # the header row
+
+    def fits(self, lines: int) -> bool:
+        height = lines * JOURNAL_LEADING + JOURNAL_ROW_HEIGHT - JOURNAL_LEADING
+        if self.used + height > BODY_HEIGHT - PAGE_SLACK:
+            return False
+        self.used += height
+        return True
+
+    def next_page(self) -> None:
+        self.used = JOURNAL_ROW_HEIGHT
+
+
+PAGE_SLACK = 1.0
+"""Points kept free at the foot of each page against rounding."""
+
+
 def _lines_per_page() -> int:
-    """How many one-line journal rows fit under a header row on an empty page (one spare,
-    so that rounding never pushes a single row onto a page of its own)."""
-    return int((BODY_HEIGHT - JOURNAL_ROW_HEIGHT) // JOURNAL_ROW_HEIGHT) - 1
+    """How many one-line journal rows fit under a header row on an empty page."""
+    return int((BODY_HEIGHT - PAGE_SLACK - JOURNAL_ROW_HEIGHT) // JOURNAL_ROW_HEIGHT)
 
 
 _RECIPIENT_HEADER = ["党员编号", "姓名", "党员类别", "所在支部"] + [
@@ -270,13 +300,16 @@ def _recipient_tables(view: StatementView, font: str) -> Iterator[Flowable]:
         ("SPAN", (0, -1), (3, -1)),
         ("ALIGN", (0, -1), (3, -1), "CENTER"),
     ])
-    capacity = _lines_per_page() - 2
+    page = _PageFill(first_page_used=HEADING_HEIGHT)
     rows: list[list[str]] = [_RECIPIENT_HEADER]
     totals = dict.fromkeys(aspects, 0)
     for item in view.recipients:
-        if len(rows) - 1 >= capacity:
+        if not page.fits(1):
             yield make_table(rows, RECIPIENT_WIDTHS, style)
-            rows, capacity = [_RECIPIENT_HEADER], _lines_per_page()
+            yield CondPageBreak(BODY_HEIGHT / 2)
+            rows = [_RECIPIENT_HEADER]
+            page.next_page()
+            page.fits(1)
         rows.append(
             [item.member_no, item.name, category_zh(item.category),
              fit_text(item.branch or "—", font, JOURNAL_SIZE, branch_width)]
@@ -285,6 +318,10 @@ def _recipient_tables(view: StatementView, font: str) -> Iterator[Flowable]:
         )
         for aspect in aspects:
             totals[aspect] += item.aspects_fen[aspect]
+    if not page.fits(1):
+        yield make_table(rows, RECIPIENT_WIDTHS, style)
+        yield CondPageBreak(BODY_HEIGHT / 2)
+        rows = [_RECIPIENT_HEADER]
     rows.append([f"合计（{len(view.recipients)} 人）", "", "", ""]
                 + [ledger_amount(totals[aspect]) for aspect in aspects]
                 + [ledger_amount(sum(totals.values()))])
@@ -294,7 +331,7 @@ def _recipient_tables(view: StatementView, font: str) -> Iterator[Flowable]:
 def _signature_table(view: StatementView, font: str) -> Flowable:
     rows = [["制表", f"carefund（{view.generated_by}）", "", "审核人（签字）", "", "",
              "负责人（签字）", "", "", "日期", ""]]
-    widths = [40.0, 150.0, 30.0, 90.0, 110.0, 30.0, 90.0, 110.0, 30.0, 40.0, 0.0]
+    widths = [36.0, 140.0, 24.0, 84.0, 110.0, 24.0, 84.0, 110.0, 24.0, 36.0, 0.0]
     widths[-1] = BODY_WIDTH - sum(widths)
     style = TableStyle([
         ("FONT", (0, 0), (-1, -1), font, 10.5),
