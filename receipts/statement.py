@@ -2,6 +2,8 @@
 and the totals per recipient, in page-sized tables streamed from the view."""
 
 from collections.abc import Iterator
+from itertools import groupby
+from operator import attrgetter
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
@@ -227,24 +229,21 @@ def _journal_tables(view: StatementView, font: str) -> Iterator[Flowable]:
     ])
     page = _PageFill(first_page_used=HEADING_HEIGHT)
     rows: list[list[str]] = [_JOURNAL_HEADER]
-    row: JournalRow
-    for row in view.journal:
-        memo = "\n".join(fit_lines(row.memo, font, JOURNAL_SIZE, memo_width, MEMO_LINES_MAX))
-        if not page.fits(memo.count("\n") + 1):
-            yield make_table(rows, JOURNAL_WIDTHS, style)
-            yield CondPageBreak(BODY_HEIGHT / 2)
-            rows = [_JOURNAL_HEADER]
-            page.next_page()
-            page.fits(memo.count("\n") + 1)
-        rows.append([
-            str(row.seq) if row.first_of_entry else "",
-            row.voucher_no if row.first_of_entry else "",
-            row.entry_date.isoformat() if row.first_of_entry else "",
-            memo,
-            fit_text(row.account_zh, font, JOURNAL_SIZE, account_width),
-            ledger_amount(row.debit_fen) if row.debit_fen else "",
-            ledger_amount(row.credit_fen) if row.credit_fen else "",
-        ])
+    # An entry's postings stay on one page: cut between entries, not inside one.
+    for _seq, postings in groupby(view.journal, key=attrgetter("seq")):
+        entry_rows = [_journal_cells(row, font, memo_width, account_width) for row in postings]
+        heights = [cells[3].count("\n") + 1 for cells in entry_rows]
+        if not page.fits(sum(heights), len(heights)):
+            if len(rows) > 1:
+                yield make_table(rows, JOURNAL_WIDTHS, style)
+                yield CondPageBreak(BODY_HEIGHT / 2)
+                rows = [_JOURNAL_HEADER]
+                page.next_page()
+            if not page.fits(sum(heights), len(heights)):
+                # Longer than a page (never in practice: entries have two postings); the
+                # table will be split by platypus like any other.
+                page.next_page()
+        rows.extend(entry_rows)
     if not page.fits(1):
         yield make_table(rows, JOURNAL_WIDTHS, style)
         yield CondPageBreak(BODY_HEIGHT / 2)
@@ -253,6 +252,20 @@ def _journal_tables(view: StatementView, font: str) -> Iterator[Flowable]:
     rows.append([f"本期合计（{statement.entry_count} 笔凭证）", "", "", "", "",
                  ledger_amount(statement.debits_fen), ledger_amount(statement.credits_fen)])
     yield make_table(rows, JOURNAL_WIDTHS, total_style)
+
+
+def _journal_cells(row: JournalRow, font: str, memo_width: float,
+                   account_width: float) -> list[str]:
+    memo = "\n".join(fit_lines(row.memo, font, JOURNAL_SIZE, memo_width, MEMO_LINES_MAX))
+    return [
+        str(row.seq) if row.first_of_entry else "",
+        row.voucher_no if row.first_of_entry else "",
+        row.entry_date.isoformat() if row.first_of_entry else "",
+        memo,
+        fit_text(row.account_zh, font, JOURNAL_SIZE, account_width),
+        ledger_amount(row.debit_fen) if row.debit_fen else "",
+        ledger_amount(row.credit_fen) if row.credit_fen else "",
+    ]
 
 
 HEADING_HEIGHT = 12 * 1.35 + 5
@@ -267,8 +280,9 @@ class _PageFill:
     def __init__(self, *, first_page_used: float):
         self.used = first_page_used + JOURNAL_ROW_HEIGHT  # the header row
 
-    def fits(self, lines: int) -> bool:
-        height = lines * JOURNAL_LEADING + JOURNAL_ROW_HEIGHT - JOURNAL_LEADING
+    def fits(self, lines: int, rows: int = 1) -> bool:
+        """Take the room for `rows` rows of `lines` text lines in all, if the page has it."""
+        height = lines * JOURNAL_LEADING + rows * (JOURNAL_ROW_HEIGHT - JOURNAL_LEADING)
         if self.used + height > BODY_HEIGHT - PAGE_SLACK:
             return False
         self.used += height
