@@ -3,8 +3,21 @@
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from api.errors import install_error_handlers
-from api.routes import documents, funds
+from api.errors import DatabaseUnavailableMiddleware, install_error_handlers
+from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
+from api.openapi import install_docs, install_openapi
+from api.routes import (
+    books,
+    disbursements,
+    documents,
+    events,
+    funds,
+    imports,
+    incomes,
+    plans,
+    recipients,
+    statements,
+)
 from carefund import __version__
 from carefund.db import make_engine
 from carefund.settings import get_settings
@@ -24,11 +37,33 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine or make_engine(get_settings().database_url)
     install_error_handlers(app)
+    # Added innermost first: the body limit runs before idempotency reads the body.
+    app.add_middleware(IdempotencyMiddleware, path_prefix=API_PREFIX)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(DatabaseUnavailableMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
         return {"ok": True}
 
-    for router in (funds.router, documents.router):
+    for router in (
+        funds.router,
+        incomes.router,
+        recipients.router,
+        disbursements.router,
+        books.router,
+        statements.router,
+        events.router,
+        documents.router,
+        plans.router,
+        imports.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
+    install_openapi(app)
+    install_docs(app, API_PREFIX)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app on CAREFUND_DATABASE_URL, for `uvicorn --factory` (several workers)."""
+    return create_app()

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -39,14 +40,29 @@ def read_session(request: Request) -> Iterator[Session]:
 ReadSession = Annotated[Session, Depends(read_session)]
 
 
-def current_user(request: Request) -> User:
-    """The caller named by `Authorization: Bearer <token>`; 401 without a valid one."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+USER_SCOPE_KEY = "carefund.user"
+"""Where a caller already authenticated for this request (by the idempotency layer) is kept."""
+
+bearer = HTTPBearer(auto_error=False, description="`carefund user add` 打印的 API 令牌")
+
+
+def authenticate(engine: Engine, authorization: str | None) -> User:
+    """The caller named by an `Authorization: Bearer <token>` header; 401 without a valid one."""
+    scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("缺少 Authorization: Bearer 令牌")
-    with db.read_session(get_engine(request)) as session:
+    with db.read_session(engine) as session:
         return users.user_for_token(session, token.strip())
+
+
+def current_user(
+    request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> User:
+    """The caller named by `Authorization: Bearer <token>`; 401 without a valid one."""
+    known = request.scope.get(USER_SCOPE_KEY)
+    if known is not None:
+        return known
+    return authenticate(get_engine(request), request.headers.get("authorization"))
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carefund import errors
 
@@ -16,6 +19,7 @@ log = logging.getLogger("carefund.api")
 PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: list[tuple[type[errors.CarefundError], int]] = [
+    (errors.ImportTooLarge, 413),
     (errors.InvalidInput, 422),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
@@ -48,10 +52,26 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+def _where(request: Request, field: str) -> str:
+    """Whether the field at fault came in the query, the path or the body."""
+    if field in request.query_params:
+        return "query"
+    if field in request.path_params:
+        return "path"
+    return "body"
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.CarefundError)
     status = status_for(exc)
-    errors_list = [{"loc": ["body", exc.field], "msg": exc.message}] if exc.field and status == 422 else None
+    errors_list = (
+        [{"loc": [_where(request, exc.field), exc.field], "msg": exc.message}]
+        if exc.field and status == 422
+        else None
+    )
+    if isinstance(exc, errors.ImportRejected):
+        # API.md fixes this shape: every bad row of the file, as the clerk sees it.
+        errors_list = exc.errors
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem(status, exc.message, errors_list=errors_list, headers=headers)
 
@@ -74,6 +94,43 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     # Logged with its trace for the operator; the client gets no trace, ever.
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "服务器内部错误，已记录。")
+
+
+RETRY_AFTER_SECONDS = 2
+"""What a 503 tells the client to wait before trying again."""
+
+
+class DatabaseUnavailableMiddleware:
+    """503 with Retry-After when the database is locked too long or not answering at all.
+
+    Outermost of the app's middleware, so that it also covers what middleware does with the
+    database (token lookups, idempotency keys). The request's transaction rolled back, so it
+    changed nothing and a retry is safe; the pool reconnects by itself once the database
+    is back.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except (OperationalError, PoolTimeoutError) as exc:
+            if started or scope["type"] != "http":
+                raise
+            log.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+            answer = problem(
+                503, "数据库暂时不可用或繁忙，请稍后重试。",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+            await answer(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,17 +1,66 @@
 """Request and response bodies, in families (`FundCreate`, `FundPublic`).
 
 Request bodies forbid unknown fields, so nobody can mass-assign `balance` or `status`.
-Amounts come in as strings or JSON numbers (parsed losslessly into Decimal, never float)
-and go to `carefund.money.parse_amount`; they always go out as strings.
+Amounts come in as strings or JSON numbers (parsed losslessly into Decimal, never float:
+see `api.routing`) and go to `carefund.money.parse_amount`; they always go out as strings.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path, Query
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-MoneyIn = Decimal | str
+from carefund.recipients import SEARCH_LENGTH_MAX
+from carefund.validation import ID_MAX
+
+
+def _money_as_sent(value: Any) -> Any:
+    # Only text and exact numbers reach carefund.money; it decides whether they are valid.
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        # pydantic reports a ValueError as a validation error (a TypeError it would not).
+        raise ValueError("金额应为数字字符串（如 \"1234.56\"）或最多两位小数的数字")  # noqa: TRY004
+    return value
+
+
+MoneyIn = Annotated[
+    Decimal | str,
+    BeforeValidator(_money_as_sent),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"},
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000},
+            ],
+            "description": "元，最多两位小数，> 0，≤ 1000000000.00",
+            "examples": ["1234.56"],
+        }
+    ),
+]
 """An amount as sent: "1234.56" or 1234.56; carefund.money decides whether it is valid."""
+
+MoneyOut = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["1234.56"])]
+"""An amount as answered: a yuan string with exactly two decimals."""
+
+
+def _iso_date_only(value: Any) -> Any:
+    # pydantic would take a Unix timestamp for a date; the contract says ISO 8601 only.
+    if isinstance(value, date) or (isinstance(value, str) and len(value) == 10):
+        return value
+    raise ValueError("日期格式应为 YYYY-MM-DD")
+
+
+DateIn = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A date as sent: `2026-11-05`."""
+
+Id = Annotated[int, Field(ge=1, le=ID_MAX, strict=True)]
+"""A record's id as sent in a body: a JSON integer within the database's range."""
+PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
+QueryId = Annotated[int | None, Query(ge=1, le=ID_MAX)]
+SearchText = Annotated[
+    str | None, Query(max_length=SEARCH_LENGTH_MAX, description="姓名、党员编号或支部中包含的文字")
+]
 
 
 class RequestBody(BaseModel):
@@ -28,9 +77,34 @@ class FundPublic(BaseModel):
     code: str
     name: str
     org: str
-    balance: str = Field(examples=["1234.56"])
-    available: str = Field(examples=["1234.56"])
+    balance: MoneyOut
+    available: MoneyOut
     created_at: datetime
-    closed_through: str | None = None
+    closed_through: date | None = None
 
 
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` as `cursor` for the next, until it is null."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class ProblemError(BaseModel):
+    """One invalid input: where it is (`["body", "amount"]`) and what is wrong."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, as every error is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemError] | None = None

@@ -1,1 +1,1 @@
-"""Benchmarks that print figures against baselines measured in the same run."""
+"""Benchmarks that print figures against baselines measured in the same run (`make bench`)."""

@@ -51,8 +51,8 @@ def _book_year(engine: Engine, staff: dict[str, users.User], code: str, entries:
     """A year of a fund with about `entries` journal entries: incomes every day, and a
     payment to each of RECIPIENTS members."""
     with write_session(engine) as session:
-        funds.create_fund(session, code=code, name=f"基准测试关爱基金{code}", org="中共某区委组织部",
-                          actor=staff["admin"])
+        funds.create_fund(session, code=code, name=f"基准测试关爱基金{code}",
+                          org="中共某区委组织部", actor=staff["admin"])
     categories = ["cadre", "retired", "rural_community", "non_public", "mobile", "hardship"]
     aspects = ["work_incentive", "spiritual_care", "life_assistance"]
     income_count = max(entries - RECIPIENTS, 1)

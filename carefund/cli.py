@@ -31,8 +31,10 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
 fund_app = typer.Typer(help="Manage funds.", no_args_is_help=True)
+plans_app = typer.Typer(help="Recurring plans (定期发放计划).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(fund_app, name="fund")
+app.add_typer(plans_app, name="plans")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -76,6 +78,60 @@ def init() -> None:
     except OperationalError as exc:
         fail(f"无法连接数据库：{exc.orig}")
     out.print(f"数据库已就绪：{configured.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (use PostgreSQL for many).", min=1, max=64)
+    ] = 1,
+    demo: Annotated[bool, typer.Option(help="Fill an empty database with a demo district.")] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
+    """Run the REST API (and web pages) with uvicorn; upgrades the schema first."""
+    import uvicorn
+
+    try:
+        configured = make_engine(get_settings().database_url)
+        upgrade(configured)
+        if demo:
+            _load_demo(configured)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    where = configured.url.render_as_string(hide_password=True)
+    err.print(f"carefund 服务：http://{host}:{port}/api/v1/docs（数据库 {where}）", highlight=False)
+    options = {"host": host, "port": port, "access_log": access_log, "log_level": "info"}
+    if workers > 1:
+        # Each worker process builds its own app and engine from the environment.
+        configured.dispose()
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **options)
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(configured), **options)
+
+
+def _load_demo(configured: Engine) -> None:
+    """Build the demo district into an empty database and print how to log in; a database
+    that already holds something is served as it is."""
+    from carefund.demo import DemoRefused, build_demo
+
+    with read_session(configured) as session:
+        if list_funds(session):
+            err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
+            return
+    err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+    try:
+        result = build_demo(configured)
+    except DemoRefused as exc:
+        err.print(f"{exc.message}；按现有数据启动。", highlight=False)
+        return
+    for line in result.lines():
+        out.print(line, highlight=False)
 
 
 @user_app.command("add")
@@ -241,6 +297,149 @@ def backup(
         source.close()
         target.close()
     out.print(f"已备份到 {file}")
+
+
+@app.command()
+def export(
+    fund: Annotated[str, typer.Option(help="The fund to export.")],
+    format: Annotated[str, typer.Option("--format", help="Only `beancount` for now.")] = "beancount",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Write a fund's books as a beancount ledger, for an independent check with bean-check."""
+    from carefund.export import export_beancount
+
+    if format != "beancount":
+        fail(f"不支持的格式：{format}（目前只支持 beancount）")
+    try:
+        with read_session(engine()) as session:
+            lines = export_beancount(session, get_fund(session, fund))
+            if output is None:
+                for line in lines:
+                    print(line)
+            else:
+                with output.open("w", encoding="utf-8") as handle:
+                    for line in lines:
+                        handle.write(line + "\n")
+    except CarefundError as exc:
+        fail(exc.message)
+    except OSError as exc:
+        fail(f"无法写入 {output}：{exc.strerror}")
+
+
+@plans_app.command("run")
+def plans_run(
+    through: Annotated[str, typer.Option(help="Generate due dates up to this day (YYYY-MM-DD).")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user (default: the operator).")
+    ] = None,
+) -> None:
+    """Run every active plan through DATE, as a nightly job: one submitted disbursement per
+    recipient per due date, never twice. Exit 1 if a plan was refused."""
+    from carefund import plans
+
+    configured = engine()
+    try:
+        with read_session(configured) as session:
+            actor = operator(session, as_user)
+        results = plans.run_all_plans(configured, through=through, actor=actor)
+    except CarefundError as exc:
+        fail(exc.message)
+    refused = False
+    for result in results:
+        if "error" in result:
+            refused = True
+            err.print(f"[red]计划 #{result['plan_id']}：{result['error']}[/]", highlight=False)
+            continue
+        line = f"计划 #{result['plan_id']}：新建 {result['created']} 笔"
+        if result["skipped"]:
+            names = ", ".join(item["member_no"] for item in result["skipped"])
+            line += f"，跳过已停用的关爱对象 {names}"
+        if not result["complete"]:
+            line += f"（达到单次上限，已处理到 {result['last_due']}，请再次运行）"
+        out.print(line, highlight=False)
+    total = sum(result.get("created", 0) for result in results)
+    out.print(f"共 {len(results)} 个计划，新建 {total} 笔待审批支出。", highlight=False)
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command("import-recipients")
+def import_recipients(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030) or XLSX, header first.")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user (default: the operator).")
+    ] = None,
+) -> None:
+    """Upsert the recipient roll from FILE by member_no, all or nothing.
+
+    Exit 1 listing every bad row (nothing imported), 2 for an unreadable file.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from carefund import imports
+    from carefund.errors import ImportRejected
+
+    if not file.is_file():
+        fail(f"文件不存在：{file}")
+    if file.stat().st_size > imports.IMPORT_BYTES_MAX:
+        fail(f"文件过大：最大 {imports.IMPORT_BYTES_MAX // 1024 // 1024} MB")
+    data = file.read_bytes()
+    configured = engine()
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   console=err, transient=True)
+    tasks: dict[str, object] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if total < imports.PROGRESS_EVERY:
+            return
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+    try:
+        with bar, write_session(configured) as session:
+            result = imports.import_recipients(
+                session, data=data, actor=operator(session, as_user), progress=progress
+            )
+    except ImportRejected as exc:
+        err.print(f"[bold red]{exc.message}[/]", highlight=False)
+        for error in exc.errors:
+            err.print(f"  第 {error['row']} 行  {error['field']}：{error['msg']}", highlight=False)
+        raise typer.Exit(1) from None
+    except CarefundError as exc:
+        fail(exc.message)
+    out.print(
+        f"导入完成：新增 {result.created} 人，更新 {result.updated} 人，"
+        f"未变 {result.unchanged} 人。",
+        highlight=False,
+    )
+    if result.ignored_columns:
+        out.print(f"未识别、已忽略的列：{', '.join(result.ignored_columns)}", highlight=False)
+
+
+@app.command()
+def demo(
+    force: Annotated[
+        bool, typer.Option("--force", help="ERASE the database first, if it holds anything.")
+    ] = False,
+) -> None:
+    """Build the demo district of 2026 into the configured database; prints the users'
+    passwords and tokens (shown only this once)."""
+    from carefund.demo import build_demo
+
+    try:
+        configured = make_engine(get_settings().database_url)
+        upgrade(configured)
+        err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+        result = build_demo(configured, force=force)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    for line in result.lines():
+        out.print(line, highlight=False)
 
 
 def main() -> None:

@@ -13,21 +13,19 @@ from sqlmodel import Session, col, select
 from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen, get_fund
-from carefund.journal import CASH_ACCOUNT, Line, expense_account, lock_fund, post_entry, reverse_entry
-from carefund.models import (
-    Disbursement,
-    Fund,
-    JournalEntry,
-    Recipient,
-    User,
-    as_utc,
-    is_row_id,
-    utcnow,
+from carefund.journal import (
+    CASH_ACCOUNT,
+    Line,
+    expense_account,
+    lock_fund,
+    post_entry,
+    reverse_entry,
 )
+from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import get_recipient
 from carefund.users import Action, require
-from carefund.validation import choose, clean_text, parse_date
+from carefund.validation import choose, clean_text, is_id, parse_date
 from carefund.vocabulary import ASPECT_NAMES_ZH, Aspect, DisbursementStatus
 
 Status = DisbursementStatus
@@ -217,7 +215,7 @@ def _fund_code(session: Session, fund_id: int) -> str:
 
 
 def get_disbursement(session: Session, disbursement_id: object) -> Disbursement:
-    found = session.get(Disbursement, disbursement_id) if is_row_id(disbursement_id) else None
+    found = session.get(Disbursement, disbursement_id) if is_id(disbursement_id) else None
     if found is None:
         raise NotFound(f"支出不存在：{disbursement_id}")
     return found
@@ -284,3 +282,23 @@ def disbursement_view(session: Session, disbursement: Disbursement) -> dict[str,
     assert fund is not None
     entry = session.get(JournalEntry, disbursement.entry_id) if disbursement.entry_id else None
     return disbursement_public(disbursement, fund, entry.voucher_no if entry else None)
+
+
+def disbursements_view(session: Session, rows: list[Disbursement]) -> list[dict[str, Any]]:
+    """`disbursement_public` for a page of stored disbursements, with their voucher numbers
+    loaded in one query."""
+    entry_ids = {d.entry_id for d in rows if d.entry_id}
+    vouchers = dict(
+        session.exec(
+            select(JournalEntry.id, JournalEntry.voucher_no).where(col(JournalEntry.id).in_(entry_ids))
+        ).all()
+    ) if entry_ids else {}
+    funds = {fund_id: session.get(Fund, fund_id) for fund_id in {d.fund_id for d in rows}}
+    return [
+        disbursement_public(
+            d,
+            funds[d.fund_id],  # type: ignore[arg-type]
+            vouchers.get(d.entry_id) if d.entry_id else None,
+        )
+        for d in rows
+    ]

@@ -45,3 +45,16 @@ class Forbidden(CarefundError):
 
 class Unauthenticated(CarefundError):
     """No valid credentials were given."""
+
+
+class ImportRejected(InvalidInput):
+    """A spreadsheet with bad rows: nothing was imported; `errors` lists every bad cell."""
+
+    def __init__(self, message: str, *, errors: list[dict]):
+        super().__init__(message, field="file")
+        #: `{"row", "field", "msg"}` per bad cell, `row` as the clerk sees it in the file.
+        self.errors = errors
+
+
+class ImportTooLarge(InvalidInput):
+    """A file past the import limits on bytes or rows."""

@@ -1,21 +1,21 @@
 """The events feed: changes other systems mirror, in an order a cursor can follow.
 
-An event is written in the same transaction as its change. Readers page by
-(`tx_order`, `id`). On PostgreSQL, `tx_order` is the writing transaction's id and a reader
-only sees events of transactions older than the oldest one still running, so no event can
-later appear behind a cursor: nothing is skipped and nothing repeats. On SQLite writers are
-serialized, so `id` order is commit order.
+An event is written in the same transaction as its change, and readers page by `id`.
+For that to never skip an event, ids must become visible in id order. SQLite has one
+writer at a time, so they do. On PostgreSQL a transaction takes one cluster-wide
+advisory lock just before its first event and keeps it until it commits: ids are drawn
+and committed in the same order. Only the tail of a write (its event and its commit) is
+serialized this way; funds still lock, check and post in parallel.
 """
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import literal_column, or_, and_, text
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from carefund.errors import InvalidInput
-from carefund.models import Event
+from carefund.models import Event, as_utc, utcnow
 
 EVENT_TYPES = (
     "income.recorded",
@@ -36,71 +36,62 @@ EVENT_TYPES = (
 )
 EVENTS_PAGE_MAX = 500
 """The most events one read returns."""
+EVENTS_LOCK_KEY = 0x6361_7265_6675_6E64  # "carefund"
+"""The advisory lock that orders event commits on PostgreSQL."""
+
+CURSOR_LENGTH_MAX = 100
+"""A cursor this feed made is far shorter; longer ones are not decoded."""
+_BIGINT_MAX = 2**63 - 1
+
+_EVENT = Event.__table__  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(_EVENT)
+_TAKE_EVENTS_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})")
 
 
-def record_event(session: Session, event_type: str, data: dict[str, Any]) -> Event:
+def record_event(session: Session, event_type: str, data: dict[str, Any]) -> None:
     """Write an event in the caller's transaction."""
     assert event_type in EVENT_TYPES, event_type
-    event = Event(type=event_type, data=data)
-    if session.get_bind().dialect.name == "postgresql":
-        # Evaluated by the database at insert: the id of the writing transaction.
-        event.tx_order = literal_column("pg_current_xact_id()::text::bigint")  # type: ignore[assignment]
-    session.add(event)
-    return event
+    connection = session.connection()
+    transaction = session.get_transaction()
+    if connection.dialect.name == "postgresql" and session.info.get("events_lock") is not transaction:
+        # Held until this transaction ends (taking it again would be harmless, only slower).
+        connection.execute(_TAKE_EVENTS_LOCK)
+        session.info["events_lock"] = transaction
+    connection.execute(_INSERT_EVENT, {"type": event_type, "data": data, "at": utcnow()})
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """A position in the feed: just after the event (`tx_order`, `id`)."""
+def encode_cursor(event_id: int) -> str:
+    return base64.urlsafe_b64encode(f"e{event_id}".encode()).decode().rstrip("=")
 
-    tx_order: int = 0
-    id: int = 0
 
-    def encode(self) -> str:
-        return base64.urlsafe_b64encode(f"{self.tx_order}.{self.id}".encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, value: str | None) -> "Cursor":
-        if not value:
-            return cls()
-        try:
-            padded = value + "=" * (-len(value) % 4)
-            tx_order, event_id = base64.urlsafe_b64decode(padded.encode()).decode().split(".")
-            cursor = cls(int(tx_order), int(event_id))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput("游标无效", field="after") from exc
-        if cursor.tx_order < 0 or cursor.id < 0:
-            raise InvalidInput("游标无效", field="after")
-        return cursor
+def decode_cursor(value: str | None) -> int:
+    """The event id a cursor points after; 0 for the start of the feed."""
+    if not value:
+        return 0
+    if len(value) > CURSOR_LENGTH_MAX:
+        raise InvalidInput("游标无效", field="after")
+    try:
+        decoded = base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode()).decode()
+        if not decoded.startswith("e"):
+            raise ValueError(decoded)
+        event_id = int(decoded[1:])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("游标无效", field="after") from exc
+    if not 0 <= event_id <= _BIGINT_MAX:
+        raise InvalidInput("游标无效", field="after")
+    return event_id
 
 
 def read_events(session: Session, *, after: str | None, limit: int) -> tuple[list[Event], str]:
-    """Events after the cursor, oldest first, and the cursor to read on from."""
+    """Events after the cursor, oldest first, and the cursor to read on from (never null)."""
     assert 1 <= limit <= EVENTS_PAGE_MAX, limit
-    cursor = Cursor.decode(after)
-    query = (
-        select(Event)
-        .where(
-            or_(
-                col(Event.tx_order) > cursor.tx_order,
-                and_(col(Event.tx_order) == cursor.tx_order, col(Event.id) > cursor.id),
-            )
-        )
-        .order_by(col(Event.tx_order), col(Event.id))
-        .limit(limit)
+    after_id = decode_cursor(after)
+    events = list(
+        session.exec(select(Event).where(col(Event.id) > after_id).order_by(col(Event.id)).limit(limit))
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Only transactions that can no longer commit new events are visible to readers.
-        horizon = text("tx_order < pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        query = query.where(horizon)
-    events = list(session.exec(query))
-    if events:
-        cursor = Cursor(events[-1].tx_order, events[-1].id or 0)
-    return events, cursor.encode()
+    return events, encode_cursor(events[-1].id if events else after_id)  # type: ignore[arg-type]
 
 
 def event_public(event: Event) -> dict[str, Any]:
     """An event as the feed shows it."""
-    from carefund.models import as_utc
-
     return {"id": event.id, "type": event.type, "at": as_utc(event.at).isoformat(), "data": event.data}

@@ -39,14 +39,25 @@ def create_fund(session: Session, *, code: str, name: str, org: str = "", actor:
 
 
 def get_fund(session: Session, code: str) -> Fund:
-    fund = session.exec(select(Fund).where(Fund.code == code)).first()
+    # A code that cannot exist is not looked up: it may hold bytes the database refuses.
+    valid = isinstance(code, str) and FUND_CODE_PATTERN.fullmatch(code)
+    fund = session.exec(select(Fund).where(Fund.code == code)).first() if valid else None
     if fund is None:
-        raise NotFound(f"基金不存在：{code}")
+        raise NotFound(f"基金不存在：{str(code)[:40]}")
     return fund
 
 
 def list_funds(session: Session) -> list[Fund]:
     return list(session.exec(select(Fund).order_by(col(Fund.code))))
+
+
+def funds_page(session: Session, *, after_id: int = 0, limit: int = 50) -> list[Fund]:
+    """A page of the funds in the order they were opened."""
+    return list(
+        session.exec(
+            select(Fund).where(col(Fund.id) > after_id).order_by(col(Fund.id)).limit(limit)
+        )
+    )
 
 
 def reserved_fen(session: Session, fund: Fund) -> int:

@@ -11,16 +11,18 @@ from carefund.funds import available_fen
 from carefund.journal import (
     CASH_ACCOUNT,
     Line,
+    check_open,
     income_account,
+    insert_row,
     lock_fund,
     next_number,
     post_entry,
     reverse_entry,
 )
-from carefund.models import Fund, Income, JournalEntry, User, as_utc, is_row_id, utcnow
+from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.users import Action, require
-from carefund.validation import choose, clean_text, parse_date
+from carefund.validation import choose, clean_text, is_id, parse_date
 from carefund.vocabulary import SOURCE_NAMES_ZH, IncomeSource, IncomeStatus
 
 RECEIPT_SEQUENCE_MAX = 999_999
@@ -72,8 +74,7 @@ def record_income(
         status=IncomeStatus.posted.value,
         created_by=actor.username,
     )
-    session.add(income)
-    session.flush()
+    insert_row(session, income)
     record_event(session, "income.recorded", income_public(income, fund, entry))
     return income
 
@@ -96,6 +97,7 @@ def reverse_income(
     session.refresh(income)
     if income.status != IncomeStatus.posted:
         raise InvalidTransition(f"收入 {income.receipt_no} 已冲销，不能再次冲销")
+    check_open(fund, on)
     if available_fen(session, fund) < income.amount_fen:
         raise InsufficientFunds(
             f"冲销后可用余额将为负：可用 {format_fen(available_fen(session, fund))} 元，"
@@ -123,7 +125,7 @@ def reverse_income(
 
 
 def _get(session: Session, income_id: int) -> Income:
-    income = session.get(Income, income_id) if is_row_id(income_id) else None
+    income = session.get(Income, income_id) if is_id(income_id) else None
     if income is None:
         raise NotFound(f"收入不存在：{income_id}")
     return income
@@ -194,3 +196,22 @@ def income_view(session: Session, income: Income) -> dict[str, Any]:
     reversal = session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
     assert fund is not None and entry is not None
     return income_public(income, fund, entry, reversal)
+
+
+def incomes_view(session: Session, rows: list[Income]) -> list[dict[str, Any]]:
+    """`income_public` for a page of stored incomes, loading their entries in one query."""
+    entry_ids = {i.entry_id for i in rows} | {i.reversal_entry_id for i in rows if i.reversal_entry_id}
+    entries = {
+        entry.id: entry
+        for entry in session.exec(select(JournalEntry).where(col(JournalEntry.id).in_(entry_ids)))
+    } if entry_ids else {}
+    funds = {fund_id: session.get(Fund, fund_id) for fund_id in {i.fund_id for i in rows}}
+    return [
+        income_public(
+            income,
+            funds[income.fund_id],  # type: ignore[arg-type]
+            entries[income.entry_id],
+            entries.get(income.reversal_entry_id) if income.reversal_entry_id else None,
+        )
+        for income in rows
+    ]

@@ -25,14 +25,6 @@ from sqlmodel import Field, SQLModel
 
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of a fund's first entry."""
-ROW_ID_MAX = 2**31 - 1
-"""Largest row id (a PostgreSQL `integer`); a larger id asked for cannot exist, and the
-database would refuse to even compare it."""
-
-
-def is_row_id(value: object) -> bool:
-    """Whether `value` can be the id of a row, so lookups of absurd ids are NotFound."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ROW_ID_MAX
 
 
 def utcnow() -> datetime:
@@ -431,10 +423,7 @@ class AuditLog(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """A change that other systems may mirror, written in the same transaction as the change.
 
-    Readers page by (`tx_order`, `id`). On PostgreSQL `tx_order` is the writing
-    transaction's id and readers see only transactions older than every one still running,
-    so a slow transaction can never commit an event behind a reader's cursor. On SQLite
-    writers are serialized, `tx_order` is 0 and `id` alone orders.
+    Readers page by `id`; `carefund.events` makes ids commit in order.
     """
 
     id: int | None = Field(
@@ -443,17 +432,13 @@ class Event(SQLModel, table=True):
             BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
         ),
     )
-    """Position within the transaction's events."""
-    tx_order: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    """The writing transaction's id on PostgreSQL, 0 on SQLite."""
+    """Position in the feed."""
     type: str = Field(sa_column=Column(String(48), nullable=False))
     """e.g. `income.recorded`."""
     at: datetime = _timestamp()
     """When it happened."""
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     """The changed record as the API shows it."""
-
-    __table_args__ = (Index("event_order", "tx_order", "id"),)
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -123,6 +123,20 @@ def list_periods(session: Session, fund_id: int | None) -> list[Period]:
     )
 
 
+def periods_page(
+    session: Session, *, fund_id: int | None, after_id: int = 0, limit: int = 50
+) -> list[Period]:
+    """A page of the fund's closings (and reopenings, on the same rows) in the order made."""
+    return list(
+        session.exec(
+            select(Period)
+            .where(Period.fund_id == fund_id, col(Period.id) > after_id)
+            .order_by(col(Period.id))
+            .limit(limit)
+        )
+    )
+
+
 def period_public(period: Period, fund_code: str) -> dict[str, Any]:
     """A closed month as the API shows it."""
     return {

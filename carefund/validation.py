@@ -14,7 +14,15 @@ DATE_MIN = date(2000, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 """Dates outside these are surely typing mistakes."""
 
+ID_MAX = 2**31 - 1
+"""The largest record id (a 32-bit INTEGER column on PostgreSQL)."""
+
 E = TypeVar("E", bound=StrEnum)
+
+
+def is_id(value: object) -> bool:
+    """Whether `value` can be a record's id; anything else names no record."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ID_MAX
 
 
 def clean_text(

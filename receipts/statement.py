@@ -158,12 +158,17 @@ def _info_table(view: StatementView, font: str, font_description: str) -> Flowab
 def _summary_table(view: StatementView, font: str) -> Flowable:
     statement = view.statement
     rows: list[list[str]] = [["项目", "金额（元）", "说明"]]
-    rows.append(["期初余额", ledger_amount(statement.opening_fen), f"截至 {statement.period.start} 前的银行存款"])
-    rows.append(["本期收入合计", ledger_amount(statement.income_total_fen), "四项来源之和（冲销在其日期所在期间扣减）"])
+    period = statement.period
+    rows.append(["期初余额", ledger_amount(statement.opening_fen),
+                 f"截至 {period.start} 前的银行存款"])
+    rows.append(["本期收入合计", ledger_amount(statement.income_total_fen),
+                 "四项来源之和（冲销在其日期所在期间扣减）"])
     for _source, name_zh, fen in income_rows(statement):
         rows.append([f"　　其中：{name_zh}", ledger_amount(fen), ""])
-    rows.append(["本期支出合计", ledger_amount(statement.disbursed_total_fen), "6×3 矩阵合计，见下表"])
-    rows.append(["期末余额", ledger_amount(statement.closing_fen), f"截至 {statement.period.end} 的银行存款"])
+    rows.append(["本期支出合计", ledger_amount(statement.disbursed_total_fen),
+                 "6×3 矩阵合计，见下表"])
+    rows.append(["期末余额", ledger_amount(statement.closing_fen),
+                 f"截至 {period.end} 的银行存款"])
     style = table_style(font, SUMMARY_SIZE, extra=[
         ("ALIGN", (1, 1), (1, -1), "RIGHT"),
         ("BACKGROUND", (0, 1), (-1, 1), "#f6f6f6"),

@@ -19,6 +19,8 @@ from sqlmodel import SQLModel
 from carefund.db import make_engine, normalize_url
 from carefund.schema import upgrade
 
+pytest_plugins = ["tests.api_support"]
+
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -82,6 +84,9 @@ def _truncate_all(engine: Engine) -> None:
     tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # Tampering tests switch the journal's guards off; the next test gets them back.
+        for table in ("journal_entry", "posting"):
+            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -104,3 +109,30 @@ def engine(database_url: str) -> Iterator[Engine]:
     configured = make_engine(database_url)
     yield configured
     configured.dispose()
+
+
+@pytest.fixture
+def fresh_engine(request: pytest.FixtureRequest, database_url: str, tmp_path):  # type: ignore[no-untyped-def]
+    """A factory of clean databases on the test's backend, for property-based tests whose
+    every example needs empty books."""
+    engines: list[Engine] = []
+    counter = iter(range(1_000_000))
+
+    def make() -> Engine:
+        for old in engines:
+            old.dispose()
+        if database_url.startswith("sqlite"):
+            path = tmp_path / f"example{next(counter)}.db"
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+            url = f"sqlite:///{path}"
+        else:
+            url = database_url
+            cleaner = make_engine(url)
+            _truncate_all(cleaner)
+            cleaner.dispose()
+        engines.append(make_engine(url))
+        return engines[-1]
+
+    yield make
+    for old in engines:
+        old.dispose()

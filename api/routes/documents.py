@@ -10,14 +10,15 @@ route, so the paths never collide.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 import receipts
 from api.deps import CurrentUser, ReadSession
+from api.routing import ledger_router
 from carefund import documents
 
-router = APIRouter(tags=["documents"])
+router = ledger_router("documents")
 
 PDF_RESPONSE = {200: {"content": {receipts.PDF: {}}, "description": "PDF document"}}
 CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"}}

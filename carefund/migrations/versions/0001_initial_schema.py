@@ -9,9 +9,8 @@ postings can be neither updated nor deleted, and (on PostgreSQL) every entry mus
 when its transaction commits.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -48,15 +47,11 @@ def upgrade() -> None:
 
     op.create_table('event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('tx_order', sa.BigInteger(), nullable=False),
     sa.Column('type', sa.String(length=48), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.create_index('event_order', ['tx_order', 'id'], unique=False)
-
     op.create_table('fund',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -324,9 +319,6 @@ def downgrade() -> None:
 
     op.drop_table('recipient')
     op.drop_table('fund')
-    with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.drop_index('event_order')
-
     op.drop_table('event')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('audit_log_object')

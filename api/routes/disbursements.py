@@ -1,0 +1,135 @@
+"""Disbursements: submit, then approve / reject / cancel / pay / reverse; list and read."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Query, Request
+
+from api.deps import CurrentUser, ReadSession, unit_of_work
+from api.paging import Cursor, Limit, decode_cursor, page
+from api.routing import ledger_router
+from api.schemas import Page, PathId, QueryId
+from api.schemas_disbursements import (
+    DisbursementCreate,
+    DisbursementPay,
+    DisbursementPublic,
+    DisbursementReject,
+    DisbursementReverse,
+    NoFields,
+)
+from carefund import disbursements, funds
+from carefund.users import Action, require
+from carefund.vocabulary import DisbursementStatus
+
+router = ledger_router("disbursements")
+
+
+@router.post("/funds/{code}/disbursements", status_code=201, response_model=DisbursementPublic)
+def submit_disbursement(
+    code: str, body: DisbursementCreate, request: Request, user: CurrentUser
+) -> dict:
+    with unit_of_work(request) as session:
+        disbursement = disbursements.submit_disbursement(
+            session,
+            fund_code=code,
+            recipient_id=body.recipient_id,
+            amount=body.amount,
+            aspect=body.aspect,
+            purpose=body.purpose,
+            memo=body.memo,
+            actor=user,
+        )
+        return disbursements.disbursement_view(session, disbursement)
+
+
+@router.post("/disbursements/{disbursement_id}/approve", response_model=DisbursementPublic)
+def approve_disbursement(
+    disbursement_id: PathId, request: Request, user: CurrentUser, body: NoFields | None = None
+) -> dict:
+    with unit_of_work(request) as session:
+        disbursement = disbursements.approve_disbursement(
+            session, disbursement_id=disbursement_id, actor=user
+        )
+        return disbursements.disbursement_view(session, disbursement)
+
+
+@router.post("/disbursements/{disbursement_id}/reject", response_model=DisbursementPublic)
+def reject_disbursement(
+    disbursement_id: PathId, body: DisbursementReject, request: Request, user: CurrentUser
+) -> dict:
+    with unit_of_work(request) as session:
+        disbursement = disbursements.reject_disbursement(
+            session, disbursement_id=disbursement_id, reason=body.reason, actor=user
+        )
+        return disbursements.disbursement_view(session, disbursement)
+
+
+@router.post("/disbursements/{disbursement_id}/cancel", response_model=DisbursementPublic)
+def cancel_disbursement(
+    disbursement_id: PathId, request: Request, user: CurrentUser, body: NoFields | None = None
+) -> dict:
+    with unit_of_work(request) as session:
+        disbursement = disbursements.cancel_disbursement(
+            session, disbursement_id=disbursement_id, actor=user
+        )
+        return disbursements.disbursement_view(session, disbursement)
+
+
+@router.post("/disbursements/{disbursement_id}/pay", response_model=DisbursementPublic)
+def pay_disbursement(
+    disbursement_id: PathId, body: DisbursementPay, request: Request, user: CurrentUser
+) -> dict:
+    with unit_of_work(request) as session:
+        disbursement = disbursements.pay_disbursement(
+            session,
+            disbursement_id=disbursement_id,
+            paid_on=body.paid_on,
+            method=body.method,
+            actor=user,
+        )
+        return disbursements.disbursement_view(session, disbursement)
+
+
+@router.post("/disbursements/{disbursement_id}/reverse", response_model=DisbursementPublic)
+def reverse_disbursement(
+    disbursement_id: PathId, body: DisbursementReverse, request: Request, user: CurrentUser
+) -> dict:
+    with unit_of_work(request) as session:
+        disbursement = disbursements.reverse_disbursement(
+            session, disbursement_id=disbursement_id, reason=body.reason, on=body.on, actor=user
+        )
+        return disbursements.disbursement_view(session, disbursement)
+
+
+@router.get("/disbursements", response_model=Page[DisbursementPublic])
+def list_disbursements(
+    session: ReadSession,
+    user: CurrentUser,
+    fund: Annotated[str | None, Query(max_length=32, description="基金代码")] = None,
+    status: DisbursementStatus | None = None,
+    recipient_id: QueryId = None,
+    from_: Annotated[date | None, Query(alias="from", description="提交日期 ≥")] = None,
+    to: Annotated[date | None, Query(description="提交日期 ≤")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict:
+    require(user, Action.read)
+    rows = disbursements.list_disbursements(
+        session,
+        fund=funds.get_fund(session, fund) if fund is not None else None,
+        status=status,
+        recipient_id=recipient_id,
+        start=from_,
+        end=to,
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    return page(disbursements.disbursements_view(session, rows), limit=limit)
+
+
+@router.get("/disbursements/{disbursement_id}", response_model=DisbursementPublic)
+def get_disbursement(disbursement_id: PathId, session: ReadSession, user: CurrentUser) -> dict:
+    require(user, Action.read)
+    return disbursements.disbursement_view(
+        session, disbursements.get_disbursement(session, disbursement_id)
+    )

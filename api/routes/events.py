@@ -1,0 +1,29 @@
+"""The events feed for systems that mirror the books: oldest first, never skipping."""
+
+from typing import Annotated
+
+from fastapi import Query
+
+from api.deps import CurrentUser, ReadSession
+from api.paging import Limit
+from api.routing import ledger_router
+from api.schemas_events import EventsPage
+from carefund import events
+from carefund.users import Action, require
+
+router = ledger_router("events")
+
+
+@router.get("/events", response_model=EventsPage)
+def read_events(
+    session: ReadSession,
+    user: CurrentUser,
+    after: Annotated[
+        str | None,
+        Query(max_length=events.CURSOR_LENGTH_MAX, description="上次返回的 next_cursor"),
+    ] = None,
+    limit: Limit = 50,
+) -> dict:
+    require(user, Action.read)
+    found, next_cursor = events.read_events(session, after=after, limit=limit)
+    return {"items": [events.event_public(event) for event in found], "next_cursor": next_cursor}

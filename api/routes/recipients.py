@@ -1,0 +1,63 @@
+"""Recipients (关爱对象): add, list and search, read, change; personal data only masked."""
+
+from fastapi import Request
+
+from api.deps import CurrentUser, ReadSession, unit_of_work
+from api.paging import Cursor, Limit, decode_cursor, page
+from api.routing import ledger_router
+from api.schemas import Page, PathId, SearchText
+from api.schemas_recipients import RecipientCreate, RecipientPublic, RecipientUpdate
+from carefund import recipients
+from carefund.users import Action, require
+from carefund.vocabulary import MemberCategory
+
+router = ledger_router("recipients")
+
+
+@router.post("/recipients", status_code=201, response_model=RecipientPublic)
+def create_recipient(body: RecipientCreate, request: Request, user: CurrentUser) -> dict:
+    fields = body.model_dump(exclude_unset=True)
+    with unit_of_work(request) as session:
+        recipient = recipients.create_recipient(
+            session, member_no=fields.pop("member_no"), actor=user, **fields
+        )
+        return recipients.recipient_public(recipient)
+
+
+@router.get("/recipients", response_model=Page[RecipientPublic])
+def list_recipients(
+    session: ReadSession,
+    user: CurrentUser,
+    category: MemberCategory | None = None,
+    q: SearchText = None,
+    active: bool | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict:
+    require(user, Action.read)
+    rows = recipients.list_recipients(
+        session,
+        category=category,
+        q=q,
+        active=active,
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    return page([recipients.recipient_public(r) for r in rows], limit=limit)
+
+
+@router.get("/recipients/{recipient_id}", response_model=RecipientPublic)
+def get_recipient(recipient_id: PathId, session: ReadSession, user: CurrentUser) -> dict:
+    require(user, Action.read)
+    return recipients.recipient_public(recipients.get_recipient(session, recipient_id))
+
+
+@router.patch("/recipients/{recipient_id}", response_model=RecipientPublic)
+def update_recipient(
+    recipient_id: PathId, body: RecipientUpdate, request: Request, user: CurrentUser
+) -> dict:
+    with unit_of_work(request) as session:
+        recipient = recipients.update_recipient(
+            session, recipient_id=recipient_id, actor=user, **body.model_dump(exclude_unset=True)
+        )
+        return recipients.recipient_public(recipient)

@@ -1,0 +1,31 @@
+"""Statements as JSON: a fund's figures for a month, quarter or year, reconciled."""
+
+from typing import Annotated
+
+from fastapi import Path
+
+from api.deps import CurrentUser, ReadSession
+from api.routing import ledger_router
+from api.schemas_books import StatementPublic
+from carefund import funds, statements
+from carefund.users import Action, require
+
+router = ledger_router("statements")
+
+PeriodLabel = Annotated[
+    str,
+    Path(
+        pattern=r"^[0-9]{4}(-[0-9]{2}|-Q[1-4])?$",
+        description="2026-11（月）、2026-Q4（季）或 2026（年）",
+        examples=["2026-Q4"],
+    ),
+]
+
+
+@router.get("/funds/{code}/statements/{period}.json", response_model=StatementPublic)
+def get_statement(code: str, period: PeriodLabel, session: ReadSession, user: CurrentUser) -> dict:
+    require(user, Action.read_statements)
+    statement = statements.build_statement(
+        session, funds.get_fund(session, code), statements.parse_period(period)
+    )
+    return statements.statement_json(statement)

@@ -1,0 +1,57 @@
+"""Disbursements: `DisbursementCreate`, the transition bodies, `DisbursementPublic`."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from api.schemas import DateIn, Id, MoneyIn, MoneyOut, RequestBody
+from carefund.validation import TEXT_LENGTH_MAX
+from carefund.vocabulary import Aspect, DisbursementStatus
+
+
+class DisbursementCreate(RequestBody):
+    recipient_id: Id
+    amount: MoneyIn
+    aspect: Aspect
+    purpose: str = Field(default="", max_length=200, examples=["春节慰问"])
+    memo: str = Field(default="", max_length=TEXT_LENGTH_MAX)
+
+
+class NoFields(RequestBody):
+    """An empty object (or no body at all)."""
+
+
+class DisbursementReject(RequestBody):
+    reason: str = Field(max_length=TEXT_LENGTH_MAX, examples=["材料不全"])
+
+
+class DisbursementPay(RequestBody):
+    paid_on: DateIn = Field(examples=["2026-11-10"])
+    method: str = Field(default="", max_length=32, examples=["救助卡"])
+
+
+class DisbursementReverse(RequestBody):
+    reason: str = Field(max_length=TEXT_LENGTH_MAX, examples=["重复发放"])
+    on: DateIn | None = Field(default=None, description="冲销凭证的日期，默认今天；须在未结账期间")
+
+
+class DisbursementPublic(BaseModel):
+    id: int
+    fund: str
+    recipient_id: int
+    amount: MoneyOut
+    aspect: Aspect
+    purpose: str
+    memo: str
+    status: DisbursementStatus
+    submitted_by: str
+    approved_by: str | None
+    rejected_by: str | None
+    reject_reason: str | None
+    paid_by: str | None
+    paid_on: date | None
+    method: str
+    voucher_no: str | None
+    plan_id: int | None
+    due_on: date | None
+    created_at: datetime

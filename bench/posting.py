@@ -1,0 +1,145 @@
+"""Posting rate of the domain layer against raw sqlite3 doing the same row writes.
+
+Both run in this process on a file SQLite database with the same durability (WAL,
+synchronous=FULL, one transaction per income), so the ratio says what carefund's layers
+cost, whatever the machine. Target: the domain keeps ≥ 0.4 of the raw rate.
+
+    python -m bench.posting [--incomes N]
+"""
+
+import argparse
+import hashlib
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from carefund import funds, incomes, users
+from carefund.db import make_engine, write_session
+from carefund.schema import upgrade
+
+TARGET_RATIO = 0.4
+
+
+def prepare(path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with write_session(engine) as session:
+        admin = users.create_user(session, username="admin", role="admin", actor="bench")
+        clerk = users.create_user(session, username="clerk", role="clerk", actor="bench")
+        funds.create_fund(session, code="HC-CARE", name="关爱基金", actor=admin)
+    return engine, clerk
+
+
+ROUND_SIZE = 100
+"""Incomes per turn: the two writers take turns, so load from elsewhere hits both alike."""
+
+
+def domain_writer(path: Path):  # type: ignore[no-untyped-def]
+    engine, clerk = prepare(path)
+
+    def write(numbers: range) -> None:
+        for number in numbers:
+            with write_session(engine) as session:
+                incomes.record_income(
+                    session, fund_code="HC-CARE", source="member_donation", payer=f"党员{number}",
+                    amount="12.34", received_on="2026-06-01", actor=clerk,
+                )
+
+    return write
+
+
+def raw_writer(path: Path):  # type: ignore[no-untyped-def]
+    """The same rows, written with sqlite3 and hand-written SQL, one transaction each."""
+    engine, _clerk = prepare(path)
+    engine.dispose()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    now = datetime.now(UTC).isoformat()
+
+    def write(numbers: range) -> None:
+        for number in numbers:
+            write_one(connection, number, now)
+
+    return write
+
+
+def write_one(connection: sqlite3.Connection, number: int, now: str) -> None:
+    """One income's rows in one transaction: what record_income writes, by hand."""
+    connection.execute("BEGIN IMMEDIATE")
+    fund_id, head_seq, head_hash, cash = connection.execute(
+        "SELECT id, head_seq, head_hash, cash_fen FROM fund WHERE code = 'HC-CARE'"
+    ).fetchone()
+    numbers = []
+    for name in ("voucher:202606", "receipt:2026"):
+        connection.execute(
+            "INSERT INTO counter (fund_id, name, last_value) VALUES (?, ?, 1) "
+            "ON CONFLICT (fund_id, name) DO UPDATE SET last_value = last_value + 1",
+            (fund_id, name),
+        )
+        numbers.append(connection.execute(
+            "SELECT last_value FROM counter WHERE fund_id = ? AND name = ?", (fund_id, name)
+        ).fetchone()[0])
+    entry_hash = hashlib.sha256(f"{head_hash}{number}".encode()).hexdigest()
+    entry_id = connection.execute(
+        "INSERT INTO journal_entry (fund_id, seq, voucher_no, entry_date, memo, prev_hash, hash, "
+        "created_by, created_at) VALUES (?, ?, ?, '2026-06-01', ?, ?, ?, 'clerk', ?)",
+        (fund_id, head_seq + 1, f"记-202606-{numbers[0]:04d}", f"收到党员募捐 党员{number}",
+         head_hash, entry_hash, now),
+    ).lastrowid
+    for line_no, account, debit, credit in ((1, "assets:cash", 1234, 0),
+                                             (2, "income:member_donation", 0, 1234)):
+        connection.execute(
+            "INSERT INTO posting (entry_id, fund_id, entry_date, line_no, account, debit_fen, "
+            "credit_fen) VALUES (?, ?, '2026-06-01', ?, ?, ?, ?)",
+            (entry_id, fund_id, line_no, account, debit, credit),
+        )
+    connection.execute(
+        "INSERT INTO income (fund_id, source, payer, amount_fen, received_on, method, memo, "
+        "receipt_no, entry_id, status, created_by, created_at) VALUES "
+        "(?, 'member_donation', ?, 1234, '2026-06-01', '', '', ?, ?, 'posted', 'clerk', ?)",
+        (fund_id, f"党员{number}", f"HC-CARE-2026-{numbers[1]:06d}", entry_id, now),
+    )
+    connection.execute(
+        "UPDATE fund SET head_seq = ?, head_hash = ?, cash_fen = ? WHERE id = ?",
+        (head_seq + 1, entry_hash, cash + 1234, fund_id),
+    )
+    connection.execute(
+        "INSERT INTO event (type, at, data) VALUES ('income.recorded', ?, ?)",
+        (now, '{"receipt_no": "x"}'),
+    )
+    connection.execute("COMMIT")
+
+
+def run(count: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(dir=".") as folder:
+        writers = {"raw": raw_writer(Path(folder) / "raw.db"),
+                   "domain": domain_writer(Path(folder) / "domain.db")}
+        seconds = {"raw": 0.0, "domain": 0.0}
+        for start in range(0, count, ROUND_SIZE):
+            numbers = range(start, min(start + ROUND_SIZE, count))
+            for name, write in writers.items():
+                began = time.perf_counter()
+                write(numbers)
+                seconds[name] += time.perf_counter() - began
+    domain, raw = count / seconds["domain"], count / seconds["raw"]
+    return {"domain_per_s": domain, "raw_per_s": raw, "ratio": domain / raw}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incomes", type=int, default=2000)
+    args = parser.parse_args()
+    result = run(args.incomes)
+    print(f"incomes posted          : {args.incomes}")
+    print(f"domain layer            : {result['domain_per_s']:8.1f} incomes/s")
+    print(f"raw sqlite3, same rows  : {result['raw_per_s']:8.1f} incomes/s")
+    verdict = "meets" if result["ratio"] >= TARGET_RATIO else "MISSES"
+    print(f"ratio                   : {result['ratio']:8.2f}  ({verdict} the {TARGET_RATIO} target)")
+
+
+if __name__ == "__main__":
+    main()

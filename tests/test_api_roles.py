@@ -1,0 +1,94 @@
+"""Who may call what: every endpoint × every role → allowed, or 403 (DESIGN.md, Roles).
+
+The table is written from DESIGN.md, not derived from `carefund.users.PERMISSIONS`, so that
+it checks the code instead of repeating it. "Allowed" means the role gets past the
+authorization check: the answer may still be 404, 409 or 422 because of the books' state.
+"""
+
+from tests.api_support import ROLES, Api
+
+EVERYONE = set(ROLES)
+READ_STATEMENTS = {"admin", "approver", "auditor"}
+RECORD = {"admin", "clerk", "integration"}  # incomes, recipients, submitting disbursements
+APPROVE = {"admin", "approver"}
+
+# (method, path, body, roles allowed); {income}, {recipient}, {disbursement} are filled in.
+MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
+    ("POST", "/funds", {"code": "HC-NEW", "name": "新基金"}, {"admin"}),
+    ("GET", "/funds", None, EVERYONE),
+    ("GET", "/funds/HC-CARE", None, EVERYONE),
+    ("POST", "/funds/HC-CARE/incomes", {"source": "sponsorship", "payer": "某集团",
+                                        "amount": "1.00", "received_on": "2026-11-02"}, RECORD),
+    ("GET", "/funds/HC-CARE/incomes", None, EVERYONE),
+    ("GET", "/incomes/{income}", None, EVERYONE),
+    ("POST", "/incomes/{income}/reverse", {"reason": "错账"}, APPROVE),
+    ("POST", "/recipients", {"member_no": "M-{role}", "name": "王", "category": "cadre"}, RECORD),
+    ("GET", "/recipients", None, EVERYONE),
+    ("GET", "/recipients/{recipient}", None, EVERYONE),
+    ("PATCH", "/recipients/{recipient}", {"branch": "第二支部"}, RECORD),
+    ("POST", "/funds/HC-CARE/disbursements", {"recipient_id": "{recipient}", "amount": "1.00",
+                                              "aspect": "spiritual_care"}, RECORD),
+    ("POST", "/disbursements/{disbursement}/approve", None, APPROVE),
+    ("POST", "/disbursements/{disbursement}/reject", {"reason": "不符合条件"}, APPROVE),
+    ("POST", "/disbursements/{disbursement}/cancel", None, {"admin", "clerk"}),
+    ("POST", "/disbursements/{disbursement}/pay", {"paid_on": "2026-11-03"}, {"admin", "cashier"}),
+    ("POST", "/disbursements/{disbursement}/reverse", {"reason": "重复"}, APPROVE),
+    ("GET", "/disbursements", None, EVERYONE),
+    ("GET", "/disbursements/{disbursement}", None, EVERYONE),
+    ("GET", "/funds/HC-CARE/journal", None, EVERYONE),
+    ("GET", "/funds/HC-CARE/balances", None, EVERYONE),
+    ("GET", "/funds/HC-CARE/verify", None, {"admin", "auditor"}),
+    ("GET", "/funds/HC-CARE/periods", None, EVERYONE),
+    ("POST", "/funds/HC-CARE/periods/2026-09/close", None, APPROVE),
+    ("POST", "/funds/HC-CARE/periods/2026-09/reopen", {"reason": "补记"}, {"admin"}),
+    ("GET", "/funds/HC-CARE/statements/2026-Q4.json", None, READ_STATEMENTS),
+    ("GET", "/events", None, EVERYONE),
+]
+
+
+def test_every_endpoint_for_every_role(api: Api) -> None:
+    api.ok(api.post("admin", "/funds", {"code": "HC-CARE", "name": "某区党内关爱基金"}), 201)
+    income = api.ok(api.post("clerk", "/funds/HC-CARE/incomes", {
+        "source": "fiscal_support", "payer": "区财政局", "amount": "1000.00",
+        "received_on": "2026-11-01"}), 201)
+    recipient = api.ok(api.post("clerk", "/recipients", {
+        "member_no": "M1", "name": "王小明", "category": "hardship"}), 201)
+    # Submitted by someone outside the roles under test, so that separation of duties
+    # never answers 403 to them.
+    disbursement = api.ok(api.post("clerk2", "/funds/HC-CARE/disbursements", {
+        "recipient_id": recipient["id"], "amount": "10.00", "aspect": "life_assistance"}), 201)
+    ids = {"income": income["id"], "recipient": recipient["id"], "disbursement": disbursement["id"]}
+
+    wrong = []
+    for method, template, body, allowed in MATRIX:
+        for role in ROLES:
+            path = template.format(**ids)
+            filled = None if body is None else {
+                key: fill(value, ids, role) for key, value in body.items()}
+            status = api.request(method, role, path, json=filled).status_code
+            if (status == 403) == (role in allowed) or status in (401, 500):
+                wrong.append(f"{method} {path} as {role}: {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def fill(value: object, ids: dict[str, int], role: str) -> object:
+    if value == "{recipient}":
+        return ids["recipient"]
+    return value.replace("{role}", role) if isinstance(value, str) else value
+
+
+def test_the_matrix_covers_every_operation(api: Api) -> None:
+    document = api.client.get("/api/v1/openapi.json").json()
+    operations = {(method.upper(), path.removeprefix("/api/v1"))
+                  for path, item in document["paths"].items() for method in item}
+    listed = {(method, path.replace("{income}", "{income_id}")
+               .replace("{recipient}", "{recipient_id}")
+               .replace("{disbursement}", "{disbursement_id}")
+               .replace("2026-09", "{month}").replace("2026-Q4", "{period}"))
+              for method, path, _, _ in MATRIX}
+    listed = {(m, p.replace("/funds/HC-CARE", "/funds/{code}")) for m, p in listed}
+    # Endpoints other helpers add (documents, plans, imports) get their own matrices.
+    others = {op for op in operations if "plans" in op[1] or "import" in op[1]
+              or op[1].endswith((".pdf", ".csv", ".xlsx", "{fmt}"))}
+    assert operations - listed <= others
+    assert listed <= operations

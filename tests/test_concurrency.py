@@ -1,0 +1,98 @@
+"""Many writers: receipts stay consecutive, balances exact; funds do not block each other."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import col, select
+
+from carefund import funds, incomes, journal
+from carefund.db import read_session, write_session
+from carefund.models import Income
+from tests.builders import make_fund, make_staff
+
+WRITERS = 16
+INCOMES = 400
+
+
+def test_sixteen_writers_get_consecutive_receipts_and_an_exact_balance(engine) -> None:
+    staff = make_staff(engine)
+    make_fund(engine, staff["admin"])
+
+    def post(number: int) -> str:
+        with write_session(engine) as session:
+            income = incomes.record_income(
+                session, fund_code="HC-CARE", source="member_donation", payer=f"党员{number}",
+                amount=f"{number % 97 + 1}.{number % 100:02d}", received_on="2026-06-01",
+                actor=staff["clerk"],
+            )
+            return income.receipt_no
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        receipts = list(pool.map(post, range(INCOMES)))
+
+    expected_fen = sum((n % 97 + 1) * 100 + n % 100 for n in range(INCOMES))
+    assert sorted(receipts) == [f"HC-CARE-2026-{n:06d}" for n in range(1, INCOMES + 1)]
+    with read_session(engine) as session:
+        fund = funds.get_fund(session, "HC-CARE")
+        assert fund.cash_fen == expected_fen
+        result = journal.verify(session, fund)
+        assert result.ok and result.entries == INCOMES
+        vouchers = session.exec(select(Income.receipt_no).order_by(col(Income.id))).all()
+        assert len(set(vouchers)) == INCOMES
+
+
+def test_receipt_numbers_restart_each_year_and_per_fund(engine) -> None:
+    staff = make_staff(engine)
+    make_fund(engine, staff["admin"])
+    make_fund(engine, staff["admin"], code="HC-RELIEF", name="特困党员救助基金")
+    numbers = []
+    for fund, on in [("HC-CARE", "2025-12-31"), ("HC-CARE", "2026-01-01"), ("HC-RELIEF", "2026-01-02"),
+                     ("HC-CARE", "2026-01-03")]:
+        with write_session(engine) as session:
+            numbers.append(incomes.record_income(
+                session, fund_code=fund, source="fiscal_support", payer="区财政局", amount="10",
+                received_on=on, actor=staff["clerk"],
+            ).receipt_no)
+    assert numbers == ["HC-CARE-2025-000001", "HC-CARE-2026-000001", "HC-RELIEF-2026-000001",
+                       "HC-CARE-2026-000002"]
+
+
+def test_a_writer_on_one_fund_does_not_block_another_fund(engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time by design; row locks are PostgreSQL's")
+    staff = make_staff(engine)
+    make_fund(engine, staff["admin"])
+    make_fund(engine, staff["admin"], code="HC-RELIEF", name="特困党员救助基金")
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_care_fund() -> None:
+        with write_session(engine) as session:
+            journal.lock_fund(session, "HC-CARE")
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_care_fund)
+    holder.start()
+    holding.wait(5)
+    try:
+        # Another fund goes through at once...
+        with write_session(engine) as session:
+            session.execute(text("SET LOCAL lock_timeout = '2s'"))
+            incomes.record_income(
+                session, fund_code="HC-RELIEF", source="fiscal_support", payer="区财政局",
+                amount="100", received_on="2026-06-01", actor=staff["clerk"],
+            )
+        # ...while the same fund waits for the lock.
+        with pytest.raises(OperationalError), write_session(engine) as session:
+            session.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            incomes.record_income(
+                session, fund_code="HC-CARE", source="fiscal_support", payer="区财政局",
+                amount="100", received_on="2026-06-01", actor=staff["clerk"],
+            )
+    finally:
+        release.set()
+        holder.join()

@@ -1,0 +1,96 @@
+"""The demo district: its books verify, every month reconciles, the story's figures hold."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from carefund import journal, statements
+from carefund.db import read_session
+from carefund.demo import DemoRefused, build_demo
+from carefund.funds import get_fund, list_funds
+from carefund.models import Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
+from carefund.users import user_for_token
+from carefund.vocabulary import Aspect, MemberCategory, Role
+
+
+def test_the_demo_district(engine) -> None:
+    result = build_demo(engine)
+
+    with read_session(engine) as session:
+        # The books verify and every month of 2026 reconciles, in both funds.
+        heads = {}
+        for fund in list_funds(session):
+            verified = journal.verify(session, fund)
+            assert verified.ok, verified.problem
+            heads[fund.code] = verified.head_hash
+            assert fund.closed_through == date(2026, 10, 31)
+            for month in range(1, 13):
+                statement = statements.build_statement(
+                    session, fund, statements.parse_period(f"2026-{month:02d}")
+                )
+                assert statement.reconciled, (fund.code, month, statement.checks)
+                assert statement.opening_fen >= 0 and statement.closing_fen >= 0
+        assert set(heads) == {"HC-CARE", "HC-RELIEF"}
+        last_day = session.exec(select(func.max(JournalEntry.entry_date))).one()
+        assert last_day <= date(2026, 11, 27)
+
+        # 1,700+ members in all six categories.
+        by_category = dict(session.exec(
+            select(Recipient.category, func.count()).group_by(col(Recipient.category))
+        ).all())
+        assert set(by_category) == {c.value for c in MemberCategory}
+        assert sum(by_category.values()) == result.recipients >= 1_700
+
+        # More than 500,000 yuan out of the care fund, across every cell of the 6×3 matrix.
+        care = statements.build_statement(
+            session, get_fund(session, "HC-CARE"), statements.parse_period("2026")
+        )
+        assert care.reconciled
+        assert care.disbursed_total_fen > 500_000_00
+        assert all(care.matrix_fen[c.value][a.value] > 0 for c in MemberCategory for a in Aspect)
+        assert all(care.income_fen[source] > 0 for source in care.income_fen)
+
+        # The relief fund: about 200,000 a year, 40 members paid 400 on every 5th.
+        relief = statements.build_statement(
+            session, get_fund(session, "HC-RELIEF"), statements.parse_period("2026")
+        )
+        assert 190_000_00 <= relief.income_total_fen <= 210_000_00
+        assert relief.disbursed_total_fen == 40 * 400_00 * 11
+        plan = session.exec(select(Plan)).one()
+        members = session.exec(
+            select(func.count()).where(PlanRecipient.plan_id == plan.id)
+        ).one()
+        assert (plan.rule, members) == ("FREQ=MONTHLY;BYMONTHDAY=5", 40)
+        paid_dues = session.exec(
+            select(Disbursement.due_on, func.count())
+            .where(Disbursement.plan_id == plan.id, Disbursement.status == "paid")
+            .group_by(col(Disbursement.due_on))
+        ).all()
+        assert sorted(paid_dues) == [(date(2026, m, 5), 40) for m in range(1, 12)]
+
+        # Separated duties, a few reversals, and an open month with work waiting.
+        everything = session.exec(select(Disbursement)).all()
+        assert all(d.approved_by != d.submitted_by for d in everything if d.approved_by)
+        statuses = [d.status for d in everything]
+        assert statuses.count("reversed") >= 3
+        assert statuses.count("submitted") >= 1 and statuses.count("approved") >= 1
+        assert sum(d.amount_fen for d in everything if d.status == "paid") == result.paid_fen
+
+        # A user of every role, who can use the printed token.
+        assert {u.role for u in result.users} == {r.value for r in Role}
+        for user in result.users:
+            assert user_for_token(session, user.token).username == user.username
+            assert len(user.password) >= 8
+
+    with pytest.raises(DemoRefused):
+        build_demo(engine)
+
+    if engine.dialect.name == "sqlite":
+        # Deterministic: rebuilt from scratch, the same books to the last hash.
+        build_demo(engine, force=True)
+        with read_session(engine) as session:
+            again = {fund.code: journal.verify(session, fund).head_hash
+                     for fund in list_funds(session)}
+        assert again == heads
