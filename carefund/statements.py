@@ -288,7 +288,7 @@ memory holds one batch however long the period."""
 def period_journal(
     session: Session, fund: Fund, period: PeriodRange, *, batch_size: int = JOURNAL_BATCH_SIZE
 ) -> Iterator[JournalLine]:
-    """The period's postings entry by entry, streamed so that long statements stay flat in memory."""
+    """The period's postings entry by entry, streamed so long statements stay flat in memory."""
     for entry, postings in iter_entries(
         session, fund, start=period.start, end=period.end, batch_size=batch_size
     ):
