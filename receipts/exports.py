@@ -181,9 +181,10 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
     sheet.append([])
     sheet.append(_header_row(sheet, ["项目", "代码", "金额（元）"]))
     for line in figure_lines(view):
-        total = line.key in ("income.total", "disbursed.total", "opening_balance",
-                             "closing_balance")
-        sheet.append([_cell(sheet, line.label), line.key, _amount(sheet, line.fen, bold=total)])
+        is_total = line.key in ("income.total", "disbursed.total", "opening_balance",
+                                "closing_balance")
+        sheet.append([_cell(sheet, line.label), line.key,
+                      _amount(sheet, line.fen, bold=is_total)])
     sheet.append([])
     aspects = aspect_headings()
     sheet.append(_header_row(sheet, ["党员类别", "代码"] + [f"{name}（元）" for _a, name in aspects]
