@@ -239,7 +239,8 @@ def statement(
 
     suffix = output.suffix.lower()
     if suffix not in STATEMENT_FORMATS:
-        fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {'、'.join(STATEMENT_FORMATS)}")
+        choices = "、".join(STATEMENT_FORMATS)
+        fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {choices}")
     if not output.parent.is_dir():
         fail(f"目录不存在：{output.parent}")
     from carefund import documents, statements
