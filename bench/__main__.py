@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.common import postgres_server_url
 from bench.figures import Figure, table
 
-BENCHMARKS = ("posting", "import", "plans", "api", "documents", "scale")
+BENCHMARKS = ("posting", "import", "plans", "api", "documents", "scale", "pg_workers")
 """In the order they run. `import` is a keyword, so modules are loaded by name."""
 NEEDS_POSTGRES = {"pg_workers"}
 """Benchmarks that measure PostgreSQL alone; skipped (and said so) when none answers."""

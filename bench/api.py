@@ -104,8 +104,14 @@ def http_request(
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
-def drive(name: str, port: int, make_request: object, seconds: float, connections: int) -> Result:
-    """Send requests on `connections` connections for `seconds`; latencies of each."""
+def drive(
+    name: str, port: int, make_request: object, seconds: float, connections: int,
+    observe: object = None,
+) -> Result:
+    """Send requests on `connections` connections for `seconds`; latencies of each.
+
+    `observe(index, number, status)`, if given, hears every answer (from the clients'
+    threads), e.g. to add up what was acknowledged."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     statuses: list[dict[int, int]] = [{} for _ in range(connections)]
     start = threading.Barrier(connections + 1)
@@ -122,6 +128,8 @@ def drive(name: str, port: int, make_request: object, seconds: float, connection
             status = connection.exchange(request)
             latencies[index].append((time.perf_counter() - began) * 1000)
             statuses[index][status] = statuses[index].get(status, 0) + 1
+            if observe is not None:
+                observe(index, number - 1, status)  # type: ignore[operator]
         connection.close()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
