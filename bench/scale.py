@@ -644,6 +644,11 @@ def measure(sizes: tuple[int, ...], backends: tuple[str, ...], explain: bool = F
             ]
         biggest = mine[-1]
         figures += [
+            Figure("scale", "year statement JSON, largest fund, first run", biggest.largest[0],
+                   "s", baseline=statistics.median(biggest.largest),
+                   baseline_what="median of the runs after it",
+                   target=Target(TARGET_STATEMENT_SECONDS, at_least=False),
+                   note=f"{backend}, {biggest.entries:,} entries, caches cold"),
             Figure("scale", "generate books", biggest.entries / biggest.generate_seconds,
                    "entries/s", baseline=smallest.entries / smallest.generate_seconds,
                    baseline_what=f"at {smallest.entries:,} entries",
