@@ -657,7 +657,8 @@ def measure(sizes: tuple[int, ...], backends: tuple[str, ...], explain: bool = F
                    biggest.verified_entries / biggest.verify_seconds, "entries/s",
                    baseline=smallest.verified_entries / smallest.verify_seconds,
                    baseline_what=f"at {smallest.entries:,} entries",
-                   note=f"{backend}, {biggest.verified_entries:,} entries"),
+                   note=f"{backend}, its {biggest.verified_entries:,} entries of "
+                        f"{biggest.entries:,}"),
         ]
     return figures
 
