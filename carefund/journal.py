@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
@@ -93,6 +94,9 @@ class Line:
             category=self.category,
             aspect=self.aspect,
         )
+
+
+_LOCK_FUND = select(Fund).where(Fund.code == bindparam("code")).with_for_update()
 
 
 def lock_fund(session: Session, code: str) -> Fund:
@@ -232,6 +236,10 @@ def insert_row(session: Session, row: SQLModel) -> int:
         statement = _INSERT_RETURNING_ID[table.name] = insert(table).returning(table.c.id)
     new_id = session.connection().execute(statement, values).scalar_one()
     row.id = new_id  # type: ignore[attr-defined]
+    # Known to the session as if loaded, so that later lookups in this unit of work
+    # (the answer's voucher number, say) need no query.
+    make_transient_to_detached(row)
+    session.add(row)
     return int(new_id)
 
 

@@ -7,11 +7,13 @@ command line enforce one role matrix (DESIGN.md, Roles).
 import hashlib
 import re
 import secrets
+import time
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from carefund.audit import write_audit
@@ -139,15 +141,32 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+TOKEN_CACHE_SECONDS = 10.0
+"""How long a looked-up token is trusted without asking the database again: every API
+call authenticates, and the lookup would otherwise cost as much as a small use case. A
+revoked token or deactivated user therefore stops working within this many seconds."""
+TOKEN_CACHE_SIZE_MAX = 4_096
+
+_token_cache: dict[tuple[str, str], tuple[float, User]] = {}
+_TOKEN_USER = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at == None)  # noqa: E711
+)
+
+
 def user_for_token(session: Session, token: str) -> User:
     """The active user a bearer token belongs to, or `Unauthenticated`."""
-    row = session.exec(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at == None)  # noqa: E711
-    ).first()
+    key = (str(session.get_bind().url), _token_hash(token))
+    cached = _token_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    row = session.exec(_TOKEN_USER, params={"token_hash": key[1]}).first()  # type: ignore[call-overload]
     if row is None or not row.active:
         raise Unauthenticated("令牌无效或已停用")
+    if len(_token_cache) >= TOKEN_CACHE_SIZE_MAX:
+        _token_cache.clear()
+    _token_cache[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, row)
     return row
 
 
