@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -33,7 +34,7 @@ from api.errors import status_for
 from carefund import db, funds, journal, sessions
 from carefund.errors import CarefundError, InvalidInput, NotFound, Unauthenticated
 from carefund.models import Fund, User
-from carefund.money import format_fen_grouped
+from carefund.money import FEN_PER_YUAN, format_fen_grouped
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.settings import get_settings
 from carefund.users import Action, may
@@ -85,6 +86,11 @@ def money(fen: int | None) -> str:
     return "" if fen is None else format_fen_grouped(fen)
 
 
+def yuan(text: str) -> str:
+    """A two-decimal yuan string, as the journal gives it, for people: ¥1,234.56."""
+    return format_fen_grouped(int(Decimal(text) * FEN_PER_YUAN))
+
+
 def date_zh(day: date | datetime | str | None) -> str:
     """2026年11月5日, as a person reads a date."""
     if day is None or day == "":
@@ -116,6 +122,7 @@ def _name(table: dict[Any, str], enum: type) -> Callable[[str | None], str]:
 
 templates.env.filters.update(
     money=money,
+    yuan=yuan,
     date_zh=date_zh,
     moment_zh=moment_zh,
     category_zh=_name(CATEGORY_NAMES_ZH, MemberCategory),
