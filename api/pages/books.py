@@ -1,7 +1,7 @@
 """Books and reports: the journal browser, statements to download (PDF, XLSX, CSV), the public
 disclosure list, verifying the chain, closing a month (approver) and reopening it (admin)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -145,10 +145,8 @@ def _periods_page(request: Request, *, errors: dict | None = None, values: dict 
         every, fund = funds_and_current(session, request)
         rows = periods.list_periods(session, fund.id) if fund else []
         chain = chain_status(request, session, fund) if fund else None
-    today = date.today()
-    previous_month = (today.replace(day=1).toordinal() - 1)
-    last_month = date.fromordinal(previous_month)
-    defaults = {"month": f"{last_month:%Y-%m}", "reopen_month": ""}
+    defaults = {"month": _month_to_close(fund.closed_through if fund else None),
+                "reopen_month": ""}
     standing = [p for p in rows if p.reopened_at is None]
     if standing:
         defaults["reopen_month"] = standing[-1].month
@@ -156,6 +154,16 @@ def _periods_page(request: Request, *, errors: dict | None = None, values: dict 
                   funds=every, fund=fund, rows=list(reversed(rows)), chain=chain,
                   verified=verified, errors=errors or {}, values=defaults | (values or {}),
                   done=MESSAGES.get(request.query_params.get("done", "")))
+
+
+def _month_to_close(closed_through: date | None) -> str:
+    """The month a clerk most likely closes next: the one after the last closed, else the
+    month before this one."""
+    if closed_through is not None:
+        following = closed_through + timedelta(days=1)
+        return f"{following:%Y-%m}"
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    return f"{last_month:%Y-%m}"
 
 
 @router.get("/books/periods")
