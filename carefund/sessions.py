@@ -4,7 +4,8 @@ A ticket names the user, when it was issued, the session's CSRF token and a fing
 the user's password hash, and is signed with HMAC-SHA256. Nothing is stored per session on
 the server, so any worker can check any ticket; changing a password (or deactivating the
 user) ends every session of that user, because the fingerprint (or the check for `active`)
-no longer matches.
+no longer matches. Logging out ends every session of the user issued until then (one
+`setting` row per user records when), so a copied cookie is useless after logout.
 
 The secret comes from CAREFUND_SECRET_KEY when set, otherwise it is generated once and kept
 in the `setting` table, so that every worker and every restart signs with the same one.
@@ -33,6 +34,10 @@ SESSION_LIFETIME_SECONDS = 10 * 60 * 60
 TICKET_LENGTH_MAX = 1_000
 """Tickets made here are about 250 characters; anything much longer is not one of ours."""
 CSRF_TOKEN_BYTES = 24
+CLOCK_SKEW_SECONDS = 60
+"""Workers' clocks may differ this much: a ticket from slightly in the future is accepted."""
+ENDED_SETTING_PREFIX = "sessions_ended:"
+"""`setting` rows `sessions_ended:<user id>` hold when the user last logged out (ms)."""
 
 
 def signing_secret(session: Session, configured: str = "") -> bytes:
@@ -61,7 +66,7 @@ class Ticket:
     user_id: int
     username: str
     issued_at: int
-    """Unix seconds."""
+    """Unix time in milliseconds."""
     csrf_token: str
     """Every form of this session carries it; a POST without it is refused."""
     password_fingerprint: str
@@ -89,7 +94,7 @@ def issue_ticket(secret: bytes, user: User, *, now: float | None = None) -> tupl
     ticket = Ticket(
         user_id=user.id,
         username=user.username,
-        issued_at=int(now if now is not None else time.time()),
+        issued_at=int((now if now is not None else time.time()) * 1000),
         csrf_token=secrets.token_urlsafe(CSRF_TOKEN_BYTES),
         password_fingerprint=_fingerprint(user),
     )
@@ -122,23 +127,44 @@ def read_ticket(secret: bytes, value: str | None, *, now: float | None = None) -
         )
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise Unauthenticated("登录状态无效，请重新登录") from None
-    age = (now if now is not None else time.time()) - ticket.issued_at
-    if not 0 <= age <= SESSION_LIFETIME_SECONDS:
+    age = (now if now is not None else time.time()) - ticket.issued_at / 1000
+    if not -CLOCK_SKEW_SECONDS <= age <= SESSION_LIFETIME_SECONDS:
         raise Unauthenticated("登录已过期，请重新登录")
     return ticket
 
 
 def user_for_ticket(session: Session, ticket: Ticket) -> User:
-    """The ticket's user, if still active and with the same password; else `Unauthenticated`."""
+    """The ticket's user, if still active, with the same password and not logged out since;
+    else `Unauthenticated`."""
     user = session.get(User, ticket.user_id)
+    ended = session.get(Setting, f"{ENDED_SETTING_PREFIX}{ticket.user_id}")
     if (
         user is None
         or not user.active
         or user.username != ticket.username
         or not hmac.compare_digest(_fingerprint(user), ticket.password_fingerprint)
+        or (ended is not None and ticket.issued_at <= int(ended.value))
     ):
         raise Unauthenticated("登录状态已失效，请重新登录")
     return user
+
+
+def end_sessions(session: Session, *, user_id: int, now: float | None = None) -> None:
+    """Log the user out everywhere: every ticket issued until now stops working."""
+    moment = str(int((now if now is not None else time.time()) * 1000))
+    name = f"{ENDED_SETTING_PREFIX}{user_id}"
+    stored = session.get(Setting, name)
+    if stored is None:
+        try:
+            with session.begin_nested():
+                session.add(Setting(name=name, value=moment))
+            return
+        except IntegrityError:  # the same user logging out in another tab meanwhile
+            stored = session.get(Setting, name, populate_existing=True)
+            assert stored is not None
+    stored.value = moment
+    session.add(stored)
+    session.flush()
 
 
 def sign(secret: bytes, value: str) -> str:

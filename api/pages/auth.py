@@ -125,7 +125,10 @@ def _check_password(request: Request, username: str, password: str) -> User:
 
 
 @router.post("/logout")
-def logout(_user: PageUser, _form: Posted) -> Response:
+def logout(request: Request, user: PageUser, _form: Posted) -> Response:
+    assert user.id is not None
+    with db.write_session(get_engine(request)) as session:
+        sessions.end_sessions(session, user_id=user.id)
     response = redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
