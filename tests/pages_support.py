@@ -28,9 +28,16 @@ STAFF_ROLES = {
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def csrf_token(html: str) -> str:
+def csrf_token(html: str, action: str | None = None) -> str:
+    """The CSRF token of the form that posts to `action` (of the first form, without one),
+    as a browser would send it: a form that lacks its token fails here, as it would there."""
+    if action is not None:
+        forms = re.findall(r"<form[^>]*>.*?</form>", html, re.S)
+        posting = [form for form in forms if f'action="{action}"' in form.split(">", 1)[0]]
+        assert posting, f"the page has no form posting to {action}"
+        html = posting[0]
     match = _TOKEN.search(html)
-    assert match, "the page has no form with a CSRF token"
+    assert match and match.group(1), f"the form posting to {action} has no CSRF token"
     return match.group(1)
 
 
@@ -57,10 +64,12 @@ class Desk:
 
     def post(self, path: str, data: dict[str, Any] | None = None, *, form_page: str | None = None,
              csrf: bool = True, **kwargs: Any) -> httpx.Response:
-        """POST a form; its CSRF token is read from `form_page` (default: any page)."""
+        """POST a form; its CSRF token is read from the form posting to `path` on `form_page`
+        (default: the logout form, present on every page)."""
         data = dict(data or {})
         if csrf:
-            data["csrf_token"] = csrf_token(self.page(form_page or "/"))
+            page = self.page(form_page or "/")
+            data["csrf_token"] = csrf_token(page, path if form_page else "/logout")
         return self.client.post(path, data=data, follow_redirects=False, **kwargs)
 
 

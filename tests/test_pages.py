@@ -267,7 +267,8 @@ def test_reversing_an_income_needs_an_approver_and_a_reason(pages) -> None:
     no_reason = approver.post(f"/incomes/{income.id}/reverse", {"reason": "", "on": TODAY})
     assert no_reason.status_code == 422
     assert field_error(no_reason.text, "reason") == "不能为空"
-    done = approver.post(f"/incomes/{income.id}/reverse", {"reason": "重复录入", "on": TODAY})
+    done = approver.post(f"/incomes/{income.id}/reverse", {"reason": "重复录入", "on": TODAY},
+                         form_page=f"/incomes/{income.id}")
     assert done.headers["location"] == f"/incomes/{income.id}?done=reversed"
     page = approver.page(done.headers["location"])
     assert "已冲销" in page and "重复录入" in page
@@ -277,7 +278,7 @@ def test_missing_records_are_404_pages(pages) -> None:
     clerk = pages.desk("clerk")
     for path in ("/incomes/999", "/incomes/abc", "/recipients/0", "/disbursements/99999999999",
                  "/plans/5", "/nothing-here"):
-        answer = clerk.get(path)
+        answer = clerk.get(path, headers={"Accept": "text/html,*/*;q=0.8"})
         assert answer.status_code == 404, path
         assert answer.headers["content-type"].startswith("text/html")
 
@@ -302,7 +303,8 @@ def test_adding_and_editing_a_recipient_never_shows_the_stored_id_number(pages) 
     # An empty box leaves the stored number alone; a new one replaces it.
     edit = clerk.post(page_path + "/edit", {"name": "王建国", "category": "hardship",
                                            "branch": "第二支部", "address": "", "active": "1",
-                                           "id_number": "", "phone": "13900001111"})
+                                           "id_number": "", "phone": "13900001111"},
+                      form_page=page_path + "/edit")
     assert edit.status_code == 303
     with db.read_session(pages.engine) as session:
         stored = session.exec(select(Recipient).where(Recipient.member_no == "DY09001")).one()
@@ -364,7 +366,7 @@ def test_submit_approve_pay_and_print_the_voucher(pages) -> None:
     answer = clerk.post("/disbursements/new", {
         "fund": "HC-CARE", "recipient_id": str(member.id), "amount": "800",
         "aspect": "life_assistance", "purpose": "春节慰问", "memo": "",
-    }, form_page="/disbursements/new")
+    }, form_page=f"/disbursements/new?recipient_id={member.id}")
     assert answer.status_code == 303
     number = int(re.search(r"/disbursements/(\d+)", answer.headers["location"]).group(1))
 
@@ -372,13 +374,15 @@ def test_submit_approve_pay_and_print_the_voucher(pages) -> None:
     queue = approver.page("/disbursements/approvals")
     assert "孙桂兰" in queue and "¥800.00" in queue
     approved = approver.post(f"/disbursements/{number}/approve",
-                             {"back": "/disbursements/approvals"})
+                             {"back": "/disbursements/approvals"},
+                             form_page="/disbursements/approvals")
     assert approved.headers["location"] == "/disbursements/approvals?done=approved"
 
     cashier = pages.desk("cashier")
     assert "孙桂兰" in cashier.page("/disbursements/payments")
     paid = cashier.post(f"/disbursements/{number}/pay",
-                        {"paid_on": TODAY, "method": "转账", "back": "/disbursements/payments"})
+                        {"paid_on": TODAY, "method": "转账", "back": "/disbursements/payments"},
+                        form_page="/disbursements/payments")
     assert paid.status_code == 303
 
     page = clerk.page(f"/disbursements/{number}")
@@ -428,7 +432,8 @@ def test_reject_needs_a_reason(pages) -> None:
     approver = pages.desk("approver")
     empty = approver.post(f"/disbursements/{number}/reject", {"reason": " "})
     assert empty.status_code == 422 and field_error(empty.text, "reason") == "不能为空"
-    done = approver.post(f"/disbursements/{number}/reject", {"reason": "不符合条件"})
+    done = approver.post(f"/disbursements/{number}/reject", {"reason": "不符合条件"},
+                         form_page=f"/disbursements/{number}")
     assert done.status_code == 303
     assert "不符合条件" in clerk.page(f"/disbursements/{number}")
 
@@ -457,17 +462,17 @@ def test_plan_rule_editor_preview_create_and_run(pages) -> None:
     unknown = clerk.post("/plans/new", form | {"action": "create", "member_nos": "DY1 DY404"})
     assert unknown.status_code == 422 and "DY404" in field_error(unknown.text, "member_nos")
 
-    created = clerk.post("/plans/new", form | {"action": "create"})
+    created = clerk.post("/plans/new", form | {"action": "create"}, form_page="/plans/new")
     assert created.status_code == 303
     plan_path = created.headers["location"].split("?")[0]
     page = clerk.page(plan_path)
     assert "每月 5 日" in page and "2 人" in page
-    ran = clerk.post(plan_path + "/run", {"through": "2026-03-31"})
+    ran = clerk.post(plan_path + "/run", {"through": "2026-03-31"}, form_page=plan_path)
     assert "created=6" in ran.headers["location"]
     assert "已生成 6 笔待审批支出" in clerk.page(ran.headers["location"])
     again = clerk.post(plan_path + "/run", {"through": "2026-03-31"})
     assert "created=0" in again.headers["location"]
-    paused = clerk.post(plan_path + "/pause")
+    paused = clerk.post(plan_path + "/pause", form_page=plan_path)
     assert paused.headers["location"].endswith("done=paused")
     assert "恢复" in clerk.page(plan_path)
     with db.read_session(pages.engine) as session:
@@ -501,10 +506,12 @@ def test_an_auditor_reads_the_books_and_downloads_statements(pages) -> None:
 def test_verify_close_and_reopen(pages) -> None:
     auditor = pages.desk("auditor")
     assert "账链完整" in auditor.page("/books/periods")
-    assert "账链完整" in auditor.post("/books/verify?fund=HC-CARE").text
+    assert "账链完整" in auditor.post("/books/verify?fund=HC-CARE",
+                                  form_page="/books/periods?fund=HC-CARE").text
     approver = pages.desk("approver")
     assert 'action="/books/periods/reopen' not in approver.page("/books/periods")  # admin only
-    closed = approver.post("/books/periods/close?fund=HC-CARE", {"month": "2026-01"})
+    closed = approver.post("/books/periods/close?fund=HC-CARE", {"month": "2026-01"},
+                           form_page="/books/periods?fund=HC-CARE")
     assert closed.status_code == 303
     twice = approver.post("/books/periods/close?fund=HC-CARE", {"month": "2026-01"})
     assert twice.status_code == 409 and "已结账" in twice.text
@@ -516,7 +523,8 @@ def test_verify_close_and_reopen(pages) -> None:
                                                                   "reason": ""})
     assert no_reason.status_code == 422 and field_error(no_reason.text, "reason")
     reopened = admin.post("/books/periods/reopen?fund=HC-CARE", {"reopen_month": "2026-01",
-                                                                 "reason": "补记一月漏记收入"})
+                                                                 "reason": "补记一月漏记收入"},
+                          form_page="/books/periods?fund=HC-CARE")
     assert reopened.status_code == 303
     assert "补记一月漏记收入" in admin.page("/books/periods")
 

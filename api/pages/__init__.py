@@ -28,9 +28,11 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
     api_http_error = app.exception_handlers[StarletteHTTPException]
 
     async def http_error(request: Request, exc: Exception) -> Response:
-        # An unknown page (404) or a wrong method (405) outside the API is a page, not JSON.
+        # An unknown page (404) or a wrong method (405) outside the API is a page for a
+        # browser; any other client still gets problem+json.
         assert isinstance(exc, StarletteHTTPException)
-        if not is_page(request.url.path):
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if not is_page(request.url.path) or not wants_html:
             return await api_http_error(request, exc)
         title = "未找到" if exc.status_code == 404 else "无法处理"
         message = "没有这个页面。" if exc.status_code == 404 else "请求无法处理。"
