@@ -80,7 +80,7 @@ def test_login_never_sends_anyone_off_site(pages) -> None:
 
 
 def test_wrong_password_is_refused_and_five_lock_the_account(pages) -> None:
-    for attempt in range(5):
+    for _attempt in range(5):
         answer = pages.log_in("clerk", "wrong-password")
         assert answer.status_code == 401
         assert "用户名或密码错误" in answer.text
@@ -257,6 +257,24 @@ def test_income_form_errors_stand_next_to_their_fields_and_nothing_is_written(pa
     assert _count(pages.engine, Income) == 0
 
 
+def test_an_empty_form_shows_every_mistake_at_once(pages) -> None:
+    clerk = pages.desk("clerk")
+    answer = clerk.post("/incomes/new", {"fund": "HC-CARE", "received_on": "someday"},
+                        form_page="/incomes/new")
+    assert answer.status_code == 422
+    assert field_error(answer.text, "source") == "请选择"
+    assert field_error(answer.text, "payer") == "不能为空"
+    assert field_error(answer.text, "amount") == "不能为空"
+    assert "日期" in field_error(answer.text, "received_on")
+    new = clerk.post("/recipients/new", {"member_no": "a b", "name": "", "category": "",
+                                         "id_number": "1", "phone": "2"},
+                     form_page="/recipients/new")
+    for name in ("member_no", "name", "category", "id_number", "phone"):
+        assert field_error(new.text, name), name
+    assert 'value="1"' not in new.text  # personal data typed in is not echoed back
+    assert _count(pages.engine, Income) == 0 and _count(pages.engine, Recipient) == 0
+
+
 def test_reversing_an_income_needs_an_approver_and_a_reason(pages) -> None:
     income = record(pages.engine, pages.staff["clerk"], "300.00", on=TODAY)
     clerk = pages.desk("clerk")
@@ -334,7 +352,7 @@ def test_an_import_with_a_bad_row_shows_the_row_and_imports_nothing(pages) -> No
     clerk = pages.desk("clerk")
     sheet = ("党员编号,姓名,党员类别,所在支部\n"
              "D001,赵敏,生活困难党员,第一支部\n"
-             "D002,钱亮,外星人,第一支部\n").encode("utf-8")
+             "D002,钱亮,外星人,第一支部\n").encode()
     answer = clerk.post("/recipients/import", form_page="/recipients/import",
                         files={"file": ("roll.csv", sheet, "text/csv")})
     assert answer.status_code == 422

@@ -81,9 +81,9 @@ def test_a_clerk_records_an_income_and_opens_its_receipt(site) -> None:
     receipt_no = re.search(r"HC-CARE-\d{4}-\d{6}", body).group(0)
 
     context = page.context
-    with context.expect_event("response", lambda r: r.url.endswith("/receipt.pdf")) as answer:
-        with context.expect_page() as opened:
-            page.click("text=打印收据（PDF）")
+    is_receipt = lambda r: r.url.endswith("/receipt.pdf")  # noqa: E731
+    with context.expect_event("response", is_receipt) as answer, context.expect_page() as opened:
+        page.click("text=打印收据（PDF）")
     response = answer.value
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
@@ -129,9 +129,9 @@ def test_a_disbursement_goes_from_clerk_to_approver_to_cashier_and_back(site) ->
     clerk.goto(f"{site['url']}/disbursements/{number}")
     assert "已发放" in clerk.inner_text("main")
     context = clerk.context
-    with context.expect_event("response", lambda r: r.url.endswith("/voucher.pdf")) as answer:
-        with context.expect_page():
-            clerk.click("text=打印领款单（PDF）")
+    is_voucher = lambda r: r.url.endswith("/voucher.pdf")  # noqa: E731
+    with context.expect_event("response", is_voucher) as answer, context.expect_page():
+        clerk.click("text=打印领款单（PDF）")
     assert answer.value.status == 200
     assert answer.value.headers["content-type"] == "application/pdf"
     context.close()
@@ -164,7 +164,7 @@ def test_a_clerk_imports_a_file_with_a_bad_row_and_sees_its_error(site) -> None:
     clerk.click("text=批量导入")
     sheet = ("党员编号,姓名,党员类别,所在支部,身份证号\n"
              "DY10001,周华,流动党员,北园镇第一支部,\n"
-             "DY10002,吴芳,生活困难党员,北园镇第一支部,12345\n").encode("utf-8")
+             "DY10002,吴芳,生活困难党员,北园镇第一支部,12345\n").encode()
     clerk.set_input_files("#f-file", files=[{"name": "roll.csv", "mimeType": "text/csv",
                                              "buffer": sheet}])
     clerk.click("button:has-text('上传并导入')")

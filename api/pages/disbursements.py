@@ -15,7 +15,10 @@ from api.pages.web import (
     PageUser,
     Posted,
     amount_text,
+    checked_amount,
+    chosen,
     error_status,
+    field_errors,
     form_errors,
     funds_and_current,
     page_router,
@@ -28,7 +31,8 @@ from carefund import db, disbursements, documents, funds, recipients
 from carefund.errors import CarefundError
 from carefund.models import Disbursement, User
 from carefund.users import Action, require
-from carefund.vocabulary import DisbursementStatus
+from carefund.validation import clean_text
+from carefund.vocabulary import Aspect, DisbursementStatus
 
 router = page_router()
 
@@ -149,6 +153,14 @@ def new_form(request: Request, user: PageUser) -> HTMLResponse:
 def submit(request: Request, user: PageUser, form: Posted) -> Response:
     require(user, Action.submit_disbursement)
     values = {name: form.get(name) for name in SUBMIT_FIELDS}
+    errors = field_errors({
+        "amount": lambda: checked_amount(values["amount"]),
+        "aspect": lambda: chosen(Aspect, values["aspect"], field="aspect"),
+        "purpose": lambda: clean_text(values["purpose"], field="purpose", length_max=200),
+        "memo": lambda: clean_text(values["memo"], field="memo"),
+    })
+    if errors:
+        return _new_page(request, values=values, errors=errors, status=422)
     try:
         recipient_id = record_id(values["recipient_id"]) if values["recipient_id"] else None
         with unit_of_work(request) as session:

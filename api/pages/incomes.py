@@ -13,7 +13,10 @@ from api.pages.web import (
     PageUser,
     Posted,
     amount_text,
+    checked_amount,
+    chosen,
     error_status,
+    field_errors,
     form_errors,
     funds_and_current,
     page_router,
@@ -26,6 +29,7 @@ from api.pages.web import (
 from carefund import db, documents, funds, incomes
 from carefund.errors import CarefundError, InvalidInput
 from carefund.users import Action, require
+from carefund.validation import clean_text, parse_date
 from carefund.vocabulary import IncomeSource
 
 router = page_router()
@@ -96,6 +100,17 @@ def income_form(request: Request, user: PageUser) -> HTMLResponse:
 def record_income(request: Request, user: PageUser, form: Posted) -> Response:
     require(user, Action.record_income)
     values = {name: form.get(name) for name in INCOME_FIELDS}
+    errors = field_errors({
+        "source": lambda: chosen(IncomeSource, values["source"], field="source"),
+        "payer": lambda: clean_text(values["payer"], field="payer", length_max=200,
+                                    required=True),
+        "amount": lambda: checked_amount(values["amount"]),
+        "received_on": lambda: parse_date(values["received_on"], field="received_on"),
+        "method": lambda: clean_text(values["method"], field="method", length_max=32),
+        "memo": lambda: clean_text(values["memo"], field="memo"),
+    })
+    if errors:
+        return _form_page(request, values=values, errors=errors, status=422)
     try:
         with unit_of_work(request) as session:
             income = incomes.record_income(

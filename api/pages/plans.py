@@ -55,13 +55,14 @@ def plan_list(request: Request, user: PageUser) -> HTMLResponse:
 
 
 def _form_page(request: Request, *, values: dict, errors: dict, preview: list | None = None,
-               status: int = 200) -> HTMLResponse:
+               rule_zh: str = "", status: int = 200) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
         every = funds.list_funds(session)
     weekdays = [(str(i + 1), f"星期{name}") for i, name in enumerate(plans.WEEKDAY_NAMES_ZH)]
     month_days = [(str(day), f"{day} 日") for day in range(1, 29)] + [("-1", "月末")]
     return render(request, "plans/new.html", status=status, title="新建定期计划", funds=every,
-                  values=values, errors=errors, preview=preview, weekdays=weekdays,
+                  values=values, errors=errors, preview=preview, rule_zh=rule_zh,
+                  weekdays=weekdays,
                   month_days=month_days)
 
 
@@ -84,7 +85,7 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
         if form.get("action") == "preview":
             preview = plans.preview_rule(rule, start=values["start"], until=until)
             return _form_page(request, values=values | {"rule": rule}, errors={},
-                              preview=preview)
+                              preview=preview, rule_zh=plans.describe_rule(rule))
         with unit_of_work(request) as session:
             if values["member_nos"].strip():
                 ids = recipients.ids_for_member_nos(session, values["member_nos"],

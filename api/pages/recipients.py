@@ -10,7 +10,9 @@ from api.pages.web import (
     PAGE_SIZE,
     PageUser,
     Posted,
+    chosen,
     error_status,
+    field_errors,
     form_errors,
     page_router,
     record_id,
@@ -20,7 +22,7 @@ from api.pages.web import (
     with_query,
 )
 from carefund import audit, db, disbursements, funds, imports, recipients
-from carefund.errors import CarefundError, ImportRejected
+from carefund.errors import CarefundError, ImportRejected, InvalidInput
 from carefund.users import Action, require
 from carefund.vocabulary import MemberCategory
 
@@ -91,6 +93,10 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
     require(user, Action.manage_recipients)
     values = {name: form.get(name) for name in RECIPIENT_FIELDS}
     fields = {k: v for k, v in values.items() if k != "member_no"}
+    errors = _all_errors(values)
+    if errors:
+        values["id_number"] = values["phone"] = ""
+        return _form_page(request, values=values, errors=errors, status=422)
     try:
         with unit_of_work(request) as session:
             recipient = recipients.create_recipient(
@@ -102,6 +108,19 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
         return _form_page(request, values=values, errors=form_errors(exc, RECIPIENT_FIELDS),
                           status=error_status(exc))
     return redirect(f"/recipients/{recipient.id}?done=created")
+
+
+def _all_errors(values: dict) -> dict[str, str]:
+    """Each field checked alone by `carefund.recipients`' own rules."""
+    checks: dict = {
+        name: (lambda name=name: recipients.clean_fields({name: values[name]}))
+        for name in values if name not in ("member_no", "category")
+    }
+    if "member_no" in values:
+        checks["member_no"] = lambda: recipients.clean_member_no(values["member_no"])
+    checks["category"] = lambda: chosen(MemberCategory, values.get("category", ""),
+                                        field="category")
+    return field_errors(checks)
 
 
 @router.get("/recipients/import")
@@ -168,6 +187,8 @@ def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> R
     require(user, Action.manage_recipients)
     number = record_id(recipient_id)
     values: dict = {name: form.get(name) for name in ("name", "category", "branch", "address")}
+    errors = _all_errors(values | {"id_number": form.get("id_number"),
+                                   "phone": form.get("phone")})
     values["active"] = form.get("active") == "1"
     changes = dict(values)
     # The stored ID number and phone are never shown; an empty box leaves them as they are,
@@ -178,11 +199,13 @@ def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> R
         elif form.get(name).strip():
             changes[name] = form.get(name)
     try:
+        if errors:
+            raise InvalidInput(next(iter(errors.values())))
         with unit_of_work(request) as session:
             recipients.update_recipient(session, recipient_id=number, actor=user, **changes)
     except CarefundError as exc:
         with db.read_session(get_engine(request)) as session:
             recipient = recipients.get_recipient(session, number)
         return _form_page(request, values=values, recipient=recipient, status=error_status(exc),
-                          errors=form_errors(exc, RECIPIENT_FIELDS))
+                          errors=errors or form_errors(exc, RECIPIENT_FIELDS))
     return redirect(f"/recipients/{number}?done=updated")

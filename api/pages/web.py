@@ -34,10 +34,11 @@ from api.errors import status_for
 from carefund import db, funds, journal, sessions
 from carefund.errors import CarefundError, InvalidInput, NotFound, Unauthenticated
 from carefund.models import Fund, User
-from carefund.money import FEN_PER_YUAN, format_fen_grouped
+from carefund.money import FEN_PER_YUAN, format_fen_grouped, parse_amount
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.settings import get_settings
 from carefund.users import Action, may
+from carefund.validation import choose
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
     CATEGORY_NAMES_ZH,
@@ -393,6 +394,13 @@ def parse_optional_date(value: str | None, *, field: str) -> date | None:
         raise InvalidInput("日期格式应为 YYYY-MM-DD", field=field) from None
 
 
+def checked_amount(value: str, *, field: str = "amount") -> int:
+    """A form's amount in fen, by `carefund.money.parse_amount`; 不能为空 when left empty."""
+    if not value.strip():
+        raise InvalidInput("不能为空", field=field)
+    return parse_amount(amount_text(value), field=field)
+
+
 def amount_text(value: str) -> str:
     """An amount as typed by a person, in the form `carefund.money.parse_amount` reads:
     spaces and a leading ¥ dropped, and thousands separators when they group correctly
@@ -429,3 +437,23 @@ def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = Fa
     result = journal.verify(session, fund)
     cache[fund.code] = (fund.head_seq, fund.head_hash, now, result)
     return result
+
+
+def field_errors(checks: dict[str, Callable[[], object]]) -> dict[str, str]:
+    """Every field's own error, found by running the domain's check of each field alone, so
+    that a form shows all its mistakes at once (a use case stops at the first)."""
+    errors: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except CarefundError as exc:
+            errors[name] = exc.message
+    return errors
+
+
+def chosen(enum: type, value: str, *, field: str) -> object:
+    """A select's value checked by the domain's `choose`, with 请选择 when none was chosen
+    (instead of a list of code values that a person never sees)."""
+    if not value:
+        raise InvalidInput("请选择", field=field)
+    return choose(enum, value, field=field)
