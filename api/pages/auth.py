@@ -17,9 +17,11 @@ from api.pages.web import (
     CSRF_FIELD,
     LOGIN_COOKIE,
     SESSION_COOKIE,
+    LoginRequired,
     PageUser,
     Posted,
     page_router,
+    page_user,
     redirect,
     render,
     signing_secret,
@@ -64,11 +66,12 @@ def _login_page(request: Request, *, status: int = 200, error: str = "", usernam
 
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    secret = signing_secret(request)
     try:
-        sessions.read_ticket(secret, request.cookies.get(SESSION_COOKIE))
+        # Only a session that the pages would accept skips the form; a stale cookie (a
+        # deactivated user, a logout elsewhere) must not bounce between here and the page.
+        page_user(request)
         return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
-    except Unauthenticated:
+    except LoginRequired:
         pass
     return _login_page(request, next_path=_safe_next(request.query_params.get("next")))
 

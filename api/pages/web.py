@@ -250,7 +250,7 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
     current = max(
         (href for href, _ in shown if path == href or (href != "/" and path.startswith(href))),
         key=len,
-        default="/",
+        default=None,
     )
     return [{"href": href, "label": label, "current": href == current} for href, label in shown]
 
@@ -284,11 +284,43 @@ def with_query(path: str, **params: Any) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
+ACTION_NAMES_ZH = {
+    Action.read: "查看账目",
+    Action.manage_funds: "开设基金",
+    Action.manage_users: "管理用户",
+    Action.record_income: "记录收入",
+    Action.reverse_income: "冲销收入",
+    Action.manage_recipients: "登记和修改关爱对象",
+    Action.submit_disbursement: "提交支出",
+    Action.cancel_disbursement: "撤回支出",
+    Action.approve_disbursement: "审批支出",
+    Action.pay_disbursement: "发放支出",
+    Action.reverse_disbursement: "冲销支出",
+    Action.manage_plans: "管理定期计划",
+    Action.close_period: "结账",
+    Action.reopen_period: "反结账",
+    Action.read_statements: "查看和下载报表",
+    Action.verify: "校验账链",
+}
+_REFUSED_ROLE = re.compile(r"角色 (\w+) 无权执行此操作（(\w+)）")
+
+
+def message_for(error: CarefundError) -> str:
+    """The domain's message, with a role refusal said in words (not code names)."""
+    match = _REFUSED_ROLE.fullmatch(error.message)
+    if match and match.group(2) in Action.__members__:
+        role = ROLE_NAMES_ZH.get(Role(match.group(1)), match.group(1)) if (
+            match.group(1) in Role.__members__) else match.group(1)
+        return f"您的角色（{role}）无权{ACTION_NAMES_ZH[Action(match.group(2))]}。"
+    return error.message
+
+
 def form_errors(error: CarefundError, fields: set[str], aliases: dict[str, str] | None = None
                 ) -> dict[str, str]:
     """The domain error as {form field: message}; `_form` when it belongs to no field."""
     name = (aliases or {}).get(error.field or "", error.field or "")
-    return {name: error.message} if name in fields else {"_form": error.message}
+    message = message_for(error)
+    return {name: message} if name in fields else {"_form": message}
 
 
 def error_status(error: CarefundError) -> int:
@@ -352,7 +384,7 @@ class PageRoute(APIRoute):
                 response = _error_page(request, 403, CSRF_REFUSAL, title="请求被拒绝")
             except CarefundError as exc:
                 status = status_for(exc)
-                response = _error_page(request, status, exc.message,
+                response = _error_page(request, status, message_for(exc),
                                        title=_TITLES.get(status, "出错了"))
             except RequestValidationError:
                 response = _error_page(request, 404, "页面地址不正确。", title="未找到")
@@ -422,9 +454,10 @@ the service's back (which leaves the head as it was) shows within this time."""
 
 def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = False) -> Any:
     """`carefund.journal.verify` of the fund, reused while its head and the time allow."""
-    cache: dict[str, tuple[int, str, float, Any]] = request.app.state.__dict__.setdefault(
-        "verify_cache", {}
-    )
+    state = request.app.state
+    cache: dict[str, tuple[int, str, float, Any]] | None = getattr(state, "verify_cache", None)
+    if cache is None:
+        cache = state.verify_cache = {}
     known = cache.get(fund.code)
     now = time.monotonic()
     if (
