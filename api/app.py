@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from api.errors import install_error_handlers
+from api.errors import DatabaseUnavailableMiddleware, install_error_handlers
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
 from api.openapi import install_docs, install_openapi
 from api.pages import install_pages
@@ -41,6 +41,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # Added innermost first: the body limit runs before idempotency reads the body.
     app.add_middleware(IdempotencyMiddleware, path_prefix=API_PREFIX)
     app.add_middleware(BodyLimitMiddleware, applies=lambda path: path.startswith(API_PREFIX))
+    app.add_middleware(DatabaseUnavailableMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carefund import errors
 
@@ -84,6 +87,11 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # Starlette's 400 means a body it could not parse (broken multipart, say): bad
+        # input, which this API answers with 422 like every other.
+        return problem(422, f"请求体无法解析：{exc.detail}", errors_list=[
+            {"loc": ["body"], "msg": str(exc.detail)}])
     return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
@@ -91,6 +99,43 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     # Logged with its trace for the operator; the client gets no trace, ever.
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "服务器内部错误，已记录。")
+
+
+RETRY_AFTER_SECONDS = 2
+"""What a 503 tells the client to wait before trying again."""
+
+
+class DatabaseUnavailableMiddleware:
+    """503 with Retry-After when the database is locked too long or not answering at all.
+
+    Outermost of the app's middleware, so that it also covers what middleware does with the
+    database (token lookups, idempotency keys). The request's transaction rolled back, so it
+    changed nothing and a retry is safe; the pool reconnects by itself once the database
+    is back.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except (OperationalError, PoolTimeoutError) as exc:
+            if started or scope["type"] != "http":
+                raise
+            log.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+            answer = problem(
+                503, "数据库暂时不可用或繁忙，请稍后重试。",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+            await answer(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -15,12 +15,14 @@ from api.deps import USER_SCOPE_KEY, authenticate
 from api.errors import problem, status_for
 from carefund import db, idempotency
 from carefund.errors import CarefundError, Unauthenticated
+from carefund.imports import IMPORT_BYTES_MAX
 from carefund.models import User
 
 REQUEST_BODY_MAX_BYTES = 64 * 1024
 """The largest JSON body accepted; the biggest valid one is a few kilobytes."""
-UPLOAD_BODY_MAX_BYTES = 8 * 1024 * 1024
-"""The largest multipart upload accepted (a roll of recipients as CSV or XLSX)."""
+UPLOAD_BODY_MAX_BYTES = IMPORT_BYTES_MAX + 64 * 1024
+"""The largest multipart upload accepted: a roll of recipients (CSV or XLSX) at the import's
+own limit, with room for the multipart envelope."""
 BODY_SCOPE_KEY = "carefund.body"
 """Where the body read by `BodyLimitMiddleware` is kept for the layers inside it."""
 IDEMPOTENCY_HEADER = b"idempotency-key"
@@ -153,7 +155,9 @@ class IdempotencyMiddleware:
         try:
             outcome = await run_in_threadpool(self._claim, engine, user, key, request_hash)
         except CarefundError as exc:
-            errors_list = [{"loc": ["header", exc.field], "msg": exc.message}] if exc.field else None
+            errors_list = (
+                [{"loc": ["header", exc.field], "msg": exc.message}] if exc.field else None
+            )
             await _send_problem(scope, send, status_for(exc), exc.message, errors_list=errors_list)
             return
         if isinstance(outcome, idempotency.StoredAnswer):
@@ -250,4 +254,3 @@ def _as_text(body: bytes) -> str | None:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return None
-

@@ -20,9 +20,7 @@ CURSOR_LENGTH_MAX = 64
 """Cursors made here are about a dozen characters."""
 _CURSOR_PREFIX = "c1:"
 
-Limit = Annotated[
-    int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"每页条数，最多 {PAGE_SIZE_MAX}")
-]
+Limit = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"每页条数，最多 {PAGE_SIZE_MAX}")]
 Cursor = Annotated[
     str | None,
     Query(max_length=CURSOR_LENGTH_MAX, description="上一页的 next_cursor；首页不传"),

@@ -5,6 +5,8 @@ so may change an amount before anyone looks at it (`0.1 + 0.2`, or 17 significan
 silently rounded into a valid-looking amount). Parsing numbers as `Decimal` keeps every
 digit the client sent, and `carefund.money.parse_amount` judges them exactly. `NaN` and
 `Infinity`, which `json.loads` would accept, are not JSON and are refused.
+
+It also refuses query parameters that the route does not declare.
 """
 
 import json
@@ -13,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 
@@ -21,7 +25,7 @@ def _refuse_constant(name: str) -> Any:
 
 
 def loads_exact(body: bytes) -> Any:
-    """JSON with numbers that have a fraction or exponent as `Decimal`; invalid → JSONDecodeError."""
+    """JSON with fractional or exponent numbers as `Decimal`; invalid → JSONDecodeError."""
     try:
         return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
     except json.JSONDecodeError:
@@ -38,13 +42,37 @@ class ExactJSONRequest(Request):
         return self._json
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route and its dependencies declare."""
+    names = {field.alias for field in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
 class LedgerRoute(APIRoute):
-    """An APIRoute whose handler reads JSON bodies with `loads_exact`."""
+    """An APIRoute whose handler reads JSON bodies with `loads_exact` and refuses query
+    parameters it does not know: a mistyped filter (`?sorce=`) must not silently return
+    the unfiltered list."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        known = _query_names(self.dependant)
 
         async def exact_json_handler(request: Request) -> Response:
+            unknown = [name for name in request.query_params if name not in known]
+            if unknown:
+                raise RequestValidationError(
+                    [
+                        {
+                            "type": "extra_forbidden",
+                            "loc": ("query", name),
+                            "msg": "未知的查询参数",
+                            "input": request.query_params[name],
+                        }
+                        for name in unknown
+                    ]
+                )
             return await handler(ExactJSONRequest(request.scope, request.receive))
 
         return exact_json_handler

@@ -53,6 +53,8 @@ def _iso_date_only(value: Any) -> Any:
 
 DateIn = Annotated[date, BeforeValidator(_iso_date_only)]
 """A date as sent: `2026-11-05`."""
+FromDate = Annotated[DateIn | None, Query(alias="from", description="从该日（含）起")]
+ToDate = Annotated[DateIn | None, Query(description="到该日（含）止")]
 
 Id = Annotated[int, Field(ge=1, le=ID_MAX, strict=True)]
 """A record's id as sent in a body: a JSON integer within the database's range."""

@@ -1,28 +1,27 @@
-"""Request and response bodies of recurring plans and imports (`PlanCreate`, `PlanPublic`)."""
+"""Recurring plans and imports: `PlanCreate`, `PlanRun`, `PlanPublic`, `ImportPublic`."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas import MoneyIn, RequestBody
+from api.schemas import DateIn, Id, MoneyIn, MoneyOut, RequestBody
 from carefund.plans import PLAN_RECIPIENTS_MAX, PLAN_RULE_LENGTH_MAX
+from carefund.vocabulary import Aspect
 
 
 class PlanCreate(RequestBody):
     name: str = Field(max_length=200, examples=["特困党员救助卡月度发放"])
     rule: str = Field(
         max_length=PLAN_RULE_LENGTH_MAX,
-        description="RFC 5545 RRULE body (without DTSTART and UNTIL: use start and until).",
+        description="RFC 5545 RRULE 的内容（不含 DTSTART 与 UNTIL：用 start 与 until）",
         examples=["FREQ=MONTHLY;BYMONTHDAY=5", "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"],
     )
-    start: str = Field(
-        max_length=10, description="First possible due date.", examples=["2026-01-01"]
-    )
-    until: str | None = Field(default=None, max_length=10, description="Last possible due date.")
-    amount: MoneyIn = Field(description="Per recipient per due date.", examples=["500.00"])
-    aspect: str = Field(max_length=32, examples=["life_assistance"])
-    purpose: str = Field(default="", max_length=200, examples=["救助卡"])
-    recipient_ids: list[int] = Field(max_length=PLAN_RECIPIENTS_MAX, examples=[[1, 2, 3]])
+    start: DateIn = Field(description="最早的发放日期", examples=["2026-01-01"])
+    until: DateIn | None = Field(default=None, description="最晚的发放日期（可选）")
+    amount: MoneyIn = Field(description="每人每期的金额")
+    aspect: Aspect
+    purpose: str = Field(default="", max_length=200, examples=["特困党员救助卡"])
+    recipient_ids: list[Id] = Field(max_length=PLAN_RECIPIENTS_MAX, examples=[[1, 2, 3]])
 
 
 class PlanPublic(BaseModel):
@@ -30,48 +29,43 @@ class PlanPublic(BaseModel):
     fund: str
     name: str
     rule: str
-    start: str
-    until: str | None
-    amount: str = Field(examples=["500.00"])
-    aspect: str
+    start: date
+    until: date | None
+    amount: MoneyOut
+    aspect: Aspect
     purpose: str
-    status: str = Field(description="active, paused or ended.")
+    status: str = Field(description="active、paused 或 ended")
     recipient_ids: list[int]
     recipient_count: int
-    last_generated_due: str | None = Field(description="Latest due date generated so far.")
-    next_due: str | None = Field(description="The next due date a run will generate.")
-    preview: list[str] = Field(description="The next few due dates from next_due on.")
+    last_generated_due: date | None = Field(description="已生成的最后一个发放日期")
+    next_due: date | None = Field(description="下次运行将生成的发放日期")
+    preview: list[date] = Field(description="自 next_due 起的后续几个发放日期")
     created_by: str
     created_at: datetime
 
 
-class PlanList(BaseModel):
-    items: list[PlanPublic]
-    next_cursor: str | None
-
-
-class PlanRunRequest(RequestBody):
-    through: str = Field(max_length=10, examples=["2026-06-30"])
+class PlanRun(RequestBody):
+    through: DateIn = Field(description="生成到这一天为止（含）", examples=["2026-06-30"])
 
 
 class SkippedRecipient(BaseModel):
     recipient_id: int
     member_no: str
     reason: str = Field(examples=["inactive"])
-    due_dates: list[str]
+    due_dates: list[date]
 
 
 class PlanRunPublic(BaseModel):
     plan_id: int
-    through: str
-    created: int
-    skipped: list[SkippedRecipient]
-    complete: bool = Field(description="False when the run stopped at its limit; run again.")
-    last_due: str | None
+    through: date
+    created: int = Field(description="本次新建的待审批支出笔数")
+    skipped: list[SkippedRecipient] = Field(description="因已停用而跳过的关爱对象")
+    complete: bool = Field(description="false 表示达到单次上限而停止，请再次运行")
+    last_due: date | None
 
 
 class ImportPublic(BaseModel):
     created: int
     updated: int
-    unchanged: int = Field(description="Rows that matched a stored member and changed nothing.")
-    ignored_columns: list[str] = Field(description="Header names not understood, left alone.")
+    unchanged: int = Field(description="与已有记录相同、未作改动的行数")
+    ignored_columns: list[str] = Field(description="未识别、已忽略的列名")

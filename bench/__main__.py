@@ -2,8 +2,11 @@
 
 import importlib
 
-# `import` is a keyword, so that module is loaded by name.
-BENCHMARKS = [importlib.import_module(f"bench.{name}").main for name in ("import", "plans")]
+# `import` is a keyword, so the modules are loaded by name.
+BENCHMARKS = [
+    importlib.import_module(f"bench.{name}").main
+    for name in ("import", "plans", "api", "documents")
+]
 
 for run in BENCHMARKS:
     run([])

@@ -92,8 +92,10 @@ def main(argv: list[str] | None = None) -> None:
             assert result.unchanged == options.rows, result
             engine.dispose()
             base = options.rows / baseline[0]
-            print(f"  {name:<4} {len(data) / 1024 / 1024:5.1f} MB   只读取（基线） {base:10.0f} 行/秒")
-            for label, seconds in (("导入（新增）", created[0]), ("再次导入（未变）", unchanged[0])):
+            size = len(data) / 1024 / 1024
+            print(f"  {name:<4} {size:5.1f} MB   只读取（基线） {base:10.0f} 行/秒")
+            timings = (("导入（新增）", created[0]), ("再次导入（未变）", unchanged[0]))
+            for label, seconds in timings:
                 rate = options.rows / seconds
                 print(f"       {label:<10} {rate:10.0f} 行/秒  {seconds:6.2f} 秒  "
                       f"为基线的 1/{base / rate:.0f}")

@@ -4,11 +4,10 @@ Domain commands call `carefund` use cases; `serve` and `statement` may import `a
 `receipts`, inside the command, and nothing else here does.
 """
 
-import importlib
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -88,7 +87,9 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="Worker processes (use PostgreSQL for many).", min=1, max=64)
     ] = 1,
-    demo: Annotated[bool, typer.Option(help="Fill an empty database with a demo district.")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="Fill an empty database with a demo district.")
+    ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
     """Run the REST API (and web pages) with uvicorn; upgrades the schema first."""
@@ -106,7 +107,9 @@ def serve(
     where = configured.url.render_as_string(hide_password=True)
     err.print(f"carefund 服务：网页 http://{host}:{port}/ · API 文档 http://{host}:{port}/api/v1/docs"
               f"（数据库 {where}）", highlight=False)
-    options = {"host": host, "port": port, "access_log": access_log, "log_level": "info"}
+    options: dict[str, Any] = {
+        "host": host, "port": port, "access_log": access_log, "log_level": "info"
+    }
     if workers > 1:
         # Each worker process builds its own app and engine from the environment.
         configured.dispose()
@@ -118,20 +121,22 @@ def serve(
 
 
 def _load_demo(configured: Engine) -> None:
-    """Build the demo district into an empty database (one without funds)."""
-    try:
-        demo_module = importlib.import_module("carefund.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name != "carefund.demo":
-            raise
-        err.print("演示数据模块 carefund.demo 不可用，按空数据库启动。", highlight=False)
-        return
+    """Build the demo district into an empty database and print how to log in; a database
+    that already holds something is served as it is."""
+    from carefund.demo import DemoRefused, build_demo
+
     with read_session(configured) as session:
         if list_funds(session):
             err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
             return
-    demo_module.build_demo(configured)
-    err.print("已加载演示数据。", highlight=False)
+    err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+    try:
+        result = build_demo(configured)
+    except DemoRefused as exc:
+        err.print(f"{exc.message}；按现有数据启动。", highlight=False)
+        return
+    for line in result.lines():
+        out.print(line, highlight=False)
 
 
 @user_app.command("add")
@@ -235,7 +240,8 @@ def statement(
 
     suffix = output.suffix.lower()
     if suffix not in STATEMENT_FORMATS:
-        fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {'、'.join(STATEMENT_FORMATS)}")
+        choices = "、".join(STATEMENT_FORMATS)
+        fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {choices}")
     if not output.parent.is_dir():
         fail(f"目录不存在：{output.parent}")
     from carefund import documents, statements

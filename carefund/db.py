@@ -6,6 +6,7 @@ writes fails with "database is locked" whatever the timeout. PostgreSQL goes thr
 psycopg 3. A use case runs inside one `write_session()` and is committed once, by it.
 """
 
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +17,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
 from carefund.errors import InvalidInput
+from carefund.settings import get_settings
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-"""How long an SQLite writer waits for the lock before giving up."""
+POSTGRES_CONNECT_TIMEOUT_S = 5
+"""How long to wait for PostgreSQL to accept a connection."""
 POSTGRES_POOL_SIZE = 10
 """Connections each process keeps open to PostgreSQL."""
 
@@ -31,9 +33,14 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`, configured for the ledger; a clear error when the URL is unusable."""
+def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
+    """An engine for `url`, configured for the ledger; a clear error when the URL is unusable.
+
+    `lock_timeout_ms` (default: the setting) bounds every wait for a lock.
+    """
     url = normalize_url(url)
+    if lock_timeout_ms is None:
+        lock_timeout_ms = get_settings().lock_timeout_ms
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -41,18 +48,29 @@ def make_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     try:
         if backend == "sqlite":
-            return _sqlite_engine(url)
+            return _sqlite_engine(url, lock_timeout_ms)
         if backend == "postgresql":
             return create_engine(
-                url, pool_size=POSTGRES_POOL_SIZE, max_overflow=20, pool_pre_ping=True
+                url,
+                pool_size=POSTGRES_POOL_SIZE,
+                max_overflow=20,
+                pool_pre_ping=True,
+                pool_timeout=lock_timeout_ms / 1000,
+                connect_args={
+                    "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+                    "options": f"-c lock_timeout={lock_timeout_ms}",
+                },
             )
         raise InvalidInput(f"不支持的数据库：{backend}（只支持 sqlite 与 postgresql）")
     except NoSuchModuleError as exc:
         raise InvalidInput(f"数据库驱动不可用：{url!r}") from exc
 
 
-def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+def _sqlite_engine(url: str, lock_timeout_ms: int) -> Engine:
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": lock_timeout_ms / 1000}
+    )
+    _LOCK_TIMEOUTS_S[engine] = lock_timeout_ms / 1000
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -62,7 +80,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -79,6 +97,9 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
 
 
 _IMMEDIATE_ENGINES: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+_WRITER_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_WRITER_LOCKS_GUARD = threading.Lock()
+_LOCK_TIMEOUTS_S: "weakref.WeakKeyDictionary[Engine, float]" = weakref.WeakKeyDictionary()
 
 
 def _immediate(engine: Engine) -> Engine:
@@ -89,10 +110,42 @@ def _immediate(engine: Engine) -> Engine:
     return twin
 
 
+def _writer_lock(engine: Engine) -> threading.Lock:
+    """One lock per SQLite engine, taken by its writers in this process before BEGIN.
+
+    SQLite lets one writer in at a time, and a writer that finds it busy sleeps in growing
+    steps (up to 100 ms) before it tries again, so under load a few unlucky requests wait
+    very long. Queueing this process's writers on a lock instead hands the database on at
+    once. Writers in other processes still meet SQLite's own busy handling.
+    """
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITER_LOCKS[engine] = threading.Lock()
+        return lock
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One use case's unit of work: commits once at the end, rolls back on any error."""
-    bind = _immediate(engine) if is_sqlite(engine) else engine
+    if not is_sqlite(engine):
+        with _unit_of_work(engine) as session:
+            yield session
+        return
+    lock = _writer_lock(engine)
+    # Should a thread already hold it (a unit of work inside another), go on without it
+    # and let SQLite's busy timeout decide, as it would without the lock.
+    locked = lock.acquire(timeout=_LOCK_TIMEOUTS_S.get(engine, 10.0))
+    try:
+        with _unit_of_work(_immediate(engine)) as session:
+            yield session
+    finally:
+        if locked:
+            lock.release()
+
+
+@contextmanager
+def _unit_of_work(bind: Engine) -> Iterator[Session]:
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session

@@ -12,7 +12,7 @@ document is rendered.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +24,16 @@ from carefund.errors import InvalidInput
 from carefund.funds import get_fund
 from carefund.incomes import get_income
 from carefund.journal import account_name_zh
-from carefund.models import Disbursement, Fund, Income, JournalEntry, Recipient, User, utcnow
+from carefund.models import (
+    Disbursement,
+    Fund,
+    Income,
+    JournalEntry,
+    Recipient,
+    User,
+    as_utc,
+    utcnow,
+)
 from carefund.money import capital_amount, format_fen, format_fen_grouped
 from carefund.privacy import mask_id_number, mask_name
 from carefund.statements import (
@@ -56,6 +65,8 @@ STATEMENT_ENTRIES_MAX = 100_000
 """Most journal entries a statement document lists (about 6,000 PDF pages)."""
 DISCLOSURE_ROWS_MAX = 20_000
 """Most lines on one public list."""
+LOCAL_TIMEZONE = timezone(timedelta(hours=8), "北京时间")
+"""Timestamps are stored in UTC; documents print dates and times in the district's time."""
 QR_PAYLOAD_PREFIX = "carefund:receipt"
 """The start of a receipt's QR code, so a scanner app knows what it holds."""
 
@@ -291,7 +302,7 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
         status=status.value,
         status_zh=STATUS_NAMES_ZH[status],
         voucher_no=entry.voucher_no if entry else None,
-        created_on=disbursement.created_at.date(),
+        created_on=as_utc(disbursement.created_at).astimezone(LOCAL_TIMEZONE).date(),
         reverse_reason=disbursement.reverse_reason,
     )
 

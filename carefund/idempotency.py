@@ -126,7 +126,8 @@ def store_answer(
 
 def release(session: Session, *, claim: Claim) -> None:
     """Give the key up, so that a retry runs the request anew."""
-    session.exec(delete(IdempotencyKey).where(col(IdempotencyKey.id) == claim.id))  # type: ignore[call-overload]
+    statement = delete(IdempotencyKey).where(col(IdempotencyKey.id) == claim.id)
+    session.exec(statement)  # type: ignore[call-overload]
 
 
 def purge_expired(session: Session, *, now: datetime | None = None) -> int:

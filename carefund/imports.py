@@ -132,7 +132,8 @@ def read_sheet(data: bytes) -> Sheet:
     """Read CSV (UTF-8 with or without BOM, else GB18030) or XLSX bytes into a `Sheet`."""
     if len(data) > IMPORT_BYTES_MAX:
         raise ImportTooLarge(
-            f"文件过大：{len(data) / 1024 / 1024:.1f} MB，最大 {IMPORT_BYTES_MAX // 1024 // 1024} MB",
+            f"文件过大：{len(data) / 1024 / 1024:.1f} MB，"
+            f"最大 {IMPORT_BYTES_MAX // 1024 // 1024} MB",
             field="file",
         )
     if not data.strip():
@@ -155,7 +156,8 @@ def _csv_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
         for number, row in enumerate(reader, start=1):
             yield number, row[:IMPORT_COLUMNS_MAX]
     except csv.Error as exc:
-        raise InvalidInput(f"CSV 格式错误（第 {reader.line_num} 行）：{exc}", field="file") from None
+        message = f"CSV 格式错误（第 {reader.line_num} 行）：{exc}"
+        raise InvalidInput(message, field="file") from None
 
 
 def _decode(data: bytes) -> str:
@@ -235,7 +237,8 @@ def _sheet(lines: Iterator[tuple[int, list[str]]]) -> Sheet:
             break
     if header is None:
         raise InvalidInput(
-            "找不到表头：第一行应为列名，至少包括 编号（member_no）、姓名（name）、类别（category）",
+            "找不到表头：第一行应为列名，"
+            "至少包括 编号（member_no）、姓名（name）、类别（category）",
             field="file",
         )
     columns: dict[int, str] = {}

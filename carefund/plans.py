@@ -347,7 +347,8 @@ def list_plans(
         query = query.where(Plan.fund_id == fund.id)
     if status is not None:
         if status not in PLAN_STATUSES:
-            raise InvalidInput(f"无效的状态 {status!r}，可选：{', '.join(PLAN_STATUSES)}", field="status")
+            choices = ", ".join(PLAN_STATUSES)
+            raise InvalidInput(f"无效的状态 {status!r}，可选：{choices}", field="status")
         query = query.where(Plan.status == status)
     return list(session.exec(query.order_by(col(Plan.id)).limit(limit)))
 

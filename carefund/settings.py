@@ -14,6 +14,9 @@ class Settings(BaseSettings):
     """Where the books live: an SQLite file (default) or `postgresql+psycopg://…`."""
     secret_key: str = ""
     """Signs the web pages' session cookies; generated and kept in the database when empty."""
+    lock_timeout_ms: int = 10_000
+    """How long a write waits for a lock (SQLite's writer lock, a fund's row on PostgreSQL)
+    before giving up, so that a stuck database answers 503 instead of hanging."""
     font_path: str = ""
     """A TrueType CJK font to embed in PDFs; empty means look in the usual places."""
 

@@ -280,9 +280,18 @@ class JournalLine:
     credit_fen: int
 
 
-def period_journal(session: Session, fund: Fund, period: PeriodRange) -> Iterator[JournalLine]:
-    """The period's postings entry by entry, streamed so that long statements stay flat in memory."""
-    for entry, postings in iter_entries(session, fund, start=period.start, end=period.end):
+JOURNAL_BATCH_SIZE = 500
+"""Entries read per query while streaming a statement's journal: about 30 pages' worth, so
+memory holds one batch however long the period."""
+
+
+def period_journal(
+    session: Session, fund: Fund, period: PeriodRange, *, batch_size: int = JOURNAL_BATCH_SIZE
+) -> Iterator[JournalLine]:
+    """The period's postings entry by entry, streamed so long statements stay flat in memory."""
+    for entry, postings in iter_entries(
+        session, fund, start=period.start, end=period.end, batch_size=batch_size
+    ):
         for posting in postings:
             yield JournalLine(
                 entry.seq,

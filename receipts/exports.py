@@ -71,7 +71,7 @@ def figure_lines(view: StatementView) -> list[SummaryLine]:
     lines.append(SummaryLine("本期收入合计", "income.total", statement.income_total_fen))
     aspects = aspect_headings()
     for category, name_zh, cells, _total in matrix_rows(statement):
-        for (aspect, aspect_zh), fen in zip(aspects, cells):
+        for (aspect, aspect_zh), fen in zip(aspects, cells, strict=True):
             lines.append(SummaryLine(f"支出-{name_zh}-{aspect_zh}",
                                      f"disbursed.by_category_aspect.{category}.{aspect}", fen))
     for aspect, aspect_zh in aspects:
@@ -169,7 +169,7 @@ def _header_row(sheet: WriteOnlyWorksheet, labels: list[str]) -> list[WriteOnlyC
 
 
 def _summary_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
-    for column, width in zip("ABCDEF", (30, 44, 18, 18, 18, 18)):
+    for column, width in zip("ABCDEF", (30, 44, 18, 18, 18, 18), strict=True):
         sheet.column_dimensions[column].width = width
     title = _cell(sheet, f"{view.fund.name}收支审计报表 {view.statement.period.label_zh}")
     title.font = Font(bold=True, size=14)
@@ -181,9 +181,10 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
     sheet.append([])
     sheet.append(_header_row(sheet, ["项目", "代码", "金额（元）"]))
     for line in figure_lines(view):
-        total = line.key in ("income.total", "disbursed.total", "opening_balance",
-                             "closing_balance")
-        sheet.append([_cell(sheet, line.label), line.key, _amount(sheet, line.fen, bold=total)])
+        is_total = line.key in ("income.total", "disbursed.total", "opening_balance",
+                                "closing_balance")
+        sheet.append([_cell(sheet, line.label), line.key,
+                      _amount(sheet, line.fen, bold=is_total)])
     sheet.append([])
     aspects = aspect_headings()
     sheet.append(_header_row(sheet, ["党员类别", "代码"] + [f"{name}（元）" for _a, name in aspects]
@@ -203,7 +204,7 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
 
 
 def _journal_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
-    for column, width in zip("ABCDEFGH", (8, 16, 12, 48, 36, 34, 16, 16)):
+    for column, width in zip("ABCDEFGH", (8, 16, 12, 48, 36, 34, 16, 16), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     sheet.append(_header_row(sheet, JOURNAL_HEADER))
@@ -217,7 +218,7 @@ def _journal_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
 
 
 def _recipient_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
-    for column, width in zip("ABCDEFGH", (14, 12, 24, 30, 16, 16, 16, 16)):
+    for column, width in zip("ABCDEFGH", (14, 12, 24, 30, 16, 16, 16, 16), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     sheet.append(_header_row(sheet, _recipient_header()))

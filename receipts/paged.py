@@ -7,7 +7,7 @@ super-linear).
 """
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from itertools import islice
 from typing import Any
@@ -16,21 +16,28 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
 
+from carefund.documents import LOCAL_TIMEZONE
 from receipts.fonts import DocumentFont
-from receipts.layout import INK, RULE, SHADE, SUBTOTAL_SHADE, draw_text, finish_page_numbers
+from receipts.layout import (
+    INK,
+    RULE,
+    SHADE,
+    SUBTOTAL_SHADE,
+    CompressingCanvas,
+    draw_text,
+    finish_page_numbers,
+)
 
 LOOKAHEAD = 3
 """Flowables kept ahead of the one being laid out (keep-with-next looks one ahead)."""
 DEFAULT_MARGINS = (15 * mm, 18 * mm, 15 * mm, 16 * mm)
 """Left, top, right, bottom: room above and below the body for the running header and footer."""
-DISPLAY_TIMEZONE = timezone(timedelta(hours=8), "北京时间")
-"""Timestamps are stored in UTC and printed in the district's time."""
 
 
 def local_time(moment: datetime) -> str:
     """2026-11-28 15:04（北京时间）."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+    return aware.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
 
 
 class LazyStory(list):  # type: ignore[type-arg]
@@ -145,7 +152,7 @@ def render_paged(
     document.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     # Keep the canvas open after the build, to define the page total before saving.
     document._doSave = 0  # type: ignore[attr-defined]
-    document.build(LazyStory(story))
+    document.build(LazyStory(story), canvasmaker=CompressingCanvas)
     canvas = document.canv
     finish_page_numbers(canvas, x=width / 2, y=footer_y, font=font.name, size=8)
     canvas.save()

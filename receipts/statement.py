@@ -2,11 +2,14 @@
 and the totals per recipient, in page-sized tables streamed from the view."""
 
 from collections.abc import Iterator
+from itertools import groupby
+from operator import attrgetter
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     KeepTogether,
     PageBreak,
@@ -155,12 +158,17 @@ def _info_table(view: StatementView, font: str, font_description: str) -> Flowab
 def _summary_table(view: StatementView, font: str) -> Flowable:
     statement = view.statement
     rows: list[list[str]] = [["项目", "金额（元）", "说明"]]
-    rows.append(["期初余额", ledger_amount(statement.opening_fen), f"截至 {statement.period.start} 前的银行存款"])
-    rows.append(["本期收入合计", ledger_amount(statement.income_total_fen), "四项来源之和（冲销在其日期所在期间扣减）"])
+    period = statement.period
+    rows.append(["期初余额", ledger_amount(statement.opening_fen),
+                 f"截至 {period.start} 前的银行存款"])
+    rows.append(["本期收入合计", ledger_amount(statement.income_total_fen),
+                 "四项来源之和（冲销在其日期所在期间扣减）"])
     for _source, name_zh, fen in income_rows(statement):
         rows.append([f"　　其中：{name_zh}", ledger_amount(fen), ""])
-    rows.append(["本期支出合计", ledger_amount(statement.disbursed_total_fen), "6×3 矩阵合计，见下表"])
-    rows.append(["期末余额", ledger_amount(statement.closing_fen), f"截至 {statement.period.end} 的银行存款"])
+    rows.append(["本期支出合计", ledger_amount(statement.disbursed_total_fen),
+                 "6×3 矩阵合计，见下表"])
+    rows.append(["期末余额", ledger_amount(statement.closing_fen),
+                 f"截至 {period.end} 的银行存款"])
     style = table_style(font, SUMMARY_SIZE, extra=[
         ("ALIGN", (1, 1), (1, -1), "RIGHT"),
         ("BACKGROUND", (0, 1), (-1, 1), "#f6f6f6"),
@@ -224,37 +232,78 @@ def _journal_tables(view: StatementView, font: str) -> Iterator[Flowable]:
         ("SPAN", (0, -1), (4, -1)),
         ("ALIGN", (0, -1), (4, -1), "CENTER"),
     ])
-    # The first page also carries the section heading.
-    capacity = _lines_per_page() - 2
+    page = _PageFill(first_page_used=HEADING_HEIGHT)
     rows: list[list[str]] = [_JOURNAL_HEADER]
-    used = 0
-    row: JournalRow
-    for row in view.journal:
-        memo = "\n".join(fit_lines(row.memo, font, JOURNAL_SIZE, memo_width, MEMO_LINES_MAX))
-        lines = memo.count("\n") + 1
-        if used + lines > capacity:
-            yield make_table(rows, JOURNAL_WIDTHS, style)
-            rows, used, capacity = [_JOURNAL_HEADER], 0, _lines_per_page()
-        rows.append([
-            str(row.seq) if row.first_of_entry else "",
-            row.voucher_no if row.first_of_entry else "",
-            row.entry_date.isoformat() if row.first_of_entry else "",
-            memo,
-            fit_text(row.account_zh, font, JOURNAL_SIZE, account_width),
-            ledger_amount(row.debit_fen) if row.debit_fen else "",
-            ledger_amount(row.credit_fen) if row.credit_fen else "",
-        ])
-        used += lines
+    # An entry's postings stay on one page: cut between entries, not inside one.
+    for _seq, postings in groupby(view.journal, key=attrgetter("seq")):
+        entry_rows = [_journal_cells(row, font, memo_width, account_width) for row in postings]
+        heights = [cells[3].count("\n") + 1 for cells in entry_rows]
+        if not page.fits(sum(heights), len(heights)):
+            if len(rows) > 1:
+                yield make_table(rows, JOURNAL_WIDTHS, style)
+                yield CondPageBreak(BODY_HEIGHT / 2)
+                rows = [_JOURNAL_HEADER]
+                page.next_page()
+            if not page.fits(sum(heights), len(heights)):
+                # Longer than a page (never in practice: entries have two postings); the
+                # table will be split by platypus like any other.
+                page.next_page()
+        rows.extend(entry_rows)
+    if not page.fits(1):
+        yield make_table(rows, JOURNAL_WIDTHS, style)
+        yield CondPageBreak(BODY_HEIGHT / 2)
+        rows = [_JOURNAL_HEADER]
     statement = view.statement
     rows.append([f"本期合计（{statement.entry_count} 笔凭证）", "", "", "", "",
                  ledger_amount(statement.debits_fen), ledger_amount(statement.credits_fen)])
     yield make_table(rows, JOURNAL_WIDTHS, total_style)
 
 
+def _journal_cells(row: JournalRow, font: str, memo_width: float,
+                   account_width: float) -> list[str]:
+    memo = "\n".join(fit_lines(row.memo, font, JOURNAL_SIZE, memo_width, MEMO_LINES_MAX))
+    return [
+        str(row.seq) if row.first_of_entry else "",
+        row.voucher_no if row.first_of_entry else "",
+        row.entry_date.isoformat() if row.first_of_entry else "",
+        memo,
+        fit_text(row.account_zh, font, JOURNAL_SIZE, account_width),
+        ledger_amount(row.debit_fen) if row.debit_fen else "",
+        ledger_amount(row.credit_fen) if row.credit_fen else "",
+    ]
+
+
+HEADING_HEIGHT = 12 * 1.35 + 5
+"""A section heading (size 12, 5 points after) at the top of the page a section starts on."""
+
+
+class _PageFill:
+    """How much of the current page the rows of a table take, so that each table is cut
+    where the page ends: a table that overflowed would be split by platypus, and every
+    later table would then start mid-page and be split too."""
+
+    def __init__(self, *, first_page_used: float):
+        self.used = first_page_used + JOURNAL_ROW_HEIGHT  # the header row
+
+    def fits(self, lines: int, rows: int = 1) -> bool:
+        """Take the room for `rows` rows of `lines` text lines in all, if the page has it."""
+        height = lines * JOURNAL_LEADING + rows * (JOURNAL_ROW_HEIGHT - JOURNAL_LEADING)
+        if self.used + height > BODY_HEIGHT - PAGE_SLACK:
+            return False
+        self.used += height
+        return True
+
+    def next_page(self) -> None:
+        self.used = JOURNAL_ROW_HEIGHT
+
+
+PAGE_SLACK = 1.0
+"""Points kept free at the foot of each page against rounding."""
+
+
 def _lines_per_page() -> int:
-    """How many one-line journal rows fit under a header row on an empty page (one spare,
-    so that rounding never pushes a single row onto a page of its own)."""
-    return int((BODY_HEIGHT - JOURNAL_ROW_HEIGHT) // JOURNAL_ROW_HEIGHT) - 1
+    """How many one-line journal rows fit under a header row on an empty page."""
+    return int((BODY_HEIGHT - PAGE_SLACK - JOURNAL_ROW_HEIGHT) // JOURNAL_ROW_HEIGHT)
 
 
 _RECIPIENT_HEADER = ["党员编号", "姓名", "党员类别", "所在支部"] + [
@@ -270,13 +319,16 @@ def _recipient_tables(view: StatementView, font: str) -> Iterator[Flowable]:
         ("SPAN", (0, -1), (3, -1)),
         ("ALIGN", (0, -1), (3, -1), "CENTER"),
     ])
-    capacity = _lines_per_page() - 2
+    page = _PageFill(first_page_used=HEADING_HEIGHT)
     rows: list[list[str]] = [_RECIPIENT_HEADER]
     totals = dict.fromkeys(aspects, 0)
     for item in view.recipients:
-        if len(rows) - 1 >= capacity:
+        if not page.fits(1):
             yield make_table(rows, RECIPIENT_WIDTHS, style)
-            rows, capacity = [_RECIPIENT_HEADER], _lines_per_page()
+            yield CondPageBreak(BODY_HEIGHT / 2)
+            rows = [_RECIPIENT_HEADER]
+            page.next_page()
+            page.fits(1)
         rows.append(
             [item.member_no, item.name, category_zh(item.category),
              fit_text(item.branch or "—", font, JOURNAL_SIZE, branch_width)]
@@ -285,6 +337,10 @@ def _recipient_tables(view: StatementView, font: str) -> Iterator[Flowable]:
         )
         for aspect in aspects:
             totals[aspect] += item.aspects_fen[aspect]
+    if not page.fits(1):
+        yield make_table(rows, RECIPIENT_WIDTHS, style)
+        yield CondPageBreak(BODY_HEIGHT / 2)
+        rows = [_RECIPIENT_HEADER]
     rows.append([f"合计（{len(view.recipients)} 人）", "", "", ""]
                 + [ledger_amount(totals[aspect]) for aspect in aspects]
                 + [ledger_amount(sum(totals.values()))])
@@ -294,7 +350,7 @@ def _recipient_tables(view: StatementView, font: str) -> Iterator[Flowable]:
 def _signature_table(view: StatementView, font: str) -> Flowable:
     rows = [["制表", f"carefund（{view.generated_by}）", "", "审核人（签字）", "", "",
              "负责人（签字）", "", "", "日期", ""]]
-    widths = [40.0, 150.0, 30.0, 90.0, 110.0, 30.0, 90.0, 110.0, 30.0, 40.0, 0.0]
+    widths = [36.0, 140.0, 24.0, 84.0, 110.0, 24.0, 84.0, 110.0, 24.0, 36.0, 0.0]
     widths[-1] = BODY_WIDTH - sum(widths)
     style = TableStyle([
         ("FONT", (0, 0), (-1, -1), font, 10.5),

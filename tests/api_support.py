@@ -33,7 +33,12 @@ class Api:
         return headers | extra
 
     def request(
-        self, method: str, who: str | None, path: str, *, headers: dict[str, str] | None = None,
+        self,
+        method: str,
+        who: str | None,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         return self.client.request(

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -30,8 +31,11 @@ def amount_of(client: int, number: int) -> str:
 
 
 def expected_total_fen() -> int:
-    return sum(int(amount_of(c, n).replace(".", "")) for c in range(CLIENTS)
-               for n in range(INCOMES_PER_CLIENT))
+    return sum(
+        int(amount_of(c, n).replace(".", ""))
+        for c in range(CLIENTS)
+        for n in range(INCOMES_PER_CLIENT)
+    )
 
 
 def check_books(get: object, count: int) -> None:
@@ -39,7 +43,9 @@ def check_books(get: object, count: int) -> None:
     incomes: list[dict] = []
     cursor = None
     while True:
-        page = get("/funds/HC-CARE/incomes", {"limit": 500} | ({"cursor": cursor} if cursor else {}))
+        page = get(
+            "/funds/HC-CARE/incomes", {"limit": 500} | ({"cursor": cursor} if cursor else {})
+        )
         incomes += page["items"]
         cursor = page["next_cursor"]
         if not cursor:
@@ -57,9 +63,17 @@ def check_books(get: object, count: int) -> None:
 def post_incomes(post: object, client: int) -> list[int]:
     statuses = []
     for number in range(INCOMES_PER_CLIENT):
-        statuses.append(post("/funds/HC-CARE/incomes", {
-            "source": "member_donation", "payer": f"第{client}党支部",
-            "amount": amount_of(client, number), "received_on": "2026-11-03"}))
+        statuses.append(
+            post(
+                "/funds/HC-CARE/incomes",
+                {
+                    "source": "member_donation",
+                    "payer": f"第{client}党支部",
+                    "amount": amount_of(client, number),
+                    "received_on": "2026-11-03",
+                },
+            )
+        )
     return statuses
 
 
@@ -70,11 +84,14 @@ def test_parallel_clients_get_gap_free_receipts_and_an_exact_balance(api: Api) -
         return api.post("clerk", path, body).status_code
 
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        statuses = [s for batch in pool.map(lambda c: post_incomes(post, c), range(CLIENTS))
-                    for s in batch]
+        statuses = [
+            s for batch in pool.map(lambda c: post_incomes(post, c), range(CLIENTS)) for s in batch
+        ]
     assert statuses == [201] * CLIENTS * INCOMES_PER_CLIENT
-    check_books(lambda path, params: api.ok(api.get("admin", path, params=params)),
-                CLIENTS * INCOMES_PER_CLIENT)
+    check_books(
+        lambda path, params: api.ok(api.get("admin", path, params=params)),
+        CLIENTS * INCOMES_PER_CLIENT,
+    )
 
 
 def free_port() -> int:
@@ -94,7 +111,7 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-def test_four_server_workers_on_postgresql(postgres_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_four_server_workers_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     engine = make_engine(postgres_url)
     staff = make_staff(engine)
     make_fund(engine, staff["admin"])
@@ -105,29 +122,46 @@ def test_four_server_workers_on_postgresql(postgres_url: str, tmp_path) -> None:
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "carefund", "serve", "--port", str(port), "--workers", "4",
-         "--no-access-log"],
+        [
+            sys.executable,
+            "-m",
+            "carefund",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "4",
+            "--no-access-log",
+        ],
         env=os.environ | {"CAREFUND_DATABASE_URL": postgres_url},
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, server)
 
         def run_client(client: int) -> list[int]:
-            with httpx.Client(base_url=base + "/api/v1", timeout=30,
-                              headers={"Authorization": f"Bearer {token}"}) as http:
-                return post_incomes(lambda path, body: http.post(path, json=body).status_code,
-                                    client)
+            with httpx.Client(
+                base_url=base + "/api/v1", timeout=30, headers={"Authorization": f"Bearer {token}"}
+            ) as http:
+                return post_incomes(
+                    lambda path, body: http.post(path, json=body).status_code, client
+                )
 
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
             statuses = [s for batch in pool.map(run_client, range(CLIENTS)) for s in batch]
         assert statuses == [201] * CLIENTS * INCOMES_PER_CLIENT
 
-        with httpx.Client(base_url=base + "/api/v1", timeout=30,
-                          headers={"Authorization": f"Bearer {admin_token}"}) as http:
-            check_books(lambda path, params: http.get(path, params=params).json(),
-                        CLIENTS * INCOMES_PER_CLIENT)
+        with httpx.Client(
+            base_url=base + "/api/v1",
+            timeout=30,
+            headers={"Authorization": f"Bearer {admin_token}"},
+        ) as http:
+            check_books(
+                lambda path, params: http.get(path, params=params).json(),
+                CLIENTS * INCOMES_PER_CLIENT,
+            )
     finally:
         server.terminate()
         try:

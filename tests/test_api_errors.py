@@ -27,19 +27,51 @@ def books_untouched(api: Api) -> None:
 
 @pytest.mark.parametrize(
     "amount",
-    ["1.234", -1, "-1", 0, "0", "0.00", "abc", "", " 1", "1,000.00", "1e3", "NaN", "Infinity",
-     "1000000000.01", 1000000000.01, "99999999999", 1.234, True, None, [1], {"yuan": 1}, 0.001],
+    [
+        "1.234",
+        -1,
+        "-1",
+        0,
+        "0",
+        "0.00",
+        "abc",
+        "",
+        " 1",
+        "1,000.00",
+        "1e3",
+        "NaN",
+        "Infinity",
+        "1000000000.01",
+        1000000000.01,
+        "99999999999",
+        1.234,
+        True,
+        None,
+        [1],
+        {"yuan": 1},
+        0.001,
+    ],
 )
 def test_bad_amounts_are_refused_with_422(fund: Api, amount: object) -> None:
-    problem = problem_of(fund.post("clerk", "/funds/HC-CARE/incomes", INCOME | {"amount": amount}), 422)
+    problem = problem_of(
+        fund.post("clerk", "/funds/HC-CARE/incomes", INCOME | {"amount": amount}), 422
+    )
     assert problem["errors"] and problem["errors"][0]["loc"][:2] == ["body", "amount"]
     books_untouched(fund)
 
 
 @pytest.mark.parametrize(
     "raw",
-    [b"1e400", b"NaN", b"Infinity", b"-Infinity", b"1E2", b"12345678901234567890.12",
-     b"1.0000000000000001", b"9" * 5000],
+    [
+        b"1e400",
+        b"NaN",
+        b"Infinity",
+        b"-Infinity",
+        b"1E2",
+        b"12345678901234567890.12",
+        b"1.0000000000000001",
+        b"9" * 5000,
+    ],
 )
 def test_numbers_that_float_would_mangle_are_refused(fund: Api, raw: bytes) -> None:
     body = b'{"source": "fiscal_support", "payer": "x", "received_on": "2026-11-05", "amount": '
@@ -47,11 +79,21 @@ def test_numbers_that_float_would_mangle_are_refused(fund: Api, raw: bytes) -> N
     books_untouched(fund)
 
 
-@pytest.mark.parametrize("raw, fen", [(b"1234.56", "1234.56"), (b"0.1", "0.10"), (b"7", "7.00"),
-                                      (b"1000000000.00", "1000000000.00"), (b"2.50", "2.50")])
+@pytest.mark.parametrize(
+    "raw, fen",
+    [
+        (b"1234.56", "1234.56"),
+        (b"0.1", "0.10"),
+        (b"7", "7.00"),
+        (b"1000000000.00", "1000000000.00"),
+        (b"2.50", "2.50"),
+    ],
+)
 def test_json_numbers_with_two_decimals_are_taken_exactly(fund: Api, raw: bytes, fen: str) -> None:
     body = b'{"source": "fiscal_support", "payer": "x", "received_on": "2026-11-05", "amount": '
-    assert fund.ok(post_raw(fund, "/funds/HC-CARE/incomes", body + raw + b"}"), 201)["amount"] == fen
+    assert (
+        fund.ok(post_raw(fund, "/funds/HC-CARE/incomes", body + raw + b"}"), 201)["amount"] == fen
+    )
 
 
 @pytest.mark.parametrize("field", ["balance", "status", "created_by", "id", "receipt_no"])
@@ -64,30 +106,75 @@ def test_unknown_fields_are_refused_not_assigned(fund: Api, field: str) -> None:
 
 
 def test_every_body_forbids_unknown_fields(fund: Api) -> None:
-    recipient = fund.ok(fund.post("clerk", "/recipients", {
-        "member_no": "M1", "name": "王小明", "category": "hardship"}), 201)
-    problem_of(fund.post("clerk", "/recipients", {
-        "member_no": "M2", "name": "李", "category": "hardship", "active": False}), 422)
+    recipient = fund.ok(
+        fund.post(
+            "clerk", "/recipients", {"member_no": "M1", "name": "王小明", "category": "hardship"}
+        ),
+        201,
+    )
+    problem_of(
+        fund.post(
+            "clerk",
+            "/recipients",
+            {"member_no": "M2", "name": "李", "category": "hardship", "active": False},
+        ),
+        422,
+    )
     problem_of(fund.patch("clerk", f"/recipients/{recipient['id']}", {"member_no": "M9"}), 422)
     problem_of(fund.post("admin", "/funds", {"code": "X-1", "name": "x", "balance": "9"}), 422)
-    submitted = fund.ok(fund.post("clerk", "/funds/HC-CARE/disbursements", {
-        "recipient_id": recipient["id"], "amount": "1", "aspect": "life_assistance"}), 201)
-    problem_of(fund.post("clerk", "/funds/HC-CARE/disbursements", {
-        "recipient_id": recipient["id"], "amount": "1", "aspect": "life_assistance",
-        "status": "paid"}), 422)
-    problem_of(fund.post("approver", f"/disbursements/{submitted['id']}/approve",
-                         {"approved_by": "clerk"}), 422)
-    problem_of(fund.post("cashier", f"/disbursements/{submitted['id']}/pay",
-                         {"paid_on": "2026-11-05", "paid_by": "x"}), 422)
+    submitted = fund.ok(
+        fund.post(
+            "clerk",
+            "/funds/HC-CARE/disbursements",
+            {"recipient_id": recipient["id"], "amount": "1", "aspect": "life_assistance"},
+        ),
+        201,
+    )
+    problem_of(
+        fund.post(
+            "clerk",
+            "/funds/HC-CARE/disbursements",
+            {
+                "recipient_id": recipient["id"],
+                "amount": "1",
+                "aspect": "life_assistance",
+                "status": "paid",
+            },
+        ),
+        422,
+    )
+    problem_of(
+        fund.post(
+            "approver", f"/disbursements/{submitted['id']}/approve", {"approved_by": "clerk"}
+        ),
+        422,
+    )
+    problem_of(
+        fund.post(
+            "cashier",
+            f"/disbursements/{submitted['id']}/pay",
+            {"paid_on": "2026-11-05", "paid_by": "x"},
+        ),
+        422,
+    )
     # An empty object is as good as no body where none is asked for.
     assert fund.ok(fund.post("clerk", f"/disbursements/{submitted['id']}/cancel", {}))
 
 
 @pytest.mark.parametrize(
     "change",
-    [{"received_on": "2026-13-01"}, {"received_on": 1730764800}, {"received_on": "05/11/2026"},
-     {"received_on": "1999-12-31"}, {"source": "lottery"}, {"payer": ""}, {"payer": "x" * 201},
-     {"payer": "a\x00b"}, {"memo": 5}, {"source": None}],
+    [
+        {"received_on": "2026-13-01"},
+        {"received_on": 1730764800},
+        {"received_on": "05/11/2026"},
+        {"received_on": "1999-12-31"},
+        {"source": "lottery"},
+        {"payer": ""},
+        {"payer": "x" * 201},
+        {"payer": "a\x00b"},
+        {"memo": 5},
+        {"source": None},
+    ],
 )
 def test_other_bad_fields_are_refused_with_422(fund: Api, change: dict) -> None:
     problem_of(fund.post("clerk", "/funds/HC-CARE/incomes", INCOME | {"amount": "1"} | change), 422)
@@ -99,8 +186,14 @@ def test_missing_and_malformed_bodies(fund: Api) -> None:
     problem_of(post_raw(fund, "/funds/HC-CARE/incomes", b"{not json"), 422)
     problem_of(post_raw(fund, "/funds/HC-CARE/incomes", b"[1, 2]"), 422)
     problem_of(post_raw(fund, "/funds/HC-CARE/incomes", b"\xff\xfe\x00"), 422)
-    problem_of(fund.post("clerk", "/funds/HC-CARE/disbursements", {
-        "recipient_id": "1", "amount": "1", "aspect": "life_assistance"}), 422)
+    problem_of(
+        fund.post(
+            "clerk",
+            "/funds/HC-CARE/disbursements",
+            {"recipient_id": "1", "amount": "1", "aspect": "life_assistance"},
+        ),
+        422,
+    )
 
 
 def test_bodies_over_the_limit_get_413(fund: Api) -> None:
@@ -136,10 +229,25 @@ def test_unknown_paths_methods_and_ids(fund: Api) -> None:
     problem_of(fund.post("approver", "/funds/HC-CARE/periods/2026-00/close"), 422)
 
 
+def test_unknown_query_parameters_are_refused(fund: Api) -> None:
+    # A mistyped filter must not quietly answer the whole, unfiltered list.
+    problem = problem_of(fund.get("auditor", "/funds/HC-CARE/incomes", params={"sorce": "x"}), 422)
+    assert problem["errors"][0]["loc"] == ["query", "sorce"]
+    problem_of(fund.get("auditor", "/disbursements", params={"from": "0"}), 422)
+    problem_of(fund.get("auditor", "/funds/HC-CARE/balances", params={"as_of": "1"}), 422)
+
+
 @pytest.mark.parametrize("limit", [0, -1, PAGE_SIZE_MAX + 1, "x"])
 def test_limits_outside_the_bounds_are_422(fund: Api, limit: object) -> None:
-    for path in ("/funds", "/recipients", "/disbursements", "/funds/HC-CARE/incomes",
-                 "/funds/HC-CARE/journal", "/funds/HC-CARE/periods", "/events"):
+    for path in (
+        "/funds",
+        "/recipients",
+        "/disbursements",
+        "/funds/HC-CARE/incomes",
+        "/funds/HC-CARE/journal",
+        "/funds/HC-CARE/periods",
+        "/events",
+    ):
         problem_of(fund.get("auditor", path, params={"limit": limit}), 422)
 
 
@@ -151,12 +259,18 @@ def test_cursors_not_made_by_the_server_are_422(fund: Api, cursor: str) -> None:
 
 
 def test_no_token_or_a_bad_one_is_401(fund: Api) -> None:
-    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic YTpi"},
-                    {"Authorization": "Bearer "}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic YTpi"},
+        {"Authorization": "Bearer "},
+    ):
         answer = fund.client.get("/api/v1/funds", headers=headers)
         problem_of(answer, 401)
         assert answer.headers["www-authenticate"] == "Bearer"
-    problem_of(fund.client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME | {"amount": "1"}), 401)
+    problem_of(
+        fund.client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME | {"amount": "1"}), 401
+    )
     assert fund.client.get("/healthz").json() == {"ok": True}
 
 

@@ -11,8 +11,12 @@ from carefund.db import read_session, write_session
 from carefund.models import IdempotencyKey, Income, utcnow
 from tests.api_support import Api, make_api, problem_of
 
-INCOME = {"source": "member_donation", "payer": "机关党支部", "amount": "88.00",
-          "received_on": "2026-11-05"}
+INCOME = {
+    "source": "member_donation",
+    "payer": "机关党支部",
+    "amount": "88.00",
+    "received_on": "2026-11-05",
+}
 PATH = "/funds/HC-CARE/incomes"
 
 
@@ -42,16 +46,25 @@ def test_a_retry_gets_the_first_answer_and_no_second_receipt(fund: Api) -> None:
     assert fund.ok(fund.get("auditor", "/funds/HC-CARE"))["balance"] == "88.00"
     # Without a key, or with another, it is a new income.
     fund.ok(fund.post("clerk", PATH, INCOME), 201)
-    assert fund.ok(fund.post("clerk", PATH, INCOME, headers=with_key("retry-2")), 201)[
-        "receipt_no"] == "HC-CARE-2026-000003"
+    assert (
+        fund.ok(fund.post("clerk", PATH, INCOME, headers=with_key("retry-2")), 201)["receipt_no"]
+        == "HC-CARE-2026-000003"
+    )
 
 
 def test_the_same_key_with_another_request_is_422(fund: Api) -> None:
     fund.ok(fund.post("clerk", PATH, INCOME, headers=with_key("k")), 201)
     other = fund.post("clerk", PATH, INCOME | {"amount": "89.00"}, headers=with_key("k"))
     assert problem_of(other, 422)["errors"][0]["loc"] == ["header", "Idempotency-Key"]
-    problem_of(fund.post("clerk", "/recipients", {"member_no": "M1", "name": "王",
-                                                   "category": "cadre"}, headers=with_key("k")), 422)
+    problem_of(
+        fund.post(
+            "clerk",
+            "/recipients",
+            {"member_no": "M1", "name": "王", "category": "cadre"},
+            headers=with_key("k"),
+        ),
+        422,
+    )
     assert income_count(fund) == 1
 
 
@@ -75,15 +88,27 @@ def test_a_refusal_is_replayed_too(fund: Api) -> None:
 
 def test_while_the_first_is_running_a_retry_gets_409(fund: Api) -> None:
     with write_session(fund.engine) as session:
-        idempotency.claim_key(session, user_id=fund.staff["clerk"].id, key="slow",
-                              request_hash=idempotency.fingerprint("POST", "/api/v1" + PATH, b"x"))
+        idempotency.claim_key(
+            session,
+            user_id=fund.staff["clerk"].id,
+            key="slow",
+            request_hash=idempotency.fingerprint("POST", "/api/v1" + PATH, b"x"),
+        )
     problem_of(fund.post("clerk", PATH, INCOME, headers=with_key("slow")), 422)  # other body
     body = b'{"a": 1}'
     with write_session(fund.engine) as session:
-        idempotency.claim_key(session, user_id=fund.staff["clerk"].id, key="slow-2",
-                              request_hash=idempotency.fingerprint("POST", "/api/v1" + PATH, body))
-    running = fund.post("clerk", PATH, content=body,
-                        headers=with_key("slow-2") | {"Content-Type": "application/json"})
+        idempotency.claim_key(
+            session,
+            user_id=fund.staff["clerk"].id,
+            key="slow-2",
+            request_hash=idempotency.fingerprint("POST", "/api/v1" + PATH, body),
+        )
+    running = fund.post(
+        "clerk",
+        PATH,
+        content=body,
+        headers=with_key("slow-2") | {"Content-Type": "application/json"},
+    )
     problem_of(running, 409)
     assert income_count(fund) == 0
 
@@ -122,8 +147,11 @@ def test_keys_are_kept_a_day_then_forgotten(fund: Api) -> None:
 
 @pytest.mark.parametrize("key", ["", " lead", "x" * 256, "ключ"])
 def test_malformed_keys_are_422(fund: Api, key: str) -> None:
-    answer = fund.client.post("/api/v1" + PATH, json=INCOME, headers=fund.headers(
-        "clerk") | {"Idempotency-Key": key.encode("utf-8")})  # type: ignore[dict-item]
+    answer = fund.client.post(
+        "/api/v1" + PATH,
+        json=INCOME,
+        headers=fund.headers("clerk") | {"Idempotency-Key": key.encode("utf-8")},
+    )  # type: ignore[dict-item]
     problem_of(answer, 422)
     assert income_count(fund) == 0
 

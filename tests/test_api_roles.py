@@ -17,8 +17,12 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("POST", "/funds", {"code": "HC-NEW", "name": "新基金"}, {"admin"}),
     ("GET", "/funds", None, EVERYONE),
     ("GET", "/funds/HC-CARE", None, EVERYONE),
-    ("POST", "/funds/HC-CARE/incomes", {"source": "sponsorship", "payer": "某集团",
-                                        "amount": "1.00", "received_on": "2026-11-02"}, RECORD),
+    (
+        "POST",
+        "/funds/HC-CARE/incomes",
+        {"source": "sponsorship", "payer": "某集团", "amount": "1.00", "received_on": "2026-11-02"},
+        RECORD,
+    ),
     ("GET", "/funds/HC-CARE/incomes", None, EVERYONE),
     ("GET", "/incomes/{income}", None, EVERYONE),
     ("POST", "/incomes/{income}/reverse", {"reason": "错账"}, APPROVE),
@@ -26,8 +30,12 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("GET", "/recipients", None, EVERYONE),
     ("GET", "/recipients/{recipient}", None, EVERYONE),
     ("PATCH", "/recipients/{recipient}", {"branch": "第二支部"}, RECORD),
-    ("POST", "/funds/HC-CARE/disbursements", {"recipient_id": "{recipient}", "amount": "1.00",
-                                              "aspect": "spiritual_care"}, RECORD),
+    (
+        "POST",
+        "/funds/HC-CARE/disbursements",
+        {"recipient_id": "{recipient}", "amount": "1.00", "aspect": "spiritual_care"},
+        RECORD,
+    ),
     ("POST", "/disbursements/{disbursement}/approve", None, APPROVE),
     ("POST", "/disbursements/{disbursement}/reject", {"reason": "不符合条件"}, APPROVE),
     ("POST", "/disbursements/{disbursement}/cancel", None, {"admin", "clerk"}),
@@ -48,23 +56,46 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
 
 def test_every_endpoint_for_every_role(api: Api) -> None:
     api.ok(api.post("admin", "/funds", {"code": "HC-CARE", "name": "某区党内关爱基金"}), 201)
-    income = api.ok(api.post("clerk", "/funds/HC-CARE/incomes", {
-        "source": "fiscal_support", "payer": "区财政局", "amount": "1000.00",
-        "received_on": "2026-11-01"}), 201)
-    recipient = api.ok(api.post("clerk", "/recipients", {
-        "member_no": "M1", "name": "王小明", "category": "hardship"}), 201)
+    income = api.ok(
+        api.post(
+            "clerk",
+            "/funds/HC-CARE/incomes",
+            {
+                "source": "fiscal_support",
+                "payer": "区财政局",
+                "amount": "1000.00",
+                "received_on": "2026-11-01",
+            },
+        ),
+        201,
+    )
+    recipient = api.ok(
+        api.post(
+            "clerk", "/recipients", {"member_no": "M1", "name": "王小明", "category": "hardship"}
+        ),
+        201,
+    )
     # Submitted by someone outside the roles under test, so that separation of duties
     # never answers 403 to them.
-    disbursement = api.ok(api.post("clerk2", "/funds/HC-CARE/disbursements", {
-        "recipient_id": recipient["id"], "amount": "10.00", "aspect": "life_assistance"}), 201)
+    disbursement = api.ok(
+        api.post(
+            "clerk2",
+            "/funds/HC-CARE/disbursements",
+            {"recipient_id": recipient["id"], "amount": "10.00", "aspect": "life_assistance"},
+        ),
+        201,
+    )
     ids = {"income": income["id"], "recipient": recipient["id"], "disbursement": disbursement["id"]}
 
     wrong = []
     for method, template, body, allowed in MATRIX:
         for role in ROLES:
             path = template.format(**ids)
-            filled = None if body is None else {
-                key: fill(value, ids, role) for key, value in body.items()}
+            filled = (
+                None
+                if body is None
+                else {key: fill(value, ids, role) for key, value in body.items()}
+            )
             status = api.request(method, role, path, json=filled).status_code
             if (status == 403) == (role in allowed) or status in (401, 500):
                 wrong.append(f"{method} {path} as {role}: {status}")
@@ -79,16 +110,30 @@ def fill(value: object, ids: dict[str, int], role: str) -> object:
 
 def test_the_matrix_covers_every_operation(api: Api) -> None:
     document = api.client.get("/api/v1/openapi.json").json()
-    operations = {(method.upper(), path.removeprefix("/api/v1"))
-                  for path, item in document["paths"].items() for method in item}
-    listed = {(method, path.replace("{income}", "{income_id}")
-               .replace("{recipient}", "{recipient_id}")
-               .replace("{disbursement}", "{disbursement_id}")
-               .replace("2026-09", "{month}").replace("2026-Q4", "{period}"))
-              for method, path, _, _ in MATRIX}
+    operations = {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, item in document["paths"].items()
+        for method in item
+    }
+    listed = {
+        (
+            method,
+            path.replace("{income}", "{income_id}")
+            .replace("{recipient}", "{recipient_id}")
+            .replace("{disbursement}", "{disbursement_id}")
+            .replace("2026-09", "{month}")
+            .replace("2026-Q4", "{period}"),
+        )
+        for method, path, _, _ in MATRIX
+    }
     listed = {(m, p.replace("/funds/HC-CARE", "/funds/{code}")) for m, p in listed}
     # Endpoints other helpers add (documents, plans, imports) get their own matrices.
-    others = {op for op in operations if "plans" in op[1] or "import" in op[1]
-              or op[1].endswith((".pdf", ".csv", ".xlsx", "{fmt}"))}
+    others = {
+        op
+        for op in operations
+        if "plans" in op[1]
+        or "import" in op[1]
+        or op[1].endswith((".pdf", ".csv", ".xlsx", "{fmt}"))
+    }
     assert operations - listed <= others
     assert listed <= operations

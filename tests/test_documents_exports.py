@@ -110,7 +110,7 @@ def test_json_csv_xlsx_and_pdf_of_one_statement_agree(engine) -> None:
     sheet_debits = sum(Decimal(str(row[6] or 0)) for row in sheet_rows[1:-1])
     assert csv_debits == sheet_debits == Decimal(journal[-1][6])
     assert journal[-1][6] == journal[-1][7]
-    for csv_row, sheet_row in zip(csv_lines, sheet_rows[1:-1]):
+    for csv_row, sheet_row in zip(csv_lines, sheet_rows[1:-1], strict=True):
         assert csv_row[1] == sheet_row[1] and csv_row[4] == sheet_row[4]
 
     # Per recipient: six members, their totals adding up to what was disbursed.

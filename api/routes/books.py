@@ -1,6 +1,5 @@
 """Books: the journal (hash-chained, recomputable), balances, verification, periods."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query, Request
@@ -8,7 +7,7 @@ from fastapi import Path, Query, Request
 from api.deps import CurrentUser, ReadSession, unit_of_work
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
-from api.schemas import Page
+from api.schemas import DateIn, FromDate, Page, ToDate
 from api.schemas_books import (
     BalancesPublic,
     JournalEntryPublic,
@@ -29,11 +28,12 @@ def get_journal(
     code: str,
     session: ReadSession,
     user: CurrentUser,
-    from_: Annotated[date | None, Query(alias="from", description="date ≥")] = None,
-    to: Annotated[date | None, Query(description="date ≤")] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
+    """日记账（按 seq），每笔的 `hash` 可按 API.md 自行重算核对。"""
     require(user, Action.read)
     entries = journal.journal_page(
         session,
@@ -51,14 +51,16 @@ def get_balances(
     code: str,
     session: ReadSession,
     user: CurrentUser,
-    as_of: Annotated[date | None, Query(description="截至该日（含）；默认至今")] = None,
+    as_of: Annotated[DateIn | None, Query(description="截至该日（含）；默认至今")] = None,
 ) -> dict:
+    """截至 `as_of` 的余额、按来源的收入与按方面的支出。"""
     require(user, Action.read)
     return funds.balances(session, funds.get_fund(session, code), as_of)
 
 
 @router.get("/funds/{code}/verify", response_model=VerifyPublic)
 def verify_fund(code: str, session: ReadSession, user: CurrentUser) -> dict:
+    """重算哈希链并核对（auditor、admin）。"""
     require(user, Action.verify)
     return journal.verify_public(journal.verify(session, funds.get_fund(session, code)))
 
@@ -67,6 +69,7 @@ def verify_fund(code: str, session: ReadSession, user: CurrentUser) -> dict:
 def list_periods(
     code: str, session: ReadSession, user: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
+    """基金的结账记录（含反结账）。"""
     require(user, Action.read)
     fund = funds.get_fund(session, code)
     rows = periods.periods_page(
@@ -78,6 +81,7 @@ def list_periods(
 
 @router.post("/funds/{code}/periods/{month}/close", response_model=PeriodPublic)
 def close_period(code: str, month: Month, request: Request, user: CurrentUser) -> dict:
+    """结账（approver、admin）：此后日期在该月及以前的记账一律 409。"""
     with unit_of_work(request) as session:
         period = periods.close_period(session, fund_code=code, month=month, actor=user)
         return periods.period_public(period, code)
@@ -87,6 +91,7 @@ def close_period(code: str, month: Month, request: Request, user: CurrentUser) -
 def reopen_period(
     code: str, month: Month, body: PeriodReopen, request: Request, user: CurrentUser
 ) -> dict:
+    """反结账最近结账的月份（admin），须写明理由。"""
     with unit_of_work(request) as session:
         period = periods.reopen_period(
             session, fund_code=code, month=month, reason=body.reason, actor=user

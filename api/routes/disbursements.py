@@ -1,6 +1,5 @@
 """Disbursements: submit, then approve / reject / cancel / pay / reverse; list and read."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -8,7 +7,7 @@ from fastapi import Query, Request
 from api.deps import CurrentUser, ReadSession, unit_of_work
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
-from api.schemas import Page, PathId, QueryId
+from api.schemas import FromDate, Page, PathId, QueryId, ToDate
 from api.schemas_disbursements import (
     DisbursementCreate,
     DisbursementPay,
@@ -28,6 +27,7 @@ router = ledger_router("disbursements")
 def submit_disbursement(
     code: str, body: DisbursementCreate, request: Request, user: CurrentUser
 ) -> dict:
+    """提交支出申请（clerk、integration），状态 `submitted`。"""
     with unit_of_work(request) as session:
         disbursement = disbursements.submit_disbursement(
             session,
@@ -46,6 +46,7 @@ def submit_disbursement(
 def approve_disbursement(
     disbursement_id: PathId, request: Request, user: CurrentUser, body: NoFields | None = None
 ) -> dict:
+    """审批（approver）：提交人本人不能审批（403）；可用余额不足 409。"""
     with unit_of_work(request) as session:
         disbursement = disbursements.approve_disbursement(
             session, disbursement_id=disbursement_id, actor=user
@@ -57,6 +58,7 @@ def approve_disbursement(
 def reject_disbursement(
     disbursement_id: PathId, body: DisbursementReject, request: Request, user: CurrentUser
 ) -> dict:
+    """驳回（approver），须写明理由。"""
     with unit_of_work(request) as session:
         disbursement = disbursements.reject_disbursement(
             session, disbursement_id=disbursement_id, reason=body.reason, actor=user
@@ -68,6 +70,7 @@ def reject_disbursement(
 def cancel_disbursement(
     disbursement_id: PathId, request: Request, user: CurrentUser, body: NoFields | None = None
 ) -> dict:
+    """撤回尚未审批的申请（clerk）。"""
     with unit_of_work(request) as session:
         disbursement = disbursements.cancel_disbursement(
             session, disbursement_id=disbursement_id, actor=user
@@ -79,6 +82,7 @@ def cancel_disbursement(
 def pay_disbursement(
     disbursement_id: PathId, body: DisbursementPay, request: Request, user: CurrentUser
 ) -> dict:
+    """支付已审批的支出（cashier）：按 `paid_on` 入账。"""
     with unit_of_work(request) as session:
         disbursement = disbursements.pay_disbursement(
             session,
@@ -94,6 +98,7 @@ def pay_disbursement(
 def reverse_disbursement(
     disbursement_id: PathId, body: DisbursementReverse, request: Request, user: CurrentUser
 ) -> dict:
+    """冲销已支付的支出（approver）：红字凭证记于 `on`（默认今天）。"""
     with unit_of_work(request) as session:
         disbursement = disbursements.reverse_disbursement(
             session, disbursement_id=disbursement_id, reason=body.reason, on=body.on, actor=user
@@ -108,11 +113,12 @@ def list_disbursements(
     fund: Annotated[str | None, Query(max_length=32, description="基金代码")] = None,
     status: DisbursementStatus | None = None,
     recipient_id: QueryId = None,
-    from_: Annotated[date | None, Query(alias="from", description="提交日期 ≥")] = None,
-    to: Annotated[date | None, Query(description="提交日期 ≤")] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
+    """支出列表，可按基金、状态、关爱对象与提交日期筛选。"""
     require(user, Action.read)
     rows = disbursements.list_disbursements(
         session,
@@ -129,6 +135,7 @@ def list_disbursements(
 
 @router.get("/disbursements/{disbursement_id}", response_model=DisbursementPublic)
 def get_disbursement(disbursement_id: PathId, session: ReadSession, user: CurrentUser) -> dict:
+    """一笔支出。"""
     require(user, Action.read)
     return disbursements.disbursement_view(
         session, disbursements.get_disbursement(session, disbursement_id)

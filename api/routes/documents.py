@@ -8,7 +8,7 @@ because their journal streams from the database as the pages are laid out.
 route, so the paths never collide.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.responses import Response
@@ -20,9 +20,10 @@ from carefund import documents
 
 router = ledger_router("documents")
 
-PDF_RESPONSE = {200: {"content": {receipts.PDF: {}}, "description": "PDF document"}}
-CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"}}
-XLSX_RESPONSE = {200: {"content": {receipts.XLSX: {}}, "description": "Excel workbook"}}
+Responses = dict[int | str, dict[str, Any]]
+PDF_RESPONSE: Responses = {200: {"content": {receipts.PDF: {}}, "description": "PDF document"}}
+CSV_RESPONSE: Responses = {200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"}}
+XLSX_RESPONSE: Responses = {200: {"content": {receipts.XLSX: {}}, "description": "Excel workbook"}}
 
 
 def _document(content: bytes, media_type: str, filename: str, *, inline: bool) -> Response:

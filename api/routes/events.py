@@ -24,6 +24,7 @@ def read_events(
     ] = None,
     limit: Limit = 50,
 ) -> dict:
+    """事件流，最早的在前：用返回的 `next_cursor` 作 `after` 继续读取，不漏不重。"""
     require(user, Action.read)
     found, next_cursor = events.read_events(session, after=after, limit=limit)
     return {"items": [events.event_public(event) for event in found], "next_cursor": next_cursor}

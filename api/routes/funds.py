@@ -14,6 +14,7 @@ router = ledger_router("funds")
 
 @router.post("/funds", status_code=201, response_model=FundPublic)
 def create_fund(body: FundCreate, request: Request, user: CurrentUser) -> dict:
+    """开设基金（admin）。"""
     with unit_of_work(request) as session:
         fund = funds.create_fund(session, code=body.code, name=body.name, org=body.org, actor=user)
         return funds.fund_public(session, fund)
@@ -23,6 +24,7 @@ def create_fund(body: FundCreate, request: Request, user: CurrentUser) -> dict:
 def list_funds(
     session: ReadSession, user: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
+    """基金列表，含余额与可用余额。"""
     require(user, Action.read)
     rows = funds.funds_page(session, after_id=decode_cursor(cursor), limit=limit + 1)
     items = [funds.fund_public(session, fund) | {"id": fund.id} for fund in rows]
@@ -31,5 +33,6 @@ def list_funds(
 
 @router.get("/funds/{code}", response_model=FundPublic)
 def get_fund(code: str, session: ReadSession, user: CurrentUser) -> dict:
+    """一个基金：`balance` 为已入账现金，`available` 为其减去已审批未支付。"""
     require(user, Action.read)
     return funds.fund_public(session, funds.get_fund(session, code))

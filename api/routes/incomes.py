@@ -1,14 +1,11 @@
 """Incomes: record money received, list and read them, reverse one (voiding its receipt)."""
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import Query, Request
+from fastapi import Request
 
 from api.deps import CurrentUser, ReadSession, unit_of_work
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
-from api.schemas import Page, PathId
+from api.schemas import FromDate, Page, PathId, ToDate
 from api.schemas_incomes import IncomeCreate, IncomePublic, IncomeReverse
 from carefund import funds, incomes
 from carefund.users import Action, require
@@ -19,6 +16,7 @@ router = ledger_router("incomes")
 
 @router.post("/funds/{code}/incomes", status_code=201, response_model=IncomePublic)
 def record_income(code: str, body: IncomeCreate, request: Request, user: CurrentUser) -> dict:
+    """登记收入（clerk、integration）：入账并编连续的收据号。"""
     with unit_of_work(request) as session:
         income = incomes.record_income(
             session,
@@ -40,11 +38,12 @@ def list_incomes(
     session: ReadSession,
     user: CurrentUser,
     source: IncomeSource | None = None,
-    from_: Annotated[date | None, Query(alias="from", description="received_on ≥")] = None,
-    to: Annotated[date | None, Query(description="received_on ≤")] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
+    """基金的收入，可按来源与收款日期筛选。"""
     require(user, Action.read)
     rows = incomes.list_incomes(
         session,
@@ -60,6 +59,7 @@ def list_incomes(
 
 @router.get("/incomes/{income_id}", response_model=IncomePublic)
 def get_income(income_id: PathId, session: ReadSession, user: CurrentUser) -> dict:
+    """一笔收入。"""
     require(user, Action.read)
     return incomes.income_view(session, incomes.get_income(session, income_id))
 
@@ -68,6 +68,8 @@ def get_income(income_id: PathId, session: ReadSession, user: CurrentUser) -> di
 def reverse_income(
     income_id: PathId, body: IncomeReverse, request: Request, user: CurrentUser
 ) -> dict:
+    """冲销收入（approver）：红字凭证记于 `on`（默认今天，须在未结账期间）；
+    收据作废，号码不再使用。"""
     with unit_of_work(request) as session:
         income = incomes.reverse_income(
             session, income_id=income_id, reason=body.reason, on=body.on, actor=user

@@ -16,6 +16,7 @@ router = ledger_router("recipients")
 
 @router.post("/recipients", status_code=201, response_model=RecipientPublic)
 def create_recipient(body: RecipientCreate, request: Request, user: CurrentUser) -> dict:
+    """新增关爱对象（clerk、integration）；身份证号与电话只以遮蔽形式返回。"""
     fields = body.model_dump(exclude_unset=True)
     with unit_of_work(request) as session:
         recipient = recipients.create_recipient(
@@ -34,6 +35,7 @@ def list_recipients(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
+    """关爱对象名册，可按类别、启用状态筛选，`q` 搜索姓名、党员编号、支部。"""
     require(user, Action.read)
     rows = recipients.list_recipients(
         session,
@@ -48,6 +50,7 @@ def list_recipients(
 
 @router.get("/recipients/{recipient_id}", response_model=RecipientPublic)
 def get_recipient(recipient_id: PathId, session: ReadSession, user: CurrentUser) -> dict:
+    """一名关爱对象。"""
     require(user, Action.read)
     return recipients.recipient_public(recipients.get_recipient(session, recipient_id))
 
@@ -56,6 +59,7 @@ def get_recipient(recipient_id: PathId, session: ReadSession, user: CurrentUser)
 def update_recipient(
     recipient_id: PathId, body: RecipientUpdate, request: Request, user: CurrentUser
 ) -> dict:
+    """修改关爱对象（clerk、integration）；只改所传字段，改动记入审计日志。"""
     with unit_of_work(request) as session:
         recipient = recipients.update_recipient(
             session, recipient_id=recipient_id, actor=user, **body.model_dump(exclude_unset=True)

@@ -24,6 +24,7 @@ PeriodLabel = Annotated[
 
 @router.get("/funds/{code}/statements/{period}.json", response_model=StatementPublic)
 def get_statement(code: str, period: PeriodLabel, session: ReadSession, user: CurrentUser) -> dict:
+    """期间报表（auditor、admin、approver）：月 `2026-11`、季 `2026-Q4` 或年 `2026`。"""
     require(user, Action.read_statements)
     statement = statements.build_statement(
         session, funds.get_fund(session, code), statements.parse_period(period)
