@@ -488,6 +488,8 @@ def test_plan_rule_editor_preview_create_and_run(pages) -> None:
     plan_path = created.headers["location"].split("?")[0]
     page = clerk.page(plan_path)
     assert "每月 5 日" in page and "2 人" in page
+    listing = clerk.page("/plans")
+    assert "救助卡月度发放" in listing and "HC-CARE" in listing
     ran = clerk.post(plan_path + "/run", {"through": "2026-03-31"}, form_page=plan_path)
     assert "created=6" in ran.headers["location"]
     assert "已生成 6 笔待审批支出" in clerk.page(ran.headers["location"])

@@ -14,7 +14,6 @@ from api.pages.web import (
     amount_text,
     error_status,
     form_errors,
-    funds_and_current,
     page_router,
     record_id,
     redirect,
@@ -44,13 +43,15 @@ MESSAGES = {
 @router.get("/plans")
 def plan_list(request: Request, user: PageUser) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
-        every, fund = funds_and_current(session, request)
-        rows = []
-        if fund is not None:
-            for plan in plans.list_plans(session, fund=fund, limit=PLANS_SHOWN_MAX):
-                rows.append(plans.plan_public(session, plan)
-                            | {"rule_zh": plans.describe_rule(plan.rule),
-                               "amount_fen": plan.amount_fen})
+        every = funds.list_funds(session)
+        # Every fund's plans unless one is asked for: a district has a handful.
+        code = request.query_params.get("fund")
+        fund = funds.get_fund(session, code) if code else None
+        rows = [
+            plans.plan_public(session, plan)
+            | {"rule_zh": plans.describe_rule(plan.rule), "amount_fen": plan.amount_fen}
+            for plan in plans.list_plans(session, fund=fund, limit=PLANS_SHOWN_MAX)
+        ]
     return render(request, "plans/list.html", title="定期计划", funds=every, fund=fund, rows=rows)
 
 
