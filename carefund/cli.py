@@ -105,7 +105,8 @@ def serve(
     except OperationalError as exc:
         fail(f"无法连接数据库：{exc.orig}")
     where = configured.url.render_as_string(hide_password=True)
-    err.print(f"carefund 服务：http://{host}:{port}/api/v1/docs（数据库 {where}）", highlight=False)
+    err.print(f"carefund 服务：网页 http://{host}:{port}/ · API 文档 http://{host}:{port}/api/v1/docs"
+              f"（数据库 {where}）", highlight=False)
     options: dict[str, Any] = {
         "host": host, "port": port, "access_log": access_log, "log_level": "info"
     }

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTransition, NotFound
@@ -231,9 +232,14 @@ def list_disbursements(
     end: date | None = None,
     after_id: int = 0,
     limit: int = 50,
+    newest_first: bool = False,
+    before_id: int | None = None,
 ) -> list[Disbursement]:
-    """A page of disbursements by id; `start`/`end` filter on the day it was submitted."""
+    """A page of disbursements by id (oldest first, or newest first for people);
+    `start`/`end` filter on the day it was submitted."""
     query = select(Disbursement).where(col(Disbursement.id) > after_id)
+    if before_id is not None:
+        query = query.where(col(Disbursement.id) < before_id)
     if fund is not None:
         query = query.where(Disbursement.fund_id == fund.id)
     if status is not None:
@@ -244,7 +250,19 @@ def list_disbursements(
         query = query.where(col(Disbursement.created_at) >= start)
     if end is not None:
         query = query.where(col(Disbursement.created_at) < _day_after(end))
-    return list(session.exec(query.order_by(col(Disbursement.id)).limit(limit)))
+    order = col(Disbursement.id).desc() if newest_first else col(Disbursement.id)
+    return list(session.exec(query.order_by(order).limit(limit)))
+
+
+def count_by_status(session: Session, *, fund: Fund | None = None) -> dict[str, int]:
+    """How many disbursements stand in each status (every status present, 0 when none)."""
+    query = select(Disbursement.status, func.count()).group_by(col(Disbursement.status))
+    if fund is not None:
+        query = query.where(Disbursement.fund_id == fund.id)
+    counts = {status.value: 0 for status in Status}
+    for status, number in session.exec(query):
+        counts[status] = int(number)
+    return counts
 
 
 def _day_after(day: date) -> date:

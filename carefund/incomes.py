@@ -150,16 +150,21 @@ def list_incomes(
     end: date | None = None,
     after_id: int = 0,
     limit: int = 50,
+    newest_first: bool = False,
+    before_id: int | None = None,
 ) -> list[Income]:
-    """A page of the fund's incomes by id."""
+    """A page of the fund's incomes by id (oldest first, or newest first for people)."""
     query = select(Income).where(Income.fund_id == fund.id, col(Income.id) > after_id)
+    if before_id is not None:
+        query = query.where(col(Income.id) < before_id)
     if source is not None:
         query = query.where(Income.source == choose(IncomeSource, source, field="source").value)
     if start is not None:
         query = query.where(col(Income.received_on) >= start)
     if end is not None:
         query = query.where(col(Income.received_on) <= end)
-    return list(session.exec(query.order_by(col(Income.id)).limit(limit)))
+    order = col(Income.id).desc() if newest_first else col(Income.id)
+    return list(session.exec(query.order_by(order).limit(limit)))
 
 
 def income_public(
