@@ -22,7 +22,16 @@ from carefund.journal import (
     post_entry,
     reverse_entry,
 )
-from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User, as_utc, utcnow
+from carefund.models import (
+    Disbursement,
+    Fund,
+    JournalEntry,
+    Recipient,
+    User,
+    as_utc,
+    row_id,
+    utcnow,
+)
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import get_recipient
 from carefund.users import Action, require
@@ -56,8 +65,8 @@ def submit_disbursement(
     if not recipient.active:
         raise Conflict(f"关爱对象 {recipient.member_no} 已停用，不能发放", field="recipient_id")
     disbursement = Disbursement(
-        fund_id=fund.id,
-        recipient_id=recipient.id,
+        fund_id=row_id(fund),
+        recipient_id=row_id(recipient),
         amount_fen=amount_fen,
         aspect=aspect.value,
         purpose=purpose,
@@ -155,8 +164,9 @@ def pay_disbursement(
 
 
 def _payment_memo(disbursement: Disbursement, recipient: Recipient) -> str:
-    what = disbursement.purpose or ASPECT_NAMES_ZH[Aspect(disbursement.aspect)]
-    return f"支付{ASPECT_NAMES_ZH[Aspect(disbursement.aspect)]} {recipient.member_no} {what}（支出 #{disbursement.id}）"
+    aspect = ASPECT_NAMES_ZH[Aspect(disbursement.aspect)]
+    what = disbursement.purpose or aspect
+    return f"支付{aspect} {recipient.member_no} {what}（支出 #{disbursement.id}）"
 
 
 def reverse_disbursement(
@@ -269,7 +279,9 @@ def _day_after(day: date) -> date:
     return day + timedelta(days=1)
 
 
-def disbursement_public(disbursement: Disbursement, fund: Fund, voucher_no: str | None = None) -> dict[str, Any]:
+def disbursement_public(
+    disbursement: Disbursement, fund: Fund, voucher_no: str | None = None
+) -> dict[str, Any]:
     """A disbursement as the API shows it."""
     return {
         "id": disbursement.id,
@@ -306,11 +318,17 @@ def disbursements_view(session: Session, rows: list[Disbursement]) -> list[dict[
     """`disbursement_public` for a page of stored disbursements, with their voucher numbers
     loaded in one query."""
     entry_ids = {d.entry_id for d in rows if d.entry_id}
-    vouchers = dict(
-        session.exec(
-            select(JournalEntry.id, JournalEntry.voucher_no).where(col(JournalEntry.id).in_(entry_ids))
-        ).all()
-    ) if entry_ids else {}
+    vouchers = (
+        dict(
+            session.exec(
+                select(JournalEntry.id, JournalEntry.voucher_no).where(
+                    col(JournalEntry.id).in_(entry_ids)
+                )
+            ).all()
+        )
+        if entry_ids
+        else {}
+    )
     funds = {fund_id: session.get(Fund, fund_id) for fund_id in {d.fund_id for d in rows}}
     return [
         disbursement_public(

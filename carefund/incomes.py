@@ -19,7 +19,7 @@ from carefund.journal import (
     post_entry,
     reverse_entry,
 )
-from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
+from carefund.models import Fund, Income, JournalEntry, User, as_utc, row_id, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.users import Action, require
 from carefund.validation import choose, clean_text, is_id, parse_date
@@ -62,7 +62,7 @@ def record_income(
         actor=actor.username,
     )
     income = Income(
-        fund_id=fund.id,
+        fund_id=row_id(fund),
         source=source.value,
         payer=payer,
         amount_fen=amount_fen,
@@ -70,7 +70,7 @@ def record_income(
         method=method,
         memo=memo,
         receipt_no=_next_receipt_no(session, fund, received_on),
-        entry_id=entry.id,
+        entry_id=row_id(entry),
         status=IncomeStatus.posted.value,
         created_by=actor.username,
     )
@@ -198,18 +198,28 @@ def income_view(session: Session, income: Income) -> dict[str, Any]:
     """`income_public` for a stored income, loading its fund and entries."""
     fund = session.get(Fund, income.fund_id)
     entry = session.get(JournalEntry, income.entry_id)
-    reversal = session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
+    reversal = (
+        session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
+    )
     assert fund is not None and entry is not None
     return income_public(income, fund, entry, reversal)
 
 
 def incomes_view(session: Session, rows: list[Income]) -> list[dict[str, Any]]:
     """`income_public` for a page of stored incomes, loading their entries in one query."""
-    entry_ids = {i.entry_id for i in rows} | {i.reversal_entry_id for i in rows if i.reversal_entry_id}
-    entries = {
-        entry.id: entry
-        for entry in session.exec(select(JournalEntry).where(col(JournalEntry.id).in_(entry_ids)))
-    } if entry_ids else {}
+    entry_ids = {i.entry_id for i in rows} | {
+        i.reversal_entry_id for i in rows if i.reversal_entry_id
+    }
+    entries = (
+        {
+            entry.id: entry
+            for entry in session.exec(
+                select(JournalEntry).where(col(JournalEntry.id).in_(entry_ids))
+            )
+        }
+        if entry_ids
+        else {}
+    )
     funds = {fund_id: session.get(Fund, fund_id) for fund_id in {i.fund_id for i in rows}}
     return [
         income_public(

@@ -27,6 +27,13 @@ GENESIS_HASH = "0" * 64
 """The `prev_hash` of a fund's first entry."""
 
 
+def row_id(row: SQLModel) -> int:
+    """The id of a row that is in the database (so it has one)."""
+    value = getattr(row, "id", None)
+    assert isinstance(value, int), row
+    return value
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

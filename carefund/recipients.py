@@ -30,7 +30,7 @@ PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 
 def id_number_check_char(first17: str) -> str:
     """The GB 11643 check character of an 18-digit resident ID number."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK_CHARS[total % 11]
 
 

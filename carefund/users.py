@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
-from carefund.models import ApiToken, User, as_utc, utcnow
+from carefund.models import ApiToken, User, as_utc, row_id, utcnow
 from carefund.vocabulary import Role
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -105,7 +105,9 @@ def create_user(
 ) -> User:
     """Add a user; `password` enables the web pages (API tokens are issued separately)."""
     if not USERNAME_PATTERN.fullmatch(username or ""):
-        raise InvalidInput("用户名只能由字母、数字、下划线、点和连字符组成，最长 64 位", field="username")
+        raise InvalidInput(
+            "用户名只能由字母、数字、下划线、点和连字符组成，最长 64 位", field="username"
+        )
     try:
         role = Role(role).value
     except ValueError:
@@ -117,7 +119,9 @@ def create_user(
     user = User(username=username, role=role, password_hash=_hash_password(password))
     session.add(user)
     session.flush()
-    write_audit(session, actor=actor, action="user.created", obj=("user", user.id), detail={"role": role})
+    write_audit(
+        session, actor=actor, action="user.created", obj=("user", user.id), detail={"role": role}
+    )
     return user
 
 
@@ -132,7 +136,7 @@ def _hash_password(password: str | None) -> str | None:
 def issue_token(session: Session, user: User) -> str:
     """A new API token for the user; only its hash is stored, so show it now or never."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    session.add(ApiToken(user_id=row_id(user), token_hash=_token_hash(token)))
     return token
 
 
@@ -157,7 +161,7 @@ _TOKEN_USER = (
 
 def user_for_token(session: Session, token: str) -> User:
     """The active user a bearer token belongs to, or `Unauthenticated`."""
-    key = (str(session.get_bind().url), _token_hash(token))
+    key = (str(session.get_bind().engine.url), _token_hash(token))
     cached = _token_cache.get(key)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
@@ -177,7 +181,9 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def check_password(session: Session, *, username: str, password: str, now: datetime | None = None) -> User:
+def check_password(
+    session: Session, *, username: str, password: str, now: datetime | None = None
+) -> User:
     """Log in with a password: the user, or `Unauthenticated`; locks after repeated failures.
 
     The caller commits either way, so that failed attempts are counted.

@@ -54,8 +54,14 @@ def free_port() -> int:
 def live_server(engine: Engine) -> Iterator[str]:
     """The app on `engine`, served by uvicorn in a thread on a free port; yields its URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port,
-                            log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        create_app(engine),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="carefund-live-server", daemon=True)
     thread.start()

@@ -62,8 +62,15 @@ class Desk:
         assert response.status_code == 200, (path, response.status_code, response.text[:500])
         return response.text
 
-    def post(self, path: str, data: dict[str, Any] | None = None, *, form_page: str | None = None,
-             csrf: bool = True, **kwargs: Any) -> httpx.Response:
+    def post(
+        self,
+        path: str,
+        data: dict[str, Any] | None = None,
+        *,
+        form_page: str | None = None,
+        csrf: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
         """POST a form; its CSRF token is read from the form posting to `path` on `form_page`
         (default: the logout form, present on every page)."""
         data = dict(data or {})
@@ -105,9 +112,7 @@ class Pages:
 def cheap_password_hashing(monkeypatch: Any) -> None:
     """argon2 with the smallest cost, so that tests log in often without waiting; the
     hashes are real argon2 hashes, checked by the same code."""
-    monkeypatch.setattr(
-        users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def make_pages(engine: Engine) -> Pages:

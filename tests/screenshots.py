@@ -52,8 +52,9 @@ def _shoot(browser: Any, base: str, logins: dict[str, str], out: Path) -> None:
 
     def page_of(who: str, size: str) -> Any:
         if (who, size) not in pages:
-            context = browser.new_context(viewport=WIDE if size == "wide" else NARROW,
-                                          locale="zh-CN")
+            context = browser.new_context(
+                viewport=WIDE if size == "wide" else NARROW, locale="zh-CN"
+            )
             page = context.new_page()
             log_in(page, base, who, logins[who])
             pages[(who, size)] = page
@@ -77,8 +78,9 @@ def _shoot(browser: Any, base: str, logins: dict[str, str], out: Path) -> None:
     clerk.screenshot(path=out / "income_errors.png", full_page=True)
     clerk.goto(base + "/recipients/import")
     roll = "党员编号,姓名,党员类别,身份证号\nX1,甲,外星人,123\nX2,,流动党员,\n".encode()
-    clerk.set_input_files("#f-file", files=[{"name": "roll.csv", "mimeType": "text/csv",
-                                             "buffer": roll}])
+    clerk.set_input_files(
+        "#f-file", files=[{"name": "roll.csv", "mimeType": "text/csv", "buffer": roll}]
+    )
     clerk.click("button:has-text('上传并导入')")
     clerk.screenshot(path=out / "import_errors.png", full_page=True)
 

@@ -59,9 +59,16 @@ def test_login_sets_a_signed_http_only_lax_cookie_and_returns_to_the_page_asked(
     target = first.headers["location"]
     assert target == "/login?next=/incomes%3Fsource%3Dsponsorship"
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(target).text).group(1)
-    answer = client.post("/login", data={"username": "clerk", "password": PASSWORD,
-                                         "csrf_token": token, "next": "/incomes?source=sponsorship"},
-                         follow_redirects=False)
+    answer = client.post(
+        "/login",
+        data={
+            "username": "clerk",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/incomes?source=sponsorship",
+        },
+        follow_redirects=False,
+    )
     assert answer.status_code == 303
     assert answer.headers["location"] == "/incomes?source=sponsorship"
     cookie = answer.headers["set-cookie"]
@@ -73,9 +80,16 @@ def test_login_sets_a_signed_http_only_lax_cookie_and_returns_to_the_page_asked(
 def test_login_never_sends_anyone_off_site(pages) -> None:
     client = pages.client()
     token = re.search(r'value="([^"]+)"', client.get("/login").text).group(1)
-    answer = client.post("/login", data={"username": "clerk", "password": PASSWORD,
-                                         "csrf_token": token, "next": "//evil.example/"},
-                         follow_redirects=False)
+    answer = client.post(
+        "/login",
+        data={
+            "username": "clerk",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert answer.headers["location"] == "/"
 
 
@@ -100,8 +114,9 @@ def test_wrong_password_is_refused_and_five_lock_the_account(pages) -> None:
 def test_unknown_user_and_login_form_without_its_token(pages) -> None:
     assert pages.log_in("nobody").status_code == 401
     client = pages.client()
-    answer = client.post("/login", data={"username": "clerk", "password": PASSWORD},
-                         follow_redirects=False)
+    answer = client.post(
+        "/login", data={"username": "clerk", "password": PASSWORD}, follow_redirects=False
+    )
     assert answer.status_code == 403
     assert "登录表单已过期" in answer.text
 
@@ -145,7 +160,9 @@ def test_tickets_expire(pages) -> None:
     cookie, ticket = sessions.issue_ticket(secret, user, now=1_000_000.0)
     assert sessions.read_ticket(secret, cookie, now=1_000_010.0) == ticket
     with pytest.raises(Exception, match="过期"):
-        sessions.read_ticket(secret, cookie, now=1_000_000.0 + sessions.SESSION_LIFETIME_SECONDS + 1)
+        sessions.read_ticket(
+            secret, cookie, now=1_000_000.0 + sessions.SESSION_LIFETIME_SECONDS + 1
+        )
     with pytest.raises(Exception, match="无效"):
         sessions.read_ticket(b"other" * 8, cookie, now=1_000_010.0)
 
@@ -156,8 +173,13 @@ def test_tickets_expire(pages) -> None:
 
 def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(pages) -> None:
     desk = pages.desk("clerk")
-    income = {"fund": "HC-CARE", "source": "fiscal_support", "payer": "区财政局",
-              "amount": "100.00", "received_on": TODAY}
+    income = {
+        "fund": "HC-CARE",
+        "source": "fiscal_support",
+        "payer": "区财政局",
+        "amount": "100.00",
+        "received_on": TODAY,
+    }
     missing = desk.post("/incomes/new", income, csrf=False)
     assert missing.status_code == 403
     assert "CSRF" in missing.text
@@ -206,8 +228,16 @@ def test_the_menu_and_the_pages_follow_the_role(pages) -> None:
 
 def test_an_auditor_cannot_write_through_a_form(pages) -> None:
     auditor = pages.desk("auditor")
-    answer = auditor.post("/incomes/new", {"fund": "HC-CARE", "source": "sponsorship",
-                                           "payer": "x", "amount": "1", "received_on": TODAY})
+    answer = auditor.post(
+        "/incomes/new",
+        {
+            "fund": "HC-CARE",
+            "source": "sponsorship",
+            "payer": "x",
+            "amount": "1",
+            "received_on": TODAY,
+        },
+    )
     assert answer.status_code == 403
     assert _count(pages.engine, Income) == 0
 
@@ -218,10 +248,19 @@ def test_an_auditor_cannot_write_through_a_form(pages) -> None:
 
 def test_recording_an_income_lands_on_it_with_its_receipt(pages) -> None:
     clerk = pages.desk("clerk")
-    answer = clerk.post("/incomes/new", {
-        "fund": "HC-CARE", "source": "fiscal_support", "payer": "区财政局",
-        "amount": "1,234.56", "received_on": "2026-11-05", "method": "转账", "memo": "年度拨款",
-    }, form_page="/incomes/new")
+    answer = clerk.post(
+        "/incomes/new",
+        {
+            "fund": "HC-CARE",
+            "source": "fiscal_support",
+            "payer": "区财政局",
+            "amount": "1,234.56",
+            "received_on": "2026-11-05",
+            "method": "转账",
+            "memo": "年度拨款",
+        },
+        form_page="/incomes/new",
+    )
     assert answer.status_code == 303
     landing = answer.headers["location"]
     assert re.fullmatch(r"/incomes/\d+\?done=recorded", landing)
@@ -248,8 +287,13 @@ def test_income_form_errors_stand_next_to_their_fields_and_nothing_is_written(pa
         ({"received_on": "2026-13-01"}, "received_on", "日期"),
         ({"source": "lottery"}, "source", "无效"),
     ]
-    good = {"fund": "HC-CARE", "source": "member_donation", "payer": "第一支部",
-            "amount": "50", "received_on": TODAY}
+    good = {
+        "fund": "HC-CARE",
+        "source": "member_donation",
+        "payer": "第一支部",
+        "amount": "50",
+        "received_on": TODAY,
+    }
     for change, field, words in cases:
         answer = clerk.post("/incomes/new", good | change, form_page="/incomes/new")
         assert answer.status_code == 422, change
@@ -262,16 +306,19 @@ def test_income_form_errors_stand_next_to_their_fields_and_nothing_is_written(pa
 
 def test_an_empty_form_shows_every_mistake_at_once(pages) -> None:
     clerk = pages.desk("clerk")
-    answer = clerk.post("/incomes/new", {"fund": "HC-CARE", "received_on": "someday"},
-                        form_page="/incomes/new")
+    answer = clerk.post(
+        "/incomes/new", {"fund": "HC-CARE", "received_on": "someday"}, form_page="/incomes/new"
+    )
     assert answer.status_code == 422
     assert field_error(answer.text, "source") == "请选择"
     assert field_error(answer.text, "payer") == "不能为空"
     assert field_error(answer.text, "amount") == "不能为空"
     assert "日期" in field_error(answer.text, "received_on")
-    new = clerk.post("/recipients/new", {"member_no": "a b", "name": "", "category": "",
-                                         "id_number": "1", "phone": "2"},
-                     form_page="/recipients/new")
+    new = clerk.post(
+        "/recipients/new",
+        {"member_no": "a b", "name": "", "category": "", "id_number": "1", "phone": "2"},
+        form_page="/recipients/new",
+    )
     for name in ("member_no", "name", "category", "id_number", "phone"):
         assert field_error(new.text, name), name
     assert 'value="1"' not in new.text  # personal data typed in is not echoed back
@@ -288,8 +335,11 @@ def test_reversing_an_income_needs_an_approver_and_a_reason(pages) -> None:
     no_reason = approver.post(f"/incomes/{income.id}/reverse", {"reason": "", "on": TODAY})
     assert no_reason.status_code == 422
     assert field_error(no_reason.text, "reason") == "不能为空"
-    done = approver.post(f"/incomes/{income.id}/reverse", {"reason": "重复录入", "on": TODAY},
-                         form_page=f"/incomes/{income.id}")
+    done = approver.post(
+        f"/incomes/{income.id}/reverse",
+        {"reason": "重复录入", "on": TODAY},
+        form_page=f"/incomes/{income.id}",
+    )
     assert done.headers["location"] == f"/incomes/{income.id}?done=reversed"
     page = approver.page(done.headers["location"])
     assert "已冲销" in page and "重复录入" in page
@@ -297,8 +347,14 @@ def test_reversing_an_income_needs_an_approver_and_a_reason(pages) -> None:
 
 def test_missing_records_are_404_pages(pages) -> None:
     clerk = pages.desk("clerk")
-    for path in ("/incomes/999", "/incomes/abc", "/recipients/0", "/disbursements/99999999999",
-                 "/plans/5", "/nothing-here"):
+    for path in (
+        "/incomes/999",
+        "/incomes/abc",
+        "/recipients/0",
+        "/disbursements/99999999999",
+        "/plans/5",
+        "/nothing-here",
+    ):
         answer = clerk.get(path, headers={"Accept": "text/html,*/*;q=0.8"})
         assert answer.status_code == 404, path
         assert answer.headers["content-type"].startswith("text/html")
@@ -311,10 +367,19 @@ def test_missing_records_are_404_pages(pages) -> None:
 def test_adding_and_editing_a_recipient_never_shows_the_stored_id_number(pages) -> None:
     clerk = pages.desk("clerk")
     id_number = valid_id_number(7)
-    answer = clerk.post("/recipients/new", {
-        "member_no": "DY09001", "name": "王建国", "category": "hardship", "branch": "第一支部",
-        "id_number": id_number, "phone": "13812345678", "address": "城关街道",
-    }, form_page="/recipients/new")
+    answer = clerk.post(
+        "/recipients/new",
+        {
+            "member_no": "DY09001",
+            "name": "王建国",
+            "category": "hardship",
+            "branch": "第一支部",
+            "id_number": id_number,
+            "phone": "13812345678",
+            "address": "城关街道",
+        },
+        form_page="/recipients/new",
+    )
     assert answer.status_code == 303
     page_path = answer.headers["location"].split("?")[0]
     for path in (page_path, page_path + "/edit", "/recipients?q=王建国"):
@@ -322,10 +387,19 @@ def test_adding_and_editing_a_recipient_never_shows_the_stored_id_number(pages) 
         assert id_number not in page and "13812345678" not in page
         assert "138****5678" in page
     # An empty box leaves the stored number alone; a new one replaces it.
-    edit = clerk.post(page_path + "/edit", {"name": "王建国", "category": "hardship",
-                                           "branch": "第二支部", "address": "", "active": "1",
-                                           "id_number": "", "phone": "13900001111"},
-                      form_page=page_path + "/edit")
+    edit = clerk.post(
+        page_path + "/edit",
+        {
+            "name": "王建国",
+            "category": "hardship",
+            "branch": "第二支部",
+            "address": "",
+            "active": "1",
+            "id_number": "",
+            "phone": "13900001111",
+        },
+        form_page=page_path + "/edit",
+    )
     assert edit.status_code == 303
     with db.read_session(pages.engine) as session:
         stored = session.exec(select(Recipient).where(Recipient.member_no == "DY09001")).one()
@@ -333,8 +407,10 @@ def test_adding_and_editing_a_recipient_never_shows_the_stored_id_number(pages) 
         assert stored.branch == "第二支部"
     history = clerk.page(page_path)
     assert "所在支部：第一支部 → 第二支部" in history
-    bad = clerk.post(page_path + "/edit", {"name": "王建国", "category": "hardship",
-                                          "active": "1", "id_number": "12345"})
+    bad = clerk.post(
+        page_path + "/edit",
+        {"name": "王建国", "category": "hardship", "active": "1", "id_number": "12345"},
+    )
     assert bad.status_code == 422
     assert "身份证号不正确" in field_error(bad.text, "id_number")
 
@@ -353,18 +429,26 @@ def test_recipient_search_by_name_number_and_branch(pages) -> None:
 
 def test_an_import_with_a_bad_row_shows_the_row_and_imports_nothing(pages) -> None:
     clerk = pages.desk("clerk")
-    sheet = ("党员编号,姓名,党员类别,所在支部\n"
-             "D001,赵敏,生活困难党员,第一支部\n"
-             "D002,钱亮,外星人,第一支部\n").encode()
-    answer = clerk.post("/recipients/import", form_page="/recipients/import",
-                        files={"file": ("roll.csv", sheet, "text/csv")})
+    sheet = (
+        "党员编号,姓名,党员类别,所在支部\n"
+        "D001,赵敏,生活困难党员,第一支部\n"
+        "D002,钱亮,外星人,第一支部\n"
+    ).encode()
+    answer = clerk.post(
+        "/recipients/import",
+        form_page="/recipients/import",
+        files={"file": ("roll.csv", sheet, "text/csv")},
+    )
     assert answer.status_code == 422
     rows = re.findall(r'<tr><td class="num">(\d+)</td><td class="nowrap">([^<]+)</td>', answer.text)
     assert rows == [("3", "党员类别")]
     assert _count(pages.engine, Recipient) == 0
     good = sheet.replace("外星人".encode(), "流动党员".encode())
-    answer = clerk.post("/recipients/import", form_page="/recipients/import",
-                        files={"file": ("roll.csv", good, "text/csv")})
+    answer = clerk.post(
+        "/recipients/import",
+        form_page="/recipients/import",
+        files={"file": ("roll.csv", good, "text/csv")},
+    )
     assert answer.status_code == 200
     assert "新增 2 人" in answer.text
     nothing = clerk.post("/recipients/import", form_page="/recipients/import")
@@ -377,33 +461,44 @@ def test_an_import_with_a_bad_row_shows_the_row_and_imports_nothing(pages) -> No
 
 def test_submit_approve_pay_and_print_the_voucher(pages) -> None:
     record(pages.engine, pages.staff["clerk"], "1234.56", on=TODAY)
-    member = make_recipient(pages.engine, pages.staff["clerk"], name="孙桂兰",
-                            member_no="DY00777")
+    member = make_recipient(pages.engine, pages.staff["clerk"], name="孙桂兰", member_no="DY00777")
     clerk = pages.desk("clerk")
     found = clerk.page("/disbursements/new?q=孙桂兰")
     assert f"recipient_id={member.id}" in found
     form = clerk.page(f"/disbursements/new?recipient_id={member.id}")
     assert "生活困难党员" in form and "孙桂兰" in form
-    answer = clerk.post("/disbursements/new", {
-        "fund": "HC-CARE", "recipient_id": str(member.id), "amount": "800",
-        "aspect": "life_assistance", "purpose": "春节慰问", "memo": "",
-    }, form_page=f"/disbursements/new?recipient_id={member.id}")
+    answer = clerk.post(
+        "/disbursements/new",
+        {
+            "fund": "HC-CARE",
+            "recipient_id": str(member.id),
+            "amount": "800",
+            "aspect": "life_assistance",
+            "purpose": "春节慰问",
+            "memo": "",
+        },
+        form_page=f"/disbursements/new?recipient_id={member.id}",
+    )
     assert answer.status_code == 303
     number = int(re.search(r"/disbursements/(\d+)", answer.headers["location"]).group(1))
 
     approver = pages.desk("approver")
     queue = approver.page("/disbursements/approvals")
     assert "孙桂兰" in queue and "¥800.00" in queue
-    approved = approver.post(f"/disbursements/{number}/approve",
-                             {"back": "/disbursements/approvals"},
-                             form_page="/disbursements/approvals")
+    approved = approver.post(
+        f"/disbursements/{number}/approve",
+        {"back": "/disbursements/approvals"},
+        form_page="/disbursements/approvals",
+    )
     assert approved.headers["location"] == "/disbursements/approvals?done=approved"
 
     cashier = pages.desk("cashier")
     assert "孙桂兰" in cashier.page("/disbursements/payments")
-    paid = cashier.post(f"/disbursements/{number}/pay",
-                        {"paid_on": TODAY, "method": "转账", "back": "/disbursements/payments"},
-                        form_page="/disbursements/payments")
+    paid = cashier.post(
+        f"/disbursements/{number}/pay",
+        {"paid_on": TODAY, "method": "转账", "back": "/disbursements/payments"},
+        form_page="/disbursements/payments",
+    )
     assert paid.status_code == 303
 
     page = clerk.page(f"/disbursements/{number}")
@@ -418,10 +513,17 @@ def test_submit_approve_pay_and_print_the_voucher(pages) -> None:
 def test_nobody_approves_what_they_submitted_and_short_funds_are_explained(pages) -> None:
     member = make_recipient(pages.engine, pages.staff["clerk"])
     admin = pages.desk("admin")
-    answer = admin.post("/disbursements/new", {
-        "fund": "HC-CARE", "recipient_id": str(member.id), "amount": "50",
-        "aspect": "spiritual_care", "purpose": "", "memo": "",
-    })
+    answer = admin.post(
+        "/disbursements/new",
+        {
+            "fund": "HC-CARE",
+            "recipient_id": str(member.id),
+            "amount": "50",
+            "aspect": "spiritual_care",
+            "purpose": "",
+            "memo": "",
+        },
+    )
     number = re.search(r"/disbursements/(\d+)", answer.headers["location"]).group(1)
     assert "须由其他审批人审批" in admin.page(f"/disbursements/{number}")
     own = admin.post(f"/disbursements/{number}/approve")
@@ -433,8 +535,14 @@ def test_nobody_approves_what_they_submitted_and_short_funds_are_explained(pages
 def test_submit_form_errors(pages) -> None:
     member = make_recipient(pages.engine, pages.staff["clerk"])
     clerk = pages.desk("clerk")
-    good = {"fund": "HC-CARE", "recipient_id": str(member.id), "amount": "10",
-            "aspect": "work_incentive", "purpose": "", "memo": ""}
+    good = {
+        "fund": "HC-CARE",
+        "recipient_id": str(member.id),
+        "amount": "10",
+        "aspect": "work_incentive",
+        "purpose": "",
+        "memo": "",
+    }
     bad_amount = clerk.post("/disbursements/new", good | {"amount": "ten"})
     assert bad_amount.status_code == 422 and field_error(bad_amount.text, "amount")
     no_aspect = clerk.post("/disbursements/new", good | {"aspect": ""})
@@ -447,14 +555,24 @@ def test_submit_form_errors(pages) -> None:
 def test_reject_needs_a_reason(pages) -> None:
     member = make_recipient(pages.engine, pages.staff["clerk"])
     clerk = pages.desk("clerk")
-    answer = clerk.post("/disbursements/new", {"fund": "HC-CARE", "recipient_id": str(member.id),
-                                               "amount": "10", "aspect": "work_incentive"})
+    answer = clerk.post(
+        "/disbursements/new",
+        {
+            "fund": "HC-CARE",
+            "recipient_id": str(member.id),
+            "amount": "10",
+            "aspect": "work_incentive",
+        },
+    )
     number = re.search(r"/disbursements/(\d+)", answer.headers["location"]).group(1)
     approver = pages.desk("approver")
     empty = approver.post(f"/disbursements/{number}/reject", {"reason": " "})
     assert empty.status_code == 422 and field_error(empty.text, "reason") == "不能为空"
-    done = approver.post(f"/disbursements/{number}/reject", {"reason": "不符合条件"},
-                         form_page=f"/disbursements/{number}")
+    done = approver.post(
+        f"/disbursements/{number}/reject",
+        {"reason": "不符合条件"},
+        form_page=f"/disbursements/{number}",
+    )
     assert done.status_code == 303
     assert "不符合条件" in clerk.page(f"/disbursements/{number}")
 
@@ -467,18 +585,31 @@ def test_plan_rule_editor_preview_create_and_run(pages) -> None:
     first = make_recipient(pages.engine, pages.staff["clerk"], member_no="DY1")
     make_recipient(pages.engine, pages.staff["clerk"], member_no="DY2")
     clerk = pages.desk("clerk")
-    form = {"fund": "HC-CARE", "name": "救助卡月度发放", "kind": "monthly", "month_day": "5",
-            "weekday": "1", "raw": "", "start": "2026-01-01", "until": "", "amount": "400",
-            "aspect": "life_assistance", "purpose": "特困党员救助卡", "member_nos": "DY1\nDY2",
-            "category": ""}
+    form = {
+        "fund": "HC-CARE",
+        "name": "救助卡月度发放",
+        "kind": "monthly",
+        "month_day": "5",
+        "weekday": "1",
+        "raw": "",
+        "start": "2026-01-01",
+        "until": "",
+        "amount": "400",
+        "aspect": "life_assistance",
+        "purpose": "特困党员救助卡",
+        "member_nos": "DY1\nDY2",
+        "category": "",
+    }
     preview = clerk.post("/plans/new", form | {"action": "preview"}, form_page="/plans/new")
     assert preview.status_code == 200
     assert "2026年1月5日" in preview.text and "2026年6月5日" in preview.text
-    weekly = clerk.post("/plans/new", form | {"action": "preview", "kind": "weekly",
-                                              "weekday": "3"})
+    weekly = clerk.post(
+        "/plans/new", form | {"action": "preview", "kind": "weekly", "weekday": "3"}
+    )
     assert "2026年1月7日" in weekly.text  # the first Wednesday of 2026
-    bad_rule = clerk.post("/plans/new", form | {"action": "preview", "kind": "raw",
-                                                "raw": "FREQ=SOMETIMES"})
+    bad_rule = clerk.post(
+        "/plans/new", form | {"action": "preview", "kind": "raw", "raw": "FREQ=SOMETIMES"}
+    )
     assert bad_rule.status_code == 422 and "FREQ" in bad_rule.text
     unknown = clerk.post("/plans/new", form | {"action": "create", "member_nos": "DY1 DY404"})
     assert unknown.status_code == 422 and "DY404" in field_error(unknown.text, "member_nos")
@@ -523,18 +654,25 @@ def test_an_auditor_reads_the_books_and_downloads_statements(pages) -> None:
     assert auditor.get("/books/statement.pdf?fund=HC-CARE&period=2026-Q9").status_code == 422
     disclosure = auditor.get("/books/disclosure.pdf?fund=HC-CARE&period=2026-03")
     assert disclosure.status_code == 200
-    assert pages.desk("clerk").get("/books/statement.csv?fund=HC-CARE&period=2026").status_code == 403
+    assert (
+        pages.desk("clerk").get("/books/statement.csv?fund=HC-CARE&period=2026").status_code == 403
+    )
 
 
 def test_verify_close_and_reopen(pages) -> None:
     auditor = pages.desk("auditor")
     assert "账链完整" in auditor.page("/books/periods")
-    assert "账链完整" in auditor.post("/books/verify?fund=HC-CARE",
-                                  form_page="/books/periods?fund=HC-CARE").text
+    assert (
+        "账链完整"
+        in auditor.post("/books/verify?fund=HC-CARE", form_page="/books/periods?fund=HC-CARE").text
+    )
     approver = pages.desk("approver")
     assert 'action="/books/periods/reopen' not in approver.page("/books/periods")  # admin only
-    closed = approver.post("/books/periods/close?fund=HC-CARE", {"month": "2026-01"},
-                           form_page="/books/periods?fund=HC-CARE")
+    closed = approver.post(
+        "/books/periods/close?fund=HC-CARE",
+        {"month": "2026-01"},
+        form_page="/books/periods?fund=HC-CARE",
+    )
     assert closed.status_code == 303
     twice = approver.post("/books/periods/close?fund=HC-CARE", {"month": "2026-01"})
     assert twice.status_code == 409 and "已结账" in twice.text
@@ -542,12 +680,15 @@ def test_verify_close_and_reopen(pages) -> None:
     refused = clerk.post("/books/periods/close?fund=HC-CARE", {"month": "2026-02"})
     assert refused.status_code == 403
     admin = pages.desk("admin")
-    no_reason = admin.post("/books/periods/reopen?fund=HC-CARE", {"reopen_month": "2026-01",
-                                                                  "reason": ""})
+    no_reason = admin.post(
+        "/books/periods/reopen?fund=HC-CARE", {"reopen_month": "2026-01", "reason": ""}
+    )
     assert no_reason.status_code == 422 and field_error(no_reason.text, "reason")
-    reopened = admin.post("/books/periods/reopen?fund=HC-CARE", {"reopen_month": "2026-01",
-                                                                 "reason": "补记一月漏记收入"},
-                          form_page="/books/periods?fund=HC-CARE")
+    reopened = admin.post(
+        "/books/periods/reopen?fund=HC-CARE",
+        {"reopen_month": "2026-01", "reason": "补记一月漏记收入"},
+        form_page="/books/periods?fund=HC-CARE",
+    )
     assert reopened.status_code == 303
     assert "补记一月漏记收入" in admin.page("/books/periods")
 
@@ -577,9 +718,17 @@ def test_the_api_keeps_bearer_tokens_and_its_own_middlewares(pages) -> None:
     page = desk.client.post("/incomes/new", data={"memo": big}, follow_redirects=False)
     assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
     # An Idempotency-Key on a page form means nothing special: the form is handled once.
-    answer = desk.post("/incomes/new", {"fund": "HC-CARE", "source": "sponsorship",
-                                        "payer": "某集团", "amount": "1", "received_on": TODAY},
-                       headers={"Idempotency-Key": "k1"})
+    answer = desk.post(
+        "/incomes/new",
+        {
+            "fund": "HC-CARE",
+            "source": "sponsorship",
+            "payer": "某集团",
+            "amount": "1",
+            "received_on": TODAY,
+        },
+        headers={"Idempotency-Key": "k1"},
+    )
     assert answer.status_code == 303
 
 

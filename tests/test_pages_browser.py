@@ -23,8 +23,7 @@ from tests.browser_support import chromium, chromium_missing, live_server
 from tests.builders import make_fund, make_recipient, make_user, record
 from tests.pages_support import PASSWORD, cheap_password_hashing
 
-pytestmark = pytest.mark.skipif(chromium_missing() is not None,
-                                reason=chromium_missing() or "")
+pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or "")
 
 TODAY = date.today()
 NAV_TIMEOUT_MS = 15_000
@@ -37,14 +36,22 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
         cheap_password_hashing(patch)
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'pages.db'}")
         upgrade(engine)
-        staff = {name: make_user(engine, role, username=name, password=PASSWORD)
-                 for name, role in (("admin", "admin"), ("clerk", "clerk"),
-                                    ("approver", "approver"), ("cashier", "cashier"),
-                                    ("auditor", "auditor"), ("visitor", "clerk"))}
+        staff = {
+            name: make_user(engine, role, username=name, password=PASSWORD)
+            for name, role in (
+                ("admin", "admin"),
+                ("clerk", "clerk"),
+                ("approver", "approver"),
+                ("cashier", "cashier"),
+                ("auditor", "auditor"),
+                ("visitor", "clerk"),
+            )
+        }
         make_fund(engine, staff["admin"])
         record(engine, staff["clerk"], "20000.00", on=TODAY.replace(day=1).isoformat())
-        make_recipient(engine, staff["clerk"], name="孙桂兰", member_no="DY00777",
-                       branch="城关街道第一支部")
+        make_recipient(
+            engine, staff["clerk"], name="孙桂兰", member_no="DY00777", branch="城关街道第一支部"
+        )
         with live_server(engine) as base_url, chromium() as browser:
             yield {"url": base_url, "browser": browser, "engine": engine}
         engine.dispose()
@@ -52,8 +59,9 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
 
 def desk(site: dict[str, Any], username: str, password: str = PASSWORD) -> Any:
     """A new browser context logged in as `username`; its page is on the dashboard."""
-    context = site["browser"].new_context(accept_downloads=True, locale="zh-CN",
-                                          viewport={"width": 1280, "height": 900})
+    context = site["browser"].new_context(
+        accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(NAV_TIMEOUT_MS)
     page = context.new_page()
     page.goto(site["url"] + "/login")
@@ -162,11 +170,14 @@ def test_a_clerk_imports_a_file_with_a_bad_row_and_sees_its_error(site) -> None:
     clerk = desk(site, "clerk")
     clerk.click("nav >> text=关爱对象")
     clerk.click("text=批量导入")
-    sheet = ("党员编号,姓名,党员类别,所在支部,身份证号\n"
-             "DY10001,周华,流动党员,北园镇第一支部,\n"
-             "DY10002,吴芳,生活困难党员,北园镇第一支部,12345\n").encode()
-    clerk.set_input_files("#f-file", files=[{"name": "roll.csv", "mimeType": "text/csv",
-                                             "buffer": sheet}])
+    sheet = (
+        "党员编号,姓名,党员类别,所在支部,身份证号\n"
+        "DY10001,周华,流动党员,北园镇第一支部,\n"
+        "DY10002,吴芳,生活困难党员,北园镇第一支部,12345\n"
+    ).encode()
+    clerk.set_input_files(
+        "#f-file", files=[{"name": "roll.csv", "mimeType": "text/csv", "buffer": sheet}]
+    )
     clerk.click("button:has-text('上传并导入')")
     table = clerk.locator("table.import-errors")
     table.wait_for()

@@ -37,9 +37,11 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         title = "未找到" if exc.status_code == 404 else "无法处理"
         message = "没有这个页面。" if exc.status_code == 404 else "请求无法处理。"
         return templates.TemplateResponse(
-            request, "error.html",
+            request,
+            "error.html",
             {"title": title, "message": message, "user": None, "nav": [], "errors": {}},
-            status_code=exc.status_code, headers=SECURITY_HEADERS,
+            status_code=exc.status_code,
+            headers=SECURITY_HEADERS,
         )
 
     app.add_exception_handler(StarletteHTTPException, http_error)

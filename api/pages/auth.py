@@ -47,11 +47,24 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-def _login_page(request: Request, *, status: int = 200, error: str = "", username: str = "",
-                next_path: str = "/") -> HTMLResponse:
+def _login_page(
+    request: Request,
+    *,
+    status: int = 200,
+    error: str = "",
+    username: str = "",
+    next_path: str = "/",
+) -> HTMLResponse:
     token = secrets.token_urlsafe(LOGIN_TOKEN_BYTES)
-    response = render(request, "login.html", status=status, login_token=token, error=error,
-                      username=username, next_path=next_path)
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        login_token=token,
+        error=error,
+        username=username,
+        next_path=next_path,
+    )
     response.set_cookie(
         LOGIN_COOKIE,
         sessions.sign(signing_secret(request), token),
@@ -86,17 +99,28 @@ async def login(request: Request) -> Response:
     expected = sessions.unsign(secret, request.cookies.get(LOGIN_COOKIE))
     given = fields.get(CSRF_FIELD, "")
     if expected is None or not hmac.compare_digest(given, expected):
-        return _login_page(request, status=403, username=username, next_path=next_path,
-                           error="登录表单已过期或无效，请重新输入用户名和密码。")
+        return _login_page(
+            request,
+            status=403,
+            username=username,
+            next_path=next_path,
+            error="登录表单已过期或无效，请重新输入用户名和密码。",
+        )
     password = fields.get("password", "")
     if not username or not password:
-        return _login_page(request, status=422, username=username, next_path=next_path,
-                           error="请输入用户名和密码。")
+        return _login_page(
+            request,
+            status=422,
+            username=username,
+            next_path=next_path,
+            error="请输入用户名和密码。",
+        )
     try:
-        user = _check_password(request, username, password[:PASSWORD_LENGTH_MAX + 1])
+        user = _check_password(request, username, password[: PASSWORD_LENGTH_MAX + 1])
     except Unauthenticated as exc:
-        return _login_page(request, status=401, username=username, next_path=next_path,
-                           error=exc.message)
+        return _login_page(
+            request, status=401, username=username, next_path=next_path, error=exc.message
+        )
     cookie, _ticket = sessions.issue_ticket(secret, user)
     response = redirect(next_path)
     response.set_cookie(

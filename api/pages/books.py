@@ -67,21 +67,44 @@ def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
     after = query.get("after")
     with db.read_session(get_engine(request)) as session:
         every, fund = funds_and_current(session, request)
-        entries = journal.journal_page(
-            session, fund, start=start, end=end,
-            after_seq=record_id(after) if after else 0, limit=PAGE_SIZE + 1,
-        ) if fund else []
+        entries = (
+            journal.journal_page(
+                session,
+                fund,
+                start=start,
+                end=end,
+                after_seq=record_id(after) if after else 0,
+                limit=PAGE_SIZE + 1,
+            )
+            if fund
+            else []
+        )
     more = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
     for entry in entries:
         for posting in entry["postings"]:
             posting["account_zh"] = journal.account_name_zh(posting["account"])
-    following = with_query("/books/journal", fund=fund.code if fund else None,
-                           **{"from": start_text, "to": end_text},
-                           after=entries[-1]["seq"]) if more else None
-    return render(request, "books/journal.html", title="账簿", funds=every, fund=fund,
-                  entries=entries, errors=errors, following=following,
-                  values={"from": start_text, "to": end_text})
+    following = (
+        with_query(
+            "/books/journal",
+            fund=fund.code if fund else None,
+            **{"from": start_text, "to": end_text},
+            after=entries[-1]["seq"],
+        )
+        if more
+        else None
+    )
+    return render(
+        request,
+        "books/journal.html",
+        title="账簿",
+        funds=every,
+        fund=fund,
+        entries=entries,
+        errors=errors,
+        following=following,
+        values={"from": start_text, "to": end_text},
+    )
 
 
 @router.get("/books/reports")
@@ -100,12 +123,20 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
                 )
             except CarefundError as exc:
                 errors = form_errors(exc, {"period"})
-    return render(request, "books/reports.html", title="报表", funds=every, fund=fund,
-                  statement=statement, period=period, errors=errors,
-                  choices=period_choices(today),
-                  income_rows=documents.income_rows(statement) if statement else [],
-                  matrix_rows=documents.matrix_rows(statement) if statement else [],
-                  aspects=documents.aspect_headings())
+    return render(
+        request,
+        "books/reports.html",
+        title="报表",
+        funds=every,
+        fund=fund,
+        statement=statement,
+        period=period,
+        errors=errors,
+        choices=period_choices(today),
+        income_rows=documents.income_rows(statement) if statement else [],
+        matrix_rows=documents.matrix_rows(statement) if statement else [],
+        aspects=documents.aspect_headings(),
+    )
 
 
 @router.get("/books/statement.{fmt}")
@@ -123,37 +154,60 @@ def statement_download(fmt: str, request: Request, user: PageUser) -> Response:
             "csv": receipts.statement_csv,
         }[fmt](view)
     filename = f"statement-{view.fund.code}-{view.period.label}.{fmt}"
-    return Response(content, media_type=FORMATS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        content,
+        media_type=FORMATS[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.get("/books/disclosure.pdf")
 def disclosure_download(request: Request, user: PageUser) -> Response:
     query = request.query_params
     with db.read_session(get_engine(request)) as session:
-        view = documents.disclosure_view(session, fund_code=query.get("fund", ""),
-                                         period=query.get("period", ""), actor=user)
-    return pdf(receipts.render_disclosure(view),
-               f"disclosure-{view.fund.code}-{view.period.label}.pdf", inline=False)
+        view = documents.disclosure_view(
+            session, fund_code=query.get("fund", ""), period=query.get("period", ""), actor=user
+        )
+    return pdf(
+        receipts.render_disclosure(view),
+        f"disclosure-{view.fund.code}-{view.period.label}.pdf",
+        inline=False,
+    )
 
 
-def _periods_page(request: Request, *, errors: dict | None = None, values: dict | None = None,
-                  verified: object = None, status: int = 200) -> HTMLResponse:
+def _periods_page(
+    request: Request,
+    *,
+    errors: dict | None = None,
+    values: dict | None = None,
+    verified: object = None,
+    status: int = 200,
+) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
         every, fund = funds_and_current(session, request)
         rows = periods.list_periods(session, fund.id) if fund else []
         chain = chain_status(request, session, fund) if fund else None
-    defaults = {"month": _month_to_close(fund.closed_through if fund else None),
-                "reopen_month": ""}
+    defaults = {"month": _month_to_close(fund.closed_through if fund else None), "reopen_month": ""}
     standing = [p for p in rows if p.reopened_at is None]
     if standing:
         defaults["reopen_month"] = standing[-1].month
-    return render(request, "books/periods.html", status=status, title="结账与校验",
-                  funds=every, fund=fund, rows=list(reversed(rows)), chain=chain,
-                  verified=verified, errors=errors or {}, values=defaults | (values or {}),
-                  done=MESSAGES.get(request.query_params.get("done", "")))
+    return render(
+        request,
+        "books/periods.html",
+        status=status,
+        title="结账与校验",
+        funds=every,
+        fund=fund,
+        rows=list(reversed(rows)),
+        chain=chain,
+        verified=verified,
+        errors=errors or {},
+        values=defaults | (values or {}),
+        done=MESSAGES.get(request.query_params.get("done", "")),
+    )
 
 
 def _month_to_close(closed_through: date | None) -> str:
@@ -190,8 +244,12 @@ def close(request: Request, user: PageUser, form: Posted) -> Response:
         with unit_of_work(request) as session:
             periods.close_period(session, fund_code=code, month=month, actor=user)
     except CarefundError as exc:
-        return _periods_page(request, values={"month": month}, status=error_status(exc),
-                             errors={"month": exc.message})
+        return _periods_page(
+            request,
+            values={"month": month},
+            status=error_status(exc),
+            errors={"month": exc.message},
+        )
     return redirect(with_query("/books/periods", fund=code, done="closed"))
 
 
@@ -201,8 +259,13 @@ def reopen(request: Request, user: PageUser, form: Posted) -> Response:
     values = {"reopen_month": form.get("reopen_month"), "reason": form.get("reason")}
     try:
         with unit_of_work(request) as session:
-            periods.reopen_period(session, fund_code=code, month=values["reopen_month"],
-                                  reason=values["reason"], actor=user)
+            periods.reopen_period(
+                session,
+                fund_code=code,
+                month=values["reopen_month"],
+                reason=values["reason"],
+                actor=user,
+            )
     except CarefundError as exc:
         errors = form_errors(exc, {"reason"}, {"period": "reopen_month"})
         if "_form" in errors:

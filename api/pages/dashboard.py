@@ -36,10 +36,13 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
             )
     waiting = []
     if may(user, Action.approve_disbursement):
-        waiting.append(("/disbursements/approvals", sum(c["submitted"] for c in cards),
-                        "笔支出等待审批"))
+        waiting.append(
+            ("/disbursements/approvals", sum(c["submitted"] for c in cards), "笔支出等待审批")
+        )
     if may(user, Action.pay_disbursement):
-        waiting.append(("/disbursements/payments", sum(c["approved"] for c in cards),
-                        "笔已审批支出等待发放"))
-    return render(request, "dashboard.html", title="首页", cards=cards, month=month,
-                  waiting=waiting)
+        waiting.append(
+            ("/disbursements/payments", sum(c["approved"] for c in cards), "笔已审批支出等待发放")
+        )
+    return render(
+        request, "dashboard.html", title="首页", cards=cards, month=month, waiting=waiting
+    )

@@ -37,8 +37,17 @@ from carefund.vocabulary import Aspect, DisbursementStatus
 router = page_router()
 
 PURPOSES = (
-    "春节慰问", "七一慰问", "生日慰问", "住院慰问", "大病医疗救助", "临时生活救助",
-    "因灾临时救助", "助学帮扶", "特困党员救助卡", "优秀党员表彰", "岗位建功奖励",
+    "春节慰问",
+    "七一慰问",
+    "生日慰问",
+    "住院慰问",
+    "大病医疗救助",
+    "临时生活救助",
+    "因灾临时救助",
+    "助学帮扶",
+    "特困党员救助卡",
+    "优秀党员表彰",
+    "岗位建功奖励",
 )
 """Purposes offered in the form (any other may be typed)."""
 PAY_METHODS = ("转账", "现金", "救助卡", "银行代发")
@@ -72,25 +81,49 @@ def disbursement_list(request: Request, user: PageUser) -> HTMLResponse:
     before = query.get("before")
     with db.read_session(get_engine(request)) as session:
         every, fund = funds_and_current(session, request)
-        rows = disbursements.list_disbursements(
-            session, fund=fund, status=status, newest_first=True,
-            before_id=record_id(before) if before else None, limit=PAGE_SIZE + 1,
-        ) if fund else []
+        rows = (
+            disbursements.list_disbursements(
+                session,
+                fund=fund,
+                status=status,
+                newest_first=True,
+                before_id=record_id(before) if before else None,
+                limit=PAGE_SIZE + 1,
+            )
+            if fund
+            else []
+        )
         names = _names(session, rows)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    older = with_query("/disbursements", fund=fund.code if fund else None, status=status,
-                       before=rows[-1].id) if more else None
-    return render(request, "disbursements/list.html", title="支出", funds=every, fund=fund,
-                  rows=rows, names=names, errors=errors, older=older,
-                  values={"status": status or ""})
+    older = (
+        with_query(
+            "/disbursements", fund=fund.code if fund else None, status=status, before=rows[-1].id
+        )
+        if more
+        else None
+    )
+    return render(
+        request,
+        "disbursements/list.html",
+        title="支出",
+        funds=every,
+        fund=fund,
+        rows=rows,
+        names=names,
+        errors=errors,
+        older=older,
+        values={"status": status or ""},
+    )
 
 
 def _queue(request: Request, status: str, template: str, title: str) -> HTMLResponse:
     after = request.query_params.get("after")
     with db.read_session(get_engine(request)) as session:
         rows = disbursements.list_disbursements(
-            session, status=status, after_id=record_id(after) if after else 0,
+            session,
+            status=status,
+            after_id=record_id(after) if after else 0,
             limit=QUEUE_SIZE + 1,
         )
         names = _names(session, rows)
@@ -98,10 +131,18 @@ def _queue(request: Request, status: str, template: str, title: str) -> HTMLResp
         available = {fund.id: funds.available_fen(session, fund) for fund in every}
     more = len(rows) > QUEUE_SIZE
     rows = rows[:QUEUE_SIZE]
-    return render(request, template, title=title, rows=rows, names=names,
-                  codes={fund.id: fund.code for fund in every}, available=available,
-                  following=with_query(request.url.path, after=rows[-1].id) if more else None,
-                  methods=PAY_METHODS, done=MESSAGES.get(request.query_params.get("done", "")))
+    return render(
+        request,
+        template,
+        title=title,
+        rows=rows,
+        names=names,
+        codes={fund.id: fund.code for fund in every},
+        available=available,
+        following=with_query(request.url.path, after=rows[-1].id) if more else None,
+        methods=PAY_METHODS,
+        done=MESSAGES.get(request.query_params.get("done", "")),
+    )
 
 
 @router.get("/disbursements/approvals")
@@ -116,8 +157,7 @@ def payments(request: Request, user: PageUser) -> HTMLResponse:
     return _queue(request, "approved", "disbursements/payments.html", "待发放")
 
 
-def _new_page(request: Request, *, values: dict, errors: dict, status: int = 200
-              ) -> HTMLResponse:
+def _new_page(request: Request, *, values: dict, errors: dict, status: int = 200) -> HTMLResponse:
     q = request.query_params.get("q", "").strip()
     matches: list = []
     with db.read_session(get_engine(request)) as session:
@@ -130,14 +170,26 @@ def _new_page(request: Request, *, values: dict, errors: dict, status: int = 200
                 errors = errors | {"recipient_id": "请重新选择关爱对象"}
         if q:
             try:
-                matches = recipients.list_recipients(session, q=q, active=True,
-                                                     limit=RECIPIENT_MATCHES_MAX)
+                matches = recipients.list_recipients(
+                    session, q=q, active=True, limit=RECIPIENT_MATCHES_MAX
+                )
             except CarefundError as exc:
                 errors = errors | {"q": exc.message}
     values.setdefault("fund", fund.code if fund else "")
-    return render(request, "disbursements/new.html", status=status, title="提交支出",
-                  funds=every, values=values, errors=errors, picked=picked, q=q,
-                  matches=matches, purposes=PURPOSES, matches_max=RECIPIENT_MATCHES_MAX)
+    return render(
+        request,
+        "disbursements/new.html",
+        status=status,
+        title="提交支出",
+        funds=every,
+        values=values,
+        errors=errors,
+        picked=picked,
+        q=q,
+        matches=matches,
+        purposes=PURPOSES,
+        matches_max=RECIPIENT_MATCHES_MAX,
+    )
 
 
 @router.get("/disbursements/new")
@@ -153,12 +205,14 @@ def new_form(request: Request, user: PageUser) -> HTMLResponse:
 def submit(request: Request, user: PageUser, form: Posted) -> Response:
     require(user, Action.submit_disbursement)
     values = {name: form.get(name) for name in SUBMIT_FIELDS}
-    errors = field_errors({
-        "amount": lambda: checked_amount(values["amount"]),
-        "aspect": lambda: chosen(Aspect, values["aspect"], field="aspect"),
-        "purpose": lambda: clean_text(values["purpose"], field="purpose", length_max=200),
-        "memo": lambda: clean_text(values["memo"], field="memo"),
-    })
+    errors = field_errors(
+        {
+            "amount": lambda: checked_amount(values["amount"]),
+            "aspect": lambda: chosen(Aspect, values["aspect"], field="aspect"),
+            "purpose": lambda: clean_text(values["purpose"], field="purpose", length_max=200),
+            "memo": lambda: clean_text(values["memo"], field="memo"),
+        }
+    )
     if errors:
         return _new_page(request, values=values, errors=errors, status=422)
     try:
@@ -184,8 +238,15 @@ def submit(request: Request, user: PageUser, form: Posted) -> Response:
     return redirect(f"/disbursements/{made.id}?done=submitted")
 
 
-def _detail_page(request: Request, user: User, number: int, *, errors: dict | None = None,
-                 values: dict | None = None, status: int = 200) -> HTMLResponse:
+def _detail_page(
+    request: Request,
+    user: User,
+    number: int,
+    *,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
         disbursement = disbursements.get_disbursement(session, number)
         view = disbursements.disbursement_view(session, disbursement)
@@ -193,12 +254,22 @@ def _detail_page(request: Request, user: User, number: int, *, errors: dict | No
         fund = funds.get_fund(session, view["fund"])
         available = funds.available_fen(session, fund)
     today = date.today().isoformat()
-    return render(request, "disbursements/detail.html", status=status, title=f"支出 #{number}",
-                  d=disbursement, view=view, recipient=recipient, fund=fund, available=available,
-                  errors=errors or {}, values=values or {"paid_on": today, "on": today,
-                                                         "method": "转账"},
-                  methods=PAY_METHODS, own=disbursement.submitted_by == user.username,
-                  done=MESSAGES.get(request.query_params.get("done", "")))
+    return render(
+        request,
+        "disbursements/detail.html",
+        status=status,
+        title=f"支出 #{number}",
+        d=disbursement,
+        view=view,
+        recipient=recipient,
+        fund=fund,
+        available=available,
+        errors=errors or {},
+        values=values or {"paid_on": today, "on": today, "method": "转账"},
+        methods=PAY_METHODS,
+        own=disbursement.submitted_by == user.username,
+        done=MESSAGES.get(request.query_params.get("done", "")),
+    )
 
 
 @router.get("/disbursements/{disbursement_id}")
@@ -209,14 +280,14 @@ def detail(disbursement_id: str, request: Request, user: PageUser) -> HTMLRespon
 @router.get("/disbursements/{disbursement_id}/voucher.pdf")
 def voucher(disbursement_id: str, request: Request, user: PageUser) -> Response:
     with db.read_session(get_engine(request)) as session:
-        view = documents.voucher_view(session, disbursement_id=record_id(disbursement_id),
-                                      actor=user)
+        view = documents.voucher_view(
+            session, disbursement_id=record_id(disbursement_id), actor=user
+        )
     filename = f"voucher-{view.fund.code}-{view.disbursement_id}.pdf"
     return pdf(receipts.render_voucher(view), filename)
 
 
-def _step(request: Request, user: User, form: Posted, disbursement_id: str, step: str
-          ) -> Response:
+def _step(request: Request, user: User, form: Posted, disbursement_id: str, step: str) -> Response:
     """One workflow step; back to the queue it came from, or to the disbursement."""
     number = record_id(disbursement_id)
     values = {name: form.get(name) for name in STEP_FIELDS}
@@ -225,26 +296,46 @@ def _step(request: Request, user: User, form: Posted, disbursement_id: str, step
             if step == "approve":
                 disbursements.approve_disbursement(session, disbursement_id=number, actor=user)
             elif step == "reject":
-                disbursements.reject_disbursement(session, disbursement_id=number,
-                                                  reason=values["reason"], actor=user)
+                disbursements.reject_disbursement(
+                    session, disbursement_id=number, reason=values["reason"], actor=user
+                )
             elif step == "cancel":
                 disbursements.cancel_disbursement(session, disbursement_id=number, actor=user)
             elif step == "pay":
-                disbursements.pay_disbursement(session, disbursement_id=number,
-                                               paid_on=values["paid_on"],
-                                               method=values["method"], actor=user)
+                disbursements.pay_disbursement(
+                    session,
+                    disbursement_id=number,
+                    paid_on=values["paid_on"],
+                    method=values["method"],
+                    actor=user,
+                )
             elif step == "reverse":
-                disbursements.reverse_disbursement(session, disbursement_id=number,
-                                                   reason=values["reason"],
-                                                   on=values["on"] or None, actor=user)
+                disbursements.reverse_disbursement(
+                    session,
+                    disbursement_id=number,
+                    reason=values["reason"],
+                    on=values["on"] or None,
+                    actor=user,
+                )
     except CarefundError as exc:
         aliases = {"date": "paid_on" if step == "pay" else "on"}
         errors = form_errors(exc, STEP_FIELDS, aliases)
         errors["_step"] = step
-        return _detail_page(request, user, number, errors=errors, status=error_status(exc),
-                            values=values | {"method": values["method"] or "转账"})
-    done = {"approve": "approved", "reject": "rejected", "cancel": "cancelled", "pay": "paid",
-            "reverse": "reversed"}[step]
+        return _detail_page(
+            request,
+            user,
+            number,
+            errors=errors,
+            status=error_status(exc),
+            values=values | {"method": values["method"] or "转账"},
+        )
+    done = {
+        "approve": "approved",
+        "reject": "rejected",
+        "cancel": "cancelled",
+        "pay": "paid",
+        "reverse": "reversed",
+    }[step]
     back = form.get("back")
     if back in ("/disbursements/approvals", "/disbursements/payments"):
         return redirect(f"{back}?done={done}")

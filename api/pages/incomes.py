@@ -65,34 +65,64 @@ def income_list(request: Request, user: PageUser) -> HTMLResponse:
         rows = []
         if fund is not None:
             rows = incomes.list_incomes(
-                session, fund=fund, source=source, start=start, end=end,
-                newest_first=True, before_id=before_id, limit=PAGE_SIZE + 1,
+                session,
+                fund=fund,
+                source=source,
+                start=start,
+                end=end,
+                newest_first=True,
+                before_id=before_id,
+                limit=PAGE_SIZE + 1,
             )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     older = (
-        with_query("/incomes", fund=fund.code if fund else None, source=source,
-                   **{"from": query.get("from"), "to": query.get("to")}, before=rows[-1].id)
-        if more else None
+        with_query(
+            "/incomes",
+            fund=fund.code if fund else None,
+            source=source,
+            **{"from": query.get("from"), "to": query.get("to")},
+            before=rows[-1].id,
+        )
+        if more
+        else None
     )
-    return render(request, "incomes/list.html", title="收入", funds=every, fund=fund, rows=rows,
-                  errors=errors, older=older, total_fen=sum(r.amount_fen for r in rows
-                                                            if r.status == "posted"))
+    return render(
+        request,
+        "incomes/list.html",
+        title="收入",
+        funds=every,
+        fund=fund,
+        rows=rows,
+        errors=errors,
+        older=older,
+        total_fen=sum(r.amount_fen for r in rows if r.status == "posted"),
+    )
 
 
-def _form_page(request: Request, *, values: dict, errors: dict, status: int = 200
-               ) -> HTMLResponse:
+def _form_page(request: Request, *, values: dict, errors: dict, status: int = 200) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
         every = funds.list_funds(session)
-    return render(request, "incomes/new.html", status=status, title="记录收入", funds=every,
-                  values=values, errors=errors, methods=METHODS)
+    return render(
+        request,
+        "incomes/new.html",
+        status=status,
+        title="记录收入",
+        funds=every,
+        values=values,
+        errors=errors,
+        methods=METHODS,
+    )
 
 
 @router.get("/incomes/new")
 def income_form(request: Request, user: PageUser) -> HTMLResponse:
     require(user, Action.record_income)
-    values = {"fund": request.query_params.get("fund", ""),
-              "received_on": date.today().isoformat(), "method": "转账"}
+    values = {
+        "fund": request.query_params.get("fund", ""),
+        "received_on": date.today().isoformat(),
+        "method": "转账",
+    }
     return _form_page(request, values=values, errors={})
 
 
@@ -100,15 +130,18 @@ def income_form(request: Request, user: PageUser) -> HTMLResponse:
 def record_income(request: Request, user: PageUser, form: Posted) -> Response:
     require(user, Action.record_income)
     values = {name: form.get(name) for name in INCOME_FIELDS}
-    errors = field_errors({
-        "source": lambda: chosen(IncomeSource, values["source"], field="source"),
-        "payer": lambda: clean_text(values["payer"], field="payer", length_max=200,
-                                    required=True),
-        "amount": lambda: checked_amount(values["amount"]),
-        "received_on": lambda: parse_date(values["received_on"], field="received_on"),
-        "method": lambda: clean_text(values["method"], field="method", length_max=32),
-        "memo": lambda: clean_text(values["memo"], field="memo"),
-    })
+    errors = field_errors(
+        {
+            "source": lambda: chosen(IncomeSource, values["source"], field="source"),
+            "payer": lambda: clean_text(
+                values["payer"], field="payer", length_max=200, required=True
+            ),
+            "amount": lambda: checked_amount(values["amount"]),
+            "received_on": lambda: parse_date(values["received_on"], field="received_on"),
+            "method": lambda: clean_text(values["method"], field="method", length_max=32),
+            "memo": lambda: clean_text(values["memo"], field="memo"),
+        }
+    )
     if errors:
         return _form_page(request, values=values, errors=errors, status=422)
     try:
@@ -132,16 +165,31 @@ def record_income(request: Request, user: PageUser, form: Posted) -> Response:
     return redirect(f"/incomes/{income.id}?done=recorded")
 
 
-def _detail_page(request: Request, income_id: int, *, errors: dict | None = None,
-                 values: dict | None = None, status: int = 200) -> HTMLResponse:
+def _detail_page(
+    request: Request,
+    income_id: int,
+    *,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
         income = incomes.get_income(session, income_id)
         view = incomes.income_view(session, income)
         fund = funds.get_fund(session, view["fund"])
     done = MESSAGES.get(request.query_params.get("done", ""))
-    return render(request, "incomes/detail.html", status=status, title=f"收据 {income.receipt_no}",
-                  income=income, view=view, fund=fund, done=done, errors=errors or {},
-                  values=values or {"on": date.today().isoformat()})
+    return render(
+        request,
+        "incomes/detail.html",
+        status=status,
+        title=f"收据 {income.receipt_no}",
+        income=income,
+        view=view,
+        fund=fund,
+        done=done,
+        errors=errors or {},
+        values=values or {"on": date.today().isoformat()},
+    )
 
 
 @router.get("/incomes/{income_id}")
@@ -159,10 +207,14 @@ def income_receipt(income_id: str, request: Request, user: PageUser) -> Response
 def pdf(content: bytes, filename: str, *, inline: bool = True) -> Response:
     """A document for the browser to show (or save), kept out of shared caches."""
     disposition = "inline" if inline else "attachment"
-    return Response(content, media_type=receipts.PDF, headers={
-        "Content-Disposition": f'{disposition}; filename="{filename}"',
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        content,
+        media_type=receipts.PDF,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.post("/incomes/{income_id}/reverse")
@@ -171,9 +223,19 @@ def reverse_income(income_id: str, request: Request, user: PageUser, form: Poste
     values = {name: form.get(name) for name in REVERSE_FIELDS}
     try:
         with unit_of_work(request) as session:
-            incomes.reverse_income(session, income_id=number, reason=values["reason"],
-                                   on=values["on"] or None, actor=user)
+            incomes.reverse_income(
+                session,
+                income_id=number,
+                reason=values["reason"],
+                on=values["on"] or None,
+                actor=user,
+            )
     except CarefundError as exc:
-        return _detail_page(request, number, values=values, status=error_status(exc),
-                            errors=form_errors(exc, REVERSE_FIELDS, {"date": "on"}))
+        return _detail_page(
+            request,
+            number,
+            values=values,
+            status=error_status(exc),
+            errors=form_errors(exc, REVERSE_FIELDS, {"date": "on"}),
+        )
     return redirect(f"/incomes/{number}?done=reversed")

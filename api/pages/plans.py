@@ -26,8 +26,21 @@ from carefund.users import Action, require
 router = page_router()
 
 PLAN_FIELDS = {
-    "fund", "name", "kind", "month_day", "weekday", "raw", "rule", "start", "until", "amount",
-    "aspect", "purpose", "member_nos", "category", "recipient_ids",
+    "fund",
+    "name",
+    "kind",
+    "month_day",
+    "weekday",
+    "raw",
+    "rule",
+    "start",
+    "until",
+    "amount",
+    "aspect",
+    "purpose",
+    "member_nos",
+    "category",
+    "recipient_ids",
 }
 ROLL_SHOWN_MAX = 100
 """Members listed on a plan's page; the count is always shown."""
@@ -55,23 +68,44 @@ def plan_list(request: Request, user: PageUser) -> HTMLResponse:
     return render(request, "plans/list.html", title="定期计划", funds=every, fund=fund, rows=rows)
 
 
-def _form_page(request: Request, *, values: dict, errors: dict, preview: list | None = None,
-               rule_zh: str = "", status: int = 200) -> HTMLResponse:
+def _form_page(
+    request: Request,
+    *,
+    values: dict,
+    errors: dict,
+    preview: list | None = None,
+    rule_zh: str = "",
+    status: int = 200,
+) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
         every = funds.list_funds(session)
     weekdays = [(str(i + 1), f"星期{name}") for i, name in enumerate(plans.WEEKDAY_NAMES_ZH)]
     month_days = [(str(day), f"{day} 日") for day in range(1, 29)] + [("-1", "月末")]
-    return render(request, "plans/new.html", status=status, title="新建定期计划", funds=every,
-                  values=values, errors=errors, preview=preview, rule_zh=rule_zh,
-                  weekdays=weekdays,
-                  month_days=month_days)
+    return render(
+        request,
+        "plans/new.html",
+        status=status,
+        title="新建定期计划",
+        funds=every,
+        values=values,
+        errors=errors,
+        preview=preview,
+        rule_zh=rule_zh,
+        weekdays=weekdays,
+        month_days=month_days,
+    )
 
 
 @router.get("/plans/new")
 def new_form(request: Request, user: PageUser) -> HTMLResponse:
     require(user, Action.manage_plans)
-    values = {"fund": request.query_params.get("fund", ""), "kind": "monthly", "month_day": "5",
-              "weekday": "1", "start": date.today().isoformat()}
+    values = {
+        "fund": request.query_params.get("fund", ""),
+        "kind": "monthly",
+        "month_day": "5",
+        "weekday": "1",
+        "start": date.today().isoformat(),
+    }
     return _form_page(request, values=values, errors={})
 
 
@@ -80,41 +114,68 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
     require(user, Action.manage_plans)
     values = {name: form.get(name) for name in PLAN_FIELDS}
     try:
-        rule = plans.rule_from_parts(kind=values["kind"], month_day=values["month_day"],
-                                     weekday=values["weekday"], raw=values["raw"])
+        rule = plans.rule_from_parts(
+            kind=values["kind"],
+            month_day=values["month_day"],
+            weekday=values["weekday"],
+            raw=values["raw"],
+        )
         until = values["until"] or None
         if form.get("action") == "preview":
             preview = plans.preview_rule(rule, start=values["start"], until=until)
-            return _form_page(request, values=values | {"rule": rule}, errors={},
-                              preview=preview, rule_zh=plans.describe_rule(rule))
+            return _form_page(
+                request,
+                values=values | {"rule": rule},
+                errors={},
+                preview=preview,
+                rule_zh=plans.describe_rule(rule),
+            )
         with unit_of_work(request) as session:
             if values["member_nos"].strip():
-                ids = recipients.ids_for_member_nos(session, values["member_nos"],
-                                                    field="member_nos")
+                ids = recipients.ids_for_member_nos(
+                    session, values["member_nos"], field="member_nos"
+                )
             elif values["category"]:
-                ids = recipients.active_ids_in_category(session, values["category"],
-                                                        field="category")
+                ids = recipients.active_ids_in_category(
+                    session, values["category"], field="category"
+                )
                 if not ids:
                     raise InvalidInput("该类别没有在册的关爱对象", field="category")
             else:
                 raise InvalidInput("请填写党员编号，或选择一个类别", field="member_nos")
             plan = plans.create_plan(
-                session, fund_code=values["fund"], name=values["name"], rule=rule,
-                start=values["start"], until=until, amount=amount_text(values["amount"]),
-                aspect=values["aspect"], purpose=values["purpose"], recipient_ids=ids,
+                session,
+                fund_code=values["fund"],
+                name=values["name"],
+                rule=rule,
+                start=values["start"],
+                until=until,
+                amount=amount_text(values["amount"]),
+                aspect=values["aspect"],
+                purpose=values["purpose"],
+                recipient_ids=ids,
                 actor=user,
             )
     except CarefundError as exc:
-        errors = form_errors(exc, PLAN_FIELDS, {"rule": "raw" if values["kind"] == "raw"
-                                                else "kind", "recipient_ids": "member_nos"})
+        errors = form_errors(
+            exc,
+            PLAN_FIELDS,
+            {"rule": "raw" if values["kind"] == "raw" else "kind", "recipient_ids": "member_nos"},
+        )
         if exc.message.startswith("基金不存在"):
             errors = {"fund": "请选择基金"}
         return _form_page(request, values=values, errors=errors, status=error_status(exc))
     return redirect(f"/plans/{plan.id}?done=created")
 
 
-def _detail_page(request: Request, number: int, *, errors: dict | None = None,
-                 values: dict | None = None, status: int = 200) -> HTMLResponse:
+def _detail_page(
+    request: Request,
+    number: int,
+    *,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     query = request.query_params
     with db.read_session(get_engine(request)) as session:
         plan = plans.get_plan(session, number)
@@ -125,15 +186,26 @@ def _detail_page(request: Request, number: int, *, errors: dict | None = None,
         created = query.get("created", "0")
         skipped = query.get("skipped", "0")
         if created.isdigit() and skipped.isdigit():
-            done = f"已生成 {created} 笔待审批支出" + (
-                f"；{skipped} 名已停用的对象被跳过" if skipped != "0" else "") + "。"
+            done = (
+                f"已生成 {created} 笔待审批支出"
+                + (f"；{skipped} 名已停用的对象被跳过" if skipped != "0" else "")
+                + "。"
+            )
             if query.get("complete") == "0":
                 done += "本次已达单次上限，请再运行一次以继续。"
-    return render(request, "plans/detail.html", status=status, title=plan.name, plan=plan,
-                  public=public, rule_zh=plans.describe_rule(plan.rule),
-                  roll=[roll[i] for i in public["recipient_ids"][:ROLL_SHOWN_MAX] if i in roll],
-                  done=done, errors=errors or {},
-                  values=values or {"through": date.today().isoformat()})
+    return render(
+        request,
+        "plans/detail.html",
+        status=status,
+        title=plan.name,
+        plan=plan,
+        public=public,
+        rule_zh=plans.describe_rule(plan.rule),
+        roll=[roll[i] for i in public["recipient_ids"][:ROLL_SHOWN_MAX] if i in roll],
+        done=done,
+        errors=errors or {},
+        values=values or {"through": date.today().isoformat()},
+    )
 
 
 @router.get("/plans/{plan_id}")
@@ -147,13 +219,19 @@ def run(plan_id: str, request: Request, user: PageUser, form: Posted) -> Respons
     values = {"through": form.get("through")}
     try:
         with unit_of_work(request) as session:
-            result = plans.run_plan(session, plan_id=number, through=values["through"],
-                                    actor=user)
+            result = plans.run_plan(session, plan_id=number, through=values["through"], actor=user)
     except CarefundError as exc:
-        return _detail_page(request, number, values=values, status=error_status(exc),
-                            errors=form_errors(exc, {"through"}))
-    return redirect(f"/plans/{number}?done=run&created={result.created}"
-                    f"&skipped={len(result.skipped)}&complete={int(result.complete)}")
+        return _detail_page(
+            request,
+            number,
+            values=values,
+            status=error_status(exc),
+            errors=form_errors(exc, {"through"}),
+        )
+    return redirect(
+        f"/plans/{number}?done=run&created={result.created}"
+        f"&skipped={len(result.skipped)}&complete={int(result.complete)}"
+    )
 
 
 def _change(request: Request, user: object, plan_id: str, change: str) -> Response:
@@ -163,8 +241,9 @@ def _change(request: Request, user: object, plan_id: str, change: str) -> Respon
         with unit_of_work(request) as session:
             plan = steps[change](session, plan_id=number, actor=user)  # type: ignore[arg-type]
     except CarefundError as exc:
-        return _detail_page(request, number, status=error_status(exc),
-                            errors={"_form": exc.message})
+        return _detail_page(
+            request, number, status=error_status(exc), errors={"_form": exc.message}
+        )
     return redirect(f"/plans/{number}?done={plan.status}")
 
 

@@ -60,26 +60,48 @@ def recipient_list(request: Request, user: PageUser) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
         try:
             rows = recipients.list_recipients(
-                session, category=category, q=q or None, active=active,
-                after_id=record_id(after) if after else 0, limit=PAGE_SIZE + 1,
+                session,
+                category=category,
+                q=q or None,
+                active=active,
+                after_id=record_id(after) if after else 0,
+                limit=PAGE_SIZE + 1,
             )
         except CarefundError as exc:
             errors |= form_errors(exc, {"q", "category"})
             rows = []
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    following = with_query("/recipients", q=q, category=category, active=active_text,
-                           after=rows[-1].id) if more else None
-    return render(request, "recipients/list.html", title="关爱对象", rows=rows, errors=errors,
-                  following=following, first_page=not after,
-                  values={"q": q, "category": category or "", "active": active_text})
+    following = (
+        with_query("/recipients", q=q, category=category, active=active_text, after=rows[-1].id)
+        if more
+        else None
+    )
+    return render(
+        request,
+        "recipients/list.html",
+        title="关爱对象",
+        rows=rows,
+        errors=errors,
+        following=following,
+        first_page=not after,
+        values={"q": q, "category": category or "", "active": active_text},
+    )
 
 
-def _form_page(request: Request, *, values: dict, errors: dict, recipient: object = None,
-               status: int = 200) -> HTMLResponse:
+def _form_page(
+    request: Request, *, values: dict, errors: dict, recipient: object = None, status: int = 200
+) -> HTMLResponse:
     title = "修改关爱对象" if recipient else "登记关爱对象"
-    return render(request, "recipients/form.html", status=status, title=title, values=values,
-                  errors=errors, recipient=recipient)
+    return render(
+        request,
+        "recipients/form.html",
+        status=status,
+        title=title,
+        values=values,
+        errors=errors,
+        recipient=recipient,
+    )
 
 
 @router.get("/recipients/new")
@@ -105,8 +127,12 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
     except CarefundError as exc:
         # Personal data typed in is not echoed back into the page.
         values["id_number"] = values["phone"] = ""
-        return _form_page(request, values=values, errors=form_errors(exc, RECIPIENT_FIELDS),
-                          status=error_status(exc))
+        return _form_page(
+            request,
+            values=values,
+            errors=form_errors(exc, RECIPIENT_FIELDS),
+            status=error_status(exc),
+        )
     return redirect(f"/recipients/{recipient.id}?done=created")
 
 
@@ -114,20 +140,28 @@ def _all_errors(values: dict) -> dict[str, str]:
     """Each field checked alone by `carefund.recipients`' own rules."""
     checks: dict = {
         name: (lambda name=name: recipients.clean_fields({name: values[name]}))
-        for name in values if name not in ("member_no", "category")
+        for name in values
+        if name not in ("member_no", "category")
     }
     if "member_no" in values:
         checks["member_no"] = lambda: recipients.clean_member_no(values["member_no"])
-    checks["category"] = lambda: chosen(MemberCategory, values.get("category", ""),
-                                        field="category")
+    checks["category"] = lambda: chosen(
+        MemberCategory, values.get("category", ""), field="category"
+    )
     return field_errors(checks)
 
 
 @router.get("/recipients/import")
 def import_form(request: Request, user: PageUser) -> HTMLResponse:
     require(user, Action.manage_recipients)
-    return render(request, "recipients/import.html", title="导入关爱对象", result=None,
-                  rejected=None, field_names=FIELD_NAMES_ZH)
+    return render(
+        request,
+        "recipients/import.html",
+        title="导入关爱对象",
+        result=None,
+        rejected=None,
+        field_names=FIELD_NAMES_ZH,
+    )
 
 
 @router.post("/recipients/import")
@@ -146,8 +180,16 @@ async def import_file(request: Request, user: PageUser, form: Posted) -> Respons
             rejected, status = exc, 422
         except CarefundError as exc:
             error, status = exc.message, error_status(exc)
-    return render(request, "recipients/import.html", status=status, title="导入关爱对象",
-                  result=result, rejected=rejected, error=error, field_names=FIELD_NAMES_ZH)
+    return render(
+        request,
+        "recipients/import.html",
+        status=status,
+        title="导入关爱对象",
+        result=result,
+        rejected=rejected,
+        error=error,
+        field_names=FIELD_NAMES_ZH,
+    )
 
 
 def _import(request: Request, user: object, data: bytes) -> imports.ImportResult:
@@ -166,10 +208,18 @@ def detail(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
         codes = {fund.id: fund.code for fund in funds.list_funds(session)}
         changes = audit.history(session, "recipient", number)
     paid = sum(d.amount_fen for d in aid if d.status == "paid")
-    return render(request, "recipients/detail.html", title=recipient.name, recipient=recipient,
-                  aid=aid, codes=codes, paid_fen=paid, changes=changes,
-                  field_names=FIELD_NAMES_ZH,
-                  done=MESSAGES.get(request.query_params.get("done", "")))
+    return render(
+        request,
+        "recipients/detail.html",
+        title=recipient.name,
+        recipient=recipient,
+        aid=aid,
+        codes=codes,
+        paid_fen=paid,
+        changes=changes,
+        field_names=FIELD_NAMES_ZH,
+        done=MESSAGES.get(request.query_params.get("done", "")),
+    )
 
 
 @router.get("/recipients/{recipient_id}/edit")
@@ -177,8 +227,13 @@ def edit_form(recipient_id: str, request: Request, user: PageUser) -> HTMLRespon
     require(user, Action.manage_recipients)
     with db.read_session(get_engine(request)) as session:
         recipient = recipients.get_recipient(session, record_id(recipient_id))
-    values = {"name": recipient.name, "category": recipient.category, "branch": recipient.branch,
-              "address": recipient.address, "active": recipient.active}
+    values = {
+        "name": recipient.name,
+        "category": recipient.category,
+        "branch": recipient.branch,
+        "address": recipient.address,
+        "active": recipient.active,
+    }
     return _form_page(request, values=values, errors={}, recipient=recipient)
 
 
@@ -187,8 +242,7 @@ def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> R
     require(user, Action.manage_recipients)
     number = record_id(recipient_id)
     values: dict = {name: form.get(name) for name in ("name", "category", "branch", "address")}
-    errors = _all_errors(values | {"id_number": form.get("id_number"),
-                                   "phone": form.get("phone")})
+    errors = _all_errors(values | {"id_number": form.get("id_number"), "phone": form.get("phone")})
     values["active"] = form.get("active") == "1"
     changes = dict(values)
     # The stored ID number and phone are never shown; an empty box leaves them as they are,
@@ -206,6 +260,11 @@ def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> R
     except CarefundError as exc:
         with db.read_session(get_engine(request)) as session:
             recipient = recipients.get_recipient(session, number)
-        return _form_page(request, values=values, recipient=recipient, status=error_status(exc),
-                          errors=errors or form_errors(exc, RECIPIENT_FIELDS))
+        return _form_page(
+            request,
+            values=values,
+            recipient=recipient,
+            status=error_status(exc),
+            errors=errors or form_errors(exc, RECIPIENT_FIELDS),
+        )
     return redirect(f"/recipients/{number}?done=updated")

@@ -134,6 +134,8 @@ templates.env.filters.update(
     mask_id=mask_id_number,
     mask_phone=mask_phone,
 )
+
+
 def funds_options(every: list[Fund]) -> list[tuple[str, str]]:
     return [(fund.code, f"{fund.name}（{fund.code}）") for fund in every]
 
@@ -255,9 +257,7 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
     return [{"href": href, "label": label, "current": href == current} for href, label in shown]
 
 
-def render(
-    request: Request, template: str, *, status: int = 200, **context: Any
-) -> HTMLResponse:
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """A page, with the user, the menu and the CSRF token every form needs."""
     user: User | None = getattr(request.state, "user", None)
     base = {
@@ -309,14 +309,18 @@ def message_for(error: CarefundError) -> str:
     """The domain's message, with a role refusal said in words (not code names)."""
     match = _REFUSED_ROLE.fullmatch(error.message)
     if match and match.group(2) in Action.__members__:
-        role = ROLE_NAMES_ZH.get(Role(match.group(1)), match.group(1)) if (
-            match.group(1) in Role.__members__) else match.group(1)
+        role = (
+            ROLE_NAMES_ZH.get(Role(match.group(1)), match.group(1))
+            if (match.group(1) in Role.__members__)
+            else match.group(1)
+        )
         return f"您的角色（{role}）无权{ACTION_NAMES_ZH[Action(match.group(2))]}。"
     return error.message
 
 
-def form_errors(error: CarefundError, fields: set[str], aliases: dict[str, str] | None = None
-                ) -> dict[str, str]:
+def form_errors(
+    error: CarefundError, fields: set[str], aliases: dict[str, str] | None = None
+) -> dict[str, str]:
     """The domain error as {form field: message}; `_form` when it belongs to no field."""
     name = (aliases or {}).get(error.field or "", error.field or "")
     message = message_for(error)
@@ -384,14 +388,19 @@ class PageRoute(APIRoute):
                 response = _error_page(request, 403, CSRF_REFUSAL, title="请求被拒绝")
             except CarefundError as exc:
                 status = status_for(exc)
-                response = _error_page(request, status, message_for(exc),
-                                       title=_TITLES.get(status, "出错了"))
+                response = _error_page(
+                    request, status, message_for(exc), title=_TITLES.get(status, "出错了")
+                )
             except RequestValidationError:
                 response = _error_page(request, 404, "页面地址不正确。", title="未找到")
             except HTTPException as exc:
                 # Starlette's own refusals (a form with too many fields, a bad multipart).
-                response = _error_page(request, exc.status_code, "请求无法处理，请返回上一页重试。",
-                                       title=_TITLES.get(exc.status_code, "出错了"))
+                response = _error_page(
+                    request,
+                    exc.status_code,
+                    "请求无法处理，请返回上一页重试。",
+                    title=_TITLES.get(exc.status_code, "出错了"),
+                )
             response.headers.update(SECURITY_HEADERS)
             return response
 
