@@ -97,6 +97,12 @@ def create_recipient(
     recipient = Recipient(member_no=member_no, **values)
     session.add(recipient)
     session.flush()
+    _record_created(session, recipient, actor)
+    return recipient
+
+
+def _record_created(session: Session, recipient: Recipient, actor: User) -> None:
+    """The audit trail and the event of a new member on the roll."""
     public = recipient_public(recipient)
     write_audit(
         session,
@@ -106,7 +112,6 @@ def create_recipient(
         detail={"fields": {k: v for k, v in public.items() if k != "id"}},
     )
     record_event(session, "recipient.created", public)
-    return recipient
 
 
 def update_recipient(
@@ -221,15 +226,7 @@ def create_recipients(
     session.add_all(made)
     session.flush()
     for recipient in made:
-        public = recipient_public(recipient)
-        write_audit(
-            session,
-            actor=actor.username,
-            action="recipient.created",
-            obj=("recipient", recipient.id),
-            detail={"fields": {k: v for k, v in public.items() if k != "id"}},
-        )
-        record_event(session, "recipient.created", public)
+        _record_created(session, recipient, actor)
     return made
 
 
