@@ -26,9 +26,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## bench: every benchmark, printing figures against same-run baselines
+## bench: every benchmark (quick; BENCH_ARGS=--full for the large sizes), one table of figures
+## against same-run baselines and targets
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## fuzz: long property-based runs (FUZZ_EXAMPLES per property, FUZZ_API_EXAMPLES per API
+## operation): money, the import parser and RRULEs with hypothesis; every API operation and
+## call sequences with schemathesis in-process; then a full schemathesis run (all phases,
+## all checks) against `carefund serve`. `make test` runs short versions of the first two.
+FUZZ_EXAMPLES ?= 3000
+FUZZ_API_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	CAREFUND_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) CAREFUND_FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) \
+		$(BIN)/python -m pytest --hypothesis-profile=fuzz tests/test_fuzz.py tests/test_money.py \
+		tests/test_api_schemathesis.py tests/test_api_stateful.py
+	$(BIN)/python -m tests.fuzz_server --max-examples $(FUZZ_API_EXAMPLES)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis schemathesis-report

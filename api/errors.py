@@ -1,6 +1,7 @@
 """The one place that maps domain errors to HTTP statuses, as RFC 9457 problem+json."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -89,7 +90,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "请求内容不符合要求", errors_list=errors_list)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:
         # Starlette's 400 means a body it could not parse (broken multipart, say): bad
@@ -99,7 +100,29 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
             f"请求体无法解析：{exc.detail}",
             errors_list=[{"loc": ["body"], "msg": str(exc.detail)}],
         )
-    return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": allowed}
+    return problem(exc.status_code, str(exc.detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents for the path, for a 405's Allow header (RFC 9110).
+
+    Starlette names only the first route that matches the path, and FastAPI makes one
+    route per method, so the OpenAPI document is the one place that knows them all. As in
+    OpenAPI, a concrete path (`/recipients/import`) hides the templated ones it also fits."""
+    matches: dict[bool, set[str]] = {True: set(), False: set()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^\\]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            matches["{" not in template] |= {
+                method.upper() for method in operations if method in _HTTP_METHODS
+            }
+    return ", ".join(sorted(matches[True] or matches[False]))
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:

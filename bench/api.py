@@ -23,7 +23,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.figures import Figure, Target
+
 SERVER_START_SECONDS = 30
+QUICK_SECONDS = 2.0
+"""Seconds per measurement in `python -m bench` (without --full)."""
 TARGET_RATIO = 0.25
 TARGET_INCOMES_PER_SECOND = 500
 TARGET_P99_MS = 100
@@ -100,8 +104,14 @@ def http_request(
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
-def drive(name: str, port: int, make_request: object, seconds: float, connections: int) -> Result:
-    """Send requests on `connections` connections for `seconds`; latencies of each."""
+def drive(
+    name: str, port: int, make_request: object, seconds: float, connections: int,
+    observe: object = None,
+) -> Result:
+    """Send requests on `connections` connections for `seconds`; latencies of each.
+
+    `observe(index, number, status)`, if given, hears every answer (from the clients'
+    threads), e.g. to add up what was acknowledged."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     statuses: list[dict[int, int]] = [{} for _ in range(connections)]
     start = threading.Barrier(connections + 1)
@@ -118,6 +128,8 @@ def drive(name: str, port: int, make_request: object, seconds: float, connection
             status = connection.exchange(request)
             latencies[index].append((time.perf_counter() - began) * 1000)
             statuses[index][status] = statuses[index].get(status, 0) + 1
+            if observe is not None:
+                observe(index, number - 1, status)  # type: ignore[operator]
         connection.close()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
@@ -238,6 +250,11 @@ def wait_until_up(port: int, server: subprocess.Popen) -> None:
     raise SystemExit("carefund serve did not answer in time")
 
 
+def run(quick: bool) -> list[Figure]:
+    """The figures for `python -m bench`; prints the same lines as `main`."""
+    return measure(seconds=QUICK_SECONDS if quick else 5.0, connections=8, workers=1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
@@ -249,10 +266,15 @@ def main(argv: list[str] | None = None) -> None:
         help="instead of SQLite: a PostgreSQL server URL; a scratch database is made and dropped",
     )
     options = parser.parse_args(argv)
+    measure(options.seconds, options.connections, options.workers, options.postgres)
 
+
+def measure(
+    seconds: float, connections: int, workers: int, postgres: str | None = None
+) -> list[Figure]:
     with (
         tempfile.TemporaryDirectory(prefix="carefund-bench-") as directory,
-        scratch_database(options.postgres, directory) as database_url,
+        scratch_database(postgres, directory) as database_url,
     ):
         clerk_token, _admin_token = prepare(database_url)
         port = free_port()
@@ -265,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
                 "--port",
                 str(port),
                 "--workers",
-                str(options.workers),
+                str(workers),
                 "--no-access-log",
             ],
             env=os.environ | {"CAREFUND_DATABASE_URL": database_url},
@@ -274,10 +296,8 @@ def main(argv: list[str] | None = None) -> None:
         try:
             wait_until_up(port, server)
             healthz = http_request("GET", "/healthz")
-            drive("warm-up", port, lambda i, n: healthz, 1.0, options.connections)
-            bare = drive(
-                "GET /healthz", port, lambda i, n: healthz, options.seconds, options.connections
-            )
+            drive("warm-up", port, lambda i, n: healthz, 1.0, connections)
+            bare = drive("GET /healthz", port, lambda i, n: healthz, seconds, connections)
 
             def income(index: int, number: int) -> bytes:
                 return http_request(
@@ -292,9 +312,7 @@ def main(argv: list[str] | None = None) -> None:
                     },
                 )
 
-            posting = drive(
-                "POST /funds/{code}/incomes", port, income, options.seconds, options.connections
-            )
+            posting = drive("POST /funds/{code}/incomes", port, income, seconds, connections)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -302,10 +320,10 @@ def main(argv: list[str] | None = None) -> None:
         floor = commit_floor(directory)
 
     ratio = posting.per_second / bare.per_second
-    backend = "PostgreSQL" if options.postgres else "SQLite file"
+    backend = "PostgreSQL" if postgres else "SQLite file"
     print(
-        f"carefund API benchmark — {backend}, {options.workers} worker(s), "
-        f"{options.connections} connections, {options.seconds:.0f} s each, {os.cpu_count()} CPUs"
+        f"carefund API benchmark — {backend}, {workers} worker(s), "
+        f"{connections} connections, {seconds:.0f} s each, {os.cpu_count()} CPUs"
     )
     print(bare.line())
     print(posting.line())
@@ -318,6 +336,20 @@ def main(argv: list[str] | None = None) -> None:
         f"disk ceiling: {floor:.0f} commits/s for a one-row SQLite transaction "
         f"(WAL, synchronous=FULL) on the same disk"
     )
+    note = f"{backend}, {workers} worker(s), {connections} connections"
+    server_errors = sum(n for status, n in posting.statuses.items() if status >= 500)
+    return [
+        Figure("api", "POST …/incomes", posting.per_second, "req/s", baseline=bare.per_second,
+               baseline_what="GET /healthz", target=Target(TARGET_RATIO, on="ratio"), note=note),
+        Figure("api", "POST …/incomes, absolute", posting.per_second, "req/s",
+               baseline=floor, baseline_what="disk: one-row commits",
+               target=Target(TARGET_INCOMES_PER_SECOND), note=note),
+        Figure("api", "POST …/incomes p99", posting.percentile(0.99), "ms",
+               baseline=bare.percentile(0.99), baseline_what="GET /healthz p99",
+               target=Target(TARGET_P99_MS, at_least=False), note=note),
+        Figure("api", "POST …/incomes answered 5xx", server_errors, "",
+               target=Target(1, at_least=False), note=note),
+    ]
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """What the benchmarks share: a fresh migrated database and a clerk to act as."""
 
+import os
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
 
 from carefund import users
-from carefund.db import make_engine, write_session
+from carefund.db import make_engine, normalize_url, write_session
 from carefund.models import User
 from carefund.schema import upgrade
 
@@ -35,3 +37,45 @@ def stopwatch() -> Iterator[list[float]]:
         yield elapsed
     finally:
         elapsed.append(time.perf_counter() - started)
+
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+"""Where the benchmarks look for PostgreSQL when nothing is configured (as the tests do)."""
+
+
+def postgres_server_url() -> str | None:
+    """A PostgreSQL server to make scratch databases on, or None when none answers.
+
+    CAREFUND_BENCH_POSTGRES_URL names it (`none`: do not use PostgreSQL); otherwise the
+    default server of the tests is tried.
+    """
+    configured = os.environ.get("CAREFUND_BENCH_POSTGRES_URL")
+    if configured and configured.lower() == "none":
+        return None
+    url = normalize_url(configured or DEFAULT_POSTGRES_URL)
+    try:
+        probe = create_engine(url, connect_args={"connect_timeout": 2})
+        with probe.connect():
+            pass
+        probe.dispose()
+    except Exception:  # noqa: BLE001 (any failure means "no PostgreSQL here")
+        return None
+    return url
+
+
+@contextmanager
+def scratch_postgres(server_url: str, label: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on `server_url` for one benchmark, dropped after."""
+    name = f"carefund_bench_{label}_{os.getpid()}"
+    admin = create_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalize_url(server_url)).set(database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

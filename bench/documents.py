@@ -25,6 +25,7 @@ from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 from sqlalchemy.engine import Engine
 
 import receipts
+from bench.figures import Figure, Target
 from carefund import disbursements, documents, funds, incomes, recipients, users
 from carefund.db import make_engine, read_session, write_session
 from carefund.schema import upgrade
@@ -34,6 +35,11 @@ from receipts.statement import JOURNAL_SIZE, JOURNAL_WIDTHS, _lines_per_page
 
 TARGET_SECONDS = 5.0
 TARGET_RATIO = 0.5
+TARGET_MEMORY_GROWTH = 1.5
+"""Flat memory: the peak (less the finished PDF) at 5× the pages stays under 1.5× the small's."""
+QUICK_PAGES = 500
+"""The 500-page target is the figure, so quick runs keep it and cut the receipts instead."""
+QUICK_RECEIPTS = 50
 YEAR = 2026
 RECIPIENTS = 120
 """Members paid during the year, so the matrix and the per-recipient pages are not empty."""
@@ -161,7 +167,7 @@ def _pages(content: bytes) -> int:
 
 
 def bench_receipts(engine: Engine, staff: dict[str, users.User], code: str, count: int,
-                   font: receipts.DocumentFont) -> None:
+                   font: receipts.DocumentFont) -> list[Figure]:
     with read_session(engine) as session:
         ids = [income.id for income in incomes.list_incomes(
             session, fund=funds.get_fund(session, code), limit=count)]
@@ -183,11 +189,19 @@ def bench_receipts(engine: Engine, staff: dict[str, users.User], code: str, coun
           f"{rendered / seconds:7.1f} receipts/s ({rendered} in {seconds:.2f} s)")
     print(f"receipts, one batch PDF ({len(batch.receipts)} pages, render only):      "
           f"{len(batch.receipts) / batch_seconds:7.1f} receipts/s")
+    return [Figure("documents", "receipt PDFs, one each (view + render)", rendered / seconds,
+                   "receipts/s", baseline=len(batch.receipts) / batch_seconds,
+                   baseline_what="one batch PDF, render only", note=f"{rendered} receipts")]
 
 
 def _receipt_view(engine: Engine, actor: users.User, income_id: int) -> documents.ReceiptView:
     with read_session(engine) as session:
         return documents.receipt_view(session, income_id=income_id, actor=actor)
+
+
+def run(quick: bool) -> list[Figure]:
+    """The figures for `python -m bench`; prints the same lines as `main`."""
+    return measure(QUICK_PAGES, QUICK_RECEIPTS if quick else 200, memory=not quick)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -197,9 +211,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--builtin-font", action="store_true",
                         help="use STSong-Light even where a TrueType font would be embedded")
     arguments = parser.parse_args(argv)
-    small_pages = max(arguments.pages // 5, 1)
+    measure(arguments.pages, arguments.receipts, arguments.builtin_font)
+
+
+def measure(
+    pages: int, receipt_count: int, builtin_font: bool = False, memory: bool = True
+) -> list[Figure]:
+    """Times (and with `memory`, memory peaks under tracemalloc, which is slow) of documents."""
+    small_pages = max(pages // 5, 1)
     per_page = _lines_per_page()
-    font = receipts.builtin_font() if arguments.builtin_font else receipts.document_font()
+    font = receipts.builtin_font() if builtin_font else receipts.document_font()
     print(f"documents benchmark — font: {font.description}")
 
     with tempfile.TemporaryDirectory() as folder:
@@ -208,11 +229,11 @@ def main(argv: list[str] | None = None) -> None:
         staff = _staff(engine)
         started = time.perf_counter()
         # Two postings per entry; the summary and per-recipient pages come on top.
-        _book_year(engine, staff, "BIG", arguments.pages * per_page // 2)
+        _book_year(engine, staff, "BIG", pages * per_page // 2)
         _book_year(engine, staff, "SMALL", small_pages * per_page // 2)
         print(f"set-up: two funds booked in {time.perf_counter() - started:.1f} s")
 
-        bench_receipts(engine, staff, "SMALL", arguments.receipts, font)
+        figures = bench_receipts(engine, staff, "SMALL", receipt_count, font)
 
         auditor = staff["auditor"]
         _render_ours(engine, auditor, "SMALL", font)  # warm up fonts and caches
@@ -229,17 +250,36 @@ def main(argv: list[str] | None = None) -> None:
               f"{plain_pages} pages in {plain_seconds:.2f} s = {plain_rate:.0f} pages/s")
         print(f"ratio (our pages/s ÷ plain pages/s): {ratio:.2f} "
               f"(target ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'NOT met'}); "
-              f"{arguments.pages}-page target < {TARGET_SECONDS:.0f} s: "
+              f"{pages}-page target < {TARGET_SECONDS:.0f} s: "
               f"{'met' if ours_seconds < TARGET_SECONDS else 'NOT met'}")
 
-        small_peak, small_pdf = _peak_mib(lambda: _render_ours(engine, auditor, "SMALL", font))
-        big_peak, big_pdf = _peak_mib(lambda: _render_ours(engine, auditor, "BIG", font))
-        small_mib, big_mib = len(small_pdf) / 2**20, len(big_pdf) / 2**20
-        print(f"memory (tracemalloc peak): {_pages(small_pdf)} pages {small_peak:.1f} MiB, "
-              f"{_pages(big_pdf)} pages {big_peak:.1f} MiB (×{big_peak / small_peak:.2f}); "
-              f"less the finished PDF itself: {small_peak - small_mib:.1f} → "
-              f"{big_peak - big_mib:.1f} MiB")
+        note = f"{ours_pages} pages, SQLite"
+        if memory:
+            figures.append(_memory(engine, auditor, font, note))
         engine.dispose()
+    return figures + [
+        Figure("documents", "year statement PDF, time", ours_seconds, "s",
+               baseline=plain_seconds, baseline_what="plain reportlab, same rows",
+               target=Target(TARGET_SECONDS, at_least=False), note=note),
+        Figure("documents", "year statement PDF, rate", ours_rate, "pages/s",
+               baseline=plain_rate, baseline_what="plain reportlab, same rows",
+               target=Target(TARGET_RATIO, on="ratio"), note=note),
+    ]
+
+
+def _memory(engine: Engine, auditor: users.User, font: receipts.DocumentFont,
+            note: str) -> Figure:
+    small_peak, small_pdf = _peak_mib(lambda: _render_ours(engine, auditor, "SMALL", font))
+    big_peak, big_pdf = _peak_mib(lambda: _render_ours(engine, auditor, "BIG", font))
+    small_mib, big_mib = len(small_pdf) / 2**20, len(big_pdf) / 2**20
+    print(f"memory (tracemalloc peak): {_pages(small_pdf)} pages {small_peak:.1f} MiB, "
+          f"{_pages(big_pdf)} pages {big_peak:.1f} MiB (×{big_peak / small_peak:.2f}); "
+          f"less the finished PDF itself: {small_peak - small_mib:.1f} → "
+          f"{big_peak - big_mib:.1f} MiB")
+    return Figure("documents", "statement memory peak less the PDF", big_peak - big_mib, "MiB",
+                  baseline=small_peak - small_mib,
+                  baseline_what=f"{_pages(small_pdf)}-page statement",
+                  target=Target(TARGET_MEMORY_GROWTH, on="ratio", at_least=False), note=note)
 
 
 if __name__ == "__main__":

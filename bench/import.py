@@ -17,11 +17,15 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 
 from bench.common import fresh_database, make_clerk, stopwatch
+from bench.figures import Figure
 from carefund import imports
 from carefund.db import write_session
 from carefund.recipients import id_number_check_char
 from carefund.vocabulary import CATEGORY_NAMES_ZH
 
+FULL_ROWS = 20_000
+QUICK_ROWS = 2_000
+"""Members in the files of `python -m bench` (without --full)."""
 HEADER = ["党员编号", "姓名", "党员类别", "所在支部", "身份证号", "联系电话", "地址"]
 
 
@@ -69,36 +73,52 @@ def read_xlsx_alone(data: bytes) -> int:
     return count
 
 
+def run(quick: bool) -> list[Figure]:
+    """The figures for `python -m bench`; prints the same lines as `main`."""
+    return measure(QUICK_ROWS if quick else FULL_ROWS)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--rows", type=int, default=FULL_ROWS)
     parser.add_argument("--url", help="An empty database to use (default: new SQLite files).")
     options = parser.parse_args(argv)
-    table = roll(options.rows)
+    measure(options.rows, options.url)
+
+
+def measure(rows: int, url: str | None = None) -> list[Figure]:
+    table = roll(rows)
     files = {"CSV": (as_csv(table), read_csv_alone), "XLSX": (as_xlsx(table), read_xlsx_alone)}
-    print(f"导入基准：{options.rows} 名关爱对象")
+    figures = []
+    print(f"导入基准：{rows} 名关爱对象")
     with tempfile.TemporaryDirectory() as directory:
         for index, (name, (data, read_alone)) in enumerate(files.items()):
             with stopwatch() as baseline:
-                assert read_alone(data) == options.rows
-            url = options.url if options.url and index == 0 else None
-            engine = fresh_database(url, Path(directory))
+                assert read_alone(data) == rows
+            engine = fresh_database(url if url and index == 0 else None, Path(directory))
             clerk = make_clerk(engine)
             with stopwatch() as created, write_session(engine) as session:
                 result = imports.import_recipients(session, data=data, actor=clerk)
-            assert result.created == options.rows, result
+            assert result.created == rows, result
             with stopwatch() as unchanged, write_session(engine) as session:
                 result = imports.import_recipients(session, data=data, actor=clerk)
-            assert result.unchanged == options.rows, result
+            assert result.unchanged == rows, result
+            backend = engine.dialect.name
             engine.dispose()
-            base = options.rows / baseline[0]
+            base = rows / baseline[0]
             size = len(data) / 1024 / 1024
             print(f"  {name:<4} {size:5.1f} MB   只读取（基线） {base:10.0f} 行/秒")
             timings = (("导入（新增）", created[0]), ("再次导入（未变）", unchanged[0]))
-            for label, seconds in timings:
-                rate = options.rows / seconds
+            for (label, seconds), what in zip(timings, ("new members", "unchanged"), strict=True):
+                rate = rows / seconds
                 print(f"       {label:<10} {rate:10.0f} 行/秒  {seconds:6.2f} 秒  "
                       f"为基线的 1/{base / rate:.0f}")
+                figures.append(Figure(
+                    "import", f"{name} import, {what}", rate, "rows/s", baseline=base,
+                    baseline_what=f"{'csv module' if name == 'CSV' else 'openpyxl'} alone",
+                    note=f"{rows} rows, {backend}",
+                ))
+    return figures
 
 
 if __name__ == "__main__":

@@ -184,6 +184,10 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
+# A damaged workbook fails deep inside zipfile, zlib, the XML parser or openpyxl, with
+# whatever exception that layer raises (zlib.error, EOFError, NotImplementedError for an
+# unknown compression, RuntimeError for an encrypted member, …; fuzzing found these). The
+# bytes are the clerk's file, so any such failure means one thing: the file is damaged.
 def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
     # Imported here: openpyxl is slow to import and only XLSX needs it.
     from openpyxl import load_workbook
@@ -196,11 +200,15 @@ def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
         rows = sheet.iter_rows(values_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError):
         raise InvalidInput("不是有效的 XLSX 文件", field="file") from None
+    except Exception:  # noqa: BLE001 (a damaged file, see above)
+        raise InvalidInput("XLSX 文件已损坏，无法读取", field="file") from None
     try:
         for number, row in enumerate(rows, start=first):
             yield number, [_cell_text(value) for value in row[:IMPORT_COLUMNS_MAX]]
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InvalidInput(f"XLSX 文件已损坏：{exc}", field="file") from None
+    except Exception:  # noqa: BLE001 (a damaged file, see above)
+        raise InvalidInput("XLSX 文件已损坏，无法读取", field="file") from None
     finally:
         workbook.close()
 

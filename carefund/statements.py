@@ -49,6 +49,9 @@ def parse_period(value: object) -> PeriodRange:
     if match is None:
         raise InvalidInput("期间格式应为 2026-11、2026-Q4 或 2026", field="period")
     year, month, quarter = int(match.group(1)), match.group(2), match.group(3)
+    # Before any date is built: `date` itself refuses year 0 with a ValueError.
+    if not DATE_MIN.year <= year <= DATE_MAX.year:
+        raise InvalidInput("期间应在 2000 年到 2099 年之间", field="period")
     if month is not None:
         if not 1 <= int(month) <= 12:
             raise InvalidInput("月份应在 01 到 12 之间", field="period")

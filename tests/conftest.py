@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
@@ -20,6 +21,11 @@ from carefund.db import make_engine, normalize_url
 from carefund.schema import upgrade
 
 pytest_plugins = ["tests.api_support"]
+
+# `make fuzz` runs the property tests that use the default example count with this profile.
+settings.register_profile(
+    "fuzz", max_examples=int(os.environ.get("CAREFUND_FUZZ_EXAMPLES", "3000")), deadline=None
+)
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

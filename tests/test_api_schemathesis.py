@@ -6,6 +6,7 @@ too) conforms to the documented status codes, content types and schemas, and inp
 violates the schema is rejected.
 """
 
+import os
 import shutil
 
 import pytest
@@ -32,7 +33,8 @@ from tests.builders import (
     submit,
 )
 
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = int(os.environ.get("CAREFUND_FUZZ_API_EXAMPLES", "20"))
+"""Raised by `make fuzz`."""
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

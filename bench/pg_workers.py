@@ -1,0 +1,214 @@
+"""Several workers on PostgreSQL: 32 clients posting incomes into one fund, then into many.
+
+Starts `carefund serve --workers 4` on a scratch PostgreSQL database and drives it with the
+keep-alive client of `bench.api`: first every client posts into the same fund (writes to
+one fund queue on its row lock), then each client into its own fund (writes to different
+funds go in parallel). Afterwards it checks the books of every fund: no 5xx answers, one
+receipt per acknowledged income and no gap, the chain intact, and the balance exactly the
+sum of the acknowledged amounts (as the database holds it, as the API shows it and as the
+year's statement closes it). Baseline: `GET /healthz` on the same server and clients.
+
+    python -m bench.pg_workers [--postgres URL] [--workers 4] [--clients 32] [--seconds 10]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.api import Connection, Result, drive, free_port, http_request, wait_until_up
+from bench.common import postgres_server_url, scratch_postgres
+from bench.figures import Figure, Target
+from carefund.money import format_fen, parse_amount
+
+WORKERS = 4
+CLIENTS = 32
+MANY_FUNDS = 32
+"""Funds in the second phase: one per client, so that no two clients share a lock."""
+QUICK_SECONDS = 3.0
+FULL_SECONDS = 10.0
+ONE_FUND = "ONE-FUND"
+
+
+def many_fund(number: int) -> str:
+    return f"MANY-{number:02d}"
+
+
+def prepare(database_url: str) -> str:
+    """Schema, a clerk with a token, the funds; the clerk's token."""
+    from carefund import funds, users
+    from carefund.db import make_engine, write_session
+    from carefund.schema import upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with write_session(engine) as session:
+        admin = users.create_user(session, username="admin", role="admin", actor="bench")
+        clerk = users.create_user(session, username="clerk", role="clerk", actor="bench")
+        for code in [ONE_FUND] + [many_fund(n) for n in range(MANY_FUNDS)]:
+            funds.create_fund(session, code=code, name=f"并发测试基金 {code}", actor=admin)
+        token = users.issue_token(session, clerk)
+    engine.dispose()
+    return token
+
+
+@dataclass
+class Ledger:
+    """What the clients were told: acknowledged incomes per fund, in fen."""
+
+    amounts: dict[str, list[int]]
+    lock: threading.Lock
+
+    @classmethod
+    def empty(cls) -> "Ledger":
+        return cls(defaultdict(list), threading.Lock())
+
+
+def amount_of(index: int, number: int) -> str:
+    return f"{number % 1000 + 1}.{index % 100:02d}"
+
+
+def phase(port: int, token: str, seconds: float, clients: int,
+          fund_of: Callable[[int], str], ledger: Ledger) -> Result:
+    """Every client posts incomes into `fund_of(client)` for `seconds`; the ledger notes
+    each acknowledged one."""
+    def income(index: int, number: int) -> bytes:
+        return http_request("POST", f"/api/v1/funds/{fund_of(index)}/incomes", token, {
+            "source": "member_donation", "payer": f"客户{index}",
+            "amount": amount_of(index, number), "received_on": "2026-11-05",
+        })
+
+    def observe(index: int, number: int, status: int) -> None:
+        if status == 201:
+            with ledger.lock:
+                ledger.amounts[fund_of(index)].append(parse_amount(amount_of(index, number)))
+
+    return drive("POST …/incomes", port, income, seconds, clients, observe)
+
+
+def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> list[str]:
+    """Every fund's books against what the clients were told; the problems found."""
+    from sqlmodel import select
+
+    from carefund import funds, journal
+    from carefund.db import make_engine, read_session
+    from carefund.models import Income
+    from carefund.statements import build_statement, parse_period
+
+    problems = []
+    engine = make_engine(database_url)
+    connection = Connection(port)
+    with read_session(engine) as session:
+        for fund in funds.list_funds(session):
+            told = ledger.amounts.get(fund.code, [])
+            receipts = sorted(
+                session.exec(select(Income.receipt_no).where(Income.fund_id == fund.id))
+            )
+            expected = [f"{fund.code}-2026-{n:06d}" for n in range(1, len(told) + 1)]
+            if receipts != expected:
+                problems.append(f"{fund.code}: {len(receipts)} receipts, {len(told)} acknowledged, "
+                                f"or a gap")
+            verified = journal.verify(session, fund)
+            if not verified.ok:
+                problems.append(f"{fund.code}: chain broken: {verified.problem}")
+            closing = build_statement(session, fund, parse_period("2026")).closing_fen
+            shown = _api_balance(connection, token, fund.code)
+            exact = (sum(told), sum(told), format_fen(sum(told)))
+            if (fund.cash_fen, closing, shown) != exact:
+                problems.append(f"{fund.code}: balance {fund.cash_fen}, statement {closing}, "
+                                f"API {shown}, acknowledged {sum(told)}")
+    connection.close()
+    engine.dispose()
+    return problems
+
+
+def _api_balance(connection: Connection, token: str, code: str) -> str:
+    connection.sock.sendall(http_request("GET", f"/api/v1/funds/{code}", token))
+    # Connection.exchange discards the body; read this one answer by hand.
+    while b"\r\n\r\n" not in connection.buffer:
+        connection._fill()
+    head, _, rest = connection.buffer.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length"))
+    connection.buffer = rest
+    while len(connection.buffer) < length:
+        connection._fill()
+    body, connection.buffer = connection.buffer[:length], connection.buffer[length:]
+    return str(json.loads(body)["balance"])
+
+
+def measure(seconds: float, workers: int = WORKERS, clients: int = CLIENTS,
+            server_url: str | None = None) -> list[Figure]:
+    server_url = server_url or postgres_server_url()
+    if server_url is None:
+        raise SystemExit("no PostgreSQL answers: give --postgres URL")
+    with scratch_postgres(server_url, "workers") as database_url:
+        token = prepare(database_url)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "carefund", "serve", "--port", str(port),
+             "--workers", str(workers), "--no-access-log"],
+            env=os.environ | {"CAREFUND_DATABASE_URL": database_url},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        ledger = Ledger.empty()
+        try:
+            wait_until_up(port, server)
+            healthz = http_request("GET", "/healthz")
+            drive("warm-up", port, lambda i, n: healthz, 1.0, clients)
+            bare = drive("GET /healthz", port, lambda i, n: healthz, seconds, clients)
+            one = phase(port, token, seconds, clients, lambda index: ONE_FUND, ledger)
+            many = phase(port, token, seconds, clients,
+                         lambda index: many_fund(index % MANY_FUNDS), ledger)
+            problems = check_books(database_url, port, token, ledger)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    print(f"PostgreSQL, carefund serve --workers {workers}, {clients} clients, "
+          f"{seconds:.0f} s each, {os.cpu_count()} CPUs")
+    print(bare.line())
+    print(one.line().replace("POST …/incomes", "POST, one fund", 1))
+    print(many.line().replace("POST …/incomes", f"POST, {MANY_FUNDS} funds", 1))
+    print("books: " + ("every fund's receipts gap-free, chain intact, balance exact "
+                       f"({sum(len(v) for v in ledger.amounts.values())} incomes acknowledged)"
+                       if not problems else "; ".join(problems)))
+    note = f"PostgreSQL, {workers} workers, {clients} clients"
+    server_errors = sum(n for result in (bare, one, many)
+                        for status, n in result.statuses.items() if status >= 500)
+    return [
+        Figure("pg_workers", "POST incomes, one fund", one.per_second, "req/s",
+               baseline=bare.per_second, baseline_what="GET /healthz", note=note),
+        Figure("pg_workers", f"POST incomes, {MANY_FUNDS} funds", many.per_second, "req/s",
+               baseline=one.per_second, baseline_what="one fund", note=note),
+        Figure("pg_workers", f"p99, {MANY_FUNDS} funds", many.percentile(0.99), "ms",
+               baseline=one.percentile(0.99), baseline_what="one fund", note=note),
+        Figure("pg_workers", "answers 5xx", server_errors, "", target=Target(1, at_least=False),
+               note=note),
+        Figure("pg_workers", "funds whose books disagree", len(problems), "",
+               target=Target(1, at_least=False), note="receipts, chain, balance"),
+    ]
+
+
+def run(quick: bool) -> list[Figure]:
+    """The figures for `python -m bench`; prints the same lines as `main`."""
+    return measure(QUICK_SECONDS if quick else FULL_SECONDS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server (scratch database)")
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument("--seconds", type=float, default=FULL_SECONDS)
+    options = parser.parse_args(argv)
+    measure(options.seconds, options.workers, options.clients, options.postgres)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The scale generator (bench/scale.py) writes real books: tiny ones here, on both backends.
+
+The benchmark trusts its million-entry books because these checks pass on small ones:
+every chain verifies, statements reconcile, receipts and vouchers are gap-free, closed
+months hold their balances, and the use cases carry on where the generator stopped.
+"""
+
+from collections import defaultdict
+
+import pytest
+from sqlmodel import col, select
+
+from bench.scale import ACTORS, BookSize, generate
+from carefund import funds, incomes, journal, users
+from carefund.db import read_session, write_session
+from carefund.errors import PeriodClosed
+from carefund.models import Counter, Disbursement, Income, JournalEntry, Period
+from carefund.statements import build_statement, parse_period
+
+TINY = BookSize(entries=600, funds=3, recipients=40)
+
+
+@pytest.fixture
+def books(engine):  # type: ignore[no-untyped-def]
+    made = generate(engine, TINY, seed=11, echo=lambda line: None)
+    return engine, made
+
+
+def test_every_chain_verifies_and_holds_what_was_generated(books) -> None:
+    engine, made = books
+    assert made.entries == 600 and made.incomes + made.payments + made.reversals == 600
+    assert made.reversals > 0, "the sample should exercise reversals"
+    with read_session(engine) as session:
+        results = [journal.verify(session, fund) for fund in funds.list_funds(session)]
+        assert all(result.ok for result in results), [r.problem for r in results]
+        assert sum(result.entries for result in results) == 600
+        assert session.exec(select(JournalEntry).where(col(JournalEntry.reverses_seq).is_not(None))).first()
+
+
+def test_statements_reconcile_every_month_and_the_year(books) -> None:
+    engine, _made = books
+    with read_session(engine) as session:
+        for fund in funds.list_funds(session):
+            closing = None
+            for label in [f"2026-{month:02d}" for month in range(1, 13)] + ["2025", "2026"]:
+                statement = build_statement(session, fund, parse_period(label))
+                assert statement.reconciled, (fund.code, label, statement.checks)
+                if label.startswith("2026-"):
+                    assert closing is None or statement.opening_fen == closing
+                    closing = statement.closing_fen
+            assert closing == fund.cash_fen
+
+
+def test_receipts_and_vouchers_are_gap_free_and_counters_agree(books) -> None:
+    engine, _made = books
+    with read_session(engine) as session:
+        for fund in funds.list_funds(session):
+            receipts: dict[str, list[int]] = defaultdict(list)
+            for receipt_no in session.exec(select(Income.receipt_no).where(Income.fund_id == fund.id)):
+                code_year, number = receipt_no.rsplit("-", 1)
+                receipts[code_year].append(int(number))
+            vouchers: dict[str, list[int]] = defaultdict(list)
+            for voucher_no in session.exec(select(JournalEntry.voucher_no).where(JournalEntry.fund_id == fund.id)):
+                _, month, number = voucher_no.split("-")
+                vouchers[month].append(int(number))
+            counters = {c.name: c.last_value for c in session.exec(select(Counter).where(Counter.fund_id == fund.id))}
+            for code_year, numbers in receipts.items():
+                assert sorted(numbers) == list(range(1, len(numbers) + 1)), code_year
+                assert counters[f"receipt:{code_year[-4:]}"] == len(numbers)
+            for month, numbers in vouchers.items():
+                assert sorted(numbers) == list(range(1, len(numbers) + 1)), month
+                assert counters[f"voucher:{month}"] == len(numbers)
+
+
+def test_reversed_records_point_at_their_reversals(books) -> None:
+    engine, _made = books
+    with read_session(engine) as session:
+        reversed_incomes = session.exec(select(Income).where(Income.status == "reversed")).all()
+        reversed_payments = session.exec(select(Disbursement).where(Disbursement.status == "reversed")).all()
+        assert reversed_incomes or reversed_payments
+        for record in [*reversed_incomes, *reversed_payments]:
+            original = session.get(JournalEntry, record.entry_id)
+            reversal = session.get(JournalEntry, record.reversal_entry_id)
+            assert original and reversal and reversal.reverses_seq == original.seq
+            assert reversal.entry_date >= original.entry_date
+
+
+def test_closed_months_hold_the_balance_at_their_end(books) -> None:
+    engine, _made = books
+    with read_session(engine) as session:
+        for fund in funds.list_funds(session):
+            assert fund.closed_through is not None and fund.closed_through.isoformat() == "2025-12-31"
+            periods = session.exec(select(Period).where(Period.fund_id == fund.id)).all()
+            assert len(periods) == 12
+            for period in periods:
+                statement = build_statement(session, fund, parse_period(period.month))
+                assert period.closing_balance_fen == statement.closing_fen, period.month
+
+
+def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
+    engine, _made = books
+    with write_session(engine) as session:
+        clerk = users.get_user(session, ACTORS["clerk"])
+        before = funds.get_fund(session, "PROV-CARE")
+        head_seq = before.head_seq
+        income = incomes.record_income(
+            session, fund_code="PROV-CARE", source="fiscal_support", payer="省财政厅",
+            amount="1000.00", received_on="2026-12-31", actor=clerk,
+        )
+    with read_session(engine) as session:
+        last = session.exec(select(Income.receipt_no).where(Income.fund_id == before.id).order_by(col(Income.id).desc()).offset(1)).first()
+        assert last is not None and int(income.receipt_no[-6:]) == int(last[-6:]) + 1
+        fund = funds.get_fund(session, "PROV-CARE")
+        assert fund.head_seq == head_seq + 1
+        assert journal.verify(session, fund).ok
+    with pytest.raises(PeriodClosed), write_session(engine) as session:
+        incomes.record_income(
+            session, fund_code="PROV-CARE", source="fiscal_support", payer="省财政厅",
+            amount="1.00", received_on="2025-06-30", actor=users.get_user(session, ACTORS["clerk"]),
+        )
