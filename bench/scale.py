@@ -614,7 +614,7 @@ def measure_size(backend: str, entries: int, directory: str, explain: bool = Fal
 def measure(sizes: tuple[int, ...], backends: tuple[str, ...], explain: bool = False
             ) -> list[Figure]:
     results: list[SizeResult] = []
-    with tempfile.TemporaryDirectory(prefix="carefund-scale-", dir=".") as directory:
+    with tempfile.TemporaryDirectory(prefix="carefund-scale-") as directory:
         for backend in backends:
             for entries in sizes:
                 results.append(measure_size(backend, entries, directory, explain))
