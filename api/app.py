@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 from api.errors import DatabaseUnavailableMiddleware, install_error_handlers
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
 from api.openapi import install_docs, install_openapi
+from api.pages import install_pages
 from api.routes import (
     books,
     disbursements,
@@ -39,7 +40,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     install_error_handlers(app)
     # Added innermost first: the body limit runs before idempotency reads the body.
     app.add_middleware(IdempotencyMiddleware, path_prefix=API_PREFIX)
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, applies=lambda path: path.startswith(API_PREFIX))
     app.add_middleware(DatabaseUnavailableMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
@@ -61,6 +62,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
     install_docs(app, API_PREFIX)
+    install_pages(app, API_PREFIX)
     return app
 
 

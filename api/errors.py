@@ -38,8 +38,12 @@ def status_for(error: errors.CarefundError) -> int:
 
 
 def problem(
-    status: int, detail: str, *, errors_list: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None, title: str | None = None,
+    status: int,
+    detail: str,
+    *,
+    errors_list: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    title: str | None = None,
 ) -> JSONResponse:
     """An RFC 9457 problem document."""
     body: dict[str, Any] = {
@@ -91,8 +95,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 400:
         # Starlette's 400 means a body it could not parse (broken multipart, say): bad
         # input, which this API answers with 422 like every other.
-        return problem(422, f"请求体无法解析：{exc.detail}", errors_list=[
-            {"loc": ["body"], "msg": str(exc.detail)}])
+        return problem(
+            422,
+            f"请求体无法解析：{exc.detail}",
+            errors_list=[{"loc": ["body"], "msg": str(exc.detail)}],
+        )
     headers = getattr(exc, "headers", None)
     if exc.status_code == 405 and (allowed := _allowed_methods(request)):
         headers = {**(headers or {}), "Allow": allowed}
@@ -155,7 +162,8 @@ class DatabaseUnavailableMiddleware:
                 raise
             log.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
             answer = problem(
-                503, "数据库暂时不可用或繁忙，请稍后重试。",
+                503,
+                "数据库暂时不可用或繁忙，请稍后重试。",
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
             await answer(scope, receive, send)

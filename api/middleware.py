@@ -5,7 +5,7 @@ need), because they sit on every request's path.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -54,14 +54,42 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-class BodyLimitMiddleware:
-    """Reads request bodies up to a limit (413 beyond it) and replays them to the app."""
+Refusal = Callable[[Scope, Send, int, str], Awaitable[None]]
+"""How a layer answers a refused request: (scope, send, status, detail in Chinese)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+
+async def refuse_with_problem(scope: Scope, send: Send, status: int, detail: str) -> None:
+    await _send_problem(scope, send, status, detail)
+
+
+def _everywhere(_path: str) -> bool:
+    return True
+
+
+class BodyLimitMiddleware:
+    """Reads request bodies up to a limit (413 beyond it) and replays them to the app.
+
+    `applies` picks the paths it guards (the API's, or the pages'), and `refuse` answers
+    in that part's language (problem+json, or an HTML page).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        applies: Callable[[str], bool] = _everywhere,
+        refuse: Refusal = refuse_with_problem,
+    ) -> None:
         self.app = app
+        self.applies = applies
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _METHODS_WITH_BODY:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _METHODS_WITH_BODY
+            or not self.applies(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -73,7 +101,7 @@ class BodyLimitMiddleware:
         )
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _send_problem(scope, send, 413, f"请求体过大：最多 {limit} 字节")
+            await self.refuse(scope, send, 413, f"请求体过大：最多 {limit} 字节")
             return
         chunks: list[bytes] = []
         size = 0
@@ -84,7 +112,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _send_problem(scope, send, 413, f"请求体过大：最多 {limit} 字节")
+                await self.refuse(scope, send, 413, f"请求体过大：最多 {limit} 字节")
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

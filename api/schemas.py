@@ -20,7 +20,7 @@ def _money_as_sent(value: Any) -> Any:
     # Only text and exact numbers reach carefund.money; it decides whether they are valid.
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         # pydantic reports a ValueError as a validation error (a TypeError it would not).
-        raise ValueError("金额应为数字字符串（如 \"1234.56\"）或最多两位小数的数字")  # noqa: TRY004
+        raise ValueError('金额应为数字字符串（如 "1234.56"）或最多两位小数的数字')  # noqa: TRY004
     return value
 
 

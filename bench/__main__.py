@@ -46,9 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the large sizes (takes long)")
     parser.add_argument("--only", help="comma-separated benchmarks, e.g. scale,api")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="a PostgreSQL server to make scratch databases on "
-                             "(default: CAREFUND_BENCH_POSTGRES_URL, else 127.0.0.1:5432)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server to make scratch databases on "
+        "(default: CAREFUND_BENCH_POSTGRES_URL, else 127.0.0.1:5432)",
+    )
     parser.add_argument("--output", type=Path, help="also write the table (Markdown) here")
     options = parser.parse_args(argv)
     chosen = options.only.split(",") if options.only else list(BENCHMARKS)

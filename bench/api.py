@@ -105,7 +105,11 @@ def http_request(
 
 
 def drive(
-    name: str, port: int, make_request: object, seconds: float, connections: int,
+    name: str,
+    port: int,
+    make_request: object,
+    seconds: float,
+    connections: int,
     observe: object = None,
 ) -> Result:
     """Send requests on `connections` connections for `seconds`; latencies of each.
@@ -339,16 +343,44 @@ def measure(
     note = f"{backend}, {workers} worker(s), {connections} connections"
     server_errors = sum(n for status, n in posting.statuses.items() if status >= 500)
     return [
-        Figure("api", "POST …/incomes", posting.per_second, "req/s", baseline=bare.per_second,
-               baseline_what="GET /healthz", target=Target(TARGET_RATIO, on="ratio"), note=note),
-        Figure("api", "POST …/incomes, absolute", posting.per_second, "req/s",
-               baseline=floor, baseline_what="disk: one-row commits",
-               target=Target(TARGET_INCOMES_PER_SECOND), note=note),
-        Figure("api", "POST …/incomes p99", posting.percentile(0.99), "ms",
-               baseline=bare.percentile(0.99), baseline_what="GET /healthz p99",
-               target=Target(TARGET_P99_MS, at_least=False), note=note),
-        Figure("api", "POST …/incomes answered 5xx", server_errors, "",
-               target=Target(1, at_least=False), note=note),
+        Figure(
+            "api",
+            "POST …/incomes",
+            posting.per_second,
+            "req/s",
+            baseline=bare.per_second,
+            baseline_what="GET /healthz",
+            target=Target(TARGET_RATIO, on="ratio"),
+            note=note,
+        ),
+        Figure(
+            "api",
+            "POST …/incomes, absolute",
+            posting.per_second,
+            "req/s",
+            baseline=floor,
+            baseline_what="disk: one-row commits",
+            target=Target(TARGET_INCOMES_PER_SECOND),
+            note=note,
+        ),
+        Figure(
+            "api",
+            "POST …/incomes p99",
+            posting.percentile(0.99),
+            "ms",
+            baseline=bare.percentile(0.99),
+            baseline_what="GET /healthz p99",
+            target=Target(TARGET_P99_MS, at_least=False),
+            note=note,
+        ),
+        Figure(
+            "api",
+            "POST …/incomes answered 5xx",
+            server_errors,
+            "",
+            target=Target(1, at_least=False),
+            note=note,
+        ),
     ]
 
 

@@ -72,8 +72,10 @@ def scratch_postgres(server_url: str, label: str) -> Iterator[str]:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(normalize_url(server_url)).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            make_url(normalize_url(server_url))
+            .set(database=name)
+            .render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as connection:

@@ -57,8 +57,13 @@ def _book_year(engine: Engine, staff: dict[str, users.User], code: str, entries:
     """A year of a fund with about `entries` journal entries: incomes every day, and a
     payment to each of RECIPIENTS members."""
     with write_session(engine) as session:
-        funds.create_fund(session, code=code, name=f"基准测试关爱基金{code}",
-                          org="中共某区委组织部", actor=staff["admin"])
+        funds.create_fund(
+            session,
+            code=code,
+            name=f"基准测试关爱基金{code}",
+            org="中共某区委组织部",
+            actor=staff["admin"],
+        )
     categories = ["cadre", "retired", "rural_community", "non_public", "mobile", "hardship"]
     aspects = ["work_incentive", "spiritual_care", "life_assistance"]
     income_count = max(entries - RECIPIENTS, 1)
@@ -66,18 +71,25 @@ def _book_year(engine: Engine, staff: dict[str, users.User], code: str, entries:
         for number in range(income_count):
             day = 1 + number * 364 // income_count
             incomes.record_income(
-                session, fund_code=code, source=["party_dues_subsidy", "fiscal_support",
-                                                 "member_donation", "sponsorship"][number % 4],
+                session,
+                fund_code=code,
+                source=["party_dues_subsidy", "fiscal_support", "member_donation", "sponsorship"][
+                    number % 4
+                ],
                 payer=f"第{number % 97 + 1}党支部（{code} 第 {number + 1} 笔）",
                 amount=f"{1000 + number % 5000}.{number % 100:02d}",
-                received_on=_day(day), memo="党员自愿捐款，用于关爱生活困难党员" if number % 7 == 0
-                else "", actor=staff["clerk"],
+                received_on=_day(day),
+                memo="党员自愿捐款，用于关爱生活困难党员" if number % 7 == 0 else "",
+                actor=staff["clerk"],
             )
     with write_session(engine) as session:
         roll = [
             recipients.create_recipient(
-                session, member_no=f"{code}-{number:05d}", name=f"党员{number:04d}",
-                category=categories[number % 6], branch=f"第{number % 13 + 1}党支部",
+                session,
+                member_no=f"{code}-{number:05d}",
+                name=f"党员{number:04d}",
+                category=categories[number % 6],
+                branch=f"第{number % 13 + 1}党支部",
                 actor=staff["clerk"],
             )
             for number in range(RECIPIENTS)
@@ -85,22 +97,32 @@ def _book_year(engine: Engine, staff: dict[str, users.User], code: str, entries:
     with write_session(engine) as session:
         for number, member in enumerate(roll):
             paid = disbursements.submit_disbursement(
-                session, fund_code=code, recipient_id=member.id, amount=f"{200 + number}.00",
-                aspect=aspects[number % 3], purpose="节日慰问", actor=staff["clerk"],
+                session,
+                fund_code=code,
+                recipient_id=member.id,
+                amount=f"{200 + number}.00",
+                aspect=aspects[number % 3],
+                purpose="节日慰问",
+                actor=staff["clerk"],
             )
-            disbursements.approve_disbursement(session, disbursement_id=paid.id,
-                                               actor=staff["approver"])
-            disbursements.pay_disbursement(session, disbursement_id=paid.id,
-                                           paid_on=_day(365 - RECIPIENTS + number),
-                                           actor=staff["cashier"])
+            disbursements.approve_disbursement(
+                session, disbursement_id=paid.id, actor=staff["approver"]
+            )
+            disbursements.pay_disbursement(
+                session,
+                disbursement_id=paid.id,
+                paid_on=_day(365 - RECIPIENTS + number),
+                actor=staff["cashier"],
+            )
 
 
 def _day(day_of_year: int) -> str:
     return (date(YEAR, 1, 1) + timedelta(days=day_of_year - 1)).isoformat()
 
 
-def _render_ours(engine: Engine, auditor: users.User, code: str,
-                 font: receipts.DocumentFont | None = None) -> bytes:
+def _render_ours(
+    engine: Engine, auditor: users.User, code: str, font: receipts.DocumentFont | None = None
+) -> bytes:
     """What the endpoint does: build the view (aggregates) and render, streaming the journal."""
     with read_session(engine) as session:
         view = documents.statement_view(session, fund_code=code, period=str(YEAR), actor=auditor)
@@ -111,9 +133,15 @@ def _journal_rows(engine: Engine, auditor: users.User, code: str) -> list[list[s
     with read_session(engine) as session:
         view = documents.statement_view(session, fund_code=code, period=str(YEAR), actor=auditor)
         return [
-            [str(row.seq), row.voucher_no, row.entry_date.isoformat(), row.memo, row.account_zh,
-             ledger_amount(row.debit_fen) if row.debit_fen else "",
-             ledger_amount(row.credit_fen) if row.credit_fen else ""]
+            [
+                str(row.seq),
+                row.voucher_no,
+                row.entry_date.isoformat(),
+                row.memo,
+                row.account_zh,
+                ledger_amount(row.debit_fen) if row.debit_fen else "",
+                ledger_amount(row.credit_fen) if row.credit_fen else "",
+            ]
             for row in view.journal
         ]
 
@@ -122,22 +150,31 @@ def _render_plain(rows: list[list[str]], font: str) -> bytes:
     """Plain reportlab: the same rows, font and columns, in page-sized tables, no extras."""
     buffer = io.BytesIO()
     left, top, right, bottom = DEFAULT_MARGINS
-    document = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=left,
-                                 rightMargin=right, topMargin=top, bottomMargin=bottom)
-    style = TableStyle([
-        ("FONT", (0, 0), (-1, -1), font, JOURNAL_SIZE, JOURNAL_SIZE * 1.25),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("INNERGRID", (0, 0), (-1, -1), 0.3, "#444444"),
-        ("BOX", (0, 0), (-1, -1), 0.9, "#444444"),
-        ("ALIGN", (5, 1), (6, -1), "RIGHT"),
-    ])
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+    )
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), font, JOURNAL_SIZE, JOURNAL_SIZE * 1.25),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ("INNERGRID", (0, 0), (-1, -1), 0.3, "#444444"),
+            ("BOX", (0, 0), (-1, -1), 0.9, "#444444"),
+            ("ALIGN", (5, 1), (6, -1), "RIGHT"),
+        ]
+    )
     header = ["链序", "凭证号", "日期", "摘要", "科目", "借方（元）", "贷方（元）"]
     per_page = _lines_per_page()
     story = []
     for start in range(0, len(rows), per_page):
-        table = Table([header] + rows[start:start + per_page], colWidths=JOURNAL_WIDTHS,
-                      repeatRows=1)
+        table = Table(
+            [header] + rows[start : start + per_page], colWidths=JOURNAL_WIDTHS, repeatRows=1
+        )
         table.setStyle(style)
         story.append(table)
     document.build(story)
@@ -166,11 +203,16 @@ def _pages(content: bytes) -> int:
     return len(PdfReader(io.BytesIO(content)).pages)
 
 
-def bench_receipts(engine: Engine, staff: dict[str, users.User], code: str, count: int,
-                   font: receipts.DocumentFont) -> list[Figure]:
+def bench_receipts(
+    engine: Engine, staff: dict[str, users.User], code: str, count: int, font: receipts.DocumentFont
+) -> list[Figure]:
     with read_session(engine) as session:
-        ids = [income.id for income in incomes.list_incomes(
-            session, fund=funds.get_fund(session, code), limit=count)]
+        ids = [
+            income.id
+            for income in incomes.list_incomes(
+                session, fund=funds.get_fund(session, code), limit=count
+            )
+        ]
     receipts.render_receipt(_receipt_view(engine, staff["clerk"], ids[0]), font)  # warm up
 
     def each() -> int:
@@ -180,18 +222,34 @@ def bench_receipts(engine: Engine, staff: dict[str, users.User], code: str, coun
 
     seconds, rendered = _timed(each)
     with read_session(engine) as session:
-        batch = documents.receipt_batch_view(session, fund_code=code, start=f"{YEAR}-01-01",
-                                             end=f"{YEAR}-12-31", actor=staff["auditor"])
-    batch = documents.ReceiptBatchView(batch.fund, batch.start, batch.end,
-                                       batch.receipts[:count])
+        batch = documents.receipt_batch_view(
+            session,
+            fund_code=code,
+            start=f"{YEAR}-01-01",
+            end=f"{YEAR}-12-31",
+            actor=staff["auditor"],
+        )
+    batch = documents.ReceiptBatchView(batch.fund, batch.start, batch.end, batch.receipts[:count])
     batch_seconds, _pdf = _timed(lambda: receipts.render_receipt_batch(batch, font))
-    print(f"receipts, one PDF each (view from the database + render): "
-          f"{rendered / seconds:7.1f} receipts/s ({rendered} in {seconds:.2f} s)")
-    print(f"receipts, one batch PDF ({len(batch.receipts)} pages, render only):      "
-          f"{len(batch.receipts) / batch_seconds:7.1f} receipts/s")
-    return [Figure("documents", "receipt PDFs, one each (view + render)", rendered / seconds,
-                   "receipts/s", baseline=len(batch.receipts) / batch_seconds,
-                   baseline_what="one batch PDF, render only", note=f"{rendered} receipts")]
+    print(
+        f"receipts, one PDF each (view from the database + render): "
+        f"{rendered / seconds:7.1f} receipts/s ({rendered} in {seconds:.2f} s)"
+    )
+    print(
+        f"receipts, one batch PDF ({len(batch.receipts)} pages, render only):      "
+        f"{len(batch.receipts) / batch_seconds:7.1f} receipts/s"
+    )
+    return [
+        Figure(
+            "documents",
+            "receipt PDFs, one each (view + render)",
+            rendered / seconds,
+            "receipts/s",
+            baseline=len(batch.receipts) / batch_seconds,
+            baseline_what="one batch PDF, render only",
+            note=f"{rendered} receipts",
+        )
+    ]
 
 
 def _receipt_view(engine: Engine, actor: users.User, income_id: int) -> documents.ReceiptView:
@@ -208,8 +266,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=500, help="size of the long statement")
     parser.add_argument("--receipts", type=int, default=200, help="receipts to render")
-    parser.add_argument("--builtin-font", action="store_true",
-                        help="use STSong-Light even where a TrueType font would be embedded")
+    parser.add_argument(
+        "--builtin-font",
+        action="store_true",
+        help="use STSong-Light even where a TrueType font would be embedded",
+    )
     arguments = parser.parse_args(argv)
     measure(arguments.pages, arguments.receipts, arguments.builtin_font)
 
@@ -243,43 +304,70 @@ def measure(
         ours_pages, plain_pages = _pages(ours_pdf), _pages(plain_pdf)
         ours_rate, plain_rate = ours_pages / ours_seconds, plain_pages / plain_seconds
         ratio = ours_rate / plain_rate
-        print(f"year statement (view + render, journal streamed from the database): "
-              f"{ours_pages} pages in {ours_seconds:.2f} s = {ours_rate:.0f} pages/s "
-              f"({len(ours_pdf) / 2**20:.1f} MiB)")
-        print(f"plain reportlab, same {len(rows)} journal rows in page-sized tables: "
-              f"{plain_pages} pages in {plain_seconds:.2f} s = {plain_rate:.0f} pages/s")
-        print(f"ratio (our pages/s ÷ plain pages/s): {ratio:.2f} "
-              f"(target ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'NOT met'}); "
-              f"{pages}-page target < {TARGET_SECONDS:.0f} s: "
-              f"{'met' if ours_seconds < TARGET_SECONDS else 'NOT met'}")
+        print(
+            f"year statement (view + render, journal streamed from the database): "
+            f"{ours_pages} pages in {ours_seconds:.2f} s = {ours_rate:.0f} pages/s "
+            f"({len(ours_pdf) / 2**20:.1f} MiB)"
+        )
+        print(
+            f"plain reportlab, same {len(rows)} journal rows in page-sized tables: "
+            f"{plain_pages} pages in {plain_seconds:.2f} s = {plain_rate:.0f} pages/s"
+        )
+        print(
+            f"ratio (our pages/s ÷ plain pages/s): {ratio:.2f} "
+            f"(target ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'NOT met'}); "
+            f"{pages}-page target < {TARGET_SECONDS:.0f} s: "
+            f"{'met' if ours_seconds < TARGET_SECONDS else 'NOT met'}"
+        )
 
         note = f"{ours_pages} pages, SQLite"
         if memory:
             figures.append(_memory(engine, auditor, font, note))
         engine.dispose()
     return figures + [
-        Figure("documents", "year statement PDF, time", ours_seconds, "s",
-               baseline=plain_seconds, baseline_what="plain reportlab, same rows",
-               target=Target(TARGET_SECONDS, at_least=False), note=note),
-        Figure("documents", "year statement PDF, rate", ours_rate, "pages/s",
-               baseline=plain_rate, baseline_what="plain reportlab, same rows",
-               target=Target(TARGET_RATIO, on="ratio"), note=note),
+        Figure(
+            "documents",
+            "year statement PDF, time",
+            ours_seconds,
+            "s",
+            baseline=plain_seconds,
+            baseline_what="plain reportlab, same rows",
+            target=Target(TARGET_SECONDS, at_least=False),
+            note=note,
+        ),
+        Figure(
+            "documents",
+            "year statement PDF, rate",
+            ours_rate,
+            "pages/s",
+            baseline=plain_rate,
+            baseline_what="plain reportlab, same rows",
+            target=Target(TARGET_RATIO, on="ratio"),
+            note=note,
+        ),
     ]
 
 
-def _memory(engine: Engine, auditor: users.User, font: receipts.DocumentFont,
-            note: str) -> Figure:
+def _memory(engine: Engine, auditor: users.User, font: receipts.DocumentFont, note: str) -> Figure:
     small_peak, small_pdf = _peak_mib(lambda: _render_ours(engine, auditor, "SMALL", font))
     big_peak, big_pdf = _peak_mib(lambda: _render_ours(engine, auditor, "BIG", font))
     small_mib, big_mib = len(small_pdf) / 2**20, len(big_pdf) / 2**20
-    print(f"memory (tracemalloc peak): {_pages(small_pdf)} pages {small_peak:.1f} MiB, "
-          f"{_pages(big_pdf)} pages {big_peak:.1f} MiB (×{big_peak / small_peak:.2f}); "
-          f"less the finished PDF itself: {small_peak - small_mib:.1f} → "
-          f"{big_peak - big_mib:.1f} MiB")
-    return Figure("documents", "statement memory peak less the PDF", big_peak - big_mib, "MiB",
-                  baseline=small_peak - small_mib,
-                  baseline_what=f"{_pages(small_pdf)}-page statement",
-                  target=Target(TARGET_MEMORY_GROWTH, on="ratio", at_least=False), note=note)
+    print(
+        f"memory (tracemalloc peak): {_pages(small_pdf)} pages {small_peak:.1f} MiB, "
+        f"{_pages(big_pdf)} pages {big_peak:.1f} MiB (×{big_peak / small_peak:.2f}); "
+        f"less the finished PDF itself: {small_peak - small_mib:.1f} → "
+        f"{big_peak - big_mib:.1f} MiB"
+    )
+    return Figure(
+        "documents",
+        "statement memory peak less the PDF",
+        big_peak - big_mib,
+        "MiB",
+        baseline=small_peak - small_mib,
+        baseline_what=f"{_pages(small_pdf)}-page statement",
+        target=Target(TARGET_MEMORY_GROWTH, on="ratio", at_least=False),
+        note=note,
+    )
 
 
 if __name__ == "__main__":

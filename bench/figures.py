@@ -84,13 +84,15 @@ def table(figures: list[Figure]) -> str:
         )
         met = {True: "met", False: "MISSED", None: "—"}[figure.met]
         what = figure.what + (f" [{figure.note}]" if figure.note else "")
-        rows.append([
-            figure.benchmark,
-            what,
-            f"{_number(figure.value)} {figure.unit}".rstrip(),
-            baseline,
-            f"{figure.ratio:.3g}" if figure.ratio is not None else "—",
-            figure.target.describe(figure.unit) if figure.target else "—",
-            met,
-        ])
+        rows.append(
+            [
+                figure.benchmark,
+                what,
+                f"{_number(figure.value)} {figure.unit}".rstrip(),
+                baseline,
+                f"{figure.ratio:.3g}" if figure.ratio is not None else "—",
+                figure.target.describe(figure.unit) if figure.target else "—",
+                met,
+            ]
+        )
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)

@@ -35,11 +35,17 @@ def roll(rows: int) -> list[list[str]]:
     for number in range(rows):
         born = f"{1940 + number % 60}0{1 + number % 9}{10 + number % 18}"
         first17 = f"370602{born}{number % 1000:03d}"
-        table.append([
-            f"DY{number:06d}", f"王建{'国华明强军平'[number % 6]}", categories[number % 6],
-            f"城关街道第{'一二三四五'[number % 5]}党支部", first17 + id_number_check_char(first17),
-            f"138{number:08d}", f"城关街道幸福路{number % 300 + 1}号",
-        ])
+        table.append(
+            [
+                f"DY{number:06d}",
+                f"王建{'国华明强军平'[number % 6]}",
+                categories[number % 6],
+                f"城关街道第{'一二三四五'[number % 5]}党支部",
+                first17 + id_number_check_char(first17),
+                f"138{number:08d}",
+                f"城关街道幸福路{number % 300 + 1}号",
+            ]
+        )
     return table
 
 
@@ -111,13 +117,21 @@ def measure(rows: int, url: str | None = None) -> list[Figure]:
             timings = (("导入（新增）", created[0]), ("再次导入（未变）", unchanged[0]))
             for (label, seconds), what in zip(timings, ("new members", "unchanged"), strict=True):
                 rate = rows / seconds
-                print(f"       {label:<10} {rate:10.0f} 行/秒  {seconds:6.2f} 秒  "
-                      f"为基线的 1/{base / rate:.0f}")
-                figures.append(Figure(
-                    "import", f"{name} import, {what}", rate, "rows/s", baseline=base,
-                    baseline_what=f"{'csv module' if name == 'CSV' else 'openpyxl'} alone",
-                    note=f"{rows} rows, {backend}",
-                ))
+                print(
+                    f"       {label:<10} {rate:10.0f} 行/秒  {seconds:6.2f} 秒  "
+                    f"为基线的 1/{base / rate:.0f}"
+                )
+                figures.append(
+                    Figure(
+                        "import",
+                        f"{name} import, {what}",
+                        rate,
+                        "rows/s",
+                        baseline=base,
+                        baseline_what=f"{'csv module' if name == 'CSV' else 'openpyxl'} alone",
+                        note=f"{rows} rows, {backend}",
+                    )
+                )
     return figures
 
 

@@ -73,15 +73,29 @@ def amount_of(index: int, number: int) -> str:
     return f"{number % 1000 + 1}.{index % 100:02d}"
 
 
-def phase(port: int, token: str, seconds: float, clients: int,
-          fund_of: Callable[[int], str], ledger: Ledger) -> Result:
+def phase(
+    port: int,
+    token: str,
+    seconds: float,
+    clients: int,
+    fund_of: Callable[[int], str],
+    ledger: Ledger,
+) -> Result:
     """Every client posts incomes into `fund_of(client)` for `seconds`; the ledger notes
     each acknowledged one."""
+
     def income(index: int, number: int) -> bytes:
-        return http_request("POST", f"/api/v1/funds/{fund_of(index)}/incomes", token, {
-            "source": "member_donation", "payer": f"客户{index}",
-            "amount": amount_of(index, number), "received_on": "2026-11-05",
-        })
+        return http_request(
+            "POST",
+            f"/api/v1/funds/{fund_of(index)}/incomes",
+            token,
+            {
+                "source": "member_donation",
+                "payer": f"客户{index}",
+                "amount": amount_of(index, number),
+                "received_on": "2026-11-05",
+            },
+        )
 
     def observe(index: int, number: int, status: int) -> None:
         if status == 201:
@@ -111,8 +125,9 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
             )
             expected = [f"{fund.code}-2026-{n:06d}" for n in range(1, len(told) + 1)]
             if receipts != expected:
-                problems.append(f"{fund.code}: {len(receipts)} receipts, {len(told)} acknowledged, "
-                                f"or a gap")
+                problems.append(
+                    f"{fund.code}: {len(receipts)} receipts, {len(told)} acknowledged, or a gap"
+                )
             verified = journal.verify(session, fund)
             if not verified.ok:
                 problems.append(f"{fund.code}: chain broken: {verified.problem}")
@@ -120,8 +135,10 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
             shown = _api_balance(connection, token, fund.code)
             exact = (sum(told), sum(told), format_fen(sum(told)))
             if (fund.cash_fen, closing, shown) != exact:
-                problems.append(f"{fund.code}: balance {fund.cash_fen}, statement {closing}, "
-                                f"API {shown}, acknowledged {sum(told)}")
+                problems.append(
+                    f"{fund.code}: balance {fund.cash_fen}, statement {closing}, "
+                    f"API {shown}, acknowledged {sum(told)}"
+                )
     connection.close()
     engine.dispose()
     return problems
@@ -133,8 +150,11 @@ def _api_balance(connection: Connection, token: str, code: str) -> str:
     while b"\r\n\r\n" not in connection.buffer:
         connection._fill()
     head, _, rest = connection.buffer.partition(b"\r\n\r\n")
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                  if line.lower().startswith(b"content-length"))
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length")
+    )
     connection.buffer = rest
     while len(connection.buffer) < length:
         connection._fill()
@@ -142,8 +162,9 @@ def _api_balance(connection: Connection, token: str, code: str) -> str:
     return str(json.loads(body)["balance"])
 
 
-def measure(seconds: float, workers: int = WORKERS, clients: int = CLIENTS,
-            server_url: str | None = None) -> list[Figure]:
+def measure(
+    seconds: float, workers: int = WORKERS, clients: int = CLIENTS, server_url: str | None = None
+) -> list[Figure]:
     server_url = server_url or postgres_server_url()
     if server_url is None:
         raise SystemExit("no PostgreSQL answers: give --postgres URL")
@@ -151,10 +172,20 @@ def measure(seconds: float, workers: int = WORKERS, clients: int = CLIENTS,
         token = prepare(database_url)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "carefund", "serve", "--port", str(port),
-             "--workers", str(workers), "--no-access-log"],
+            [
+                sys.executable,
+                "-m",
+                "carefund",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+            ],
             env=os.environ | {"CAREFUND_DATABASE_URL": database_url},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         ledger = Ledger.empty()
         try:
@@ -163,35 +194,78 @@ def measure(seconds: float, workers: int = WORKERS, clients: int = CLIENTS,
             drive("warm-up", port, lambda i, n: healthz, 1.0, clients)
             bare = drive("GET /healthz", port, lambda i, n: healthz, seconds, clients)
             one = phase(port, token, seconds, clients, lambda index: ONE_FUND, ledger)
-            many = phase(port, token, seconds, clients,
-                         lambda index: many_fund(index % MANY_FUNDS), ledger)
+            many = phase(
+                port, token, seconds, clients, lambda index: many_fund(index % MANY_FUNDS), ledger
+            )
             problems = check_books(database_url, port, token, ledger)
         finally:
             server.terminate()
             server.wait(timeout=30)
 
-    print(f"PostgreSQL, carefund serve --workers {workers}, {clients} clients, "
-          f"{seconds:.0f} s each, {os.cpu_count()} CPUs")
+    print(
+        f"PostgreSQL, carefund serve --workers {workers}, {clients} clients, "
+        f"{seconds:.0f} s each, {os.cpu_count()} CPUs"
+    )
     print(bare.line())
     print(one.line().replace("POST …/incomes", "POST, one fund", 1))
     print(many.line().replace("POST …/incomes", f"POST, {MANY_FUNDS} funds", 1))
-    print("books: " + ("every fund's receipts gap-free, chain intact, balance exact "
-                       f"({sum(len(v) for v in ledger.amounts.values())} incomes acknowledged)"
-                       if not problems else "; ".join(problems)))
+    print(
+        "books: "
+        + (
+            "every fund's receipts gap-free, chain intact, balance exact "
+            f"({sum(len(v) for v in ledger.amounts.values())} incomes acknowledged)"
+            if not problems
+            else "; ".join(problems)
+        )
+    )
     note = f"PostgreSQL, {workers} workers, {clients} clients"
-    server_errors = sum(n for result in (bare, one, many)
-                        for status, n in result.statuses.items() if status >= 500)
+    server_errors = sum(
+        n for result in (bare, one, many) for status, n in result.statuses.items() if status >= 500
+    )
     return [
-        Figure("pg_workers", "POST incomes, one fund", one.per_second, "req/s",
-               baseline=bare.per_second, baseline_what="GET /healthz", note=note),
-        Figure("pg_workers", f"POST incomes, {MANY_FUNDS} funds", many.per_second, "req/s",
-               baseline=one.per_second, baseline_what="one fund", note=note),
-        Figure("pg_workers", f"p99, {MANY_FUNDS} funds", many.percentile(0.99), "ms",
-               baseline=one.percentile(0.99), baseline_what="one fund", note=note),
-        Figure("pg_workers", "answers 5xx", server_errors, "", target=Target(1, at_least=False),
-               note=note),
-        Figure("pg_workers", "funds whose books disagree", len(problems), "",
-               target=Target(1, at_least=False), note="receipts, chain, balance"),
+        Figure(
+            "pg_workers",
+            "POST incomes, one fund",
+            one.per_second,
+            "req/s",
+            baseline=bare.per_second,
+            baseline_what="GET /healthz",
+            note=note,
+        ),
+        Figure(
+            "pg_workers",
+            f"POST incomes, {MANY_FUNDS} funds",
+            many.per_second,
+            "req/s",
+            baseline=one.per_second,
+            baseline_what="one fund",
+            note=note,
+        ),
+        Figure(
+            "pg_workers",
+            f"p99, {MANY_FUNDS} funds",
+            many.percentile(0.99),
+            "ms",
+            baseline=one.percentile(0.99),
+            baseline_what="one fund",
+            note=note,
+        ),
+        Figure(
+            "pg_workers",
+            "answers 5xx",
+            server_errors,
+            "",
+            target=Target(1, at_least=False),
+            note=note,
+        ),
+        Figure(
+            "pg_workers",
+            "funds whose books disagree",
+            len(problems),
+            "",
+            target=Target(1, at_least=False),
+            note="receipts, chain, balance",
+        ),
     ]
 
 

@@ -45,22 +45,35 @@ def measure(count: int, url: str | None = None) -> list[Figure]:
             funds.create_fund(session, code="HC-RELIEF", name="救助基金", actor=admin)
             roll = recipients.create_recipients(
                 session,
-                rows=[(f"R{n:06d}", {"name": f"党员{n}", "category": "hardship"})
-                      for n in range(count)],
+                rows=[
+                    (f"R{n:06d}", {"name": f"党员{n}", "category": "hardship"})
+                    for n in range(count)
+                ],
                 actor=clerk,
             )
         ids = [r.id for r in roll]
         with stopwatch() as direct, write_session(engine) as session:
             for recipient_id in ids:
                 disbursements.submit_disbursement(
-                    session, fund_code="HC-RELIEF", recipient_id=recipient_id, amount="400",
-                    aspect="life_assistance", purpose="救助卡", actor=clerk,
+                    session,
+                    fund_code="HC-RELIEF",
+                    recipient_id=recipient_id,
+                    amount="400",
+                    aspect="life_assistance",
+                    purpose="救助卡",
+                    actor=clerk,
                 )
         with write_session(engine) as session:
             plan = plans.create_plan(
-                session, fund_code="HC-RELIEF", name="救助卡", rule="FREQ=MONTHLY;BYMONTHDAY=5",
-                start=date(2026, 1, 1), amount="400", aspect="life_assistance",
-                recipient_ids=ids, actor=clerk,
+                session,
+                fund_code="HC-RELIEF",
+                name="救助卡",
+                rule="FREQ=MONTHLY;BYMONTHDAY=5",
+                start=date(2026, 1, 1),
+                amount="400",
+                aspect="life_assistance",
+                recipient_ids=ids,
+                actor=clerk,
             )
         with stopwatch() as first, write_session(engine) as session:
             result = plans.run_plan(session, plan_id=plan.id, through="2026-12-31", actor=clerk)
@@ -73,13 +86,22 @@ def measure(count: int, url: str | None = None) -> list[Figure]:
     rate = 12 * count / first[0]
     print(f"计划基准：{count} 名对象 × 12 个月（{engine.dialect.name}）")
     print(f"  直接提交（基线）   {base:8.0f} 笔/秒  ({count} 笔 {direct[0]:.2f} 秒)")
-    print(f"  计划运行一年       {rate:8.0f} 笔/秒  ({12 * count} 笔 {first[0]:.2f} 秒)"
-          f"  为基线的 {rate / base:.2f} 倍")
+    print(
+        f"  计划运行一年       {rate:8.0f} 笔/秒  ({12 * count} 笔 {first[0]:.2f} 秒)"
+        f"  为基线的 {rate / base:.2f} 倍"
+    )
     print(f"  再次运行（无新建） {again[0]:8.2f} 秒")
     note = f"{count} recipients × 12 months, {engine.dialect.name}"
     return [
-        Figure("plans", "plan run, a year of disbursements", rate, "disb/s", baseline=base,
-               baseline_what="submit one by one", note=note),
+        Figure(
+            "plans",
+            "plan run, a year of disbursements",
+            rate,
+            "disb/s",
+            baseline=base,
+            baseline_what="submit one by one",
+            note=note,
+        ),
         Figure("plans", "plan run again, nothing new", again[0], "s", note=note),
     ]
 

@@ -47,8 +47,13 @@ def domain_writer(path: Path):  # type: ignore[no-untyped-def]
         for number in numbers:
             with write_session(engine) as session:
                 incomes.record_income(
-                    session, fund_code="HC-CARE", source="member_donation", payer=f"党员{number}",
-                    amount="12.34", received_on="2026-06-01", actor=clerk,
+                    session,
+                    fund_code="HC-CARE",
+                    source="member_donation",
+                    payer=f"党员{number}",
+                    amount="12.34",
+                    received_on="2026-06-01",
+                    actor=clerk,
                 )
 
     return write
@@ -84,18 +89,29 @@ def write_one(connection: sqlite3.Connection, number: int, now: str) -> None:
             "ON CONFLICT (fund_id, name) DO UPDATE SET last_value = last_value + 1",
             (fund_id, name),
         )
-        numbers.append(connection.execute(
-            "SELECT last_value FROM counter WHERE fund_id = ? AND name = ?", (fund_id, name)
-        ).fetchone()[0])
+        numbers.append(
+            connection.execute(
+                "SELECT last_value FROM counter WHERE fund_id = ? AND name = ?", (fund_id, name)
+            ).fetchone()[0]
+        )
     entry_hash = hashlib.sha256(f"{head_hash}{number}".encode()).hexdigest()
     entry_id = connection.execute(
         "INSERT INTO journal_entry (fund_id, seq, voucher_no, entry_date, memo, prev_hash, hash, "
         "created_by, created_at) VALUES (?, ?, ?, '2026-06-01', ?, ?, ?, 'clerk', ?)",
-        (fund_id, head_seq + 1, f"记-202606-{numbers[0]:04d}", f"收到党员募捐 党员{number}",
-         head_hash, entry_hash, now),
+        (
+            fund_id,
+            head_seq + 1,
+            f"记-202606-{numbers[0]:04d}",
+            f"收到党员募捐 党员{number}",
+            head_hash,
+            entry_hash,
+            now,
+        ),
     ).lastrowid
-    for line_no, account, debit, credit in ((1, "assets:cash", 1234, 0),
-                                             (2, "income:member_donation", 0, 1234)):
+    for line_no, account, debit, credit in (
+        (1, "assets:cash", 1234, 0),
+        (2, "income:member_donation", 0, 1234),
+    ):
         connection.execute(
             "INSERT INTO posting (entry_id, fund_id, entry_date, line_no, account, debit_fen, "
             "credit_fen) VALUES (?, ?, '2026-06-01', ?, ?, ?, ?)",
@@ -120,8 +136,10 @@ def write_one(connection: sqlite3.Connection, number: int, now: str) -> None:
 
 def run_writers(count: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir=".") as folder:
-        writers = {"raw": raw_writer(Path(folder) / "raw.db"),
-                   "domain": domain_writer(Path(folder) / "domain.db")}
+        writers = {
+            "raw": raw_writer(Path(folder) / "raw.db"),
+            "domain": domain_writer(Path(folder) / "domain.db"),
+        }
         seconds = {"raw": 0.0, "domain": 0.0}
         for start in range(0, count, ROUND_SIZE):
             numbers = range(start, min(start + ROUND_SIZE, count))
@@ -134,11 +152,18 @@ def run_writers(count: int) -> dict[str, float]:
 
 
 def figures(count: int, result: dict[str, float]) -> list[Figure]:
-    return [Figure(
-        "posting", "record_income, one transaction each", result["domain_per_s"], "incomes/s",
-        baseline=result["raw_per_s"], baseline_what="raw sqlite3, same rows",
-        target=Target(TARGET_RATIO, on="ratio"), note=f"{count} incomes, SQLite file",
-    )]
+    return [
+        Figure(
+            "posting",
+            "record_income, one transaction each",
+            result["domain_per_s"],
+            "incomes/s",
+            baseline=result["raw_per_s"],
+            baseline_what="raw sqlite3, same rows",
+            target=Target(TARGET_RATIO, on="ratio"),
+            note=f"{count} incomes, SQLite file",
+        )
+    ]
 
 
 def run(quick: bool) -> list[Figure]:
@@ -154,8 +179,9 @@ def report(count: int, result: dict[str, float]) -> None:
     print(f"domain layer            : {result['domain_per_s']:8.1f} incomes/s")
     print(f"raw sqlite3, same rows  : {result['raw_per_s']:8.1f} incomes/s")
     verdict = "meets" if result["ratio"] >= TARGET_RATIO else "MISSES"
-    print(f"ratio                   : {result['ratio']:8.2f}  "
-          f"({verdict} the {TARGET_RATIO} target)")
+    print(
+        f"ratio                   : {result['ratio']:8.2f}  ({verdict} the {TARGET_RATIO} target)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -152,8 +152,15 @@ class _Entry:
 
     __slots__ = ("seq", "voucher_no", "entry_date", "memo", "reverses_seq", "prev_hash")
 
-    def __init__(self, seq: int, voucher_no: str, entry_date: date, memo: str,
-                 reverses_seq: int | None, prev_hash: str) -> None:
+    def __init__(
+        self,
+        seq: int,
+        voucher_no: str,
+        entry_date: date,
+        memo: str,
+        reverses_seq: int | None,
+        prev_hash: str,
+    ) -> None:
         self.seq, self.voucher_no, self.entry_date = seq, voucher_no, entry_date
         self.memo, self.reverses_seq, self.prev_hash = memo, reverses_seq, prev_hash
 
@@ -162,9 +169,14 @@ class _Entry:
 class _Rows:
     """Rows waiting for their executemany, per table, in foreign-key order."""
 
-    tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
-        "journal_entry": [], "posting": [], "income": [], "disbursement": [],
-    })
+    tables: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {
+            "journal_entry": [],
+            "posting": [],
+            "income": [],
+            "disbursement": [],
+        }
+    )
 
     def size(self) -> int:
         return sum(len(rows) for rows in self.tables.values())
@@ -199,15 +211,23 @@ def generate(
     started = time.perf_counter()
     rng = random.Random(seed)
     with write_session(engine) as session:
-        staff = {role: users.create_user(session, username=name, role=role, actor="bench")
-                 for role, name in ACTORS.items()}
+        staff = {
+            role: users.create_user(session, username=name, role=role, actor="bench")
+            for role, name in ACTORS.items()
+        }
         for number in range(size.funds):
             where = "省" if number == 0 else f"第{number}区县"
-            funds.create_fund(session, code=fund_code(number), name=f"{where}党内关爱基金",
-                              org=f"中共{where}委组织部", actor=staff["admin"])
+            funds.create_fund(
+                session,
+                code=fund_code(number),
+                name=f"{where}党内关爱基金",
+                org=f"中共{where}委组织部",
+                actor=staff["admin"],
+            )
     with engine.begin() as connection:
         fund_ids = {
-            code: fund_id for fund_id, code in connection.execute(
+            code: fund_id
+            for fund_id, code in connection.execute(
                 select(Fund.__table__.c.id, Fund.__table__.c.code)  # type: ignore[attr-defined]
             )
         }
@@ -219,8 +239,17 @@ def generate(
     span = (last_day - first_day).days + 1
     rows = _Rows()
     books = [
-        _FundBook(fund_code(number), fund_ids[fund_code(number)], count, span,
-                  roll[number % size.funds::size.funds] or roll, rows, ids, rng, result)
+        _FundBook(
+            fund_code(number),
+            fund_ids[fund_code(number)],
+            count,
+            span,
+            roll[number % size.funds :: size.funds] or roll,
+            rows,
+            ids,
+            rng,
+            result,
+        )
         for number, count in enumerate(size.fund_entries())
     ]
     # Day by day across all funds, as the books grow in life: a fund's rows are spread over
@@ -241,8 +270,10 @@ def generate(
                 for book in books:
                     book.written()
             if day.day == 1 and day.month in (1, 7):
-                echo(f"  … {day.isoformat()}: {result.entries:,} entries, "
-                     f"{time.perf_counter() - started:.0f} s")
+                echo(
+                    f"  … {day.isoformat()}: {result.entries:,} entries, "
+                    f"{time.perf_counter() - started:.0f} s"
+                )
         _flush(connection, rows)
         for book in books:
             book.finish(connection, size.years)
@@ -266,16 +297,25 @@ def _write_roll(
         category = categories[number % len(categories)]
         member_no = f"P{number:07d}"
         district = number % size.funds
-        first17 = f"37{district % 100:02d}02{1940 + number % 60}0{1 + number % 9}1{number % 10}" \
-                  f"{number % 1000:03d}"
-        batch.append({
-            "id": recipient_id, "member_no": member_no,
-            "name": rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2)))),
-            "category": category, "branch": f"第{district}区县第{number % 17 + 1}党支部",
-            "id_number": first17 + id_number_check_char(first17),
-            "phone": f"13{number % 10}{number:08d}"[:11], "address": f"幸福路{number % 500 + 1}号",
-            "active": True, "created_at": now, "updated_at": now,
-        })
+        first17 = (
+            f"37{district % 100:02d}02{1940 + number % 60}0{1 + number % 9}1{number % 10}"
+            f"{number % 1000:03d}"
+        )
+        batch.append(
+            {
+                "id": recipient_id,
+                "member_no": member_no,
+                "name": rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2)))),
+                "category": category,
+                "branch": f"第{district}区县第{number % 17 + 1}党支部",
+                "id_number": first17 + id_number_check_char(first17),
+                "phone": f"13{number % 10}{number:08d}"[:11],
+                "address": f"幸福路{number % 500 + 1}号",
+                "active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         roll.append((recipient_id, member_no, category))
         if len(batch) == BATCH_ROWS:
             connection.execute(_INSERTS["recipient"], batch)
@@ -289,9 +329,18 @@ class _FundBook:
     """One fund's books as they are generated: its chain head, cash, counters and what of
     the unwritten batch may still be reversed."""
 
-    def __init__(self, code: str, fund_id: int, count: int, span: int,
-                 members: list[tuple[int, str, str]], rows: _Rows, ids: _Ids,
-                 rng: random.Random, result: Generated) -> None:
+    def __init__(
+        self,
+        code: str,
+        fund_id: int,
+        count: int,
+        span: int,
+        members: list[tuple[int, str, str]],
+        rows: _Rows,
+        ids: _Ids,
+        rng: random.Random,
+        result: Generated,
+    ) -> None:
         self.code, self.fund_id, self.members = code, fund_id, members
         self.rows, self.ids, self.rng, self.result = rows, ids, rng, result
         self.per_day = [0] * span
@@ -309,8 +358,7 @@ class _FundBook:
     def written(self) -> None:
         self.open_incomes, self.paid = [], []
 
-    def post(self, day: date, memo: str, lines: list[Line], reverses_seq: int | None = None
-             ) -> int:
+    def post(self, day: date, memo: str, lines: list[Line], reverses_seq: int | None = None) -> int:
         """Append one entry to the chain, as `journal.post_entry` would; its id."""
         month = f"voucher:{day:%Y%m}"
         self.counters[month] = self.counters.get(month, 0) + 1
@@ -319,20 +367,37 @@ class _FundBook:
         entry = _Entry(self.seq, voucher, day, memo, reverses_seq, self.head)
         digest = entry_hash(entry_public(self.code, entry, lines))  # type: ignore[arg-type]
         entry_id = self.ids.take("journal_entry")
-        self.rows.tables["journal_entry"].append({
-            "id": entry_id, "fund_id": self.fund_id, "seq": self.seq, "voucher_no": voucher,
-            "entry_date": day, "memo": memo, "reverses_seq": reverses_seq,
-            "prev_hash": self.head, "hash": digest, "created_by": ACTORS["clerk"],
-            "created_at": _at(day),
-        })
+        self.rows.tables["journal_entry"].append(
+            {
+                "id": entry_id,
+                "fund_id": self.fund_id,
+                "seq": self.seq,
+                "voucher_no": voucher,
+                "entry_date": day,
+                "memo": memo,
+                "reverses_seq": reverses_seq,
+                "prev_hash": self.head,
+                "hash": digest,
+                "created_by": ACTORS["clerk"],
+                "created_at": _at(day),
+            }
+        )
         for line_no, line in enumerate(lines, start=1):
-            self.rows.tables["posting"].append({
-                "id": self.ids.take("posting"), "entry_id": entry_id, "fund_id": self.fund_id,
-                "entry_date": day, "line_no": line_no, "account": line.account,
-                "debit_fen": line.debit_fen, "credit_fen": line.credit_fen,
-                "recipient_id": line.recipient_id, "category": line.category,
-                "aspect": line.aspect,
-            })
+            self.rows.tables["posting"].append(
+                {
+                    "id": self.ids.take("posting"),
+                    "entry_id": entry_id,
+                    "fund_id": self.fund_id,
+                    "entry_date": day,
+                    "line_no": line_no,
+                    "account": line.account,
+                    "debit_fen": line.debit_fen,
+                    "credit_fen": line.credit_fen,
+                    "recipient_id": line.recipient_id,
+                    "category": line.category,
+                    "aspect": line.aspect,
+                }
+            )
             if line.account == CASH_ACCOUNT:
                 self.cash += line.debit_fen - line.credit_fen
         self.head = digest
@@ -344,8 +409,10 @@ class _FundBook:
         """The fund's next entry: mostly an income or a payment, now and then a reversal."""
         index, self.index = self.index, self.index + 1
         roll = self.rng.random()
-        if roll < REVERSAL_RATE and self.open_incomes and (
-            self.open_incomes[-1][0]["amount_fen"] <= self.cash
+        if (
+            roll < REVERSAL_RATE
+            and self.open_incomes
+            and (self.open_incomes[-1][0]["amount_fen"] <= self.cash)
         ):
             _reverse_income(self.post, *self.open_incomes.pop(), day=day)
             self.result.reversals += 1
@@ -361,20 +428,34 @@ class _FundBook:
         """What `incomes.record_income` writes."""
         amount = self.rng.randrange(500_00, 20_000_00, 100)
         payer = f"第{self.rng.randrange(1, 60)}{self.rng.choice(_PAYERS)}"
-        entry_id = self.post(day, f"收到{SOURCE_NAMES_ZH[IncomeSource(source)]} {payer}", [
-            Line(CASH_ACCOUNT, debit_fen=amount),
-            Line(journal.income_account(source), credit_fen=amount),
-        ])
+        entry_id = self.post(
+            day,
+            f"收到{SOURCE_NAMES_ZH[IncomeSource(source)]} {payer}",
+            [
+                Line(CASH_ACCOUNT, debit_fen=amount),
+                Line(journal.income_account(source), credit_fen=amount),
+            ],
+        )
         receipt = f"receipt:{day.year}"
         self.counters[receipt] = self.counters.get(receipt, 0) + 1
         income = {
-            "id": self.ids.take("income"), "fund_id": self.fund_id, "source": source,
-            "payer": payer, "amount_fen": amount, "received_on": day,
-            "method": self.rng.choice(_METHODS[:2]), "memo": "",
+            "id": self.ids.take("income"),
+            "fund_id": self.fund_id,
+            "source": source,
+            "payer": payer,
+            "amount_fen": amount,
+            "received_on": day,
+            "method": self.rng.choice(_METHODS[:2]),
+            "memo": "",
             "receipt_no": f"{self.code}-{day.year}-{self.counters[receipt]:06d}",
-            "entry_id": entry_id, "status": "posted", "reversal_entry_id": None,
-            "reverse_reason": None, "reversed_by": None, "reversed_at": None,
-            "created_by": ACTORS["clerk"], "created_at": _at(day),
+            "entry_id": entry_id,
+            "status": "posted",
+            "reversal_entry_id": None,
+            "reverse_reason": None,
+            "reversed_by": None,
+            "reversed_at": None,
+            "created_by": ACTORS["clerk"],
+            "created_at": _at(day),
         }
         self.rows.tables["income"].append(income)
         voucher = self.rows.tables["journal_entry"][-1]["voucher_no"]
@@ -389,31 +470,57 @@ class _FundBook:
         purpose = self.rng.choice(_PURPOSES)
         aspect_zh = ASPECT_NAMES_ZH[Aspect(aspect)]
         entry_id = self.post(
-            day, f"支付{aspect_zh} {member_no} {purpose}（支出 #{disbursement_id}）", [
-                Line(expense_account(aspect, category), debit_fen=amount,
-                     recipient_id=recipient_id, category=category, aspect=aspect),
+            day,
+            f"支付{aspect_zh} {member_no} {purpose}（支出 #{disbursement_id}）",
+            [
+                Line(
+                    expense_account(aspect, category),
+                    debit_fen=amount,
+                    recipient_id=recipient_id,
+                    category=category,
+                    aspect=aspect,
+                ),
                 Line(CASH_ACCOUNT, credit_fen=amount),
-            ])
+            ],
+        )
         disbursement = {
-            "id": disbursement_id, "fund_id": self.fund_id, "recipient_id": recipient_id,
-            "amount_fen": amount, "aspect": aspect, "purpose": purpose, "memo": "",
-            "status": "paid", "submitted_by": ACTORS["clerk"],
-            "approved_by": ACTORS["approver"], "approved_at": _at(day, 9),
-            "rejected_by": None, "reject_reason": None, "cancelled_by": None,
-            "paid_by": ACTORS["cashier"], "paid_on": day, "method": self.rng.choice(_METHODS),
-            "entry_id": entry_id, "reversal_entry_id": None, "reversed_by": None,
-            "reverse_reason": None, "plan_id": None, "due_on": None,
-            "created_at": _at(day, 8), "updated_at": _at(day),
+            "id": disbursement_id,
+            "fund_id": self.fund_id,
+            "recipient_id": recipient_id,
+            "amount_fen": amount,
+            "aspect": aspect,
+            "purpose": purpose,
+            "memo": "",
+            "status": "paid",
+            "submitted_by": ACTORS["clerk"],
+            "approved_by": ACTORS["approver"],
+            "approved_at": _at(day, 9),
+            "rejected_by": None,
+            "reject_reason": None,
+            "cancelled_by": None,
+            "paid_by": ACTORS["cashier"],
+            "paid_on": day,
+            "method": self.rng.choice(_METHODS),
+            "entry_id": entry_id,
+            "reversal_entry_id": None,
+            "reversed_by": None,
+            "reverse_reason": None,
+            "plan_id": None,
+            "due_on": None,
+            "created_at": _at(day, 8),
+            "updated_at": _at(day),
         }
         self.rows.tables["disbursement"].append(disbursement)
-        self.paid.append((disbursement, self.seq,
-                          self.rows.tables["journal_entry"][-1]["voucher_no"], category))
+        self.paid.append(
+            (disbursement, self.seq, self.rows.tables["journal_entry"][-1]["voucher_no"], category)
+        )
         self.result.payments += 1
 
     def finish(self, connection: Connection, years: tuple[int, ...]) -> None:
         """Counters, the fund's head and cash, and the closed months."""
-        _write_counters_and_head(connection, self.fund_id, self.counters, self.seq, self.head,
-                                 self.cash)
+        _write_counters_and_head(
+            connection, self.fund_id, self.counters, self.seq, self.head, self.cash
+        )
         _close_first_years(connection, self.ids, self.fund_id, years, self.month_heads)
 
 
@@ -421,40 +528,79 @@ _SOURCES = [source.value for source in IncomeSource]
 _ASPECTS = [aspect.value for aspect in Aspect]
 
 
-def _reverse_income(post: Callable[..., int], income: dict[str, Any], seq: int, voucher: str,
-                    *, day: date) -> None:
+def _reverse_income(
+    post: Callable[..., int], income: dict[str, Any], seq: int, voucher: str, *, day: date
+) -> None:
     """What `incomes.reverse_income` posts and changes."""
     # The original's lines negated, in their order (as `journal.reverse_entry` does).
-    lines = [Line(CASH_ACCOUNT, credit_fen=income["amount_fen"]),
-             Line(journal.income_account(income["source"]), debit_fen=income["amount_fen"])]
-    entry_id = post(day, f"冲销 {voucher}（收据 {income['receipt_no']} 作废）：重复入账", lines,
-                    reverses_seq=seq)
-    income.update(status="reversed", reversal_entry_id=entry_id, reverse_reason="重复入账",
-                  reversed_by=ACTORS["approver"], reversed_at=_at(day, 11))
+    lines = [
+        Line(CASH_ACCOUNT, credit_fen=income["amount_fen"]),
+        Line(journal.income_account(income["source"]), debit_fen=income["amount_fen"]),
+    ]
+    entry_id = post(
+        day,
+        f"冲销 {voucher}（收据 {income['receipt_no']} 作废）：重复入账",
+        lines,
+        reverses_seq=seq,
+    )
+    income.update(
+        status="reversed",
+        reversal_entry_id=entry_id,
+        reverse_reason="重复入账",
+        reversed_by=ACTORS["approver"],
+        reversed_at=_at(day, 11),
+    )
 
 
-def _reverse_payment(post: Callable[..., int], disbursement: dict[str, Any], seq: int,
-                     voucher: str, category: str, *, day: date) -> None:
+def _reverse_payment(
+    post: Callable[..., int],
+    disbursement: dict[str, Any],
+    seq: int,
+    voucher: str,
+    category: str,
+    *,
+    day: date,
+) -> None:
     """What `disbursements.reverse_disbursement` posts and changes."""
     amount, aspect = disbursement["amount_fen"], disbursement["aspect"]
-    lines = [Line(expense_account(aspect, category), credit_fen=amount,
-                  recipient_id=disbursement["recipient_id"], category=category, aspect=aspect),
-             Line(CASH_ACCOUNT, debit_fen=amount)]
-    entry_id = post(day, f"冲销 {voucher}（支出 #{disbursement['id']}）：退回", lines,
-                    reverses_seq=seq)
-    disbursement.update(status="reversed", reversal_entry_id=entry_id, reverse_reason="退回",
-                        reversed_by=ACTORS["approver"], updated_at=_at(day, 11))
+    lines = [
+        Line(
+            expense_account(aspect, category),
+            credit_fen=amount,
+            recipient_id=disbursement["recipient_id"],
+            category=category,
+            aspect=aspect,
+        ),
+        Line(CASH_ACCOUNT, debit_fen=amount),
+    ]
+    entry_id = post(
+        day, f"冲销 {voucher}（支出 #{disbursement['id']}）：退回", lines, reverses_seq=seq
+    )
+    disbursement.update(
+        status="reversed",
+        reversal_entry_id=entry_id,
+        reverse_reason="退回",
+        reversed_by=ACTORS["approver"],
+        updated_at=_at(day, 11),
+    )
 
 
 def _write_counters_and_head(
-    connection: Connection, fund_id: int, counters: dict[str, int], seq: int, head: str,
+    connection: Connection,
+    fund_id: int,
+    counters: dict[str, int],
+    seq: int,
+    head: str,
     cash: int,
 ) -> None:
     if counters:
-        connection.execute(_INSERTS["counter"], [
-            {"fund_id": fund_id, "name": name, "last_value": value}
-            for name, value in counters.items()
-        ])
+        connection.execute(
+            _INSERTS["counter"],
+            [
+                {"fund_id": fund_id, "name": name, "last_value": value}
+                for name, value in counters.items()
+            ],
+        )
     fund = Fund.__table__  # type: ignore[attr-defined]
     connection.execute(
         update(fund).where(fund.c.id == fund_id).values(head_seq=seq, head_hash=head, cash_fen=cash)
@@ -462,7 +608,10 @@ def _write_counters_and_head(
 
 
 def _close_first_years(
-    connection: Connection, ids: _Ids, fund_id: int, years: tuple[int, ...],
+    connection: Connection,
+    ids: _Ids,
+    fund_id: int,
+    years: tuple[int, ...],
     month_heads: dict[str, tuple[int, str, int]],
 ) -> None:
     """Close every month before the last year, as an approver would have (结账)."""
@@ -475,16 +624,26 @@ def _close_first_years(
             label = f"{year}-{month:02d}"
             last = month_heads.get(label, last)
             end = _month_end(date(year, month, 1))
-            periods.append({
-                "id": ids.take("period"), "fund_id": fund_id, "month": label,
-                "closing_balance_fen": last[2], "head_seq": last[0], "head_hash": last[1],
-                "closed_by": ACTORS["approver"], "closed_at": _at(end + timedelta(days=1)),
-                "reopened_by": None, "reopened_at": None, "reopen_reason": None,
-            })
+            periods.append(
+                {
+                    "id": ids.take("period"),
+                    "fund_id": fund_id,
+                    "month": label,
+                    "closing_balance_fen": last[2],
+                    "head_seq": last[0],
+                    "head_hash": last[1],
+                    "closed_by": ACTORS["approver"],
+                    "closed_at": _at(end + timedelta(days=1)),
+                    "reopened_by": None,
+                    "reopened_at": None,
+                    "reopen_reason": None,
+                }
+            )
     connection.execute(_INSERTS["period"], periods)
     fund = Fund.__table__  # type: ignore[attr-defined]
-    connection.execute(update(fund).where(fund.c.id == fund_id).values(
-        closed_through=date(years[-2], 12, 31)))
+    connection.execute(
+        update(fund).where(fund.c.id == fund_id).values(closed_through=date(years[-2], 12, 31))
+    )
 
 
 def _after_bulk_load(connection: Connection, ids: _Ids) -> None:
@@ -493,10 +652,12 @@ def _after_bulk_load(connection: Connection, ids: _Ids) -> None:
     if connection.dialect.name != "postgresql":
         return
     for table in ids.next:
-        connection.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"(SELECT coalesce(max(id), 1) FROM {table}))"
-        ))
+        connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+        )
     connection.execute(text("ANALYZE"))
 
 
@@ -504,16 +665,18 @@ def _after_bulk_load(connection: Connection, ids: _Ids) -> None:
 # Timing the statement over generated books
 
 
-def time_statement(engine: Engine, code: str, year: int, runs: int = STATEMENT_RUNS
-                   ) -> tuple[list[float], dict[str, Any]]:
+def time_statement(
+    engine: Engine, code: str, year: int, runs: int = STATEMENT_RUNS
+) -> tuple[list[float], dict[str, Any]]:
     """Seconds of each of `runs` statements (build_statement + statement_json, as the JSON
     endpoint computes it) for the year of the fund, and the last statement."""
     seconds, body = [], {}
     for _ in range(runs):
         with read_session(engine) as session:
             began = time.perf_counter()
-            statement = build_statement(session, funds.get_fund(session, code),
-                                        parse_period(str(year)))
+            statement = build_statement(
+                session, funds.get_fund(session, code), parse_period(str(year))
+            )
             body = statement_json(statement)
             seconds.append(time.perf_counter() - began)
     assert body["reconciled"], body["checks"]
@@ -580,39 +743,54 @@ class SizeResult:
     verified_entries: int
 
 
-def measure_size(backend: str, entries: int, directory: str, explain: bool = False,
-                 size: BookSize | None = None) -> SizeResult:
+def measure_size(
+    backend: str, entries: int, directory: str, explain: bool = False, size: BookSize | None = None
+) -> SizeResult:
     size = size or BookSize(entries=entries)
     year = size.years[-1]
     with scratch_database(backend, directory, f"scale{entries}") as url:
         engine = make_engine(url)
         upgrade(engine)
-        print(f"{backend}: generating {size.entries:,} entries in {size.funds} funds, "
-              f"{size.roll:,} recipients …", flush=True)
+        print(
+            f"{backend}: generating {size.entries:,} entries in {size.funds} funds, "
+            f"{size.roll:,} recipients …",
+            flush=True,
+        )
         made = generate(engine, size, echo=lambda line: print(line, flush=True))
-        print(f"{backend}: {made.entries:,} entries ({made.incomes:,} incomes, "
-              f"{made.payments:,} payments, {made.reversals:,} reversals) in "
-              f"{made.seconds:.1f} s = {made.entries / made.seconds:,.0f} entries/s")
+        print(
+            f"{backend}: {made.entries:,} entries ({made.incomes:,} incomes, "
+            f"{made.payments:,} payments, {made.reversals:,} reversals) in "
+            f"{made.seconds:.1f} s = {made.entries / made.seconds:,.0f} entries/s"
+        )
         largest_code, district_code = made.fund_codes[0], made.fund_codes[-1]
         largest, body = time_statement(engine, largest_code, year)
         district, _ = time_statement(engine, district_code, year)
-        print(f"{backend}: {year} statement of {largest_code} ({body['entry_count']:,} entries "
-              f"in the year): " + ", ".join(f"{s * 1000:.0f}" for s in largest) + " ms")
-        print(f"{backend}: {year} statement of {district_code}: "
-              + ", ".join(f"{s * 1000:.0f}" for s in district) + " ms")
+        print(
+            f"{backend}: {year} statement of {largest_code} ({body['entry_count']:,} entries "
+            f"in the year): " + ", ".join(f"{s * 1000:.0f}" for s in largest) + " ms"
+        )
+        print(
+            f"{backend}: {year} statement of {district_code}: "
+            + ", ".join(f"{s * 1000:.0f}" for s in district)
+            + " ms"
+        )
         if explain:
             print("\n".join(explain_statement(engine, largest_code, year)))
         verify_seconds, verified = verify_fund(engine, largest_code)
         verify_fund(engine, district_code)
-        print(f"{backend}: verify {largest_code}: {verified:,} entries in {verify_seconds:.1f} s, "
-              f"chain intact; {district_code} intact")
+        print(
+            f"{backend}: verify {largest_code}: {verified:,} entries in {verify_seconds:.1f} s, "
+            f"chain intact; {district_code} intact"
+        )
         engine.dispose()
-    return SizeResult(backend, made.entries, made.seconds, largest, district, verify_seconds,
-                      verified)
+    return SizeResult(
+        backend, made.entries, made.seconds, largest, district, verify_seconds, verified
+    )
 
 
-def measure(sizes: tuple[int, ...], backends: tuple[str, ...], explain: bool = False
-            ) -> list[Figure]:
+def measure(
+    sizes: tuple[int, ...], backends: tuple[str, ...], explain: bool = False
+) -> list[Figure]:
     results: list[SizeResult] = []
     with tempfile.TemporaryDirectory(prefix="carefund-scale-") as directory:
         for backend in backends:
@@ -622,43 +800,72 @@ def measure(sizes: tuple[int, ...], backends: tuple[str, ...], explain: bool = F
     for backend in backends:
         mine = [result for result in results if result.backend == backend]
         smallest = mine[0]
-        print(f"\n{backend}: how the year statement's time grows with the books "
-              f"(median of {STATEMENT_RUNS}; largest fund holds {LARGEST_SHARE:.0%})")
+        print(
+            f"\n{backend}: how the year statement's time grows with the books "
+            f"(median of {STATEMENT_RUNS}; largest fund holds {LARGEST_SHARE:.0%})"
+        )
         for result in mine:
             growth = result.entries / smallest.entries
             largest = statistics.median(result.largest)
             district = statistics.median(result.district)
             slower = largest / statistics.median(smallest.largest)
-            print(f"  {result.entries:>9,} entries (×{growth:,.0f}): largest fund "
-                  f"{largest * 1000:7.1f} ms (×{slower:.1f}), a district {district * 1000:6.1f} ms")
+            print(
+                f"  {result.entries:>9,} entries (×{growth:,.0f}): largest fund "
+                f"{largest * 1000:7.1f} ms (×{slower:.1f}), a district {district * 1000:6.1f} ms"
+            )
             note = f"{backend}, {result.entries:,} entries, ×{growth:,.0f} the smallest"
             figures += [
-                Figure("scale", "year statement JSON, largest fund", largest, "s",
-                       baseline=statistics.median(smallest.largest),
-                       baseline_what=f"same at {smallest.entries:,} entries",
-                       target=Target(TARGET_STATEMENT_SECONDS, at_least=False), note=note),
-                Figure("scale", "year statement JSON, a district fund", district, "s",
-                       baseline=statistics.median(smallest.district),
-                       baseline_what=f"same at {smallest.entries:,} entries",
-                       target=Target(TARGET_STATEMENT_SECONDS, at_least=False), note=note),
+                Figure(
+                    "scale",
+                    "year statement JSON, largest fund",
+                    largest,
+                    "s",
+                    baseline=statistics.median(smallest.largest),
+                    baseline_what=f"same at {smallest.entries:,} entries",
+                    target=Target(TARGET_STATEMENT_SECONDS, at_least=False),
+                    note=note,
+                ),
+                Figure(
+                    "scale",
+                    "year statement JSON, a district fund",
+                    district,
+                    "s",
+                    baseline=statistics.median(smallest.district),
+                    baseline_what=f"same at {smallest.entries:,} entries",
+                    target=Target(TARGET_STATEMENT_SECONDS, at_least=False),
+                    note=note,
+                ),
             ]
         biggest = mine[-1]
         figures += [
-            Figure("scale", "year statement JSON, largest fund, first run", biggest.largest[0],
-                   "s", baseline=statistics.median(biggest.largest),
-                   baseline_what="median of the runs after it",
-                   target=Target(TARGET_STATEMENT_SECONDS, at_least=False),
-                   note=f"{backend}, {biggest.entries:,} entries, caches cold"),
-            Figure("scale", "generate books", biggest.entries / biggest.generate_seconds,
-                   "entries/s", baseline=smallest.entries / smallest.generate_seconds,
-                   baseline_what=f"at {smallest.entries:,} entries",
-                   note=f"{backend}, {biggest.entries:,} entries"),
-            Figure("scale", "verify the largest fund's chain",
-                   biggest.verified_entries / biggest.verify_seconds, "entries/s",
-                   baseline=smallest.verified_entries / smallest.verify_seconds,
-                   baseline_what=f"at {smallest.entries:,} entries",
-                   note=f"{backend}, its {biggest.verified_entries:,} entries of "
-                        f"{biggest.entries:,}"),
+            Figure(
+                "scale",
+                "year statement JSON, largest fund, first run",
+                biggest.largest[0],
+                "s",
+                baseline=statistics.median(biggest.largest),
+                baseline_what="median of the runs after it",
+                target=Target(TARGET_STATEMENT_SECONDS, at_least=False),
+                note=f"{backend}, {biggest.entries:,} entries, caches cold",
+            ),
+            Figure(
+                "scale",
+                "generate books",
+                biggest.entries / biggest.generate_seconds,
+                "entries/s",
+                baseline=smallest.entries / smallest.generate_seconds,
+                baseline_what=f"at {smallest.entries:,} entries",
+                note=f"{backend}, {biggest.entries:,} entries",
+            ),
+            Figure(
+                "scale",
+                "verify the largest fund's chain",
+                biggest.verified_entries / biggest.verify_seconds,
+                "entries/s",
+                baseline=smallest.verified_entries / smallest.verify_seconds,
+                baseline_what=f"at {smallest.entries:,} entries",
+                note=f"{backend}, its {biggest.verified_entries:,} entries of {biggest.entries:,}",
+            ),
         ]
     return figures
 
@@ -674,12 +881,16 @@ def run(quick: bool) -> list[Figure]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(map(str, FULL_SIZES)),
-                        help="journal entries of each generated province, comma-separated")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, FULL_SIZES)),
+        help="journal entries of each generated province, comma-separated",
+    )
     parser.add_argument("--backends", help="sqlite,postgresql (default: those available)")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server for scratch databases")
-    parser.add_argument("--explain", action="store_true",
-                        help="print each statement query's time and plan")
+    parser.add_argument(
+        "--explain", action="store_true", help="print each statement query's time and plan"
+    )
     options = parser.parse_args(argv)
     if options.postgres:
         os.environ["CAREFUND_BENCH_POSTGRES_URL"] = options.postgres

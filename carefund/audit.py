@@ -14,7 +14,11 @@ def write_audit(
     object_type, object_id = obj
     session.add(
         AuditLog(
-            actor=actor, action=action, object_type=object_type, object_id=str(object_id), detail=detail
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            detail=detail,
         )
     )
 

@@ -105,9 +105,16 @@ def serve(
     except OperationalError as exc:
         fail(f"无法连接数据库：{exc.orig}")
     where = configured.url.render_as_string(hide_password=True)
-    err.print(f"carefund 服务：http://{host}:{port}/api/v1/docs（数据库 {where}）", highlight=False)
+    err.print(
+        f"carefund 服务：网页 http://{host}:{port}/ · API 文档 http://{host}:{port}/api/v1/docs"
+        f"（数据库 {where}）",
+        highlight=False,
+    )
     options: dict[str, Any] = {
-        "host": host, "port": port, "access_log": access_log, "log_level": "info"
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": "info",
     }
     if workers > 1:
         # Each worker process builds its own app and engine from the environment.
@@ -149,7 +156,9 @@ def user_add(
     """Add a user; prints a new API token as the last line (shown only this once)."""
     try:
         with write_session(engine()) as session:
-            user = users.create_user(session, username=name, role=role, password=password, actor=CLI_ACTOR)
+            user = users.create_user(
+                session, username=name, role=role, password=password, actor=CLI_ACTOR
+            )
             token = users.issue_token(session, user)
     except CarefundError as exc:
         fail(exc.message)
@@ -191,7 +200,10 @@ def fund_list() -> None:
     with read_session(engine()) as session:
         for fund in list_funds(session):
             public = fund_public(session, fund)
-            out.print(f"{fund.code}\t{fund.name}\t余额 {public['balance']}\t可用 {public['available']}", highlight=False)
+            out.print(
+                f"{fund.code}\t{fund.name}\t余额 {public['balance']}\t可用 {public['available']}",
+                highlight=False,
+            )
 
 
 @app.command()
@@ -206,11 +218,19 @@ def verify(
             for item in funds:
                 result = journal.verify(session, item)
                 if result.ok:
-                    out.print(f"{item.code}: 完好，{result.entries} 笔，链头 {result.head_hash}", highlight=False)
+                    out.print(
+                        f"{item.code}: 完好，{result.entries} 笔，链头 {result.head_hash}",
+                        highlight=False,
+                    )
                 else:
                     broken = True
-                    where = f"，第一笔不符 seq {result.first_bad_seq}" if result.first_bad_seq else ""
-                    err.print(f"[bold red]{item.code}: 已损坏{where}：{result.problem}[/]", highlight=False)
+                    where = (
+                        f"，第一笔不符 seq {result.first_bad_seq}" if result.first_bad_seq else ""
+                    )
+                    err.print(
+                        f"[bold red]{item.code}: 已损坏{where}：{result.problem}[/]",
+                        highlight=False,
+                    )
     except CarefundError as exc:
         fail(exc.message)
     if broken:
@@ -307,9 +327,12 @@ def backup(
 @app.command()
 def export(
     fund: Annotated[str, typer.Option(help="The fund to export.")],
-    format: Annotated[str, typer.Option("--format", help="Only `beancount` for now.")] = "beancount",
+    format: Annotated[
+        str, typer.Option("--format", help="Only `beancount` for now.")
+    ] = "beancount",
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="File to write (default: standard output).")
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (default: standard output)."),
     ] = None,
 ) -> None:
     """Write a fund's books as a beancount ledger, for an independent check with bean-check."""
@@ -392,8 +415,13 @@ def import_recipients(
         fail(f"文件过大：最大 {imports.IMPORT_BYTES_MAX // 1024 // 1024} MB")
     data = file.read_bytes()
     configured = engine()
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   console=err, transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    )
     tasks: dict[str, object] = {}
 
     def progress(stage: str, done: int, total: int) -> None:

@@ -69,17 +69,51 @@ ORDINALS = "一二三四五六"
 VILLAGES = ("东关", "西关", "南庄", "北庄", "王家", "李家", "河湾", "石桥", "杏花", "柳营")
 COMMUNITIES = ("幸福", "和平", "光明", "新华", "民主", "建设", "文化", "长青")
 DEPARTMENTS = (
-    "区委办公室", "区政府办公室", "区财政局", "区民政局", "区教育局", "区卫健局", "区人社局",
-    "区住建局", "区农业农村局", "区市场监管局",
+    "区委办公室",
+    "区政府办公室",
+    "区财政局",
+    "区民政局",
+    "区教育局",
+    "区卫健局",
+    "区人社局",
+    "区住建局",
+    "区农业农村局",
+    "区市场监管局",
 )
 COMPANIES = (
-    "宏达机械制造有限公司", "鑫源物流有限公司", "华康医药有限公司", "绿源食品有限公司",
-    "金桥建设工程有限公司", "明远电子科技有限公司", "恒信会计师事务所", "博文职业培训学校",
+    "宏达机械制造有限公司",
+    "鑫源物流有限公司",
+    "华康医药有限公司",
+    "绿源食品有限公司",
+    "金桥建设工程有限公司",
+    "明远电子科技有限公司",
+    "恒信会计师事务所",
+    "博文职业培训学校",
 )
 ROADS = ("幸福路", "人民路", "解放路", "建设路", "青年路", "文化街", "胜利街", "和平路", "新华路")
 REGIONS = ("370602", "370611", "370612", "370613")
-MOBILE_PREFIXES = ("130", "131", "133", "135", "137", "138", "139", "150", "152", "155", "158",
-                   "159", "176", "177", "180", "182", "186", "187", "189", "199")
+MOBILE_PREFIXES = (
+    "130",
+    "131",
+    "133",
+    "135",
+    "137",
+    "138",
+    "139",
+    "150",
+    "152",
+    "155",
+    "158",
+    "159",
+    "176",
+    "177",
+    "180",
+    "182",
+    "186",
+    "187",
+    "189",
+    "199",
+)
 EVEN, ODD = (0, 2, 4, 6, 8), (1, 3, 5, 7, 9)
 BIRTH_YEARS: dict[MemberCategory, tuple[int, int]] = {
     MemberCategory.cadre: (1966, 1992),
@@ -123,11 +157,14 @@ class DemoResult:
     def lines(self) -> list[str]:
         """The summary to print for the person who asked for the demo."""
         text = [f"演示区：{self.recipients} 名关爱对象，已发放 {self.disbursements_paid} 笔。"]
-        text += [f"  {f['code']} {f['name']}：余额 {f['balance']} 元，可用 {f['available']} 元"
-                 for f in self.funds]
+        text += [
+            f"  {f['code']} {f['name']}：余额 {f['balance']} 元，可用 {f['available']} 元"
+            for f in self.funds
+        ]
         text.append("用户（密码与令牌只显示这一次）：")
-        text += [f"  {u.username:<12} {u.role:<12} 密码 {u.password}  令牌 {u.token}"
-                 for u in self.users]
+        text += [
+            f"  {u.username:<12} {u.role:<12} 密码 {u.password}  令牌 {u.token}" for u in self.users
+        ]
         return text
 
 
@@ -162,8 +199,9 @@ def _refuse_unless_empty(engine: Engine) -> None:
         }
     found = "、".join(f"{name} {count} 条" for name, count in held.items() if count)
     if found:
-        raise DemoRefused(f"数据库中已有数据（{found}），不加载演示数据；"
-                          "确要清空并重建时使用 --force")
+        raise DemoRefused(
+            f"数据库中已有数据（{found}），不加载演示数据；确要清空并重建时使用 --force"
+        )
 
 
 def _erase(engine: Engine) -> None:
@@ -233,10 +271,20 @@ class _Builder:
                     DemoUser(username, role.value, password, users.issue_token(session, user))
                 )
                 self.staff[username] = user
-            create_fund(session, code=CARE_FUND, name="城关区党内关爱基金",
-                        org="中共城关区委组织部", actor=self.staff["admin"])
-            create_fund(session, code=RELIEF_FUND, name="城关区特困党员救助基金",
-                        org="中共城关区委组织部", actor=self.staff["admin"])
+            create_fund(
+                session,
+                code=CARE_FUND,
+                name="城关区党内关爱基金",
+                org="中共城关区委组织部",
+                actor=self.staff["admin"],
+            )
+            create_fund(
+                session,
+                code=RELIEF_FUND,
+                name="城关区特困党员救助基金",
+                org="中共城关区委组织部",
+                actor=self.staff["admin"],
+            )
             rows = self._members()
             made = recipients.create_recipients(session, rows=rows, actor=self.staff["clerk"])
             for recipient in made:
@@ -313,76 +361,172 @@ class _Builder:
 
     # -- money in -------------------------------------------------------------------------
 
-    def _income(self, day: date, fund: str, source: str, payer: str, yuan: int, memo: str = "",
-                method: str = "转账") -> None:
+    def _income(
+        self,
+        day: date,
+        fund: str,
+        source: str,
+        payer: str,
+        yuan: int,
+        memo: str = "",
+        method: str = "转账",
+    ) -> None:
         def record(session: Session) -> None:
             incomes.record_income(
-                session, fund_code=fund, source=source, payer=payer, amount=str(yuan),
-                received_on=day, method=method, memo=memo, actor=self.staff["clerk"],
+                session,
+                fund_code=fund,
+                source=source,
+                payer=payer,
+                amount=str(yuan),
+                received_on=day,
+                method=method,
+                memo=memo,
+                actor=self.staff["clerk"],
             )
 
         self.at(day, record)
 
     def _care_incomes(self) -> None:
         rng = self.rng
-        for day, yuan in ((date(2026, 1, 8), 80_000), (date(2026, 4, 8), 60_000),
-                          (date(2026, 7, 8), 60_000), (date(2026, 10, 9), 60_000)):
-            self._income(day, CARE_FUND, "party_dues_subsidy", "中共城关区委组织部", yuan,
-                         f"{(day.month - 1) // 3 + 1} 季度党费补贴")
-        self._income(date(2026, 1, 15), CARE_FUND, "fiscal_support", "城关区财政局", 200_000,
-                     "2026 年度关爱基金财政专项（第一批）")
-        self._income(date(2026, 7, 15), CARE_FUND, "fiscal_support", "城关区财政局", 150_000,
-                     "2026 年度关爱基金财政专项（第二批）")
+        for day, yuan in (
+            (date(2026, 1, 8), 80_000),
+            (date(2026, 4, 8), 60_000),
+            (date(2026, 7, 8), 60_000),
+            (date(2026, 10, 9), 60_000),
+        ):
+            self._income(
+                day,
+                CARE_FUND,
+                "party_dues_subsidy",
+                "中共城关区委组织部",
+                yuan,
+                f"{(day.month - 1) // 3 + 1} 季度党费补贴",
+            )
+        self._income(
+            date(2026, 1, 15),
+            CARE_FUND,
+            "fiscal_support",
+            "城关区财政局",
+            200_000,
+            "2026 年度关爱基金财政专项（第一批）",
+        )
+        self._income(
+            date(2026, 7, 15),
+            CARE_FUND,
+            "fiscal_support",
+            "城关区财政局",
+            150_000,
+            "2026 年度关爱基金财政专项（第二批）",
+        )
         branches = [f"{town}第{n}党支部" for town in TOWNS for n in ORDINALS[:3]]
         for branch in rng.sample(branches, 16):
             day = date(2026, 1, rng.randint(10, 27))
-            self._income(day, CARE_FUND, "member_donation", branch,
-                         rng.randint(10, 50) * 100, "“一日捐”活动", method="现金")
+            self._income(
+                day,
+                CARE_FUND,
+                "member_donation",
+                branch,
+                rng.randint(10, 50) * 100,
+                "“一日捐”活动",
+                method="现金",
+            )
         for branch in rng.sample(branches, 20) + [f"{d}机关党支部" for d in DEPARTMENTS]:
             day = date(2026, 6, 20) + timedelta(days=rng.randint(0, 14))
-            self._income(day, CARE_FUND, "member_donation", branch,
-                         rng.randint(10, 60) * 100, "“七一”党员自愿捐款")
-        for day, payer, yuan in ((date(2026, 1, 20), "金桥建设工程有限公司", 50_000),
-                                 (date(2026, 3, 16), "城关农村商业银行", 30_000),
-                                 (date(2026, 6, 18), "宏达机械制造有限公司", 40_000),
-                                 (date(2026, 9, 10), "华康医药有限公司", 20_000)):
+            self._income(
+                day,
+                CARE_FUND,
+                "member_donation",
+                branch,
+                rng.randint(10, 60) * 100,
+                "“七一”党员自愿捐款",
+            )
+        for day, payer, yuan in (
+            (date(2026, 1, 20), "金桥建设工程有限公司", 50_000),
+            (date(2026, 3, 16), "城关农村商业银行", 30_000),
+            (date(2026, 6, 18), "宏达机械制造有限公司", 40_000),
+            (date(2026, 9, 10), "华康医药有限公司", 20_000),
+        ):
             self._income(day, CARE_FUND, "sponsorship", payer, yuan, "社会赞助关爱基金")
 
     def _relief_incomes(self) -> None:
-        self._income(date(2026, 1, 4), RELIEF_FUND, "fiscal_support", "城关区财政局", 120_000,
-                     "特困党员救助专项资金")
-        self._income(date(2026, 1, 4), RELIEF_FUND, "party_dues_subsidy", "中共城关区委组织部",
-                     40_000, "特困党员救助卡党费补贴")
-        self._income(date(2026, 7, 2), RELIEF_FUND, "member_donation", "城关区直机关工委",
-                     25_000, "“七一”党员捐款转入救助基金")
-        self._income(date(2026, 8, 20), RELIEF_FUND, "sponsorship", "鑫源物流有限公司", 15_000,
-                     "企业捐助特困党员")
+        self._income(
+            date(2026, 1, 4),
+            RELIEF_FUND,
+            "fiscal_support",
+            "城关区财政局",
+            120_000,
+            "特困党员救助专项资金",
+        )
+        self._income(
+            date(2026, 1, 4),
+            RELIEF_FUND,
+            "party_dues_subsidy",
+            "中共城关区委组织部",
+            40_000,
+            "特困党员救助卡党费补贴",
+        )
+        self._income(
+            date(2026, 7, 2),
+            RELIEF_FUND,
+            "member_donation",
+            "城关区直机关工委",
+            25_000,
+            "“七一”党员捐款转入救助基金",
+        )
+        self._income(
+            date(2026, 8, 20),
+            RELIEF_FUND,
+            "sponsorship",
+            "鑫源物流有限公司",
+            15_000,
+            "企业捐助特困党员",
+        )
 
     # -- money out ------------------------------------------------------------------------
 
-    def _disburse(self, day: date, recipient: Recipient, yuan: int, aspect: str, purpose: str,
-                  *, fund: str = CARE_FUND, method: str = "转账", submitter: str = "clerk",
-                  outcome: str = "paid") -> None:
+    def _disburse(
+        self,
+        day: date,
+        recipient: Recipient,
+        yuan: int,
+        aspect: str,
+        purpose: str,
+        *,
+        fund: str = CARE_FUND,
+        method: str = "转账",
+        submitter: str = "clerk",
+        outcome: str = "paid",
+    ) -> None:
         """Submitted, approved by another person, paid by the cashier, all dated `day`."""
 
         def run(session: Session) -> None:
             made = disbursements.submit_disbursement(
-                session, fund_code=fund, recipient_id=recipient.id, amount=str(yuan),
-                aspect=aspect, purpose=purpose, actor=self.staff[submitter],
+                session,
+                fund_code=fund,
+                recipient_id=recipient.id,
+                amount=str(yuan),
+                aspect=aspect,
+                purpose=purpose,
+                actor=self.staff[submitter],
             )
             assert made.id is not None
             if outcome == "submitted":
                 return
             if outcome == "rejected":
                 disbursements.reject_disbursement(
-                    session, disbursement_id=made.id, reason="经核实不符合救助条件",
+                    session,
+                    disbursement_id=made.id,
+                    reason="经核实不符合救助条件",
                     actor=self.staff["approver"],
                 )
                 return
             if outcome == "cancelled":
                 disbursements.cancel_disbursement(
-                    session, disbursement_id=made.id, actor=self.staff[submitter]
-                    if submitter != "integration" else self.staff["clerk"],
+                    session,
+                    disbursement_id=made.id,
+                    actor=self.staff[submitter]
+                    if submitter != "integration"
+                    else self.staff["clerk"],
                 )
                 return
             disbursements.approve_disbursement(
@@ -391,7 +535,10 @@ class _Builder:
             if outcome == "approved":
                 return
             disbursements.pay_disbursement(
-                session, disbursement_id=made.id, paid_on=day, method=method,
+                session,
+                disbursement_id=made.id,
+                paid_on=day,
+                method=method,
                 actor=self.staff["cashier"],
             )
             if fund == CARE_FUND:
@@ -407,26 +554,45 @@ class _Builder:
         rng = self.rng
         c = MemberCategory
         # 春节走访慰问 (生活帮扶), before the Spring Festival of 17 February.
-        spring = {c.hardship: (180, 800), c.retired: (110, 500), c.rural_community: (60, 500),
-                  c.mobile: (20, 500), c.non_public: (12, 500), c.cadre: (10, 500)}
+        spring = {
+            c.hardship: (180, 800),
+            c.retired: (110, 500),
+            c.rural_community: (60, 500),
+            c.mobile: (20, 500),
+            c.non_public: (12, 500),
+            c.cadre: (10, 500),
+        }
         for category, (count, yuan) in spring.items():
             for recipient in self._pick(category, count):
                 day = date(2026, 2, rng.randint(5, 12))
                 self._disburse(day, recipient, yuan, "life_assistance", "春节走访慰问")
         # “七一”走访慰问老党员、困难党员 (精神关怀).
-        july = {c.retired: (180, 300), c.hardship: (80, 300), c.rural_community: (50, 200),
-                c.mobile: (30, 200), c.non_public: (40, 200), c.cadre: (30, 200)}
+        july = {
+            c.retired: (180, 300),
+            c.hardship: (80, 300),
+            c.rural_community: (50, 200),
+            c.mobile: (30, 200),
+            c.non_public: (40, 200),
+            c.cadre: (30, 200),
+        }
         for category, (count, yuan) in july.items():
             for recipient in self._pick(category, count):
                 day = date(2026, 6, 24) + timedelta(days=rng.randint(0, 8))
                 self._disburse(day, recipient, yuan, "spiritual_care", "“七一”走访慰问")
         # 优秀共产党员、优秀党务工作者表彰 (工作激励).
-        awards = {c.cadre: (60, 1000), c.non_public: (50, 800), c.rural_community: (40, 600),
-                  c.mobile: (20, 600), c.retired: (20, 500), c.hardship: (10, 500)}
+        awards = {
+            c.cadre: (60, 1000),
+            c.non_public: (50, 800),
+            c.rural_community: (40, 600),
+            c.mobile: (20, 600),
+            c.retired: (20, 500),
+            c.hardship: (10, 500),
+        }
         for category, (count, yuan) in awards.items():
             for recipient in self._pick(category, count):
-                self._disburse(date(2026, 7, 10), recipient, yuan, "work_incentive",
-                               "优秀共产党员表彰奖励")
+                self._disburse(
+                    date(2026, 7, 10), recipient, yuan, "work_incentive", "优秀共产党员表彰奖励"
+                )
         # 重阳节慰问老党员 (精神关怀), 18 October.
         for recipient in self._pick(c.retired, 150):
             day = date(2026, 10, rng.randint(14, 18))
@@ -435,15 +601,24 @@ class _Builder:
         for category in (c.hardship, c.rural_community, c.mobile):
             for recipient in self._pick(category, 12):
                 day = date(2026, 8, rng.randint(17, 28))
-                self._disburse(day, recipient, rng.choice((1000, 1500, 2000)), "life_assistance",
-                               "困难党员子女助学")
+                self._disburse(
+                    day,
+                    recipient,
+                    rng.choice((1000, 1500, 2000)),
+                    "life_assistance",
+                    "困难党员子女助学",
+                )
 
     def _care_case_by_case(self) -> None:
         """Medical and emergency help through the year, some by the district's system."""
         rng = self.rng
         c = MemberCategory
-        categories = [c.hardship] * 5 + [c.retired] * 3 + [c.rural_community] * 3 + [
-            c.mobile, c.non_public, c.cadre]
+        categories = (
+            [c.hardship] * 5
+            + [c.retired] * 3
+            + [c.rural_community] * 3
+            + [c.mobile, c.non_public, c.cadre]
+        )
         purposes = ("大病医疗救助", "临时生活救助", "住院慰问", "因灾临时救助")
         for month in range(1, 12):
             for _ in range(9):
@@ -455,17 +630,28 @@ class _Builder:
                 aspect = "spiritual_care" if purpose == "住院慰问" else "life_assistance"
                 yuan = 500 if aspect == "spiritual_care" else rng.randint(10, 50) * 100
                 submitter = "integration" if rng.random() < 0.3 else rng.choice(("clerk", "clerk2"))
-                self._disburse(day, rng.choice(self.roll[category]), yuan, aspect, purpose,
-                               submitter=submitter)
+                self._disburse(
+                    day, rng.choice(self.roll[category]), yuan, aspect, purpose, submitter=submitter
+                )
         # Not everything is paid: a few refused or withdrawn, and the open month's queue.
-        odd = [(date(2026, 4, 21), "rejected"), (date(2026, 9, 8), "rejected"),
-               (date(2026, 6, 11), "cancelled")]
+        odd = [
+            (date(2026, 4, 21), "rejected"),
+            (date(2026, 9, 8), "rejected"),
+            (date(2026, 6, 11), "cancelled"),
+        ]
         queue = [(date(2026, 11, 20 + n), "approved") for n in range(3)] + [
-            (date(2026, 11, 23 + n), "submitted") for n in range(5)]
+            (date(2026, 11, 23 + n), "submitted") for n in range(5)
+        ]
         for day, outcome in odd + queue:
             category = rng.choice(categories)
-            self._disburse(day, rng.choice(self.roll[category]), rng.randint(10, 30) * 100,
-                           "life_assistance", rng.choice(purposes), outcome=outcome)
+            self._disburse(
+                day,
+                rng.choice(self.roll[category]),
+                rng.randint(10, 30) * 100,
+                "life_assistance",
+                rng.choice(purposes),
+                outcome=outcome,
+            )
 
     def _relief_plan(self) -> None:
         """The relief card: a plan for 40 members, run on each 5th and paid the same day."""
@@ -473,10 +659,17 @@ class _Builder:
 
         def create(session: Session) -> None:
             plan = plans.create_plan(
-                session, fund_code=RELIEF_FUND, name="特困党员救助卡月度发放",
-                rule="FREQ=MONTHLY;BYMONTHDAY=5", start=date(2026, 1, 1), until=None,
-                amount=str(RELIEF_MONTHLY_YUAN), aspect="life_assistance", purpose="特困党员救助卡",
-                recipient_ids=[r.id for r in self.relief_members], actor=self.staff["clerk"],
+                session,
+                fund_code=RELIEF_FUND,
+                name="特困党员救助卡月度发放",
+                rule="FREQ=MONTHLY;BYMONTHDAY=5",
+                start=date(2026, 1, 1),
+                until=None,
+                amount=str(RELIEF_MONTHLY_YUAN),
+                aspect="life_assistance",
+                purpose="特困党员救助卡",
+                recipient_ids=[r.id for r in self.relief_members],
+                actor=self.staff["clerk"],
             )
             state["plan_id"] = plan.id or 0
 
@@ -495,10 +688,13 @@ class _Builder:
     def _run_relief(self, session: Session, state: dict[str, int], due: date) -> None:
         plans.run_plan(session, plan_id=state["plan_id"], through=due, actor=self.staff["clerk"])
         generated = session.exec(
-            select(Disbursement.id).where(
-                Disbursement.plan_id == state["plan_id"], Disbursement.due_on == due,
+            select(Disbursement.id)
+            .where(
+                Disbursement.plan_id == state["plan_id"],
+                Disbursement.due_on == due,
                 Disbursement.status == "submitted",
-            ).order_by(col(Disbursement.id))
+            )
+            .order_by(col(Disbursement.id))
         ).all()
         for disbursement_id in generated:
             assert disbursement_id is not None
@@ -506,30 +702,54 @@ class _Builder:
                 session, disbursement_id=disbursement_id, actor=self.staff["approver"]
             )
             disbursements.pay_disbursement(
-                session, disbursement_id=disbursement_id, paid_on=due, method="救助卡",
+                session,
+                disbursement_id=disbursement_id,
+                paid_on=due,
+                method="救助卡",
                 actor=self.staff["cashier"],
             )
 
     def _corrections(self) -> None:
         """A few reversals, each dated in a month that is still open when it is made."""
-        self._reverse_paid(date(2026, 3, 3), within=(date(2026, 2, 1), date(2026, 2, 28)),
-                           reason="重复发放，款项已追回")
-        self._reverse_paid(date(2026, 8, 12), within=(date(2026, 7, 1), date(2026, 7, 31)),
-                           reason="经复核不符合表彰条件，奖励撤回")
-        self._reverse_paid(date(2026, 11, 16), within=(date(2026, 10, 1), date(2026, 10, 31)),
-                           reason="银行退票：收款账号有误")
+        self._reverse_paid(
+            date(2026, 3, 3),
+            within=(date(2026, 2, 1), date(2026, 2, 28)),
+            reason="重复发放，款项已追回",
+        )
+        self._reverse_paid(
+            date(2026, 8, 12),
+            within=(date(2026, 7, 1), date(2026, 7, 31)),
+            reason="经复核不符合表彰条件，奖励撤回",
+        )
+        self._reverse_paid(
+            date(2026, 11, 16),
+            within=(date(2026, 10, 1), date(2026, 10, 31)),
+            reason="银行退票：收款账号有误",
+        )
         # A sponsorship booked twice by mistake; the second booking is reversed.
-        self._income(date(2026, 9, 10), CARE_FUND, "sponsorship", "华康医药有限公司", 20_000,
-                     "社会赞助关爱基金")
+        self._income(
+            date(2026, 9, 10),
+            CARE_FUND,
+            "sponsorship",
+            "华康医药有限公司",
+            20_000,
+            "社会赞助关爱基金",
+        )
 
         def reverse_duplicate(session: Session) -> None:
             duplicate = session.exec(
-                select(incomes.Income).where(incomes.Income.payer == "华康医药有限公司")
+                select(incomes.Income)
+                .where(incomes.Income.payer == "华康医药有限公司")
                 .order_by(col(incomes.Income.id).desc())
             ).first()
             assert duplicate is not None and duplicate.id is not None
-            incomes.reverse_income(session, income_id=duplicate.id, reason="重复登记，收据作废",
-                                   on=date(2026, 9, 14), actor=self.staff["approver"])
+            incomes.reverse_income(
+                session,
+                income_id=duplicate.id,
+                reason="重复登记，收据作废",
+                on=date(2026, 9, 14),
+                actor=self.staff["approver"],
+            )
 
         self.at(date(2026, 9, 14), reverse_duplicate)
 
@@ -538,7 +758,10 @@ class _Builder:
             candidates = [i for day, i in self.care_paid_ids if within[0] <= day <= within[1]]
             chosen = candidates[len(candidates) // 2]
             disbursements.reverse_disbursement(
-                session, disbursement_id=chosen, reason=reason, on=on,
+                session,
+                disbursement_id=chosen,
+                reason=reason,
+                on=on,
                 actor=self.staff["approver"],
             )
 
@@ -550,8 +773,12 @@ class _Builder:
 
             def close(session: Session, month: int = month) -> None:
                 for fund in (CARE_FUND, RELIEF_FUND):
-                    periods.close_period(session, fund_code=fund, month=f"{DEMO_YEAR}-{month:02d}",
-                                         actor=self.staff["approver"])
+                    periods.close_period(
+                        session,
+                        fund_code=fund,
+                        month=f"{DEMO_YEAR}-{month:02d}",
+                        actor=self.staff["approver"],
+                    )
 
             self.at(day, close)
 
@@ -559,14 +786,20 @@ class _Builder:
 
     def _result(self, credentials: list[DemoUser]) -> DemoResult:
         with read_session(self.engine) as session:
-            funds = [fund_public(session, fund) for fund in session.exec(
-                select(Fund).order_by(col(Fund.code)))]
+            funds = [
+                fund_public(session, fund)
+                for fund in session.exec(select(Fund).order_by(col(Fund.code)))
+            ]
             paid = session.exec(
-                select(func.count(), func.coalesce(func.sum(Disbursement.amount_fen), 0))
-                .where(Disbursement.status == "paid")
+                select(func.count(), func.coalesce(func.sum(Disbursement.amount_fen), 0)).where(
+                    Disbursement.status == "paid"
+                )
             ).one()
             count = session.exec(select(func.count(col(Recipient.id)))).one()
         return DemoResult(
-            users=credentials, funds=funds, recipients=int(count),
-            disbursements_paid=int(paid[0]), paid_fen=int(paid[1]),
+            users=credentials,
+            funds=funds,
+            recipients=int(count),
+            disbursements_paid=int(paid[0]),
+            paid_fen=int(paid[1]),
         )

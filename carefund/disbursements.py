@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTransition, NotFound
@@ -21,7 +22,16 @@ from carefund.journal import (
     post_entry,
     reverse_entry,
 )
-from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User, as_utc, utcnow
+from carefund.models import (
+    Disbursement,
+    Fund,
+    JournalEntry,
+    Recipient,
+    User,
+    as_utc,
+    row_id,
+    utcnow,
+)
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import get_recipient
 from carefund.users import Action, require
@@ -55,8 +65,8 @@ def submit_disbursement(
     if not recipient.active:
         raise Conflict(f"关爱对象 {recipient.member_no} 已停用，不能发放", field="recipient_id")
     disbursement = Disbursement(
-        fund_id=fund.id,
-        recipient_id=recipient.id,
+        fund_id=row_id(fund),
+        recipient_id=row_id(recipient),
         amount_fen=amount_fen,
         aspect=aspect.value,
         purpose=purpose,
@@ -154,8 +164,9 @@ def pay_disbursement(
 
 
 def _payment_memo(disbursement: Disbursement, recipient: Recipient) -> str:
-    what = disbursement.purpose or ASPECT_NAMES_ZH[Aspect(disbursement.aspect)]
-    return f"支付{ASPECT_NAMES_ZH[Aspect(disbursement.aspect)]} {recipient.member_no} {what}（支出 #{disbursement.id}）"
+    aspect = ASPECT_NAMES_ZH[Aspect(disbursement.aspect)]
+    what = disbursement.purpose or aspect
+    return f"支付{aspect} {recipient.member_no} {what}（支出 #{disbursement.id}）"
 
 
 def reverse_disbursement(
@@ -231,9 +242,14 @@ def list_disbursements(
     end: date | None = None,
     after_id: int = 0,
     limit: int = 50,
+    newest_first: bool = False,
+    before_id: int | None = None,
 ) -> list[Disbursement]:
-    """A page of disbursements by id; `start`/`end` filter on the day it was submitted."""
+    """A page of disbursements by id (oldest first, or newest first for people);
+    `start`/`end` filter on the day it was submitted."""
     query = select(Disbursement).where(col(Disbursement.id) > after_id)
+    if before_id is not None:
+        query = query.where(col(Disbursement.id) < before_id)
     if fund is not None:
         query = query.where(Disbursement.fund_id == fund.id)
     if status is not None:
@@ -244,14 +260,28 @@ def list_disbursements(
         query = query.where(col(Disbursement.created_at) >= start)
     if end is not None:
         query = query.where(col(Disbursement.created_at) < _day_after(end))
-    return list(session.exec(query.order_by(col(Disbursement.id)).limit(limit)))
+    order = col(Disbursement.id).desc() if newest_first else col(Disbursement.id)
+    return list(session.exec(query.order_by(order).limit(limit)))
+
+
+def count_by_status(session: Session, *, fund: Fund | None = None) -> dict[str, int]:
+    """How many disbursements stand in each status (every status present, 0 when none)."""
+    query = select(Disbursement.status, func.count()).group_by(col(Disbursement.status))
+    if fund is not None:
+        query = query.where(Disbursement.fund_id == fund.id)
+    counts = {status.value: 0 for status in Status}
+    for status, number in session.exec(query):
+        counts[status] = int(number)
+    return counts
 
 
 def _day_after(day: date) -> date:
     return day + timedelta(days=1)
 
 
-def disbursement_public(disbursement: Disbursement, fund: Fund, voucher_no: str | None = None) -> dict[str, Any]:
+def disbursement_public(
+    disbursement: Disbursement, fund: Fund, voucher_no: str | None = None
+) -> dict[str, Any]:
     """A disbursement as the API shows it."""
     return {
         "id": disbursement.id,
@@ -288,11 +318,17 @@ def disbursements_view(session: Session, rows: list[Disbursement]) -> list[dict[
     """`disbursement_public` for a page of stored disbursements, with their voucher numbers
     loaded in one query."""
     entry_ids = {d.entry_id for d in rows if d.entry_id}
-    vouchers = dict(
-        session.exec(
-            select(JournalEntry.id, JournalEntry.voucher_no).where(col(JournalEntry.id).in_(entry_ids))
-        ).all()
-    ) if entry_ids else {}
+    vouchers = (
+        dict(
+            session.exec(
+                select(JournalEntry.id, JournalEntry.voucher_no).where(
+                    col(JournalEntry.id).in_(entry_ids)
+                )
+            ).all()
+        )
+        if entry_ids
+        else {}
+    )
     funds = {fund_id: session.get(Fund, fund_id) for fund_id in {d.fund_id for d in rows}}
     return [
         disbursement_public(

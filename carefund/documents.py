@@ -142,14 +142,16 @@ class ReceiptView:
         charset without an ECI header (which reportlab cannot write), and scanners read raw
         UTF-8 bytes of 记 as Shift-JIS.
         """
-        query = urlencode({
-            "fund": self.fund.code,
-            "no": self.receipt_no,
-            "seq": self.entry_seq,
-            "voucher": self.voucher_no,
-            "amount": self.amount.plain,
-            "sha256": self.entry_hash,
-        })
+        query = urlencode(
+            {
+                "fund": self.fund.code,
+                "no": self.receipt_no,
+                "seq": self.entry_seq,
+                "voucher": self.voucher_no,
+                "amount": self.amount.plain,
+                "sha256": self.entry_hash,
+            }
+        )
         return f"{QR_PAYLOAD_PREFIX}?{query}"
 
 

@@ -53,7 +53,10 @@ def record_event(session: Session, event_type: str, data: dict[str, Any]) -> Non
     assert event_type in EVENT_TYPES, event_type
     connection = session.connection()
     transaction = session.get_transaction()
-    if connection.dialect.name == "postgresql" and session.info.get("events_lock") is not transaction:
+    if (
+        connection.dialect.name == "postgresql"
+        and session.info.get("events_lock") is not transaction
+    ):
         # Held until this transaction ends (taking it again would be harmless, only slower).
         connection.execute(_TAKE_EVENTS_LOCK)
         session.info["events_lock"] = transaction
@@ -87,11 +90,18 @@ def read_events(session: Session, *, after: str | None, limit: int) -> tuple[lis
     assert 1 <= limit <= EVENTS_PAGE_MAX, limit
     after_id = decode_cursor(after)
     events = list(
-        session.exec(select(Event).where(col(Event.id) > after_id).order_by(col(Event.id)).limit(limit))
+        session.exec(
+            select(Event).where(col(Event.id) > after_id).order_by(col(Event.id)).limit(limit)
+        )
     )
     return events, encode_cursor(events[-1].id if events else after_id)  # type: ignore[arg-type]
 
 
 def event_public(event: Event) -> dict[str, Any]:
     """An event as the feed shows it."""
-    return {"id": event.id, "type": event.type, "at": as_utc(event.at).isoformat(), "data": event.data}
+    return {
+        "id": event.id,
+        "type": event.type,
+        "at": as_utc(event.at).isoformat(),
+        "data": event.data,
+    }

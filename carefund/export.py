@@ -23,7 +23,9 @@ def beancount_account(account: str) -> str:
     """`expense:life_assistance:hardship` → `Expenses:LifeAssistance:Hardship`."""
     root, *rest = account.split(":")
     roots = {"assets": "Assets", "income": "Income", "expense": "Expenses"}
-    parts = [roots[root]] + ["".join(word.capitalize() for word in part.split("_")) for part in rest]
+    parts = [roots[root]] + [
+        "".join(word.capitalize() for word in part.split("_")) for part in rest
+    ]
     return ":".join(parts)
 
 
@@ -45,7 +47,7 @@ def export_beancount(session: Session, fund: Fund) -> Iterator[str]:
     receipts, members = _references(session, fund)
     for entry, postings in iter_entries(session, fund):
         payee = receipts.get(entry.id or 0, members.get(entry.id or 0, ("", "")))[0]
-        yield f'{entry.entry_date.isoformat()} * {_quoted(payee)} {_quoted(entry.memo)}'
+        yield f"{entry.entry_date.isoformat()} * {_quoted(payee)} {_quoted(entry.memo)}"
         yield f'  voucher: "{entry.voucher_no}"'
         yield f"  seq: {entry.seq}"
         yield f'  hash: "{entry.hash}"'
@@ -62,13 +64,17 @@ def export_beancount(session: Session, fund: Fund) -> Iterator[str]:
     # carefund's own balances, which bean-check must find too.
     after_last = last_day + timedelta(days=1)
     for account, balance in _balances(session, fund):
-        yield f"{after_last.isoformat()} balance {beancount_account(account)}  {format_fen(balance)} {CURRENCY}"
+        amount = f"{format_fen(balance)} {CURRENCY}"
+        yield f"{after_last.isoformat()} balance {beancount_account(account)}  {amount}"
 
 
 def _accounts_and_days(session: Session, fund: Fund) -> tuple[list[str], date, date]:
     accounts = list(
         session.exec(
-            select(Posting.account).where(Posting.fund_id == fund.id).distinct().order_by(col(Posting.account))
+            select(Posting.account)
+            .where(Posting.fund_id == fund.id)
+            .distinct()
+            .order_by(col(Posting.account))
         )
     )
     first, last = session.exec(
@@ -80,7 +86,9 @@ def _accounts_and_days(session: Session, fund: Fund) -> tuple[list[str], date, d
     return accounts, first or today, last or today
 
 
-def _references(session: Session, fund: Fund) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:
+def _references(
+    session: Session, fund: Fund
+) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:
     """Entry id → (payee, receipt number) for incomes, → (payee, member number) for aid."""
     receipts: dict[int, tuple[str, str]] = {}
     for income in session.exec(select(Income).where(Income.fund_id == fund.id)):

@@ -25,7 +25,9 @@ def create_fund(session: Session, *, code: str, name: str, org: str = "", actor:
     """Open a fund with empty books."""
     require(actor, Action.manage_funds)
     if not isinstance(code, str) or not FUND_CODE_PATTERN.fullmatch(code):
-        raise InvalidInput("基金代码应为 2–32 位大写字母、数字或连字符，以字母开头，如 HC-CARE", field="code")
+        raise InvalidInput(
+            "基金代码应为 2–32 位大写字母、数字或连字符，以字母开头，如 HC-CARE", field="code"
+        )
     name = clean_text(name, field="name", length_max=200, required=True)
     org = clean_text(org, field="org", length_max=200)
     if session.exec(select(Fund).where(Fund.code == code)).first():
@@ -33,7 +35,13 @@ def create_fund(session: Session, *, code: str, name: str, org: str = "", actor:
     fund = Fund(code=code, name=name, org=org)
     session.add(fund)
     session.flush()
-    write_audit(session, actor=actor.username, action="fund.created", obj=("fund", fund.id), detail={"code": code})
+    write_audit(
+        session,
+        actor=actor.username,
+        action="fund.created",
+        obj=("fund", fund.id),
+        detail={"code": code},
+    )
     record_event(session, "fund.created", {"code": code, "name": name, "org": org})
     return fund
 

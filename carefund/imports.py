@@ -84,8 +84,10 @@ HEADER_ALIASES: dict[str, str] = {
 
 _CATEGORY_BY_TEXT: dict[str, str] = {
     **{member.value: member.value for member in MemberCategory},
-    **{_zh.replace("（", "(").replace("）", ")"): member.value
-       for member, _zh in CATEGORY_NAMES_ZH.items()},
+    **{
+        _zh.replace("（", "(").replace("）", ")"): member.value
+        for member, _zh in CATEGORY_NAMES_ZH.items()
+    },
 }
 _CATEGORY_CHOICES = "、".join(CATEGORY_NAMES_ZH.values())
 _SPACES = re.compile(r"\s+")
@@ -297,8 +299,13 @@ def check_rows(sheet: Sheet, progress: Progress | None = None) -> list[tuple[str
                 values[name] = cleaned
         if member_no is not _BAD:
             if member_no in first_row_of:
-                errors.append(_error(number, "member_no", f"党员编号 {member_no} 与第 "
-                                     f"{first_row_of[member_no]} 行重复"))
+                errors.append(
+                    _error(
+                        number,
+                        "member_no",
+                        f"党员编号 {member_no} 与第 {first_row_of[member_no]} 行重复",
+                    )
+                )
             else:
                 first_row_of[member_no] = number
                 checked.append((member_no, values))

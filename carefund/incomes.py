@@ -19,7 +19,7 @@ from carefund.journal import (
     post_entry,
     reverse_entry,
 )
-from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
+from carefund.models import Fund, Income, JournalEntry, User, as_utc, row_id, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.users import Action, require
 from carefund.validation import choose, clean_text, is_id, parse_date
@@ -62,7 +62,7 @@ def record_income(
         actor=actor.username,
     )
     income = Income(
-        fund_id=fund.id,
+        fund_id=row_id(fund),
         source=source.value,
         payer=payer,
         amount_fen=amount_fen,
@@ -70,7 +70,7 @@ def record_income(
         method=method,
         memo=memo,
         receipt_no=_next_receipt_no(session, fund, received_on),
-        entry_id=entry.id,
+        entry_id=row_id(entry),
         status=IncomeStatus.posted.value,
         created_by=actor.username,
     )
@@ -150,16 +150,21 @@ def list_incomes(
     end: date | None = None,
     after_id: int = 0,
     limit: int = 50,
+    newest_first: bool = False,
+    before_id: int | None = None,
 ) -> list[Income]:
-    """A page of the fund's incomes by id."""
+    """A page of the fund's incomes by id (oldest first, or newest first for people)."""
     query = select(Income).where(Income.fund_id == fund.id, col(Income.id) > after_id)
+    if before_id is not None:
+        query = query.where(col(Income.id) < before_id)
     if source is not None:
         query = query.where(Income.source == choose(IncomeSource, source, field="source").value)
     if start is not None:
         query = query.where(col(Income.received_on) >= start)
     if end is not None:
         query = query.where(col(Income.received_on) <= end)
-    return list(session.exec(query.order_by(col(Income.id)).limit(limit)))
+    order = col(Income.id).desc() if newest_first else col(Income.id)
+    return list(session.exec(query.order_by(order).limit(limit)))
 
 
 def income_public(
@@ -193,18 +198,28 @@ def income_view(session: Session, income: Income) -> dict[str, Any]:
     """`income_public` for a stored income, loading its fund and entries."""
     fund = session.get(Fund, income.fund_id)
     entry = session.get(JournalEntry, income.entry_id)
-    reversal = session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
+    reversal = (
+        session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
+    )
     assert fund is not None and entry is not None
     return income_public(income, fund, entry, reversal)
 
 
 def incomes_view(session: Session, rows: list[Income]) -> list[dict[str, Any]]:
     """`income_public` for a page of stored incomes, loading their entries in one query."""
-    entry_ids = {i.entry_id for i in rows} | {i.reversal_entry_id for i in rows if i.reversal_entry_id}
-    entries = {
-        entry.id: entry
-        for entry in session.exec(select(JournalEntry).where(col(JournalEntry.id).in_(entry_ids)))
-    } if entry_ids else {}
+    entry_ids = {i.entry_id for i in rows} | {
+        i.reversal_entry_id for i in rows if i.reversal_entry_id
+    }
+    entries = (
+        {
+            entry.id: entry
+            for entry in session.exec(
+                select(JournalEntry).where(col(JournalEntry.id).in_(entry_ids))
+            )
+        }
+        if entry_ids
+        else {}
+    )
     funds = {fund_id: session.get(Fund, fund_id) for fund_id in {i.fund_id for i in rows}}
     return [
         income_public(

@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
 from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
-from carefund.models import GENESIS_HASH, Counter, Fund, JournalEntry, Posting
+from carefund.models import GENESIS_HASH, Counter, Fund, JournalEntry, Posting, row_id
 from carefund.money import format_fen
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
@@ -95,6 +96,9 @@ class Line:
         )
 
 
+_LOCK_FUND = select(Fund).where(Fund.code == bindparam("code")).with_for_update()
+
+
 def lock_fund(session: Session, code: str) -> Fund:
     """Load a fund and take its write lock (its chain head row) until the transaction ends.
 
@@ -122,7 +126,10 @@ def _counter_upsert(insert_for_dialect):  # type: ignore[no-untyped-def]
 
 
 # Built once: a statement made anew on every call costs more than its round trip.
-_COUNTER_UPSERT = {"sqlite": _counter_upsert(sqlite_insert), "postgresql": _counter_upsert(pg_insert)}
+_COUNTER_UPSERT = {
+    "sqlite": _counter_upsert(sqlite_insert),
+    "postgresql": _counter_upsert(pg_insert),
+}
 
 
 def next_number(session: Session, fund: Fund, name: str) -> int:
@@ -131,7 +138,9 @@ def next_number(session: Session, fund: Fund, name: str) -> int:
     One upsert with RETURNING, so numbering costs a single round trip.
     """
     statement = _COUNTER_UPSERT[session.get_bind().dialect.name]
-    return int(session.connection().execute(statement, {"fund_id": fund.id, "name": name}).scalar_one())
+    return int(
+        session.connection().execute(statement, {"fund_id": fund.id, "name": name}).scalar_one()
+    )
 
 
 def check_open(fund: Fund, on: date) -> None:
@@ -157,14 +166,16 @@ def post_entry(
     """Post one balanced entry at the head of the fund's chain; the caller holds the lock."""
     _check_balanced(lines)
     check_open(fund, entry_date)
-    cash_change = sum(line.debit_fen - line.credit_fen for line in lines if line.account == CASH_ACCOUNT)
+    cash_change = sum(
+        line.debit_fen - line.credit_fen for line in lines if line.account == CASH_ACCOUNT
+    )
     if fund.cash_fen + cash_change < 0:
         raise InsufficientFunds(
             f"基金 {fund.code} 余额不足：现有 {format_fen(fund.cash_fen)} 元",
         )
     month_number = next_number(session, fund, f"voucher:{entry_date:%Y%m}")
     entry = JournalEntry(
-        fund_id=fund.id,
+        fund_id=row_id(fund),
         seq=fund.head_seq + 1,
         voucher_no=f"记-{entry_date:%Y%m}-{month_number:04d}",
         entry_date=entry_date,
@@ -212,7 +223,12 @@ def _move_head(session: Session, fund: Fund, **values: object) -> None:
     """Update the fund's chain head and cash in the database and in the loaded object alike."""
     session.connection().execute(
         _MOVE_HEAD,
-        {"fund_id": fund.id, "seq": values["seq"], "hash": values["hash"], "cash": values["cash_fen"]},
+        {
+            "fund_id": fund.id,
+            "seq": values["seq"],
+            "hash": values["hash"],
+            "cash": values["cash_fen"],
+        },
     )
     set_committed_value(fund, "head_seq", values["seq"])
     set_committed_value(fund, "head_hash", values["hash"])
@@ -226,12 +242,18 @@ def insert_row(session: Session, row: SQLModel) -> int:
     transaction; skipping the ORM's unit of work there triples the posting rate.
     """
     table = type(row).__table__  # type: ignore[attr-defined]
-    values = {column.name: getattr(row, column.name) for column in table.columns if column.name != "id"}
+    values = {
+        column.name: getattr(row, column.name) for column in table.columns if column.name != "id"
+    }
     statement = _INSERT_RETURNING_ID.get(table.name)
     if statement is None:
         statement = _INSERT_RETURNING_ID[table.name] = insert(table).returning(table.c.id)
     new_id = session.connection().execute(statement, values).scalar_one()
     row.id = new_id  # type: ignore[attr-defined]
+    # Known to the session as if loaded, so that later lookups in this unit of work
+    # (the answer's voucher number, say) need no query.
+    make_transient_to_detached(row)
+    session.add(row)
     return int(new_id)
 
 
@@ -321,7 +343,16 @@ def entry_hash(public: dict) -> str:
     return hashlib.sha256(canonical_json(hashed)).hexdigest()
 
 
-_HASHED_KEYS = ("fund", "seq", "voucher_no", "date", "memo", "postings", "reverses_seq", "prev_hash")
+_HASHED_KEYS = (
+    "fund",
+    "seq",
+    "voucher_no",
+    "date",
+    "memo",
+    "postings",
+    "reverses_seq",
+    "prev_hash",
+)
 
 
 def postings_of(session: Session, entry_ids: Sequence[int]) -> dict[int, list[Posting]]:

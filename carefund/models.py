@@ -27,6 +27,13 @@ GENESIS_HASH = "0" * 64
 """The `prev_hash` of a fund's first entry."""
 
 
+def row_id(row: SQLModel) -> int:
+    """The id of a row that is in the database (so it has one)."""
+    value = getattr(row, "id", None)
+    assert isinstance(value, int), row
+    return value
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -314,7 +321,9 @@ class Disbursement(SQLModel, table=True):
     """Who reversed it."""
     reverse_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     """Why it was reversed."""
-    plan_id: int | None = Field(default=None, sa_column=Column(ForeignKey("plan.id"), nullable=True))
+    plan_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("plan.id"), nullable=True)
+    )
     """The plan that generated it, if any."""
     due_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     """For plan-generated ones, the due date they were made for."""

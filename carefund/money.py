@@ -23,8 +23,8 @@ def parse_amount(value: object, *, field: str = "amount") -> int:
     Rejects zero, negatives, more than two decimals, more than 1,000,000,000.00, NaN,
     exponents, thousands separators and floats (a float has already lost the exact value).
     """
-    if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidInput("金额必须是最多两位小数的数字字符串，如 \"1234.56\"", field=field)
+    if isinstance(value, bool | float):
+        raise InvalidInput('金额必须是最多两位小数的数字字符串，如 "1234.56"', field=field)
     if isinstance(value, int):
         fen = value * FEN_PER_YUAN
     elif isinstance(value, Decimal):
@@ -32,12 +32,12 @@ def parse_amount(value: object, *, field: str = "amount") -> int:
     elif isinstance(value, str):
         if not _AMOUNT_PATTERN.fullmatch(value):
             raise InvalidInput(
-                f"金额格式不正确：{value[:40]!r}；应为最多两位小数的正数，如 \"1234.56\"",
+                f'金额格式不正确：{value[:40]!r}；应为最多两位小数的正数，如 "1234.56"',
                 field=field,
             )
         fen = _decimal_to_fen(Decimal(value), field)
     else:
-        raise InvalidInput("金额必须是数字字符串，如 \"1234.56\"", field=field)
+        raise InvalidInput('金额必须是数字字符串，如 "1234.56"', field=field)
     return _checked_fen(fen, field)
 
 
@@ -135,7 +135,7 @@ def _capital_group(group: int) -> str:
     """One group of four digits, inner runs of zeros written as one 零, none trailing."""
     text = ""
     zero_run = False
-    for place, digit in zip(_PLACES, f"{group:04d}"):
+    for place, digit in zip(_PLACES, f"{group:04d}", strict=True):
         if digit == "0":
             zero_run = bool(text)
             continue

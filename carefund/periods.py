@@ -15,7 +15,7 @@ from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.journal import cash_balance_as_of, lock_fund
-from carefund.models import Period, User, as_utc, utcnow
+from carefund.models import Period, User, as_utc, row_id, utcnow
 from carefund.money import format_fen
 from carefund.users import Action, require
 from carefund.validation import DATE_MAX, DATE_MIN, clean_text
@@ -45,7 +45,7 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     if date.today() < last:
         raise Conflict(f"{month} 尚未结束，不能结账")
     period = Period(
-        fund_id=fund.id,
+        fund_id=row_id(fund),
         month=month,
         closing_balance_fen=cash_balance_as_of(session, fund, last),
         head_seq=fund.head_seq,
@@ -55,7 +55,13 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     fund.closed_through = last
     session.add_all([period, fund])
     session.flush()
-    write_audit(session, actor=actor.username, action="period.closed", obj=("period", period.id), detail={"fund": fund.code, "month": month})
+    write_audit(
+        session,
+        actor=actor.username,
+        action="period.closed",
+        obj=("period", period.id),
+        detail={"fund": fund.code, "month": month},
+    )
     record_event(session, "period.closed", period_public(period, fund.code))
     return period
 
@@ -119,7 +125,11 @@ def closed_period(session: Session, fund_id: int | None, month: str) -> Period |
 def list_periods(session: Session, fund_id: int | None) -> list[Period]:
     """Every closing and reopening of the fund, by month."""
     return list(
-        session.exec(select(Period).where(Period.fund_id == fund_id).order_by(col(Period.month), col(Period.id)))
+        session.exec(
+            select(Period)
+            .where(Period.fund_id == fund_id)
+            .order_by(col(Period.month), col(Period.id))
+        )
     )
 
 

@@ -52,8 +52,20 @@ that reaches it stops after a whole due date and says so; the next run goes on f
 PLAN_STATUSES = ("active", "paused", "ended")
 
 _RULE_PARTS = {
-    "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",
-    "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
 }
 """The parts RFC 5545 allows in an RRULE."""
 _REFUSED_PARTS = {
@@ -83,8 +95,10 @@ def parse_rule(body: object, *, start: date, until: date | None = None) -> rrule
     if text.startswith("RRULE:"):
         text = text.removeprefix("RRULE:")
     if "DTSTART" in text or "\n" in text or ":" in text:
-        raise InvalidInput("规则只写 RRULE 的内容（如 FREQ=MONTHLY;BYMONTHDAY=5），"
-                           "开始日期用计划的 start", field="rule")
+        raise InvalidInput(
+            "规则只写 RRULE 的内容（如 FREQ=MONTHLY;BYMONTHDAY=5），开始日期用计划的 start",
+            field="rule",
+        )
     parts: dict[str, str] = {}
     for part in text.rstrip(";").split(";"):
         if not _PART_PATTERN.fullmatch(part):
@@ -114,8 +128,10 @@ def parse_rule(body: object, *, start: date, until: date | None = None) -> rrule
     horizon = _add_years(start, PLAN_RULE_HORIZON_YEARS)
     first = next(iter(rule.replace(until=_midnight(min(horizon, until or horizon)))), None)
     if first is None:
-        where = f"到截止日期 {until.isoformat()} 为止" if until and until < horizon else (
-            f"自 {start.isoformat()} 起 {PLAN_RULE_HORIZON_YEARS} 年内"
+        where = (
+            f"到截止日期 {until.isoformat()} 为止"
+            if until and until < horizon
+            else (f"自 {start.isoformat()} 起 {PLAN_RULE_HORIZON_YEARS} 年内")
         )
         raise InvalidInput(f"规则{where}不产生任何发放日期", field="rule")
     return rule
@@ -131,8 +147,10 @@ def _check_month_days(parts: dict[str, str]) -> None:
         return
     try:
         days = [int(day) for day in parts["BYMONTHDAY"].split(",")]
-        months = [int(month) for month in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else (
-            list(range(1, 13))
+        months = (
+            [int(month) for month in parts["BYMONTH"].split(",")]
+            if "BYMONTH" in parts
+            else (list(range(1, 13)))
         )
     except ValueError:
         raise InvalidInput("BYMONTHDAY 与 BYMONTH 应为整数", field="rule") from None
@@ -320,9 +338,10 @@ def _lock_plan(session: Session, plan_id: object) -> Plan:
     if isinstance(plan_id, bool) or not isinstance(plan_id, int):
         raise NotFound(f"计划不存在：{plan_id}")
     plan = session.exec(
-        select(Plan).where(Plan.id == plan_id).with_for_update().execution_options(
-            populate_existing=True
-        )
+        select(Plan)
+        .where(Plan.id == plan_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if plan is None:
         raise NotFound(f"计划不存在：{plan_id}")
@@ -338,8 +357,12 @@ def get_plan(session: Session, plan_id: object) -> Plan:
 
 
 def list_plans(
-    session: Session, *, fund: Fund | None = None, status: str | None = None,
-    after_id: int = 0, limit: int = 50,
+    session: Session,
+    *,
+    fund: Fund | None = None,
+    status: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
 ) -> list[Plan]:
     """A page of plans by id."""
     query = select(Plan).where(col(Plan.id) > after_id)
@@ -548,3 +571,82 @@ def upcoming(plan: Plan, *, after: date | None, count: int = PLAN_PREVIEW_LENGTH
 def _event_data(public: dict[str, Any]) -> dict[str, Any]:
     # The feed carries the plan without its (possibly long) list of recipient ids.
     return {k: v for k, v in public.items() if k != "recipient_ids"}
+
+
+# ---------------------------------------------------------------------------------------
+# Rules for people: the pages' rule editor and how a rule reads in Chinese
+
+RULE_KINDS = ("monthly", "weekly", "raw")
+"""How the rule editor builds a rule: every month on day N, every week on weekday N, or a
+raw RRULE body."""
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKDAY_NAMES_ZH = ("一", "二", "三", "四", "五", "六", "日")
+
+
+def rule_from_parts(
+    *, kind: object, month_day: object = "", weekday: object = "", raw: object = ""
+) -> str:
+    """The RRULE body the rule editor describes; `InvalidInput` on the field at fault.
+
+    `month_day` is 1–31 (or -1 for the last day of the month), `weekday` 1–7 (Monday = 1).
+    """
+    if kind == "monthly":
+        text = str(month_day or "").strip()
+        if text not in {str(day) for day in range(1, 32)} | {"-1"}:
+            raise InvalidInput("请选择每月的第几日（1–31，或月末）", field="month_day")
+        return f"FREQ=MONTHLY;BYMONTHDAY={text}"
+    if kind == "weekly":
+        text = str(weekday or "").strip()
+        if text not in {str(day) for day in range(1, 8)}:
+            raise InvalidInput("请选择每周的星期几", field="weekday")
+        return f"FREQ=WEEKLY;BYDAY={WEEKDAYS[int(text) - 1]}"
+    if kind == "raw":
+        return _normalized_rule(
+            clean_text(raw, field="rule", length_max=PLAN_RULE_LENGTH_MAX, required=True)
+        )
+    raise InvalidInput("请选择规则类型", field="kind")
+
+
+def rule_parts(rule: str) -> dict[str, str]:
+    """The editor's fields for a stored rule (the inverse of `rule_from_parts`)."""
+    parts = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+    if (
+        set(parts) == {"FREQ", "BYMONTHDAY"}
+        and parts["FREQ"] == "MONTHLY"
+        and (parts["BYMONTHDAY"] in {str(day) for day in range(1, 32)} | {"-1"})
+    ):
+        return {"kind": "monthly", "month_day": parts["BYMONTHDAY"]}
+    if set(parts) == {"FREQ", "BYDAY"} and parts["FREQ"] == "WEEKLY" and parts["BYDAY"] in WEEKDAYS:
+        return {"kind": "weekly", "weekday": str(WEEKDAYS.index(parts["BYDAY"]) + 1)}
+    return {"kind": "raw", "raw": rule}
+
+
+def describe_rule(rule: str) -> str:
+    """A rule in words, for the editor's two simple forms: 每月 5 日, 每周星期一, 每月月末;
+    anything else is shown as its RRULE."""
+    parts = rule_parts(rule)
+    if parts["kind"] == "monthly":
+        day = parts["month_day"]
+        return "每月月末" if day == "-1" else f"每月 {day} 日"
+    if parts["kind"] == "weekly":
+        return f"每周星期{WEEKDAY_NAMES_ZH[int(parts['weekday']) - 1]}"
+    return f"规则 {rule}"
+
+
+def preview_rule(
+    rule: object, *, start: object, until: object = None, count: int = PLAN_PREVIEW_LENGTH
+) -> list[date]:
+    """The first `count` due dates a new plan with this rule would have, without saving it."""
+    start_day = parse_date(start, field="start")
+    until_day = parse_date(until, field="until") if until else None
+    if until_day is not None and until_day < start_day:
+        raise InvalidInput("截止日期不能早于开始日期", field="until")
+    recurrence = parse_rule(rule, start=start_day, until=until_day)
+    if until_day is not None:
+        recurrence = recurrence.replace(until=_midnight(until_day))
+    days: list[date] = []
+    for moment in recurrence:
+        days.append(moment.date())
+        if len(days) == count:
+            break
+    return days

@@ -30,7 +30,7 @@ PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 
 def id_number_check_char(first17: str) -> str:
     """The GB 11643 check character of an 18-digit resident ID number."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK_CHARS[total % 11]
 
 
@@ -97,6 +97,12 @@ def create_recipient(
     recipient = Recipient(member_no=member_no, **values)
     session.add(recipient)
     session.flush()
+    _record_created(session, recipient, actor)
+    return recipient
+
+
+def _record_created(session: Session, recipient: Recipient, actor: User) -> None:
+    """The audit trail and the event of a new member on the roll."""
     public = recipient_public(recipient)
     write_audit(
         session,
@@ -106,7 +112,6 @@ def create_recipient(
         detail={"fields": {k: v for k, v in public.items() if k != "id"}},
     )
     record_event(session, "recipient.created", public)
-    return recipient
 
 
 def update_recipient(
@@ -221,17 +226,61 @@ def create_recipients(
     session.add_all(made)
     session.flush()
     for recipient in made:
-        public = recipient_public(recipient)
-        write_audit(
-            session,
-            actor=actor.username,
-            action="recipient.created",
-            obj=("recipient", recipient.id),
-            detail={"fields": {k: v for k, v in public.items() if k != "id"}},
-        )
-        record_event(session, "recipient.created", public)
+        _record_created(session, recipient, actor)
     return made
 
 
 _LOOKUP_CHUNK = 900
 """Member numbers per `IN (…)` query; SQLite limits the parameters of one statement."""
+
+
+def recipients_by_id(session: Session, ids: list[int]) -> dict[int, Recipient]:
+    """The recipients with these ids, by id (a few queries however many), for lists."""
+    wanted = sorted({i for i in ids if is_id(i)})
+    found: dict[int, Recipient] = {}
+    for index in range(0, len(wanted), _LOOKUP_CHUNK):
+        chunk = wanted[index : index + _LOOKUP_CHUNK]
+        for recipient in session.exec(select(Recipient).where(col(Recipient.id).in_(chunk))):
+            found[recipient.id or 0] = recipient
+    return found
+
+
+MEMBER_NO_LIST_MAX = 5_000
+"""The most member numbers one list (a plan's roll typed in a form) may name."""
+_LIST_SEPARATORS = re.compile(r"[\s,，;；、]+")
+
+
+def ids_for_member_nos(session: Session, text: object, *, field: str) -> list[int]:
+    """The ids of the members named in `text` (member numbers separated by spaces, commas
+    or new lines), in the order given; `InvalidInput` naming those not on the roll."""
+    raw = clean_text(text, field=field, length_max=MEMBER_NO_LIST_MAX * 33)
+    numbers = list(dict.fromkeys(n for n in _LIST_SEPARATORS.split(raw) if n))
+    if not numbers:
+        raise InvalidInput("请至少填写一个党员编号", field=field)
+    if len(numbers) > MEMBER_NO_LIST_MAX:
+        raise InvalidInput(f"最多 {MEMBER_NO_LIST_MAX} 个党员编号", field=field)
+    found: dict[str, int] = {}
+    for index in range(0, len(numbers), _LOOKUP_CHUNK):
+        chunk = numbers[index : index + _LOOKUP_CHUNK]
+        rows = session.exec(
+            select(Recipient.member_no, Recipient.id).where(col(Recipient.member_no).in_(chunk))
+        )
+        found.update({member_no: recipient_id or 0 for member_no, recipient_id in rows})
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        shown = "、".join(missing[:10]) + (f" 等 {len(missing)} 个" if len(missing) > 10 else "")
+        raise InvalidInput(f"党员编号不在名册中：{shown}", field=field)
+    return [found[n] for n in numbers]
+
+
+def active_ids_in_category(session: Session, category: object, *, field: str) -> list[int]:
+    """The ids of every active member of a category, by id (e.g. a plan for all of them)."""
+    value = choose(MemberCategory, category, field=field).value
+    return [
+        recipient_id or 0
+        for recipient_id in session.exec(
+            select(Recipient.id)
+            .where(Recipient.category == value, Recipient.active == True)  # noqa: E712
+            .order_by(col(Recipient.id))
+        )
+    ]

@@ -120,7 +120,9 @@ class Statement:
         return all(check.passed for check in self.checks)
 
     def aspect_totals_fen(self) -> dict[str, int]:
-        return {a.value: sum(self.matrix_fen[c.value][a.value] for c in MemberCategory) for a in Aspect}
+        return {
+            a.value: sum(self.matrix_fen[c.value][a.value] for c in MemberCategory) for a in Aspect
+        }
 
     def category_totals_fen(self) -> dict[str, int]:
         return {c: sum(row.values()) for c, row in self.matrix_fen.items()}
@@ -147,16 +149,27 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
         elif account.startswith(EXPENSE_PREFIX):
             expense_accounts += debit - credit
     for category, aspect, debit, credit in session.exec(
-        select(Posting.category, Posting.aspect, func.sum(Posting.debit_fen), func.sum(Posting.credit_fen))
+        select(
+            Posting.category,
+            Posting.aspect,
+            func.sum(Posting.debit_fen),
+            func.sum(Posting.credit_fen),
+        )
         .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
         .group_by(col(Posting.category), col(Posting.aspect))
     ):
+        # Expense postings always carry both tags (journal.post_entry writes them).
+        assert category is not None and aspect is not None
         matrix[category][aspect] += int(debit or 0) - int(credit or 0)
     recipients_total, recipients_paid = _recipient_totals(session, fund, period)
     closing = opening + cash_change
     disbursed = sum(sum(row.values()) for row in matrix.values())
     checks = [
-        Check("期初余额＋本期收入－本期支出＝期末余额", opening + sum(income.values()) - disbursed, closing),
+        Check(
+            "期初余额＋本期收入－本期支出＝期末余额",
+            opening + sum(income.values()) - disbursed,
+            closing,
+        ),
         Check("6×3 矩阵合计＝支出科目合计", disbursed, expense_accounts),
         Check("按关爱对象合计＝6×3 矩阵合计", recipients_total, disbursed),
         Check("借方合计＝贷方合计", debits, credits),
@@ -263,7 +276,12 @@ def statement_json(statement: Statement) -> dict[str, Any]:
         "recipients_paid": statement.recipients_paid,
         "head_hash": statement.head_hash,
         "checks": [
-            {"name": check.name, "left": format_fen(check.left_fen), "right": format_fen(check.right_fen), "passed": check.passed}
+            {
+                "name": check.name,
+                "left": format_fen(check.left_fen),
+                "right": format_fen(check.right_fen),
+                "passed": check.passed,
+            }
             for check in statement.checks
         ],
         "reconciled": statement.reconciled,
@@ -322,7 +340,7 @@ class RecipientTotal:
 def recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> list[RecipientTotal]:
     """Net aid per recipient and aspect in the period, by member number; for statements and 公示."""
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]
             Recipient.member_no,
             Recipient.name,
             Posting.category,
@@ -333,8 +351,11 @@ def recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> list[
         .join(Recipient, Recipient.id == Posting.recipient_id)  # type: ignore[arg-type]
         .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
         .group_by(
-            col(Recipient.member_no), col(Recipient.name), col(Posting.category),
-            col(Recipient.branch), col(Posting.aspect),
+            col(Recipient.member_no),
+            col(Recipient.name),
+            col(Posting.category),
+            col(Recipient.branch),
+            col(Posting.aspect),
         )
         .order_by(col(Recipient.member_no))
     )
@@ -346,7 +367,14 @@ def recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> list[
         )
         item["aspects"][aspect] += int(net or 0)
     return [
-        RecipientTotal(member_no, item["name"], category, item["branch"], item["aspects"], sum(item["aspects"].values()))
+        RecipientTotal(
+            member_no,
+            item["name"],
+            category,
+            item["branch"],
+            item["aspects"],
+            sum(item["aspects"].values()),
+        )
         for (member_no, category), item in totals.items()
         if sum(item["aspects"].values()) != 0
     ]

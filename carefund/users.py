@@ -7,16 +7,18 @@ command line enforce one role matrix (DESIGN.md, Roles).
 import hashlib
 import re
 import secrets
+import time
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
-from carefund.models import ApiToken, User, as_utc, utcnow
+from carefund.models import ApiToken, User, as_utc, row_id, utcnow
 from carefund.vocabulary import Role
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -103,7 +105,9 @@ def create_user(
 ) -> User:
     """Add a user; `password` enables the web pages (API tokens are issued separately)."""
     if not USERNAME_PATTERN.fullmatch(username or ""):
-        raise InvalidInput("用户名只能由字母、数字、下划线、点和连字符组成，最长 64 位", field="username")
+        raise InvalidInput(
+            "用户名只能由字母、数字、下划线、点和连字符组成，最长 64 位", field="username"
+        )
     try:
         role = Role(role).value
     except ValueError:
@@ -115,7 +119,9 @@ def create_user(
     user = User(username=username, role=role, password_hash=_hash_password(password))
     session.add(user)
     session.flush()
-    write_audit(session, actor=actor, action="user.created", obj=("user", user.id), detail={"role": role})
+    write_audit(
+        session, actor=actor, action="user.created", obj=("user", user.id), detail={"role": role}
+    )
     return user
 
 
@@ -130,7 +136,7 @@ def _hash_password(password: str | None) -> str | None:
 def issue_token(session: Session, user: User) -> str:
     """A new API token for the user; only its hash is stored, so show it now or never."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    session.add(ApiToken(user_id=row_id(user), token_hash=_token_hash(token)))
     return token
 
 
@@ -139,15 +145,32 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+TOKEN_CACHE_SECONDS = 10.0
+"""How long a looked-up token is trusted without asking the database again: every API
+call authenticates, and the lookup would otherwise cost as much as a small use case. A
+revoked token or deactivated user therefore stops working within this many seconds."""
+TOKEN_CACHE_SIZE_MAX = 4_096
+
+_token_cache: dict[tuple[str, str], tuple[float, User]] = {}
+_TOKEN_USER = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at == None)  # noqa: E711
+)
+
+
 def user_for_token(session: Session, token: str) -> User:
     """The active user a bearer token belongs to, or `Unauthenticated`."""
-    row = session.exec(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at == None)  # noqa: E711
-    ).first()
+    key = (str(session.get_bind().engine.url), _token_hash(token))
+    cached = _token_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    row = session.exec(_TOKEN_USER, params={"token_hash": key[1]}).first()  # type: ignore[call-overload]
     if row is None or not row.active:
         raise Unauthenticated("令牌无效或已停用")
+    if len(_token_cache) >= TOKEN_CACHE_SIZE_MAX:
+        _token_cache.clear()
+    _token_cache[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, row)
     return row
 
 
@@ -158,7 +181,9 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def check_password(session: Session, *, username: str, password: str, now: datetime | None = None) -> User:
+def check_password(
+    session: Session, *, username: str, password: str, now: datetime | None = None
+) -> User:
     """Log in with a password: the user, or `Unauthenticated`; locks after repeated failures.
 
     The caller commits either way, so that failed attempts are counted.

@@ -64,7 +64,7 @@ def parse_date(value: object, *, field: str) -> date:
 def choose(enum: type[E], value: object, *, field: str) -> E:
     """The enum member named by `value`, or a clear error listing the choices."""
     try:
-        return enum(value)
+        return enum(value)  # type: ignore[arg-type]  # anything else is refused just below
     except ValueError:
         choices = ", ".join(member.value for member in enum)
         raise InvalidInput(f"无效的取值 {value!r}，可选：{choices}", field=field) from None

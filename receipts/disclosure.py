@@ -40,28 +40,50 @@ def render_disclosure(view: DisclosureView, font: DocumentFont | None = None) ->
     def decorate(canvas: Canvas, _document: BaseDocTemplate) -> None:
         width, height = PAGE
         left, top, right, _bottom = DEFAULT_MARGINS
-        draw_text(canvas, left, height - top + 18, f"{view.fund.name} · 关爱资金发放公示",
-                  font=font.name, size=8.5)
-        draw_text(canvas, width - right, height - top + 18, view.period.label_zh,
-                  font=font.name, size=8.5, align="right")
+        draw_text(
+            canvas,
+            left,
+            height - top + 18,
+            f"{view.fund.name} · 关爱资金发放公示",
+            font=font.name,
+            size=8.5,
+        )
+        draw_text(
+            canvas,
+            width - right,
+            height - top + 18,
+            view.period.label_zh,
+            font=font.name,
+            size=8.5,
+            align="right",
+        )
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
         canvas.line(left, height - top + 13, width - right, height - top + 13)
         draw_page_number(canvas, x=width / 2, y=18, font=font.name, size=8.5)
 
     return render_paged(
-        _story(view, font.name), pagesize=PAGE, font=font,
+        _story(view, font.name),
+        pagesize=PAGE,
+        font=font,
         title=f"{view.fund.name}关爱资金发放公示 {view.period.label_zh}",
-        decorate=decorate, footer_y=18,
+        decorate=decorate,
+        footer_y=18,
     )
 
 
 def _story(view: DisclosureView, font: str) -> Iterator[Flowable]:
-    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, textColor=INK,
-                          firstLineIndent=22, wordWrap="CJK")
+    body = ParagraphStyle(
+        "body",
+        fontName=font,
+        fontSize=11,
+        leading=18,
+        textColor=INK,
+        firstLineIndent=22,
+        wordWrap="CJK",
+    )
     yield Heading(f"{view.fund.name}", font, 15, align="center", space_before=0, space_after=2)
-    yield Heading("关爱资金发放情况公示", font, 20, align="center", space_before=4,
-                  space_after=12)
+    yield Heading("关爱资金发放情况公示", font, 20, align="center", space_before=4, space_after=12)
     org = view.fund.org or view.fund.name
     yield Paragraph(
         f"根据党务公开有关规定，现将{view.period.label_zh}（{view.period.start.isoformat()}"
@@ -75,24 +97,41 @@ def _story(view: DisclosureView, font: str) -> Iterator[Flowable]:
         yield Paragraph("本期无关爱资金发放。", body)
     for number, group in enumerate(view.groups):
         numeral = NUMERALS[number] if number < len(NUMERALS) else str(number + 1)
-        yield Heading(f"{numeral}、{group.category_zh}（{group.recipients} 人，"
-                      f"{ledger_amount(group.total.fen)} 元）", font, 11.5, space_before=10)
+        yield Heading(
+            f"{numeral}、{group.category_zh}（{group.recipients} 人，"
+            f"{ledger_amount(group.total.fen)} 元）",
+            font,
+            11.5,
+            space_before=10,
+        )
         yield from _group_tables(group, font)
     yield Spacer(1, 10)
     yield make_table(
-        [["合计", f"{view.recipients} 人", f"{ledger_amount(view.total.fen)} 元",
-          f"大写：{view.total.capitals}"]],
+        [
+            [
+                "合计",
+                f"{view.recipients} 人",
+                f"{ledger_amount(view.total.fen)} 元",
+                f"大写：{view.total.capitals}",
+            ]
+        ],
         [80.0, 80.0, 130.0, BODY_WIDTH - 290.0],
-        table_style(font, SIZE + 0.5, header_rows=0, extra=[
-            ("BACKGROUND", (0, 0), (0, 0), "#eef1f5"),
-            ("ALIGN", (0, 0), (0, 0), "CENTER"),
-            ("ALIGN", (2, 0), (2, 0), "RIGHT"),
-        ]),
+        table_style(
+            font,
+            SIZE + 0.5,
+            header_rows=0,
+            extra=[
+                ("BACKGROUND", (0, 0), (0, 0), "#eef1f5"),
+                ("ALIGN", (0, 0), (0, 0), "CENTER"),
+                ("ALIGN", (2, 0), (2, 0), "RIGHT"),
+            ],
+        ),
         repeat_rows=0,
     )
     yield Spacer(1, 14)
     yield Paragraph(
-        f"公示期为自公示之日起七日。如对公示内容有异议，请在公示期内向{org}反映。", body)
+        f"公示期为自公示之日起七日。如对公示内容有异议，请在公示期内向{org}反映。", body
+    )
     yield Spacer(1, 26)
     right = ParagraphStyle("sign", parent=body, alignment=2, firstLineIndent=0)
     yield Paragraph(org, right)
@@ -100,23 +139,39 @@ def _story(view: DisclosureView, font: str) -> Iterator[Flowable]:
 
 
 def _group_tables(group: DisclosureGroup, font: str) -> Iterator[Flowable]:
-    style = table_style(font, SIZE, extra=[
-        ("ALIGN", (0, 1), (0, -1), "CENTER"),
-        ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
-    ])
-    total_style = table_style(font, SIZE, total_rows=1, extra=[
-        ("ALIGN", (0, 1), (0, -1), "CENTER"),
-        ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
-        ("SPAN", (0, -1), (3, -1)),
-    ])
+    style = table_style(
+        font,
+        SIZE,
+        extra=[
+            ("ALIGN", (0, 1), (0, -1), "CENTER"),
+            ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
+        ],
+    )
+    total_style = table_style(
+        font,
+        SIZE,
+        total_rows=1,
+        extra=[
+            ("ALIGN", (0, 1), (0, -1), "CENTER"),
+            ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
+            ("SPAN", (0, -1), (3, -1)),
+        ],
+    )
     capacity = int(BODY_HEIGHT // ROW_HEIGHT) - 4
     rows: list[list[str]] = [_HEADER]
     for number, row in enumerate(group.rows, start=1):
         if len(rows) > capacity:
             yield make_table(rows, WIDTHS, style)
             rows = [_HEADER]
-        rows.append([str(number), row.masked_name, row.category_zh, row.aspect_zh,
-                     ledger_amount(row.amount.fen)])
+        rows.append(
+            [
+                str(number),
+                row.masked_name,
+                row.category_zh,
+                row.aspect_zh,
+                ledger_amount(row.amount.fen),
+            ]
+        )
     rows.append([f"小计（{group.recipients} 人）", "", "", "", ledger_amount(group.total.fen)])
     yield make_table(rows, WIDTHS, total_style)
 

@@ -72,11 +72,21 @@ def figure_lines(view: StatementView) -> list[SummaryLine]:
     aspects = aspect_headings()
     for category, name_zh, cells, _total in matrix_rows(statement):
         for (aspect, aspect_zh), fen in zip(aspects, cells, strict=True):
-            lines.append(SummaryLine(f"支出-{name_zh}-{aspect_zh}",
-                                     f"disbursed.by_category_aspect.{category}.{aspect}", fen))
+            lines.append(
+                SummaryLine(
+                    f"支出-{name_zh}-{aspect_zh}",
+                    f"disbursed.by_category_aspect.{category}.{aspect}",
+                    fen,
+                )
+            )
     for aspect, aspect_zh in aspects:
-        lines.append(SummaryLine(f"支出小计-{aspect_zh}", f"disbursed.by_aspect.{aspect}",
-                                 statement.aspect_totals_fen()[aspect]))
+        lines.append(
+            SummaryLine(
+                f"支出小计-{aspect_zh}",
+                f"disbursed.by_aspect.{aspect}",
+                statement.aspect_totals_fen()[aspect],
+            )
+        )
     lines.append(SummaryLine("本期支出合计", "disbursed.total", statement.disbursed_total_fen))
     lines.append(SummaryLine("期末余额", "closing_balance", statement.closing_fen))
     return lines
@@ -85,13 +95,24 @@ def figure_lines(view: StatementView) -> list[SummaryLine]:
 def _journal_values(view: StatementView) -> Iterator[list[object]]:
     """Journal rows with amounts in fen (converted by each writer)."""
     for row in view.journal:
-        yield [row.seq, row.voucher_no, row.entry_date.isoformat(), row.memo, row.account,
-               row.account_zh, row.debit_fen, row.credit_fen]
+        yield [
+            row.seq,
+            row.voucher_no,
+            row.entry_date.isoformat(),
+            row.memo,
+            row.account,
+            row.account_zh,
+            row.debit_fen,
+            row.credit_fen,
+        ]
 
 
 def _recipient_header() -> list[str]:
-    return (["党员编号", "姓名", "党员类别", "所在支部"]
-            + [f"{name}（元）" for _aspect, name in aspect_headings()] + ["合计（元）"])
+    return (
+        ["党员编号", "姓名", "党员类别", "所在支部"]
+        + [f"{name}（元）" for _aspect, name in aspect_headings()]
+        + ["合计（元）"]
+    )
 
 
 def statement_csv(view: StatementView) -> bytes:
@@ -110,24 +131,43 @@ def statement_csv(view: StatementView) -> bytes:
     writer.writerow([])
     writer.writerow(["核对项目", "左方（元）", "右方（元）", "结果"])
     for check in view.statement.checks:
-        writer.writerow([check.name, format_fen(check.left_fen), format_fen(check.right_fen),
-                         "通过" if check.passed else "不通过"])
+        writer.writerow(
+            [
+                check.name,
+                format_fen(check.left_fen),
+                format_fen(check.right_fen),
+                "通过" if check.passed else "不通过",
+            ]
+        )
     writer.writerow([])
     writer.writerow(JOURNAL_HEADER)
     for values in _journal_values(view):
         debit, credit = values[6], values[7]
         assert isinstance(debit, int) and isinstance(credit, int)
-        writer.writerow(values[:6] + [format_fen(debit) if debit else "",
-                                      format_fen(credit) if credit else ""])
-    writer.writerow(["合计", "", "", "", "", "", format_fen(view.statement.debits_fen),
-                     format_fen(view.statement.credits_fen)])
+        writer.writerow(
+            values[:6] + [format_fen(debit) if debit else "", format_fen(credit) if credit else ""]
+        )
+    writer.writerow(
+        [
+            "合计",
+            "",
+            "",
+            "",
+            "",
+            "",
+            format_fen(view.statement.debits_fen),
+            format_fen(view.statement.credits_fen),
+        ]
+    )
     writer.writerow([])
     writer.writerow(_recipient_header())
     aspects = [aspect for aspect, _name in aspect_headings()]
     for item in view.recipients:
-        writer.writerow([item.member_no, item.name, category_zh(item.category), item.branch]
-                        + [format_fen(item.aspects_fen[aspect]) for aspect in aspects]
-                        + [format_fen(item.total_fen)])
+        writer.writerow(
+            [item.member_no, item.name, category_zh(item.category), item.branch]
+            + [format_fen(item.aspects_fen[aspect]) for aspect in aspects]
+            + [format_fen(item.total_fen)]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -181,26 +221,43 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
     sheet.append([])
     sheet.append(_header_row(sheet, ["项目", "代码", "金额（元）"]))
     for line in figure_lines(view):
-        is_total = line.key in ("income.total", "disbursed.total", "opening_balance",
-                                "closing_balance")
-        sheet.append([_cell(sheet, line.label), line.key,
-                      _amount(sheet, line.fen, bold=is_total)])
+        is_total = line.key in (
+            "income.total",
+            "disbursed.total",
+            "opening_balance",
+            "closing_balance",
+        )
+        sheet.append([_cell(sheet, line.label), line.key, _amount(sheet, line.fen, bold=is_total)])
     sheet.append([])
     aspects = aspect_headings()
-    sheet.append(_header_row(sheet, ["党员类别", "代码"] + [f"{name}（元）" for _a, name in aspects]
-                             + ["合计（元）"]))
+    sheet.append(
+        _header_row(
+            sheet, ["党员类别", "代码"] + [f"{name}（元）" for _a, name in aspects] + ["合计（元）"]
+        )
+    )
     for category, name_zh, cells, total in matrix_rows(view.statement):
-        sheet.append([name_zh, category] + [_amount(sheet, fen) for fen in cells]
-                     + [_amount(sheet, total, bold=True)])
+        sheet.append(
+            [name_zh, category]
+            + [_amount(sheet, fen) for fen in cells]
+            + [_amount(sheet, total, bold=True)]
+        )
     column_totals = view.statement.aspect_totals_fen()
-    sheet.append([_cell(sheet, "合计"), ""]
-                 + [_amount(sheet, column_totals[aspect], bold=True) for aspect, _name in aspects]
-                 + [_amount(sheet, view.statement.disbursed_total_fen, bold=True)])
+    sheet.append(
+        [_cell(sheet, "合计"), ""]
+        + [_amount(sheet, column_totals[aspect], bold=True) for aspect, _name in aspects]
+        + [_amount(sheet, view.statement.disbursed_total_fen, bold=True)]
+    )
     sheet.append([])
     sheet.append(_header_row(sheet, ["核对项目", "结果", "左方（元）", "右方（元）"]))
     for check in view.statement.checks:
-        sheet.append([check.name, "通过" if check.passed else "不通过",
-                      _amount(sheet, check.left_fen), _amount(sheet, check.right_fen)])
+        sheet.append(
+            [
+                check.name,
+                "通过" if check.passed else "不通过",
+                _amount(sheet, check.left_fen),
+                _amount(sheet, check.right_fen),
+            ]
+        )
 
 
 def _journal_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
@@ -212,9 +269,18 @@ def _journal_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
         debit, credit = values[6], values[7]
         assert isinstance(debit, int) and isinstance(credit, int)
         sheet.append(values[:6] + [_amount(sheet, debit or None), _amount(sheet, credit or None)])
-    sheet.append([_cell(sheet, "合计"), "", "", "", "", "",
-                  _amount(sheet, view.statement.debits_fen, bold=True),
-                  _amount(sheet, view.statement.credits_fen, bold=True)])
+    sheet.append(
+        [
+            _cell(sheet, "合计"),
+            "",
+            "",
+            "",
+            "",
+            "",
+            _amount(sheet, view.statement.debits_fen, bold=True),
+            _amount(sheet, view.statement.credits_fen, bold=True),
+        ]
+    )
 
 
 def _recipient_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
@@ -224,6 +290,8 @@ def _recipient_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
     sheet.append(_header_row(sheet, _recipient_header()))
     aspects = [aspect for aspect, _name in aspect_headings()]
     for item in view.recipients:
-        sheet.append([item.member_no, item.name, category_zh(item.category), item.branch]
-                     + [_amount(sheet, item.aspects_fen[aspect]) for aspect in aspects]
-                     + [_amount(sheet, item.total_fen, bold=True)])
+        sheet.append(
+            [item.member_no, item.name, category_zh(item.category), item.branch]
+            + [_amount(sheet, item.aspects_fen[aspect]) for aspect in aspects]
+            + [_amount(sheet, item.total_fen, bold=True)]
+        )

@@ -64,8 +64,16 @@ class LazyStory(list):  # type: ignore[type-arg]
 class Heading(Flowable):
     """A heading in the document's font, stroked to look bold (the CJK fonts have no bold)."""
 
-    def __init__(self, text: str, font: str, size: float, *, align: str = "left",
-                 space_before: float = 8, space_after: float = 5):
+    def __init__(
+        self,
+        text: str,
+        font: str,
+        size: float,
+        *,
+        align: str = "left",
+        space_before: float = 8,
+        space_after: float = 5,
+    ):
         super().__init__()
         self.text, self.font, self.size, self.align = text, font, size, align
         self.spaceBefore, self.spaceAfter = space_before, space_after
@@ -77,17 +85,31 @@ class Heading(Flowable):
 
     def draw(self) -> None:
         x = {"left": 0.0, "center": self._width / 2, "right": self._width}[self.align]
-        draw_text(self.canv, x, self.size * 0.3, self.text, font=self.font, size=self.size,
-                  align=self.align, bold=True)
+        draw_text(
+            self.canv,
+            x,
+            self.size * 0.3,
+            self.text,
+            font=self.font,
+            size=self.size,
+            align=self.align,
+            bold=True,
+        )
 
     def getKeepWithNext(self) -> bool:
         # A heading never ends a page alone.
         return True
 
 
-def table_style(font: str, size: float, *, header_rows: int = 1,
-                numeric_from: int | None = None, total_rows: int = 0,
-                extra: list[tuple[Any, ...]] | None = None) -> TableStyle:
+def table_style(
+    font: str,
+    size: float,
+    *,
+    header_rows: int = 1,
+    numeric_from: int | None = None,
+    total_rows: int = 0,
+    extra: list[tuple[Any, ...]] | None = None,
+) -> TableStyle:
     """The house table: ruled grid, shaded header, numbers right-aligned, totals shaded."""
     commands: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), font, size, size * 1.25),
@@ -116,8 +138,9 @@ def table_style(font: str, size: float, *, header_rows: int = 1,
     return TableStyle(commands + (extra or []))
 
 
-def make_table(rows: list[list[Any]], widths: list[float], style: TableStyle,
-               *, repeat_rows: int = 1) -> Table:
+def make_table(
+    rows: list[list[Any]], widths: list[float], style: TableStyle, *, repeat_rows: int = 1
+) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=repeat_rows, hAlign="LEFT")
     table.setStyle(style)
     return table
@@ -143,12 +166,28 @@ def render_paged(
     left, top, right, bottom = margins
     width, height = pagesize
     document = BaseDocTemplate(
-        buffer, pagesize=pagesize, leftMargin=left, rightMargin=right, topMargin=top,
-        bottomMargin=bottom, title=title, author="carefund", subject=font.description,
+        buffer,
+        pagesize=pagesize,
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=title,
+        author="carefund",
+        subject=font.description,
         pageCompression=1,
     )
-    frame = Frame(left, bottom, width - left - right, height - top - bottom, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    frame = Frame(
+        left,
+        bottom,
+        width - left - right,
+        height - top - bottom,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     document.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     # Keep the canvas open after the build, to define the page total before saving.
     document._doSave = 0  # type: ignore[attr-defined]
@@ -159,9 +198,9 @@ def render_paged(
     return buffer.getvalue()
 
 
-def frame_size(pagesize: tuple[float, float],
-               margins: tuple[float, float, float, float] = DEFAULT_MARGINS
-               ) -> tuple[float, float]:
+def frame_size(
+    pagesize: tuple[float, float], margins: tuple[float, float, float, float] = DEFAULT_MARGINS
+) -> tuple[float, float]:
     """The body's width and height for a page size and margins (as `render_paged` uses)."""
     left, top, right, bottom = margins
     return pagesize[0] - left - right, pagesize[1] - top - bottom

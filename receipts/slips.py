@@ -96,10 +96,15 @@ def _heading(canvas: Canvas, font: str, title: str, left: str, right: str, numbe
     canvas.setStrokeColor(INK)
     for offset, weight in ((-52, 1.2), (-55, 0.5)):
         canvas.setLineWidth(weight)
-        canvas.line(WIDTH / 2 - title_width / 2, HEIGHT + offset, WIDTH / 2 + title_width / 2,
-                    HEIGHT + offset)
-    draw_text(canvas, WIDTH - MARGIN, HEIGHT - 36, number, font=font, size=11.5, align="right",
-              color=RED)
+        canvas.line(
+            WIDTH / 2 - title_width / 2,
+            HEIGHT + offset,
+            WIDTH / 2 + title_width / 2,
+            HEIGHT + offset,
+        )
+    draw_text(
+        canvas, WIDTH - MARGIN, HEIGHT - 36, number, font=font, size=11.5, align="right", color=RED
+    )
     draw_text(canvas, MARGIN, HEIGHT - 86, fit_text(left, font, 9.5, 330), font=font, size=9.5)
     draw_text(canvas, WIDTH - MARGIN, HEIGHT - 86, right, font=font, size=9.5, align="right")
 
@@ -118,30 +123,73 @@ def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> None:
     name = font.name
     inner = WIDTH - 2 * MARGIN
     _heading(
-        canvas, name, "收 款 收 据", _fund_line(view),
-        f"收款日期：{_date_zh(view.received_on)}", f"No. {view.receipt_no}",
+        canvas,
+        name,
+        "收 款 收 据",
+        _fund_line(view),
+        f"收款日期：{_date_zh(view.received_on)}",
+        f"No. {view.receipt_no}",
     )
     half = (inner - 2 * LABEL_WIDTH) / 2
-    bottom = _draw_grid(canvas, name, [
-        (28, [Cell("交款单位（人）", LABEL_WIDTH, True),
-              Cell(view.payer, inner - LABEL_WIDTH, size=12)]),
-        (28, [Cell("收入来源", LABEL_WIDTH, True), Cell(view.source_zh, half),
-              Cell("收款方式", LABEL_WIDTH, True), Cell(view.method or "—", half)]),
-        (30, [Cell("人民币（大写）", LABEL_WIDTH, True),
-              Cell(view.amount.capitals, inner - LABEL_WIDTH, size=13.5)]),
-        (30, [Cell("人民币（小写）", LABEL_WIDTH, True),
-              Cell(view.amount.figures, half, size=13.5),
-              Cell("记账凭证", LABEL_WIDTH, True), Cell(view.voucher_no, half)]),
-        (34, [Cell("事由及备注", LABEL_WIDTH, True),
-              Cell(view.memo or "—", inner - LABEL_WIDTH, size=9.5, lines_max=2)]),
-    ])
+    bottom = _draw_grid(
+        canvas,
+        name,
+        [
+            (
+                28,
+                [
+                    Cell("交款单位（人）", LABEL_WIDTH, True),
+                    Cell(view.payer, inner - LABEL_WIDTH, size=12),
+                ],
+            ),
+            (
+                28,
+                [
+                    Cell("收入来源", LABEL_WIDTH, True),
+                    Cell(view.source_zh, half),
+                    Cell("收款方式", LABEL_WIDTH, True),
+                    Cell(view.method or "—", half),
+                ],
+            ),
+            (
+                30,
+                [
+                    Cell("人民币（大写）", LABEL_WIDTH, True),
+                    Cell(view.amount.capitals, inner - LABEL_WIDTH, size=13.5),
+                ],
+            ),
+            (
+                30,
+                [
+                    Cell("人民币（小写）", LABEL_WIDTH, True),
+                    Cell(view.amount.figures, half, size=13.5),
+                    Cell("记账凭证", LABEL_WIDTH, True),
+                    Cell(view.voucher_no, half),
+                ],
+            ),
+            (
+                34,
+                [
+                    Cell("事由及备注", LABEL_WIDTH, True),
+                    Cell(view.memo or "—", inner - LABEL_WIDTH, size=9.5, lines_max=2),
+                ],
+            ),
+        ],
+    )
     if view.void:
         reason = (
             f"本收据已作废：{view.void_reason or ''}（{_date_zh(view.void_on)}"
             f"红字冲销，凭证 {view.void_voucher_no or '—'}；收据号不再使用）"
         )
-        draw_text(canvas, MARGIN, bottom - 13, fit_text(reason, name, 9, inner), font=name,
-                  size=9, color=RED)
+        draw_text(
+            canvas,
+            MARGIN,
+            bottom - 13,
+            fit_text(reason, name, 9, inner),
+            font=name,
+            size=9,
+            color=RED,
+        )
     _seal_box(canvas, name, x=MARGIN + 58, y=bottom - 80, label="收款单位（盖章）")
     column = MARGIN + 150
     for number, (label, value) in enumerate(
@@ -149,17 +197,31 @@ def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> None:
     ):
         y = bottom - 42 - number * 28
         draw_text(canvas, column, y, f"{label}：", font=name, size=10.5)
-        draw_text(canvas, column + 50, y + 1.5, fit_text(value, name, 10.5, 120), font=name,
-                  size=10.5)
+        draw_text(
+            canvas, column + 50, y + 1.5, fit_text(value, name, 10.5, 120), font=name, size=10.5
+        )
         canvas.setLineWidth(0.5)
         canvas.line(column + 46, y - 3, column + 176, y - 3)
     _qr(canvas, view.qr_payload, x=WIDTH - MARGIN - QR_SIZE, y=bottom - 20 - QR_SIZE)
-    draw_text(canvas, WIDTH - MARGIN - QR_SIZE / 2, bottom - 28 - QR_SIZE, "扫码核验收据与账目",
-              font=name, size=7.5, align="center")
+    draw_text(
+        canvas,
+        WIDTH - MARGIN - QR_SIZE / 2,
+        bottom - 28 - QR_SIZE,
+        "扫码核验收据与账目",
+        font=name,
+        size=7.5,
+        align="center",
+    )
     draw_text(canvas, MARGIN, 24, f"账目哈希 SHA-256：{view.entry_hash}", font=name, size=6.5)
-    draw_text(canvas, MARGIN, 14,
-              "收据号按基金、年度连续编号；作废收据保留原号，不再使用。"
-              "可凭收据号与哈希在公开日记账中核对。", font=name, size=6.5)
+    draw_text(
+        canvas,
+        MARGIN,
+        14,
+        "收据号按基金、年度连续编号；作废收据保留原号，不再使用。"
+        "可凭收据号与哈希在公开日记账中核对。",
+        font=name,
+        size=6.5,
+    )
     if view.void:
         draw_stamp(canvas, "作 废", x=WIDTH / 2, y=HEIGHT / 2 + 10, font=name, size=92)
 
@@ -172,52 +234,112 @@ def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> None:
     purpose = view.purpose + (f"（{view.memo}）" if view.memo else "")
 
     def pair(label: str, value: str, label2: str, value2: str) -> list[Cell]:
-        return [Cell(label, LABEL_WIDTH, True), Cell(value or "—", half),
-                Cell(label2, LABEL_WIDTH, True), Cell(value2 or "—", half)]
+        return [
+            Cell(label, LABEL_WIDTH, True),
+            Cell(value or "—", half),
+            Cell(label2, LABEL_WIDTH, True),
+            Cell(value2 or "—", half),
+        ]
 
     _heading(
-        canvas, name, "关爱资金领款签收单", _fund_line(view),
-        f"申请日期：{_date_zh(view.created_on)}", f"No. 支出-{view.disbursement_id:06d}",
+        canvas,
+        name,
+        "关爱资金领款签收单",
+        _fund_line(view),
+        f"申请日期：{_date_zh(view.created_on)}",
+        f"No. 支出-{view.disbursement_id:06d}",
     )
-    bottom = _draw_grid(canvas, name, [
-        (26, pair("领款人", view.recipient_name, "党员编号", view.member_no)),
-        (26, pair("身份证号", view.id_number_masked or "", "所在支部", view.branch)),
-        (26, pair("党员类别", view.category_zh, "关爱方面", view.aspect_zh)),
-        (30, [Cell("发放用途", LABEL_WIDTH, True),
-              Cell(purpose or "—", inner - LABEL_WIDTH, size=9.5, lines_max=2)]),
-        (28, [Cell("金额（大写）", LABEL_WIDTH, True),
-              Cell(view.amount.capitals, inner - LABEL_WIDTH, size=13)]),
-        (28, [Cell("金额（小写）", LABEL_WIDTH, True), Cell(view.amount.figures, half, size=13),
-              Cell("发放方式", LABEL_WIDTH, True), Cell(view.method or "—", half)]),
-        (26, pair("发放状态", view.status_zh, "发放日期",
-                  _date_zh(view.paid_on) if view.paid_on else "未发放")),
-    ])
-    people = (("经办人", view.submitter), ("审批人", view.approver or ""),
-              ("出纳", view.cashier or ""))
+    bottom = _draw_grid(
+        canvas,
+        name,
+        [
+            (26, pair("领款人", view.recipient_name, "党员编号", view.member_no)),
+            (26, pair("身份证号", view.id_number_masked or "", "所在支部", view.branch)),
+            (26, pair("党员类别", view.category_zh, "关爱方面", view.aspect_zh)),
+            (
+                30,
+                [
+                    Cell("发放用途", LABEL_WIDTH, True),
+                    Cell(purpose or "—", inner - LABEL_WIDTH, size=9.5, lines_max=2),
+                ],
+            ),
+            (
+                28,
+                [
+                    Cell("金额（大写）", LABEL_WIDTH, True),
+                    Cell(view.amount.capitals, inner - LABEL_WIDTH, size=13),
+                ],
+            ),
+            (
+                28,
+                [
+                    Cell("金额（小写）", LABEL_WIDTH, True),
+                    Cell(view.amount.figures, half, size=13),
+                    Cell("发放方式", LABEL_WIDTH, True),
+                    Cell(view.method or "—", half),
+                ],
+            ),
+            (
+                26,
+                pair(
+                    "发放状态",
+                    view.status_zh,
+                    "发放日期",
+                    _date_zh(view.paid_on) if view.paid_on else "未发放",
+                ),
+            ),
+        ],
+    )
+    people = (
+        ("经办人", view.submitter),
+        ("审批人", view.approver or ""),
+        ("出纳", view.cashier or ""),
+    )
     column_width = inner / 3
     for number, (label, value) in enumerate(people):
         x = MARGIN + number * column_width
         draw_text(canvas, x, bottom - 24, f"{label}：", font=name, size=10.5)
-        draw_text(canvas, x + 50, bottom - 22.5, fit_text(value, name, 10.5, column_width - 64),
-                  font=name, size=10.5)
+        draw_text(
+            canvas,
+            x + 50,
+            bottom - 22.5,
+            fit_text(value, name, 10.5, column_width - 64),
+            font=name,
+            size=10.5,
+        )
         canvas.setLineWidth(0.5)
         canvas.line(x + 46, bottom - 27, x + column_width - 14, bottom - 27)
     draw_text(canvas, MARGIN, bottom - 62, "领款人签字：", font=name, size=12, bold=True)
     canvas.setLineWidth(0.8)
     canvas.line(MARGIN + 78, bottom - 65, MARGIN + 250, bottom - 65)
-    draw_text(canvas, MARGIN + 280, bottom - 62, "签收日期：____年____月____日", font=name,
-              size=12)
+    draw_text(canvas, MARGIN + 280, bottom - 62, "签收日期：____年____月____日", font=name, size=12)
     voucher = f"记账凭证 {view.voucher_no}" if view.voucher_no else "尚未记账"
-    draw_text(canvas, MARGIN, 24, f"{voucher}。领款人签字即确认已足额收到上述款项。",
-              font=name, size=7)
-    draw_text(canvas, MARGIN, 14, "身份证号已作隐去处理；完整信息仅存于账本系统。",
-              font=name, size=7)
+    draw_text(
+        canvas, MARGIN, 24, f"{voucher}。领款人签字即确认已足额收到上述款项。", font=name, size=7
+    )
+    draw_text(
+        canvas, MARGIN, 14, "身份证号已作隐去处理；完整信息仅存于账本系统。", font=name, size=7
+    )
     if view.stamp:
         detail = f"：{view.reverse_reason}" if view.reverse_reason else ""
-        draw_text(canvas, WIDTH - MARGIN, 24, fit_text(f"{view.stamp}{detail}", name, 8, 250),
-                  font=name, size=8, align="right", color=RED)
-        draw_stamp(canvas, view.stamp, x=WIDTH / 2, y=HEIGHT / 2 + 10, font=name,
-                   size=80 if len(view.stamp) <= 2 else 64)
+        draw_text(
+            canvas,
+            WIDTH - MARGIN,
+            24,
+            fit_text(f"{view.stamp}{detail}", name, 8, 250),
+            font=name,
+            size=8,
+            align="right",
+            color=RED,
+        )
+        draw_stamp(
+            canvas,
+            view.stamp,
+            x=WIDTH / 2,
+            y=HEIGHT / 2 + 10,
+            font=name,
+            size=80 if len(view.stamp) <= 2 else 64,
+        )
 
 
 def _seal_box(canvas: Canvas, font: str, *, x: float, y: float, label: str) -> None:
@@ -256,8 +378,9 @@ def _qr(canvas: Canvas, payload: str, *, x: float, y: float) -> None:
             start = column
             while column < count and code.isDark(row, column):
                 column += 1
-            path.rect(left + start * module, top - (row + 1) * module,
-                      (column - start) * module, module)
+            path.rect(
+                left + start * module, top - (row + 1) * module, (column - start) * module, module
+            )
     canvas.saveState()
     canvas.setFillColor(INK)
     canvas.drawPath(path, stroke=0, fill=1)
@@ -288,15 +411,29 @@ def render_receipt_batch(batch: ReceiptBatchView, font: DocumentFont | None = No
     font = font or document_font()
     buffer = BytesIO()
     canvas = _new_canvas(
-        buffer, f"收款收据 {batch.fund.code} {batch.start.isoformat()}至{batch.end.isoformat()}",
+        buffer,
+        f"收款收据 {batch.fund.code} {batch.start.isoformat()}至{batch.end.isoformat()}",
         font,
     )
     if not batch.receipts:
-        draw_text(canvas, WIDTH / 2, HEIGHT / 2, f"{batch.fund.name}（{batch.fund.code}）",
-                  font=font.name, size=14, align="center")
-        draw_text(canvas, WIDTH / 2, HEIGHT / 2 - 24,
-                  f"{_date_zh(batch.start)}至{_date_zh(batch.end)}没有收款收据",
-                  font=font.name, size=12, align="center")
+        draw_text(
+            canvas,
+            WIDTH / 2,
+            HEIGHT / 2,
+            f"{batch.fund.name}（{batch.fund.code}）",
+            font=font.name,
+            size=14,
+            align="center",
+        )
+        draw_text(
+            canvas,
+            WIDTH / 2,
+            HEIGHT / 2 - 24,
+            f"{_date_zh(batch.start)}至{_date_zh(batch.end)}没有收款收据",
+            font=font.name,
+            size=12,
+            align="center",
+        )
         draw_page_number(canvas, x=WIDTH - MARGIN - 40, y=14, font=font.name, size=7)
         canvas.showPage()
     for receipt in batch.receipts:

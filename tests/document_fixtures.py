@@ -64,20 +64,44 @@ def care_quarter(engine: Engine) -> Quarter:
     make_fund(engine, staff["admin"])
     clerk = staff["clerk"]
     booked = [
-        record(engine, clerk, "50000.00", source="party_dues_subsidy", on="2026-01-05",
-               payer="区委组织部"),
+        record(
+            engine,
+            clerk,
+            "50000.00",
+            source="party_dues_subsidy",
+            on="2026-01-05",
+            payer="区委组织部",
+        ),
         record(engine, clerk, "120000.00", source="fiscal_support", on="2026-01-10"),
-        record(engine, clerk, "8765.43", source="member_donation", on="2026-01-15",
-               payer="机关第一党支部全体党员"),
-        record(engine, clerk, "30000.00", source="sponsorship", on="2026-01-20",
-               payer="某某集团有限公司"),
+        record(
+            engine,
+            clerk,
+            "8765.43",
+            source="member_donation",
+            on="2026-01-15",
+            payer="机关第一党支部全体党员",
+        ),
+        record(
+            engine,
+            clerk,
+            "30000.00",
+            source="sponsorship",
+            on="2026-01-20",
+            payer="某某集团有限公司",
+        ),
     ]
     id_numbers = [valid_id_number(100 + number) for number in range(len(PEOPLE))]
     phones = [f"1391234{number:04d}" for number in range(len(PEOPLE))]
     roll = {
-        name: make_recipient(engine, clerk, name=name, category=category,
-                             branch="城关街道第二党支部", id_number=id_numbers[number],
-                             phone=phones[number])
+        name: make_recipient(
+            engine,
+            clerk,
+            name=name,
+            category=category,
+            branch="城关街道第二党支部",
+            id_number=id_numbers[number],
+            phone=phones[number],
+        )
         for number, (name, category) in enumerate(PEOPLE)
     }
     paid = [
@@ -86,11 +110,20 @@ def care_quarter(engine: Engine) -> Quarter:
         for aspect, amount in AMOUNTS.items()
     ]
     with write_session(engine) as session:
-        incomes.reverse_income(session, income_id=booked[3].id, reason="赞助协议撤销",
-                               on="2026-03-02", actor=staff["approver"])
-        disbursements.reverse_disbursement(session, disbursement_id=paid[0].id,
-                                           reason="重复发放", on="2026-03-03",
-                                           actor=staff["approver"])
+        incomes.reverse_income(
+            session,
+            income_id=booked[3].id,
+            reason="赞助协议撤销",
+            on="2026-03-02",
+            actor=staff["approver"],
+        )
+        disbursements.reverse_disbursement(
+            session,
+            disbursement_id=paid[0].id,
+            reason="重复发放",
+            on="2026-03-03",
+            actor=staff["approver"],
+        )
     return Quarter(staff, booked, roll, paid, id_numbers, phones)
 
 

@@ -54,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-examples", type=int, default=200, help="per operation")
     parser.add_argument("--max-time", type=int, help="seconds for the whole run")
-    parser.add_argument("--update-baseline", action="store_true",
-                        help=f"accept this run's failures into {BASELINE.name}")
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help=f"accept this run's failures into {BASELINE.name}",
+    )
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="carefund-fuzz-") as folder:
         url = f"sqlite:///{Path(folder) / 'fuzz.db'}"
@@ -67,26 +70,41 @@ def main(argv: list[str] | None = None) -> int:
         config.write_text(
             '[parameters]\n"path.code" = "HC-CARE"\n\n'
             "[checks.negative_data_rejection]\n"
-            f"expected-statuses = {REJECTIONS}\n", encoding="utf-8",
+            f"expected-statuses = {REJECTIONS}\n",
+            encoding="utf-8",
         )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
             [sys.executable, "-m", "carefund", "serve", "--port", str(port), "--no-access-log"],
             env=os.environ | {"CAREFUND_DATABASE_URL": url},
-            stdout=subprocess.DEVNULL, stderr=(Path(folder) / "server.log").open("w"),
+            stdout=subprocess.DEVNULL,
+            stderr=(Path(folder) / "server.log").open("w"),
         )
         try:
             wait_until_up(base, server)
             command = [
-                str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config),
-                "run", f"{base}/api/v1/openapi.json",
-                "--header", f"Authorization: Bearer {token}",
-                "--phases", "examples,coverage,fuzzing,stateful",
-                "--checks", "all", "--exclude-checks", ",".join(EXCLUDED_CHECKS),
-                "--max-examples", str(options.max_examples),
-                "--report", "junit", "--report-dir", "schemathesis-report",
-                "--baseline", str(BASELINE),
+                str(Path(sys.executable).with_name("schemathesis")),
+                "--config-file",
+                str(config),
+                "run",
+                f"{base}/api/v1/openapi.json",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--phases",
+                "examples,coverage,fuzzing,stateful",
+                "--checks",
+                "all",
+                "--exclude-checks",
+                ",".join(EXCLUDED_CHECKS),
+                "--max-examples",
+                str(options.max_examples),
+                "--report",
+                "junit",
+                "--report-dir",
+                "schemathesis-report",
+                "--baseline",
+                str(BASELINE),
             ]
             if options.update_baseline:
                 command.append("--baseline-update")

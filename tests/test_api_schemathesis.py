@@ -69,12 +69,14 @@ def district(sqlite_template: str, tmp_path) -> tuple:  # type: ignore[no-untype
 APP = create_app(make_engine("sqlite://"))
 REJECTIONS = [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429]
 """What counts as refusing bad input; 413 too, for bodies over the size limit."""
-CONFIG = schemathesis.Config.from_dict({
-    "checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}},
-    # The test sends a valid token with every case, so schemathesis must not count a
-    # case it made by dropping the Authorization header as invalid input (a 200 is right).
-    "generation": {"with-security-parameters": False},
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}},
+        # The test sends a valid token with every case, so schemathesis must not count a
+        # case it made by dropping the Authorization header as invalid input (a 200 is right).
+        "generation": {"with-security-parameters": False},
+    }
+)
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP, config=CONFIG)
 
 

@@ -37,7 +37,8 @@ STEPS_PER_SEQUENCE = 8
 # Valid requests only: the stateless test sends bad input to every operation; here each
 # step should succeed often enough for the next one to find what it made.
 schema = schemathesis.openapi.from_asgi(
-    "/api/v1/openapi.json", APP,
+    "/api/v1/openapi.json",
+    APP,
     config=schemathesis.Config.from_dict({"generation": {"mode": "positive"}}),
 )
 Workflow: type[APIStateMachine] = schema.as_state_machine()
@@ -61,25 +62,37 @@ class AdminWorkflow(Workflow):  # type: ignore[valid-type,misc]
     def get_call_kwargs(self, case: Case) -> dict[str, object]:
         return {"headers": self.headers}
 
-    def validate_response(self, response: Response, case: Case,  # type: ignore[override]
-                          additional_checks: object = None, **kwargs: object) -> None:
+    def validate_response(
+        self,
+        response: Response,
+        case: Case,  # type: ignore[override]
+        additional_checks: object = None,
+        **kwargs: object,
+    ) -> None:
         case.validate_response(response, checks=CHECKS, headers=self.headers)
 
 
-def test_call_sequences_keep_the_contract(district, admin_headers: dict[str, str],  # noqa: F811
-                                          tmp_path: Path) -> None:
+def test_call_sequences_keep_the_contract(
+    district,  # noqa: F811
+    admin_headers: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
     engine, _token = district
     AdminWorkflow.template = tmp_path / "district.db"
-    with closing(sqlite3.connect(engine.url.database)) as source, \
-            closing(sqlite3.connect(AdminWorkflow.template)) as target:
+    with (
+        closing(sqlite3.connect(engine.url.database)) as source,
+        closing(sqlite3.connect(AdminWorkflow.template)) as target,
+    ):
         source.backup(target)
     AdminWorkflow.headers = admin_headers
-    AdminWorkflow.run(settings=settings(
-        max_examples=SEQUENCES,
-        stateful_step_count=STEPS_PER_SEQUENCE,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    ))
+    AdminWorkflow.run(
+        settings=settings(
+            max_examples=SEQUENCES,
+            stateful_step_count=STEPS_PER_SEQUENCE,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
 
 
 # What the fuzzers found, kept as plain tests.
@@ -94,8 +107,12 @@ def test_a_405_names_every_method_the_path_has(api) -> None:  # type: ignore[no-
 def test_a_body_must_be_an_object_even_where_every_field_is_optional(api) -> None:  # type: ignore[no-untyped-def]
     # A JSON number is read as Decimal; FastAPI used to build an empty model out of it.
     for body in ("1.5", "1e2", "12", '"x"', "[]"):
-        answer = api.post("clerk", "/disbursements/1/cancel", content=body,
-                          headers={"Content-Type": "application/json"})
+        answer = api.post(
+            "clerk",
+            "/disbursements/1/cancel",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
         assert answer.status_code == 422, (body, answer.status_code)
 
 

@@ -1,6 +1,7 @@
 """Back-pressure: a locked or unreachable database gets 503 with Retry-After, not a 500 or a
 hang, and the service recovers by itself when the database is back."""
 
+import contextlib
 import socket
 import sqlite3
 import threading
@@ -15,7 +16,12 @@ from carefund.db import make_engine
 from tests import conftest
 from tests.builders import make_fund, make_staff, make_token
 
-INCOME = {"source": "fiscal_support", "payer": "区财政局", "amount": "10.00", "received_on": "2026-06-01"}
+INCOME = {
+    "source": "fiscal_support",
+    "payer": "区财政局",
+    "amount": "10.00",
+    "received_on": "2026-06-01",
+}
 
 
 def test_a_locked_sqlite_database_answers_503_then_recovers(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -41,14 +47,22 @@ def test_a_locked_sqlite_database_answers_503_then_recovers(tmp_path) -> None:  
         assert time.monotonic() - started < 5
         # Readers are not blocked by a writer in WAL mode.
         assert client.get("/api/v1/funds/HC-CARE", headers=headers).status_code == 200
-        retried = client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME,
-                              headers=headers | {"Idempotency-Key": "k-1"})
+        retried = client.post(
+            "/api/v1/funds/HC-CARE/incomes",
+            json=INCOME,
+            headers=headers | {"Idempotency-Key": "k-1"},
+        )
         assert retried.status_code == 503
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME, headers=headers).status_code == 201
-    again = client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME, headers=headers | {"Idempotency-Key": "k-1"})
+    assert (
+        client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME, headers=headers).status_code
+        == 201
+    )
+    again = client.post(
+        "/api/v1/funds/HC-CARE/incomes", json=INCOME, headers=headers | {"Idempotency-Key": "k-1"}
+    )
     assert again.status_code == 201
     assert again.json()["receipt_no"] == "HC-CARE-2026-000002"
 
@@ -87,18 +101,14 @@ class Proxy:
             pass
         finally:
             for end in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self.open = False
         for connection in self.connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         self.connections.clear()
 
     def restore(self) -> None:
@@ -109,7 +119,9 @@ class Proxy:
         self.listener.close()
 
 
-def test_an_unreachable_postgresql_answers_503_then_recovers(request: pytest.FixtureRequest) -> None:
+def test_an_unreachable_postgresql_answers_503_then_recovers(
+    request: pytest.FixtureRequest,
+) -> None:
     if not conftest.POSTGRES_ADMIN_URL:
         pytest.skip("needs PostgreSQL")
     url = make_url(request.getfixturevalue("postgres_database"))
@@ -125,7 +137,10 @@ def test_an_unreachable_postgresql_answers_503_then_recovers(request: pytest.Fix
     engine = make_engine(through_proxy, lock_timeout_ms=1000)
     client = TestClient(create_app(engine), raise_server_exceptions=False)
     try:
-        assert client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME, headers=headers).status_code == 201
+        assert (
+            client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME, headers=headers).status_code
+            == 201
+        )
         proxy.cut()
         for _ in range(3):
             answer = client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME, headers=headers)

@@ -29,14 +29,31 @@ from tests.builders import record
 
 PERIODS = [f"2026-{month:02d}" for month in range(1, 13)] + ["2025-12", "2026-Q4", "2026"]
 """Every month of the year, and a month, a quarter and a year besides."""
-TABLES = ("fund", "journal_entry", "posting", "income", "disbursement", "recipient", "counter",
-          "period", "event", "audit_log", "app_user", "api_token")
+TABLES = (
+    "fund",
+    "journal_entry",
+    "posting",
+    "income",
+    "disbursement",
+    "recipient",
+    "counter",
+    "period",
+    "event",
+    "audit_log",
+    "app_user",
+    "api_token",
+)
 
 
 def carefund(*args: str, url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CAREFUND_DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "carefund", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "carefund", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def books_of(engine: Engine) -> dict[str, Any]:
@@ -79,8 +96,13 @@ def carries_on(url: str) -> None:
             clerk = users.get_user(session, ACTORS["clerk"])
             before = funds.get_fund(session, "PROV-CARE").head_seq
             income = incomes.record_income(
-                session, fund_code="PROV-CARE", source="sponsorship", payer="恢复后第一笔",
-                amount="1.00", received_on="2026-12-31", actor=clerk,
+                session,
+                fund_code="PROV-CARE",
+                source="sponsorship",
+                payer="恢复后第一笔",
+                amount="1.00",
+                received_on="2026-12-31",
+                actor=clerk,
             )
         with read_session(engine) as session:
             fund = funds.get_fund(session, "PROV-CARE")
@@ -114,12 +136,17 @@ def postgresql_copy(database_url: str) -> Iterator[str]:
     try:
         dump = subprocess.run(
             ["pg_dump", "-Fc", "-d", libpq.render_as_string(hide_password=False)],
-            capture_output=True, timeout=120,
+            capture_output=True,
+            timeout=120,
         )
         assert dump.returncode == 0, dump.stderr.decode()
         target = libpq.set(database=name).render_as_string(hide_password=False)
-        restore = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "-d", target],
-                                 input=dump.stdout, capture_output=True, timeout=120)
+        restore = subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", "-d", target],
+            input=dump.stdout,
+            capture_output=True,
+            timeout=120,
+        )
         assert restore.returncode == 0, restore.stderr.decode()
         yield source.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -128,8 +155,9 @@ def postgresql_copy(database_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def test_a_restored_backup_holds_the_same_books(original: Engine, database_url: str,
-                                                tmp_path: Path) -> None:
+def test_a_restored_backup_holds_the_same_books(
+    original: Engine, database_url: str, tmp_path: Path
+) -> None:
     sqlite = database_url.startswith("sqlite")
     with sqlite_copy(database_url, tmp_path) if sqlite else postgresql_copy(database_url) as url:
         assert carefund("verify", url=url).returncode == 0

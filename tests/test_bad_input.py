@@ -27,7 +27,9 @@ def snapshot(engine) -> dict:  # type: ignore[no-untyped-def]
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in SQLModel.metadata.sorted_tables
         }
-        heads = connection.execute(text("SELECT code, head_seq, head_hash, cash_fen FROM fund ORDER BY code")).all()
+        heads = connection.execute(
+            text("SELECT code, head_seq, head_hash, cash_fen FROM fund ORDER BY code")
+        ).all()
     return {"counts": counts, "heads": [tuple(row) for row in heads]}
 
 
@@ -42,13 +44,27 @@ def books(engine):  # type: ignore[no-untyped-def]
     approved = approve(engine, staff["approver"], submit(engine, staff["clerk"], member, "50.00"))
     with write_session(engine) as session:
         periods.close_period(session, fund_code="HC-CARE", month="2026-02", actor=staff["approver"])
-    return {"engine": engine, "staff": staff, "member": member, "quitter": quitter,
-            "waiting": waiting, "approved": approved}
+    return {
+        "engine": engine,
+        "staff": staff,
+        "member": member,
+        "quitter": quitter,
+        "waiting": waiting,
+        "approved": approved,
+    }
 
 
 def income_args(staff, **change):  # type: ignore[no-untyped-def]
-    args = dict(fund_code="HC-CARE", source="fiscal_support", payer="区财政局", amount="10.00",
-                received_on="2026-03-05", method="转账", memo="", actor=staff["clerk"])
+    args = dict(
+        fund_code="HC-CARE",
+        source="fiscal_support",
+        payer="区财政局",
+        amount="10.00",
+        received_on="2026-03-05",
+        method="转账",
+        memo="",
+        actor=staff["clerk"],
+    )
     args.update(change)
     return args
 
@@ -86,7 +102,9 @@ def test_bad_income(books, change, error) -> None:  # type: ignore[no-untyped-de
 def test_an_auditor_records_nothing(books) -> None:
     before = snapshot(books["engine"])
     with pytest.raises(Forbidden), write_session(books["engine"]) as session:
-        incomes.record_income(session, **income_args(books["staff"], actor=books["staff"]["auditor"]))
+        incomes.record_income(
+            session, **income_args(books["staff"], actor=books["staff"]["auditor"])
+        )
     assert snapshot(books["engine"]) == before
 
 
@@ -99,8 +117,13 @@ def disbursement_cases(books):  # type: ignore[no-untyped-def]
     s = books["staff"]
     member, quitter = books["member"], books["quitter"]
     waiting, approved = books["waiting"], books["approved"]
-    submit_ok = dict(fund_code="HC-CARE", recipient_id=member.id, amount="1", aspect="spiritual_care",
-                     actor=s["clerk"])
+    submit_ok = dict(
+        fund_code="HC-CARE",
+        recipient_id=member.id,
+        amount="1",
+        aspect="spiritual_care",
+        actor=s["clerk"],
+    )
     return [
         (disbursements.submit_disbursement, {**submit_ok, "amount": "0.001"}, InvalidInput),
         (disbursements.submit_disbursement, {**submit_ok, "aspect": "money"}, InvalidInput),
@@ -109,49 +132,205 @@ def disbursement_cases(books):  # type: ignore[no-untyped-def]
         (disbursements.submit_disbursement, {**submit_ok, "recipient_id": quitter.id}, Conflict),
         (disbursements.submit_disbursement, {**submit_ok, "fund_code": "NOPE"}, NotFound),
         (disbursements.submit_disbursement, {**submit_ok, "actor": s["cashier"]}, Forbidden),
-        (disbursements.approve_disbursement, {"disbursement_id": waiting.id, "actor": s["clerk"]}, Forbidden),
-        (disbursements.approve_disbursement, {"disbursement_id": approved.id, "actor": s["approver"]}, InvalidTransition),
-        (disbursements.approve_disbursement, {"disbursement_id": 999, "actor": s["approver"]}, NotFound),
-        (disbursements.reject_disbursement, {"disbursement_id": waiting.id, "reason": " ", "actor": s["approver"]}, InvalidInput),
-        (disbursements.reject_disbursement, {"disbursement_id": approved.id, "reason": "x", "actor": s["approver"]}, InvalidTransition),
-        (disbursements.cancel_disbursement, {"disbursement_id": approved.id, "actor": s["clerk"]}, InvalidTransition),
-        (disbursements.cancel_disbursement, {"disbursement_id": waiting.id, "actor": s["integration"]}, Forbidden),
-        (disbursements.pay_disbursement, {"disbursement_id": waiting.id, "paid_on": "2026-03-10", "actor": s["cashier"]}, InvalidTransition),
-        (disbursements.pay_disbursement, {"disbursement_id": approved.id, "paid_on": "2026-02-10", "actor": s["cashier"]}, PeriodClosed),
-        (disbursements.pay_disbursement, {"disbursement_id": approved.id, "paid_on": "bad", "actor": s["cashier"]}, InvalidInput),
-        (disbursements.pay_disbursement, {"disbursement_id": approved.id, "paid_on": "2026-03-10", "actor": s["approver"]}, Forbidden),
-        (disbursements.reverse_disbursement, {"disbursement_id": approved.id, "reason": "x", "actor": s["approver"]}, InvalidTransition),
-        (incomes.reverse_income, {"income_id": 1, "reason": "", "actor": s["approver"]}, InvalidInput),
-        (incomes.reverse_income, {"income_id": 1, "reason": "x", "on": "2026-02-01", "actor": s["approver"]}, PeriodClosed),
+        (
+            disbursements.approve_disbursement,
+            {"disbursement_id": waiting.id, "actor": s["clerk"]},
+            Forbidden,
+        ),
+        (
+            disbursements.approve_disbursement,
+            {"disbursement_id": approved.id, "actor": s["approver"]},
+            InvalidTransition,
+        ),
+        (
+            disbursements.approve_disbursement,
+            {"disbursement_id": 999, "actor": s["approver"]},
+            NotFound,
+        ),
+        (
+            disbursements.reject_disbursement,
+            {"disbursement_id": waiting.id, "reason": " ", "actor": s["approver"]},
+            InvalidInput,
+        ),
+        (
+            disbursements.reject_disbursement,
+            {"disbursement_id": approved.id, "reason": "x", "actor": s["approver"]},
+            InvalidTransition,
+        ),
+        (
+            disbursements.cancel_disbursement,
+            {"disbursement_id": approved.id, "actor": s["clerk"]},
+            InvalidTransition,
+        ),
+        (
+            disbursements.cancel_disbursement,
+            {"disbursement_id": waiting.id, "actor": s["integration"]},
+            Forbidden,
+        ),
+        (
+            disbursements.pay_disbursement,
+            {"disbursement_id": waiting.id, "paid_on": "2026-03-10", "actor": s["cashier"]},
+            InvalidTransition,
+        ),
+        (
+            disbursements.pay_disbursement,
+            {"disbursement_id": approved.id, "paid_on": "2026-02-10", "actor": s["cashier"]},
+            PeriodClosed,
+        ),
+        (
+            disbursements.pay_disbursement,
+            {"disbursement_id": approved.id, "paid_on": "bad", "actor": s["cashier"]},
+            InvalidInput,
+        ),
+        (
+            disbursements.pay_disbursement,
+            {"disbursement_id": approved.id, "paid_on": "2026-03-10", "actor": s["approver"]},
+            Forbidden,
+        ),
+        (
+            disbursements.reverse_disbursement,
+            {"disbursement_id": approved.id, "reason": "x", "actor": s["approver"]},
+            InvalidTransition,
+        ),
+        (
+            incomes.reverse_income,
+            {"income_id": 1, "reason": "", "actor": s["approver"]},
+            InvalidInput,
+        ),
+        (
+            incomes.reverse_income,
+            {"income_id": 1, "reason": "x", "on": "2026-02-01", "actor": s["approver"]},
+            PeriodClosed,
+        ),
         (incomes.reverse_income, {"income_id": 1, "reason": "x", "actor": s["clerk"]}, Forbidden),
-        (incomes.reverse_income, {"income_id": 42, "reason": "x", "actor": s["approver"]}, NotFound),
+        (
+            incomes.reverse_income,
+            {"income_id": 42, "reason": "x", "actor": s["approver"]},
+            NotFound,
+        ),
         # 1000 in, 50 reserved: reversing the 1000 would leave the reservation uncovered.
-        (incomes.reverse_income, {"income_id": 1, "reason": "x", "on": "2026-03-20", "actor": s["approver"]}, InsufficientFunds),
-        (recipients.create_recipient, {"member_no": "M-1", "name": "甲", "category": "cadre", "actor": s["clerk"]}, Duplicate),
-        (recipients.create_recipient, {"member_no": "M 3", "name": "甲", "category": "cadre", "actor": s["clerk"]}, InvalidInput),
-        (recipients.create_recipient, {"member_no": "M-3", "name": "甲", "category": "boss", "actor": s["clerk"]}, InvalidInput),
-        (recipients.create_recipient, {"member_no": "M-3", "name": "", "category": "cadre", "actor": s["clerk"]}, InvalidInput),
-        (recipients.create_recipient, {"member_no": "M-3", "name": "甲", "actor": s["clerk"]}, InvalidInput),
-        (recipients.create_recipient, {"member_no": "M-3", "name": "甲", "category": "cadre", "id_number": "370602198001011235", "actor": s["clerk"]}, InvalidInput),
-        (recipients.create_recipient, {"member_no": "M-3", "name": "甲", "category": "cadre", "phone": "12345", "actor": s["clerk"]}, InvalidInput),
-        (recipients.create_recipient, {"member_no": "M-3", "name": "甲", "category": "cadre", "actor": s["auditor"]}, Forbidden),
-        (recipients.update_recipient, {"recipient_id": member.id, "category": "boss", "actor": s["clerk"]}, InvalidInput),
-        (recipients.update_recipient, {"recipient_id": member.id, "member_no": "X", "actor": s["clerk"]}, InvalidInput),
-        (recipients.update_recipient, {"recipient_id": member.id, "active": "no", "actor": s["clerk"]}, InvalidInput),
-        (recipients.update_recipient, {"recipient_id": 999, "name": "乙", "actor": s["clerk"]}, NotFound),
-        (periods.close_period, {"fund_code": "HC-CARE", "month": "2026-02", "actor": s["approver"]}, Conflict),
-        (periods.close_period, {"fund_code": "HC-CARE", "month": "2026-13", "actor": s["approver"]}, InvalidInput),
-        (periods.close_period, {"fund_code": "HC-CARE", "month": "2099-01", "actor": s["approver"]}, Conflict),
-        (periods.close_period, {"fund_code": "HC-CARE", "month": "2026-03", "actor": s["clerk"]}, Forbidden),
-        (periods.reopen_period, {"fund_code": "HC-CARE", "month": "2026-02", "reason": "", "actor": s["admin"]}, InvalidInput),
-        (periods.reopen_period, {"fund_code": "HC-CARE", "month": "2026-01", "reason": "x", "actor": s["admin"]}, NotFound),
-        (periods.reopen_period, {"fund_code": "HC-CARE", "month": "2026-02", "reason": "x", "actor": s["approver"]}, Forbidden),
+        (
+            incomes.reverse_income,
+            {"income_id": 1, "reason": "x", "on": "2026-03-20", "actor": s["approver"]},
+            InsufficientFunds,
+        ),
+        (
+            recipients.create_recipient,
+            {"member_no": "M-1", "name": "甲", "category": "cadre", "actor": s["clerk"]},
+            Duplicate,
+        ),
+        (
+            recipients.create_recipient,
+            {"member_no": "M 3", "name": "甲", "category": "cadre", "actor": s["clerk"]},
+            InvalidInput,
+        ),
+        (
+            recipients.create_recipient,
+            {"member_no": "M-3", "name": "甲", "category": "boss", "actor": s["clerk"]},
+            InvalidInput,
+        ),
+        (
+            recipients.create_recipient,
+            {"member_no": "M-3", "name": "", "category": "cadre", "actor": s["clerk"]},
+            InvalidInput,
+        ),
+        (
+            recipients.create_recipient,
+            {"member_no": "M-3", "name": "甲", "actor": s["clerk"]},
+            InvalidInput,
+        ),
+        (
+            recipients.create_recipient,
+            {
+                "member_no": "M-3",
+                "name": "甲",
+                "category": "cadre",
+                "id_number": "370602198001011235",
+                "actor": s["clerk"],
+            },
+            InvalidInput,
+        ),
+        (
+            recipients.create_recipient,
+            {
+                "member_no": "M-3",
+                "name": "甲",
+                "category": "cadre",
+                "phone": "12345",
+                "actor": s["clerk"],
+            },
+            InvalidInput,
+        ),
+        (
+            recipients.create_recipient,
+            {"member_no": "M-3", "name": "甲", "category": "cadre", "actor": s["auditor"]},
+            Forbidden,
+        ),
+        (
+            recipients.update_recipient,
+            {"recipient_id": member.id, "category": "boss", "actor": s["clerk"]},
+            InvalidInput,
+        ),
+        (
+            recipients.update_recipient,
+            {"recipient_id": member.id, "member_no": "X", "actor": s["clerk"]},
+            InvalidInput,
+        ),
+        (
+            recipients.update_recipient,
+            {"recipient_id": member.id, "active": "no", "actor": s["clerk"]},
+            InvalidInput,
+        ),
+        (
+            recipients.update_recipient,
+            {"recipient_id": 999, "name": "乙", "actor": s["clerk"]},
+            NotFound,
+        ),
+        (
+            periods.close_period,
+            {"fund_code": "HC-CARE", "month": "2026-02", "actor": s["approver"]},
+            Conflict,
+        ),
+        (
+            periods.close_period,
+            {"fund_code": "HC-CARE", "month": "2026-13", "actor": s["approver"]},
+            InvalidInput,
+        ),
+        (
+            periods.close_period,
+            {"fund_code": "HC-CARE", "month": "2099-01", "actor": s["approver"]},
+            Conflict,
+        ),
+        (
+            periods.close_period,
+            {"fund_code": "HC-CARE", "month": "2026-03", "actor": s["clerk"]},
+            Forbidden,
+        ),
+        (
+            periods.reopen_period,
+            {"fund_code": "HC-CARE", "month": "2026-02", "reason": "", "actor": s["admin"]},
+            InvalidInput,
+        ),
+        (
+            periods.reopen_period,
+            {"fund_code": "HC-CARE", "month": "2026-01", "reason": "x", "actor": s["admin"]},
+            NotFound,
+        ),
+        (
+            periods.reopen_period,
+            {"fund_code": "HC-CARE", "month": "2026-02", "reason": "x", "actor": s["approver"]},
+            Forbidden,
+        ),
         (funds.create_fund, {"code": "HC-CARE", "name": "x", "actor": s["admin"]}, Duplicate),
         (funds.create_fund, {"code": "hc care", "name": "x", "actor": s["admin"]}, InvalidInput),
         (funds.create_fund, {"code": "HC-NEW", "name": "x", "actor": s["clerk"]}, Forbidden),
         (users.create_user, {"username": "clerk", "role": "clerk", "actor": "test"}, Duplicate),
         (users.create_user, {"username": "new", "role": "boss", "actor": "test"}, InvalidInput),
-        (users.create_user, {"username": "new", "role": "clerk", "password": "short", "actor": "test"}, InvalidInput),
+        (
+            users.create_user,
+            {"username": "new", "role": "clerk", "password": "short", "actor": "test"},
+            InvalidInput,
+        ),
         (users.create_user, {"username": "名字", "role": "clerk", "actor": "test"}, InvalidInput),
     ]
 
@@ -170,7 +349,9 @@ def test_approval_is_refused_beyond_the_available_balance(books) -> None:
     big = submit(books["engine"], s["clerk"], books["member"], "950.01")
     before = snapshot(books["engine"])
     with pytest.raises(InsufficientFunds):
-        _call(books, disbursements.approve_disbursement, disbursement_id=big.id, actor=s["approver"])
+        _call(
+            books, disbursements.approve_disbursement, disbursement_id=big.id, actor=s["approver"]
+        )
     assert snapshot(books["engine"]) == before
     # 1000 cash − 50 approved = 950 available: exactly 950.00 fits.
     fits = submit(books["engine"], s["clerk"], books["member"], "950.00")

@@ -15,8 +15,12 @@ from tests.builders import make_fund, make_staff, record
 def carefund(*args: str, url: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "CAREFUND_DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "carefund", *args], env=env, capture_output=True, text=True,
-        timeout=120, cwd=cwd,
+        [sys.executable, "-m", "carefund", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -55,7 +59,9 @@ def test_verify_exits_1_naming_the_fund_and_first_bad_seq(engine, database_url: 
             connection.execute(text("DROP TRIGGER posting_no_update"))
         else:
             connection.execute(text("ALTER TABLE posting DISABLE TRIGGER USER"))
-        connection.execute(text("UPDATE posting SET debit_fen = 99 WHERE entry_id = 2 AND debit_fen > 0"))
+        connection.execute(
+            text("UPDATE posting SET debit_fen = 99 WHERE entry_id = 2 AND debit_fen > 0")
+        )
     broken = carefund("verify", url=database_url)
     assert broken.returncode == 1
     assert "HC-CARE" in broken.stderr and "seq 2" in broken.stderr
@@ -79,7 +85,9 @@ def test_backup_is_a_copy_that_verifies(engine, database_url: str, tmp_path: Pat
         assert connection.execute(text("SELECT count(*) FROM income")).scalar_one() == 1
 
 
-@pytest.mark.parametrize("command", [[], ["user"], ["fund"], ["init"], ["verify"], ["backup"], ["user", "add"]])
+@pytest.mark.parametrize(
+    "command", [[], ["user"], ["fund"], ["init"], ["verify"], ["backup"], ["user", "add"]]
+)
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = carefund(*command, "--help", url=f"sqlite:///{tmp_path / 'x.db'}")
     assert result.returncode == 0 and "Usage" in result.stdout

@@ -24,8 +24,12 @@ def test_sixteen_writers_get_consecutive_receipts_and_an_exact_balance(engine) -
     def post(number: int) -> str:
         with write_session(engine) as session:
             income = incomes.record_income(
-                session, fund_code="HC-CARE", source="member_donation", payer=f"党员{number}",
-                amount=f"{number % 97 + 1}.{number % 100:02d}", received_on="2026-06-01",
+                session,
+                fund_code="HC-CARE",
+                source="member_donation",
+                payer=f"党员{number}",
+                amount=f"{number % 97 + 1}.{number % 100:02d}",
+                received_on="2026-06-01",
                 actor=staff["clerk"],
             )
             return income.receipt_no
@@ -49,15 +53,30 @@ def test_receipt_numbers_restart_each_year_and_per_fund(engine) -> None:
     make_fund(engine, staff["admin"])
     make_fund(engine, staff["admin"], code="HC-RELIEF", name="特困党员救助基金")
     numbers = []
-    for fund, on in [("HC-CARE", "2025-12-31"), ("HC-CARE", "2026-01-01"), ("HC-RELIEF", "2026-01-02"),
-                     ("HC-CARE", "2026-01-03")]:
+    for fund, on in [
+        ("HC-CARE", "2025-12-31"),
+        ("HC-CARE", "2026-01-01"),
+        ("HC-RELIEF", "2026-01-02"),
+        ("HC-CARE", "2026-01-03"),
+    ]:
         with write_session(engine) as session:
-            numbers.append(incomes.record_income(
-                session, fund_code=fund, source="fiscal_support", payer="区财政局", amount="10",
-                received_on=on, actor=staff["clerk"],
-            ).receipt_no)
-    assert numbers == ["HC-CARE-2025-000001", "HC-CARE-2026-000001", "HC-RELIEF-2026-000001",
-                       "HC-CARE-2026-000002"]
+            numbers.append(
+                incomes.record_income(
+                    session,
+                    fund_code=fund,
+                    source="fiscal_support",
+                    payer="区财政局",
+                    amount="10",
+                    received_on=on,
+                    actor=staff["clerk"],
+                ).receipt_no
+            )
+    assert numbers == [
+        "HC-CARE-2025-000001",
+        "HC-CARE-2026-000001",
+        "HC-RELIEF-2026-000001",
+        "HC-CARE-2026-000002",
+    ]
 
 
 def test_a_writer_on_one_fund_does_not_block_another_fund(engine) -> None:
@@ -83,15 +102,25 @@ def test_a_writer_on_one_fund_does_not_block_another_fund(engine) -> None:
         with write_session(engine) as session:
             session.execute(text("SET LOCAL lock_timeout = '2s'"))
             incomes.record_income(
-                session, fund_code="HC-RELIEF", source="fiscal_support", payer="区财政局",
-                amount="100", received_on="2026-06-01", actor=staff["clerk"],
+                session,
+                fund_code="HC-RELIEF",
+                source="fiscal_support",
+                payer="区财政局",
+                amount="100",
+                received_on="2026-06-01",
+                actor=staff["clerk"],
             )
         # ...while the same fund waits for the lock.
         with pytest.raises(OperationalError), write_session(engine) as session:
             session.execute(text("SET LOCAL lock_timeout = '300ms'"))
             incomes.record_income(
-                session, fund_code="HC-CARE", source="fiscal_support", payer="区财政局",
-                amount="100", received_on="2026-06-01", actor=staff["clerk"],
+                session,
+                fund_code="HC-CARE",
+                source="fiscal_support",
+                payer="区财政局",
+                amount="100",
+                received_on="2026-06-01",
+                actor=staff["clerk"],
             )
     finally:
         release.set()

@@ -40,7 +40,9 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "carefund", "serve", "--port", str(port), "--no-access-log"],
             env=os.environ | {"CAREFUND_DATABASE_URL": self.url},
-            stdout=self.log.open("a"), stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_until_up(self.base, self.process)
 
@@ -50,8 +52,14 @@ class Server:
         self.process.wait(timeout=20)
 
 
-def client_work(base: str, tokens: dict[str, str], recipient_id: int, client: int,
-                stop: threading.Event, acknowledged: list) -> None:  # type: ignore[type-arg]
+def client_work(
+    base: str,
+    tokens: dict[str, str],
+    recipient_id: int,
+    client: int,
+    stop: threading.Event,
+    acknowledged: list,
+) -> None:  # type: ignore[type-arg]
     """Post incomes and run disbursements through until the server dies."""
     headers = {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
     with httpx.Client(base_url=base + "/api/v1", timeout=5) as http:
@@ -59,20 +67,44 @@ def client_work(base: str, tokens: dict[str, str], recipient_id: int, client: in
         while not stop.is_set():
             number += 1
             try:
-                answer = http.post("/funds/HC-CARE/incomes", headers=headers["clerk"], json={
-                    "source": "member_donation", "payer": f"客户{client}-{number}",
-                    "amount": "10.00", "received_on": "2026-06-01"})
+                answer = http.post(
+                    "/funds/HC-CARE/incomes",
+                    headers=headers["clerk"],
+                    json={
+                        "source": "member_donation",
+                        "payer": f"客户{client}-{number}",
+                        "amount": "10.00",
+                        "received_on": "2026-06-01",
+                    },
+                )
                 if answer.status_code == 201:
-                    acknowledged.append(("income", answer.json()["id"], answer.json()["receipt_no"]))
-                answer = http.post("/funds/HC-CARE/disbursements", headers=headers["clerk"], json={
-                    "recipient_id": recipient_id, "amount": "3.00", "aspect": "life_assistance"})
+                    acknowledged.append(
+                        ("income", answer.json()["id"], answer.json()["receipt_no"])
+                    )
+                answer = http.post(
+                    "/funds/HC-CARE/disbursements",
+                    headers=headers["clerk"],
+                    json={
+                        "recipient_id": recipient_id,
+                        "amount": "3.00",
+                        "aspect": "life_assistance",
+                    },
+                )
                 if answer.status_code != 201:
                     continue
                 item = answer.json()["id"]
-                if http.post(f"/disbursements/{item}/approve", headers=headers["approver"]).status_code != 200:
+                if (
+                    http.post(
+                        f"/disbursements/{item}/approve", headers=headers["approver"]
+                    ).status_code
+                    != 200
+                ):
                     continue
-                paid = http.post(f"/disbursements/{item}/pay", headers=headers["cashier"],
-                                 json={"paid_on": "2026-06-02"})
+                paid = http.post(
+                    f"/disbursements/{item}/pay",
+                    headers=headers["cashier"],
+                    json={"paid_on": "2026-06-02"},
+                )
                 if paid.status_code == 200:
                     acknowledged.append(("paid", item, paid.json()["voucher_no"]))
             except httpx.TransportError:
@@ -92,7 +124,9 @@ def check_books(url: str, acknowledged: list) -> None:  # type: ignore[type-arg]
             else:
                 paid = session.get(Disbursement, row_id)
                 assert paid is not None and paid.status == "paid" and paid.entry_id is not None
-        receipts = sorted(int(no.rsplit("-", 1)[1]) for no in session.exec(select(Income.receipt_no)).all())
+        receipts = sorted(
+            int(no.rsplit("-", 1)[1]) for no in session.exec(select(Income.receipt_no)).all()
+        )
         assert receipts == list(range(1, len(receipts) + 1))
         # Nothing half there: every income and paid disbursement has its entry, and every
         # entry has balanced postings (verify checked the balance).
@@ -102,9 +136,12 @@ def check_books(url: str, acknowledged: list) -> None:  # type: ignore[type-arg]
             select(func.count()).select_from(Disbursement).where(Disbursement.status == "paid")
         ).one()
         assert entries == incomes_count + paid_count
-        orphans = session.execute(text(
-            "SELECT count(*) FROM journal_entry e WHERE NOT EXISTS "
-            "(SELECT 1 FROM posting p WHERE p.entry_id = e.id)")).scalar_one()
+        orphans = session.execute(
+            text(
+                "SELECT count(*) FROM journal_entry e WHERE NOT EXISTS "
+                "(SELECT 1 FROM posting p WHERE p.entry_id = e.id)"
+            )
+        ).scalar_one()
         assert orphans == 0
         assert session.exec(select(func.count()).select_from(Posting)).one() == 2 * entries
     engine.dispose()
@@ -122,8 +159,10 @@ def test_acknowledged_writes_survive_sigkill(engine, database_url: str, tmp_path
         server.start()
         stop = threading.Event()
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            workers = [pool.submit(client_work, server.base, tokens, member.id, client, stop, acknowledged)
-                       for client in range(CLIENTS)]
+            workers = [
+                pool.submit(client_work, server.base, tokens, member.id, client, stop, acknowledged)
+                for client in range(CLIENTS)
+            ]
             time.sleep(KILL_AFTER_SECONDS)
             server.kill()
             stop.set()
@@ -134,10 +173,17 @@ def test_acknowledged_writes_survive_sigkill(engine, database_url: str, tmp_path
     # And after the last crash the service starts and takes writes again.
     server.start()
     try:
-        answer = httpx.post(server.base + "/api/v1/funds/HC-CARE/incomes",
-                            headers={"Authorization": f"Bearer {tokens['clerk']}"},
-                            json={"source": "fiscal_support", "payer": "区财政局", "amount": "1",
-                                  "received_on": "2026-06-03"}, timeout=10)
+        answer = httpx.post(
+            server.base + "/api/v1/funds/HC-CARE/incomes",
+            headers={"Authorization": f"Bearer {tokens['clerk']}"},
+            json={
+                "source": "fiscal_support",
+                "payer": "区财政局",
+                "amount": "1",
+                "received_on": "2026-06-03",
+            },
+            timeout=10,
+        )
         assert answer.status_code == 201
     finally:
         server.kill()

@@ -37,9 +37,11 @@ def test_the_demo_district(engine) -> None:
         assert last_day <= date(2026, 11, 27)
 
         # 1,700+ members in all six categories.
-        by_category = dict(session.exec(
-            select(Recipient.category, func.count()).group_by(col(Recipient.category))
-        ).all())
+        by_category = dict(
+            session.exec(
+                select(Recipient.category, func.count()).group_by(col(Recipient.category))
+            ).all()
+        )
         assert set(by_category) == {c.value for c in MemberCategory}
         assert sum(by_category.values()) == result.recipients >= 1_700
 
@@ -59,9 +61,7 @@ def test_the_demo_district(engine) -> None:
         assert 190_000_00 <= relief.income_total_fen <= 210_000_00
         assert relief.disbursed_total_fen == 40 * 400_00 * 11
         plan = session.exec(select(Plan)).one()
-        members = session.exec(
-            select(func.count()).where(PlanRecipient.plan_id == plan.id)
-        ).one()
+        members = session.exec(select(func.count()).where(PlanRecipient.plan_id == plan.id)).one()
         assert (plan.rule, members) == ("FREQ=MONTHLY;BYMONTHDAY=5", 40)
         paid_dues = session.exec(
             select(Disbursement.due_on, func.count())
@@ -91,6 +91,7 @@ def test_the_demo_district(engine) -> None:
         # Deterministic: rebuilt from scratch, the same books to the last hash.
         build_demo(engine, force=True)
         with read_session(engine) as session:
-            again = {fund.code: journal.verify(session, fund).head_hash
-                     for fund in list_funds(session)}
+            again = {
+                fund.code: journal.verify(session, fund).head_hash for fund in list_funds(session)
+            }
         assert again == heads

@@ -31,17 +31,27 @@ def test_a_receipt_says_who_paid_what_in_figures_and_capitals(engine) -> None:
     quarter = care_quarter(engine)
     donation = quarter.incomes[2]
     with read_session(engine) as session:
-        view = documents.receipt_view(session, income_id=donation.id,
-                                      actor=quarter.staff["clerk"])
+        view = documents.receipt_view(session, income_id=donation.id, actor=quarter.staff["clerk"])
         raw = pdf_text(receipts.render_receipt(view))
         text = compact(raw)
 
     assert view.receipt_no == "HC-CARE-2026-000003"
     assert view.amount.fen == 876_543
-    for expected in ("收款收据", "No.HC-CARE-2026-000003", "中共某区委组织部", "某区党内关爱基金",
-                     "2026年01月15日", "机关第一党支部全体党员", "党员募捐",
-                     "捌仟柒佰陆拾伍元肆角叁分", "¥8,765.43", "记-202601-0003", "经办人：clerk",
-                     "收款单位（盖章）", view.entry_hash):
+    for expected in (
+        "收款收据",
+        "No.HC-CARE-2026-000003",
+        "中共某区委组织部",
+        "某区党内关爱基金",
+        "2026年01月15日",
+        "机关第一党支部全体党员",
+        "党员募捐",
+        "捌仟柒佰陆拾伍元肆角叁分",
+        "¥8,765.43",
+        "记-202601-0003",
+        "经办人：clerk",
+        "收款单位（盖章）",
+        view.entry_hash,
+    ):
         assert expected in text, expected
     assert "本收据已作废" not in text and "作 废" not in raw  # neither the note nor the stamp
 
@@ -49,9 +59,14 @@ def test_a_receipt_says_who_paid_what_in_figures_and_capitals(engine) -> None:
     payload = urlsplit(view.qr_payload)
     assert payload.scheme == "carefund" and payload.path == "receipt"
     fields = {key: values[0] for key, values in parse_qs(payload.query).items()}
-    assert fields == {"fund": "HC-CARE", "no": "HC-CARE-2026-000003", "seq": "3",
-                      "voucher": "记-202601-0003", "amount": "8765.43",
-                      "sha256": view.entry_hash}
+    assert fields == {
+        "fund": "HC-CARE",
+        "no": "HC-CARE-2026-000003",
+        "seq": "3",
+        "voucher": "记-202601-0003",
+        "amount": "8765.43",
+        "sha256": view.entry_hash,
+    }
     assert view.qr_payload.isascii()
 
 
@@ -59,8 +74,9 @@ def test_a_reversed_income_s_receipt_is_void_and_its_number_never_comes_back(eng
     quarter = care_quarter(engine)
     sponsorship = quarter.incomes[3]
     with read_session(engine) as session:
-        view = documents.receipt_view(session, income_id=sponsorship.id,
-                                      actor=quarter.staff["auditor"])
+        view = documents.receipt_view(
+            session, income_id=sponsorship.id, actor=quarter.staff["auditor"]
+        )
         raw = pdf_text(receipts.render_receipt(view))
         text = compact(raw)
     assert view.void and view.receipt_no == "HC-CARE-2026-000004"
@@ -78,14 +94,27 @@ def test_a_voucher_shows_the_masked_id_and_who_did_each_step(engine) -> None:
     quarter = care_quarter(engine)
     paid = quarter.paid[5]  # 欧阳小华, 生活帮扶 1,200.50
     with read_session(engine) as session:
-        view = documents.voucher_view(session, disbursement_id=paid.id,
-                                      actor=quarter.staff["clerk"])
+        view = documents.voucher_view(
+            session, disbursement_id=paid.id, actor=quarter.staff["clerk"]
+        )
         text = compact(pdf_text(receipts.render_voucher(view)))
     masked = quarter.id_numbers[1][:6] + "********" + quarter.id_numbers[1][-4:]
-    for expected in ("关爱资金领款签收单", "欧阳小华", masked, "老党员及离退休职工党员", "生活帮扶",
-                     "春节慰问", "壹仟贰佰元零伍角", "¥1,200.50", "经办人：clerk",
-                     "审批人：approver", "出纳：cashier", "领款人签字", "2026年02月10日",
-                     "已发放"):
+    for expected in (
+        "关爱资金领款签收单",
+        "欧阳小华",
+        masked,
+        "老党员及离退休职工党员",
+        "生活帮扶",
+        "春节慰问",
+        "壹仟贰佰元零伍角",
+        "¥1,200.50",
+        "经办人：clerk",
+        "审批人：approver",
+        "出纳：cashier",
+        "领款人签字",
+        "2026年02月10日",
+        "已发放",
+    ):
         assert expected in text, expected
     assert quarter.id_numbers[1] not in text
     assert quarter.phones[1] not in text
@@ -94,8 +123,9 @@ def test_a_voucher_shows_the_masked_id_and_who_did_each_step(engine) -> None:
 def test_a_reversed_disbursement_s_voucher_is_stamped(engine) -> None:
     quarter = care_quarter(engine)
     with read_session(engine) as session:
-        view = documents.voucher_view(session, disbursement_id=quarter.paid[0].id,
-                                      actor=quarter.staff["clerk"])
+        view = documents.voucher_view(
+            session, disbursement_id=quarter.paid[0].id, actor=quarter.staff["clerk"]
+        )
     assert view.stamp == "已冲销"
     assert "重复发放" in compact(pdf_text(receipts.render_voucher(view)))
 
@@ -103,8 +133,9 @@ def test_a_reversed_disbursement_s_voucher_is_stamped(engine) -> None:
 def test_the_quarter_statement_reconciles_on_paper(engine) -> None:
     quarter = care_quarter(engine)
     with read_session(engine) as session:
-        view = documents.statement_view(session, fund_code="HC-CARE", period="2026-Q1",
-                                        actor=quarter.staff["auditor"])
+        view = documents.statement_view(
+            session, fund_code="HC-CARE", period="2026-Q1", actor=quarter.staff["auditor"]
+        )
         pages = pdf_pages(receipts.render_statement(view))
     text = compact("\n".join(pages))
 
@@ -112,22 +143,37 @@ def test_the_quarter_statement_reconciles_on_paper(engine) -> None:
     assert view.statement.disbursed_total_fen == QUARTER_DISBURSED_FEN
     assert view.statement.closing_fen == QUARTER_CLOSING_FEN
     for expected in (
-        "某区党内关爱基金收支审计报表", "2026年第1季度", "中共某区委组织部", "生成人auditor",
-        "期初余额0.00", "本期收入合计178,765.43", "其中：党费补贴50,000.00",
-        "其中：社会赞助0.00", "本期支出合计11,503.00", "期末余额167,262.43",
+        "某区党内关爱基金收支审计报表",
+        "2026年第1季度",
+        "中共某区委组织部",
+        "生成人auditor",
+        "期初余额0.00",
+        "本期收入合计178,765.43",
+        "其中：党费补贴50,000.00",
+        "其中：社会赞助0.00",
+        "本期支出合计11,503.00",
+        "期末余额167,262.43",
         # The 6×3 matrix: a row, a column total and the grand total.
-        "生活困难党员0.00300.001,200.501,500.50", "合计2,500.001,800.007,203.0011,503.00",
+        "生活困难党员0.00300.001,200.501,500.50",
+        "合计2,500.001,800.007,203.0011,503.00",
         # Every reconciliation check, passed.
         "期初余额＋本期收入－本期支出＝期末余额167,262.43167,262.43通过",
         "6×3矩阵合计＝支出科目合计11,503.0011,503.00通过",
         "按关爱对象合计＝6×3矩阵合计11,503.0011,503.00通过",
         "借方合计＝贷方合计",
         "各项核对全部通过",
-        f"凭证笔数{view.statement.entry_count}笔", view.statement.head_hash,
+        f"凭证笔数{view.statement.entry_count}笔",
+        view.statement.head_hash,
         # The journal and the totals per recipient.
-        "记-202601-0001", "记-202603-0002", "冲销记-202602-0001", "支出-生活帮扶-生活困难党员",
-        "M0", "欧阳小华", "合计（6人）",
-        view.generated_by, "字体",
+        "记-202601-0001",
+        "记-202603-0002",
+        "冲销记-202602-0001",
+        "支出-生活帮扶-生活困难党员",
+        "M0",
+        "欧阳小华",
+        "合计（6人）",
+        view.generated_by,
+        "字体",
     ):
         assert expected in text, expected
     assert "不通过" not in text
@@ -140,11 +186,16 @@ def test_a_failed_check_is_printed_as_failed(engine) -> None:
     # Renderers take plain data: a statement whose books do not reconcile, made by hand.
     quarter = care_quarter(engine)
     with read_session(engine) as session:
-        view = documents.statement_view(session, fund_code="HC-CARE", period="2026-Q1",
-                                        actor=quarter.staff["auditor"])
-        broken = replace(view, statement=replace(
-            view.statement, checks=[*view.statement.checks[:3], Check("借方合计＝贷方合计", 1, 2)],
-        ))
+        view = documents.statement_view(
+            session, fund_code="HC-CARE", period="2026-Q1", actor=quarter.staff["auditor"]
+        )
+        broken = replace(
+            view,
+            statement=replace(
+                view.statement,
+                checks=[*view.statement.checks[:3], Check("借方合计＝贷方合计", 1, 2)],
+            ),
+        )
         text = compact(pdf_text(receipts.render_statement(broken)))
     assert "借方合计＝贷方合计0.010.02不通过" in text
     assert "存在未通过的核对项" in text
@@ -155,11 +206,17 @@ def test_a_long_statement_repeats_its_headers_on_every_journal_page(engine) -> N
     make_fund(engine, staff["admin"])
     for day in range(1, 29):
         for payer in range(4):
-            record(engine, staff["clerk"], f"{100 + payer}.00", on=f"2026-05-{day:02d}",
-                   payer=f"第{payer + 1}党支部")
+            record(
+                engine,
+                staff["clerk"],
+                f"{100 + payer}.00",
+                on=f"2026-05-{day:02d}",
+                payer=f"第{payer + 1}党支部",
+            )
     with read_session(engine) as session:
-        view = documents.statement_view(session, fund_code="HC-CARE", period="2026-05",
-                                        actor=staff["admin"])
+        view = documents.statement_view(
+            session, fund_code="HC-CARE", period="2026-05", actor=staff["admin"]
+        )
         pages = pdf_pages(receipts.render_statement(view))
     journal_pages = [page for page in pages if "记-202605-" in page]
     assert len(journal_pages) >= 6  # 112 entries, 224 posting lines
@@ -174,12 +231,23 @@ def test_a_long_statement_repeats_its_headers_on_every_journal_page(engine) -> N
 def test_the_public_list_masks_names_and_shows_nothing_personal(engine) -> None:
     quarter = care_quarter(engine)
     with read_session(engine) as session:
-        view = documents.disclosure_view(session, fund_code="HC-CARE", period="2026-Q1",
-                                         actor=quarter.staff["clerk"])
+        view = documents.disclosure_view(
+            session, fund_code="HC-CARE", period="2026-Q1", actor=quarter.staff["clerk"]
+        )
         text = compact(pdf_text(receipts.render_disclosure(view)))
-    for expected in ("关爱资金发放情况公示", "王*明", "欧阳*华", "李*", "生活困难党员", "精神关怀",
-                     "1,200.50", "小计（1人）", "11,503.00", "壹万壹仟伍佰零叁元整",
-                     "姓名已作部分隐去"):
+    for expected in (
+        "关爱资金发放情况公示",
+        "王*明",
+        "欧阳*华",
+        "李*",
+        "生活困难党员",
+        "精神关怀",
+        "1,200.50",
+        "小计（1人）",
+        "11,503.00",
+        "壹万壹仟伍佰零叁元整",
+        "姓名已作部分隐去",
+    ):
         assert expected in text, expected
     for name, _category in (("王小明", 0), ("欧阳小华", 0), ("李明", 0)):
         assert name not in text
@@ -195,17 +263,31 @@ def test_the_public_list_masks_names_and_shows_nothing_personal(engine) -> None:
 def test_batch_receipts_cover_the_range_one_page_each(engine) -> None:
     quarter = care_quarter(engine)
     with read_session(engine) as session:
-        view = documents.receipt_batch_view(session, fund_code="HC-CARE", start="2026-01-06",
-                                            end="2026-01-31", actor=quarter.staff["auditor"])
+        view = documents.receipt_batch_view(
+            session,
+            fund_code="HC-CARE",
+            start="2026-01-06",
+            end="2026-01-31",
+            actor=quarter.staff["auditor"],
+        )
         pages = pdf_pages(receipts.render_receipt_batch(view))
-        empty = documents.receipt_batch_view(session, fund_code="HC-CARE", start="2026-06-01",
-                                             end="2026-06-30", actor=quarter.staff["auditor"])
+        empty = documents.receipt_batch_view(
+            session,
+            fund_code="HC-CARE",
+            start="2026-06-01",
+            end="2026-06-30",
+            actor=quarter.staff["auditor"],
+        )
         empty_pages = pdf_pages(receipts.render_receipt_batch(empty))
         with pytest.raises(InvalidInput):
-            documents.receipt_batch_view(session, fund_code="HC-CARE", start="2026-02-01",
-                                         end="2026-01-01", actor=quarter.staff["auditor"])
-    assert [receipt.receipt_no[-6:] for receipt in view.receipts] == ["000002", "000003",
-                                                                      "000004"]
+            documents.receipt_batch_view(
+                session,
+                fund_code="HC-CARE",
+                start="2026-02-01",
+                end="2026-01-01",
+                actor=quarter.staff["auditor"],
+            )
+    assert [receipt.receipt_no[-6:] for receipt in view.receipts] == ["000002", "000003", "000004"]
     assert len(pages) == 3
     assert "HC-CARE-2026-000002" in pages[0] and "HC-CARE-2026-000004" in pages[2]
     assert "作" in pages[2] and "废" in pages[2]
@@ -218,16 +300,27 @@ def test_no_pdf_ever_shows_a_full_id_number_or_phone(engine) -> None:
     auditor = quarter.staff["auditor"]
     with read_session(engine) as session:
         documents_pdf = [
-            receipts.render_statement(documents.statement_view(
-                session, fund_code="HC-CARE", period="2026", actor=auditor)),
-            receipts.render_disclosure(documents.disclosure_view(
-                session, fund_code="HC-CARE", period="2026", actor=auditor)),
-            receipts.render_receipt_batch(documents.receipt_batch_view(
-                session, fund_code="HC-CARE", start="2026-01-01", end="2026-12-31",
-                actor=auditor)),
+            receipts.render_statement(
+                documents.statement_view(session, fund_code="HC-CARE", period="2026", actor=auditor)
+            ),
+            receipts.render_disclosure(
+                documents.disclosure_view(
+                    session, fund_code="HC-CARE", period="2026", actor=auditor
+                )
+            ),
+            receipts.render_receipt_batch(
+                documents.receipt_batch_view(
+                    session,
+                    fund_code="HC-CARE",
+                    start="2026-01-01",
+                    end="2026-12-31",
+                    actor=auditor,
+                )
+            ),
         ] + [
-            receipts.render_voucher(documents.voucher_view(
-                session, disbursement_id=paid.id, actor=auditor))
+            receipts.render_voucher(
+                documents.voucher_view(session, disbursement_id=paid.id, actor=auditor)
+            )
             for paid in quarter.paid
         ]
     for content in documents_pdf:
@@ -242,30 +335,43 @@ def test_roles_and_missing_things(engine) -> None:
     quarter = care_quarter(engine)
     with read_session(engine) as session:
         with pytest.raises(Forbidden):
-            documents.statement_view(session, fund_code="HC-CARE", period="2026",
-                                     actor=quarter.staff["clerk"])
+            documents.statement_view(
+                session, fund_code="HC-CARE", period="2026", actor=quarter.staff["clerk"]
+            )
         with pytest.raises(NotFound):
             documents.receipt_view(session, income_id=9_999, actor=quarter.staff["clerk"])
         with pytest.raises(NotFound):
             documents.voucher_view(session, disbursement_id=9_999, actor=quarter.staff["clerk"])
         with pytest.raises(InvalidInput):
-            documents.disclosure_view(session, fund_code="HC-CARE", period="2026-Q5",
-                                      actor=quarter.staff["clerk"])
+            documents.disclosure_view(
+                session, fund_code="HC-CARE", period="2026-Q5", actor=quarter.staff["clerk"]
+            )
 
 
 def test_a_later_reversal_shows_as_a_negative_line_in_its_own_period(engine) -> None:
     quarter = care_quarter(engine)
     with write_session(engine) as session:
-        incomes.record_income(session, fund_code="HC-CARE", source="fiscal_support",
-                              payer="区财政局", amount="10.00", received_on="2026-04-01",
-                              actor=quarter.staff["clerk"])
+        incomes.record_income(
+            session,
+            fund_code="HC-CARE",
+            source="fiscal_support",
+            payer="区财政局",
+            amount="10.00",
+            received_on="2026-04-01",
+            actor=quarter.staff["clerk"],
+        )
     with write_session(engine) as session:
-        disbursements.reverse_disbursement(session, disbursement_id=quarter.paid[4].id,
-                                           reason="核实后退回", on="2026-04-02",
-                                           actor=quarter.staff["approver"])
+        disbursements.reverse_disbursement(
+            session,
+            disbursement_id=quarter.paid[4].id,
+            reason="核实后退回",
+            on="2026-04-02",
+            actor=quarter.staff["approver"],
+        )
     with read_session(engine) as session:
-        view = documents.disclosure_view(session, fund_code="HC-CARE", period="2026-04",
-                                         actor=quarter.staff["clerk"])
+        view = documents.disclosure_view(
+            session, fund_code="HC-CARE", period="2026-04", actor=quarter.staff["clerk"]
+        )
         text = compact(pdf_text(receipts.render_disclosure(view)))
     # 欧阳小华's February 精神关怀 (300.00) came back in April: April's list nets it out.
     assert view.total.fen == -30_000
@@ -278,10 +384,12 @@ def test_both_fonts_render_readable_text(engine, which, tmp_path) -> None:
     quarter = care_quarter(engine)
     font = builtin_font() if which == "builtin" else document_font()
     with read_session(engine) as session:
-        view = documents.receipt_view(session, income_id=quarter.incomes[0].id,
-                                      actor=quarter.staff["clerk"])
-        statement = documents.statement_view(session, fund_code="HC-CARE", period="2026-01",
-                                             actor=quarter.staff["auditor"])
+        view = documents.receipt_view(
+            session, income_id=quarter.incomes[0].id, actor=quarter.staff["clerk"]
+        )
+        statement = documents.statement_view(
+            session, fund_code="HC-CARE", period="2026-01", actor=quarter.staff["auditor"]
+        )
         statement_text = compact(pdf_text(receipts.render_statement(statement, font)))
     assert "伍万元整" in compact(pdf_text(receipts.render_receipt(view, font)))
     assert compact(font.description) in statement_text
@@ -301,11 +409,14 @@ def test_statement_periods(engine) -> None:
     staff = make_staff(engine)
     make_fund(engine, staff["admin"])
     with read_session(engine) as session:
-        for period, start, end in (("2026-11", date(2026, 11, 1), date(2026, 11, 30)),
-                                   ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
-                                   ("2026", date(2026, 1, 1), date(2026, 12, 31))):
-            view = documents.statement_view(session, fund_code="HC-CARE", period=period,
-                                            actor=staff["auditor"])
+        for period, start, end in (
+            ("2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+            ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
+            ("2026", date(2026, 1, 1), date(2026, 12, 31)),
+        ):
+            view = documents.statement_view(
+                session, fund_code="HC-CARE", period=period, actor=staff["auditor"]
+            )
             assert (view.period.start, view.period.end) == (start, end)
             assert "0.00" in pdf_text(receipts.render_statement(view))
 

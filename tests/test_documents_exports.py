@@ -61,8 +61,9 @@ def test_json_csv_xlsx_and_pdf_of_one_statement_agree(engine) -> None:
 
     def view() -> documents.StatementView:
         # Each form consumes the journal once, as each request does.
-        return documents.statement_view(session, fund_code="HC-CARE", period="2026-Q1",
-                                        actor=auditor)
+        return documents.statement_view(
+            session, fund_code="HC-CARE", period="2026-Q1", actor=auditor
+        )
 
     with read_session(engine) as session:
         raw_json = statement_json(view().statement)
@@ -79,7 +80,8 @@ def test_json_csv_xlsx_and_pdf_of_one_statement_agree(engine) -> None:
     csv_figures = {row[1]: row[2] for row in figures[1:]}
     summary = as_xlsx["汇总"]
     xlsx_figures = {
-        row[1]: _yuan(row[2]) for row in summary.iter_rows(values_only=True)
+        row[1]: _yuan(row[2])
+        for row in summary.iter_rows(values_only=True)
         if row[1] and str(row[1]) in csv_figures
     }
     # Every figure of the CSV is in the JSON, the workbook and the PDF with the same value.
@@ -116,7 +118,8 @@ def test_json_csv_xlsx_and_pdf_of_one_statement_agree(engine) -> None:
     # Per recipient: six members, their totals adding up to what was disbursed.
     assert len(recipients) == 1 + 6
     assert sum(Decimal(row[-1]) for row in recipients[1:]) == Decimal(
-        format_fen(QUARTER_DISBURSED_FEN))
+        format_fen(QUARTER_DISBURSED_FEN)
+    )
     recipient_rows = list(as_xlsx["关爱对象"].iter_rows(values_only=True))[1:]
     assert [row[0] for row in recipient_rows] == [row[0] for row in recipients[1:]]
 
@@ -124,15 +127,32 @@ def test_json_csv_xlsx_and_pdf_of_one_statement_agree(engine) -> None:
 def test_xlsx_amounts_are_numbers_with_two_decimals(engine) -> None:
     quarter = care_quarter(engine)
     with read_session(engine) as session:
-        workbook = load_workbook(io.BytesIO(receipts.statement_xlsx(documents.statement_view(
-            session, fund_code="HC-CARE", period="2026-Q1", actor=quarter.staff["auditor"]))))
+        workbook = load_workbook(
+            io.BytesIO(
+                receipts.statement_xlsx(
+                    documents.statement_view(
+                        session,
+                        fund_code="HC-CARE",
+                        period="2026-Q1",
+                        actor=quarter.staff["auditor"],
+                    )
+                )
+            )
+        )
     assert workbook.sheetnames == ["汇总", "日记账", "关爱对象"]
-    amounts = [cell for row in workbook["汇总"].iter_rows() for cell in row
-               if cell.number_format == "#,##0.00" and cell.value is not None]
+    amounts = [
+        cell
+        for row in workbook["汇总"].iter_rows()
+        for cell in row
+        if cell.number_format == "#,##0.00" and cell.value is not None
+    ]
     assert len(amounts) > 30
     assert all(isinstance(cell.value, (int, float)) for cell in amounts)
-    donation = next(row for row in workbook["汇总"].iter_rows(values_only=True)
-                    if row[1] == "income.member_donation")
+    donation = next(
+        row
+        for row in workbook["汇总"].iter_rows(values_only=True)
+        if row[1] == "income.member_donation"
+    )
     assert Decimal(str(donation[2])) == Decimal("8765.43")
 
 
@@ -149,8 +169,9 @@ def test_the_statement_command_writes_each_format(engine, cli_database, tmp_path
     runner = CliRunner()
     for suffix in (".pdf", ".csv", ".xlsx", ".json"):
         target = tmp_path / f"q1{suffix}"
-        result = runner.invoke(app, ["statement", "--fund", "HC-CARE", "--period", "2026-Q1",
-                                     "-o", str(target)])
+        result = runner.invoke(
+            app, ["statement", "--fund", "HC-CARE", "--period", "2026-Q1", "-o", str(target)]
+        )
         assert result.exit_code == 0, result.output
         assert "对账全部通过" in result.output
         assert target.stat().st_size > 0
@@ -161,16 +182,20 @@ def test_the_statement_command_writes_each_format(engine, cli_database, tmp_path
     assert (tmp_path / "q1.csv").read_bytes().startswith("\ufeff".encode())
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (["--fund", "HC-CARE", "--period", "2026-Q1", "-o", "{tmp}/q1.txt"], "不支持的文件类型"),
-    (["--fund", "HC-CARE", "--period", "2026-Q1", "-o", "{tmp}/q1"], "不支持的文件类型"),
-    (["--fund", "HC-CARE", "--period", "2026-13", "-o", "{tmp}/q1.pdf"], "月份"),
-    (["--fund", "HC-CARE", "--period", "Q1", "-o", "{tmp}/q1.pdf"], "期间格式"),
-    (["--fund", "NOPE", "--period", "2026", "-o", "{tmp}/q1.pdf"], "基金不存在"),
-    (["--fund", "HC-CARE", "--period", "2026", "-o", "{tmp}/missing/q1.pdf"], "目录不存在"),
-])
-def test_the_statement_command_refuses_clearly(engine, cli_database, tmp_path, arguments,
-                                               message) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--fund", "HC-CARE", "--period", "2026-Q1", "-o", "{tmp}/q1.txt"], "不支持的文件类型"),
+        (["--fund", "HC-CARE", "--period", "2026-Q1", "-o", "{tmp}/q1"], "不支持的文件类型"),
+        (["--fund", "HC-CARE", "--period", "2026-13", "-o", "{tmp}/q1.pdf"], "月份"),
+        (["--fund", "HC-CARE", "--period", "Q1", "-o", "{tmp}/q1.pdf"], "期间格式"),
+        (["--fund", "NOPE", "--period", "2026", "-o", "{tmp}/q1.pdf"], "基金不存在"),
+        (["--fund", "HC-CARE", "--period", "2026", "-o", "{tmp}/missing/q1.pdf"], "目录不存在"),
+    ],
+)
+def test_the_statement_command_refuses_clearly(
+    engine, cli_database, tmp_path, arguments, message
+) -> None:
     care_quarter(engine)
     arguments = [argument.replace("{tmp}", str(tmp_path)) for argument in arguments]
     result = CliRunner().invoke(app, ["statement", *arguments])

@@ -27,28 +27,52 @@ def test_every_change_is_an_event_in_order(engine) -> None:
     income = record(engine, staff["clerk"], "100.00")
     member = make_recipient(engine, staff["clerk"])
     with write_session(engine) as session:
-        recipients.update_recipient(session, recipient_id=member.id, branch="第二支部", actor=staff["clerk"])
+        recipients.update_recipient(
+            session, recipient_id=member.id, branch="第二支部", actor=staff["clerk"]
+        )
     first = submit(engine, staff["clerk"], member, "10.00")
     pay(engine, staff["cashier"], approve(engine, staff["approver"], first))
     second = submit(engine, staff["clerk"], member, "5.00")
     third = submit(engine, staff["clerk"], member, "5.00")
     with write_session(engine) as session:
-        disbursements.reject_disbursement(session, disbursement_id=second.id, reason="重复", actor=staff["approver"])
+        disbursements.reject_disbursement(
+            session, disbursement_id=second.id, reason="重复", actor=staff["approver"]
+        )
         disbursements.cancel_disbursement(session, disbursement_id=third.id, actor=staff["clerk"])
     with write_session(engine) as session:
-        disbursements.reverse_disbursement(session, disbursement_id=first.id, reason="错发", on="2026-03-20", actor=staff["approver"])
-        incomes.reverse_income(session, income_id=income.id, reason="退回", on="2026-03-21", actor=staff["approver"])
+        disbursements.reverse_disbursement(
+            session,
+            disbursement_id=first.id,
+            reason="错发",
+            on="2026-03-20",
+            actor=staff["approver"],
+        )
+        incomes.reverse_income(
+            session, income_id=income.id, reason="退回", on="2026-03-21", actor=staff["approver"]
+        )
     with write_session(engine) as session:
         periods.close_period(session, fund_code="HC-CARE", month="2026-03", actor=staff["approver"])
-        periods.reopen_period(session, fund_code="HC-CARE", month="2026-03", reason="补录", actor=staff["admin"])
+        periods.reopen_period(
+            session, fund_code="HC-CARE", month="2026-03", reason="补录", actor=staff["admin"]
+        )
 
     types = [event.type for event in read_all(engine)]
     assert types == [
-        "fund.created", "income.recorded", "recipient.created", "recipient.updated",
-        "disbursement.submitted", "disbursement.approved", "disbursement.paid",
-        "disbursement.submitted", "disbursement.submitted", "disbursement.rejected",
-        "disbursement.cancelled", "disbursement.reversed", "income.reversed",
-        "period.closed", "period.reopened",
+        "fund.created",
+        "income.recorded",
+        "recipient.created",
+        "recipient.updated",
+        "disbursement.submitted",
+        "disbursement.approved",
+        "disbursement.paid",
+        "disbursement.submitted",
+        "disbursement.submitted",
+        "disbursement.rejected",
+        "disbursement.cancelled",
+        "disbursement.reversed",
+        "income.reversed",
+        "period.closed",
+        "period.reopened",
     ]
     paid = [e for e in read_all(engine) if e.type == "disbursement.paid"][0]
     assert paid.data["voucher_no"].startswith("记-202603-")
@@ -99,8 +123,15 @@ def test_a_slow_transaction_cannot_slip_an_event_behind_a_cursor(engine) -> None
 
     def slow() -> None:
         with write_session(engine) as session:
-            incomes.record_income(session, fund_code="HC-RELIEF", source="fiscal_support", payer="慢",
-                                  amount="1", received_on="2026-03-01", actor=staff["clerk"])
+            incomes.record_income(
+                session,
+                fund_code="HC-RELIEF",
+                source="fiscal_support",
+                payer="慢",
+                amount="1",
+                received_on="2026-03-01",
+                actor=staff["clerk"],
+            )
             started.set()
             release.wait(10)
 

@@ -28,9 +28,16 @@ def build_books(engine) -> None:  # type: ignore[no-untyped-def]
     paid = disburse(engine, staff, member, "800.00", aspect="spiritual_care", on="2026-02-01")
     disburse(engine, staff, make_recipient(engine, staff["clerk"]), "1200.50", on="2026-02-02")
     with write_session(engine) as session:
-        incomes.reverse_income(session, income_id=wrong.id, reason="退回", on="2026-02-03", actor=staff["approver"])
-        disbursements.reverse_disbursement(session, disbursement_id=paid.id, reason="错发", on="2026-02-04",
-                                           actor=staff["approver"])
+        incomes.reverse_income(
+            session, income_id=wrong.id, reason="退回", on="2026-02-03", actor=staff["approver"]
+        )
+        disbursements.reverse_disbursement(
+            session,
+            disbursement_id=paid.id,
+            reason="错发",
+            on="2026-02-04",
+            actor=staff["approver"],
+        )
 
 
 def test_bean_check_accepts_the_export_and_its_balances_are_ours(engine, tmp_path: Path) -> None:
@@ -42,7 +49,9 @@ def test_bean_check_accepts_the_export_and_its_balances_are_ours(engine, tmp_pat
         year = build_statement(session, fund, parse_period("2026"))
         cash_fen = fund.cash_fen
 
-    checked = subprocess.run([str(BEAN_CHECK), str(ledger)], capture_output=True, text=True, check=False)
+    checked = subprocess.run(
+        [str(BEAN_CHECK), str(ledger)], capture_output=True, text=True, check=False
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
     entries, errors, _options = loader.load_file(str(ledger))
@@ -61,7 +70,9 @@ def test_bean_check_accepts_the_export_and_its_balances_are_ours(engine, tmp_pat
     assert totals[beancount_account("expense:life_assistance:hardship")] == Decimal("1200.50")
     receipts = [t.meta.get("receipt") for t in transactions if "receipt" in t.meta]
     assert receipts[0] == "HC-CARE-2026-000001"
-    assert all(len(t.meta["hash"]) == 64 and t.meta["voucher"].startswith("记-") for t in transactions)
+    assert all(
+        len(t.meta["hash"]) == 64 and t.meta["voucher"].startswith("记-") for t in transactions
+    )
 
 
 def test_the_export_command_writes_a_file(engine, database_url: str, tmp_path: Path) -> None:
@@ -69,7 +80,9 @@ def test_the_export_command_writes_a_file(engine, database_url: str, tmp_path: P
 
     build_books(engine)
     target = tmp_path / "out.beancount"
-    result = carefund("export", "--format", "beancount", "--fund", "HC-CARE", "-o", str(target), url=database_url)
+    result = carefund(
+        "export", "--format", "beancount", "--fund", "HC-CARE", "-o", str(target), url=database_url
+    )
     assert result.returncode == 0, result.stderr
     assert subprocess.run([str(BEAN_CHECK), str(target)], check=False).returncode == 0
     bad = carefund("export", "--format", "ledger", "--fund", "HC-CARE", url=database_url)

@@ -34,8 +34,11 @@ FUZZ_EXAMPLES = int(os.environ.get("CAREFUND_FUZZ_EXAMPLES", "40"))
 fuzz = settings(
     max_examples=FUZZ_EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                           HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
@@ -72,14 +75,16 @@ def test_any_text_is_an_exact_amount_or_invalid_input(text: str) -> None:
 
 
 @fuzz
-@given(st.one_of(
-    st.decimals(allow_nan=True, allow_infinity=True),
-    st.integers(),
-    st.floats(),
-    st.none(),
-    st.booleans(),
-    st.lists(st.integers(), max_size=2),
-))
+@given(
+    st.one_of(
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.integers(),
+        st.floats(),
+        st.none(),
+        st.booleans(),
+        st.lists(st.integers(), max_size=2),
+    )
+)
 @example(Decimal("1E-1000000"))
 @example(Decimal("1E+1000000"))
 @example(Decimal("12.3400000000"))
@@ -124,7 +129,7 @@ def _xlsx_with_unknown_compression() -> bytes:
     for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
         at = data.find(signature)
         while at != -1:
-            data[at + offset:at + offset + 2] = (99).to_bytes(2, "little")
+            data[at + offset : at + offset + 2] = (99).to_bytes(2, "little")
             at = data.find(signature, at + 4)
     return bytes(data)
 
@@ -163,24 +168,35 @@ def as_csv(header: list[str], rows: list[list[str]], encoding: str) -> bytes:
 
 
 @fuzz
-@given(st.lists(header_names, min_size=1, max_size=9), sheets,
-       st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]))
-def test_any_csv_is_rows_or_a_clear_refusal(header: list[str], rows: list[list[str]],
-                                             encoding: str) -> None:
+@given(
+    st.lists(header_names, min_size=1, max_size=9),
+    sheets,
+    st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
+)
+def test_any_csv_is_rows_or_a_clear_refusal(
+    header: list[str], rows: list[list[str]], encoding: str
+) -> None:
     try:
         checked = check_rows(read_sheet(as_csv(header, rows, encoding)))
     except CarefundError as error:
         clear(error)
         return
-    assert all(isinstance(member_no, str) and member_no and set(values) <= set(FIELDS)
-               for member_no, values in checked)
+    assert all(
+        isinstance(member_no, str) and member_no and set(values) <= set(FIELDS)
+        for member_no, values in checked
+    )
 
 
 @fuzz
-@given(st.lists(header_names, min_size=1, max_size=6), sheets.map(lambda rows: rows[:5]),
-       st.integers(min_value=0, max_value=4_000), st.binary(min_size=1, max_size=8))
-def test_a_damaged_xlsx_is_rows_or_a_clear_refusal(header: list[str], rows: list[list[str]],
-                                                   at: int, junk: bytes) -> None:
+@given(
+    st.lists(header_names, min_size=1, max_size=6),
+    sheets.map(lambda rows: rows[:5]),
+    st.integers(min_value=0, max_value=4_000),
+    st.binary(min_size=1, max_size=8),
+)
+def test_a_damaged_xlsx_is_rows_or_a_clear_refusal(
+    header: list[str], rows: list[list[str]], at: int, junk: bytes
+) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     for row in [header, *rows]:
@@ -188,7 +204,7 @@ def test_a_damaged_xlsx_is_rows_or_a_clear_refusal(header: list[str], rows: list
     buffer = io.BytesIO()
     workbook.save(buffer)
     data = buffer.getvalue()
-    damaged = data[:at] + junk + data[at + len(junk):]
+    damaged = data[:at] + junk + data[at + len(junk) :]
     for candidate in (data, damaged):
         try:
             check_rows(read_sheet(candidate))
@@ -213,8 +229,9 @@ def sqlite_engine(sqlite_template: str, tmp_path):  # type: ignore[no-untyped-de
 
 @fuzz
 @given(st.lists(header_names, min_size=1, max_size=8), sheets)
-def test_an_import_writes_rows_or_refuses_clearly(sqlite_engine, header: list[str],
-                                                  rows: list[list[str]]) -> None:
+def test_an_import_writes_rows_or_refuses_clearly(
+    sqlite_engine, header: list[str], rows: list[list[str]]
+) -> None:
     """The whole use case, on a database: a result or a domain error, never anything else;
     rolled back after each example."""
     engine, clerk = sqlite_engine
@@ -232,20 +249,62 @@ def test_an_import_writes_rows_or_refuses_clearly(sqlite_engine, header: list[st
 # RRULEs
 
 
-_PARTS = ["FREQ", "INTERVAL", "COUNT", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYYEARDAY",
-          "BYWEEKNO", "BYSETPOS", "WKST", "UNTIL", "BYHOUR", "DTSTART", "X-NAME"]
+_PARTS = [
+    "FREQ",
+    "INTERVAL",
+    "COUNT",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYMONTH",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYSETPOS",
+    "WKST",
+    "UNTIL",
+    "BYHOUR",
+    "DTSTART",
+    "X-NAME",
+]
 _VALUES = st.one_of(
-    st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY", "HOURLY", "MO", "TU,FR", "-1FR",
-                     "1MO,-1SU", "5", "-1", "0", "31", "30", "29", "2", "2,3", "366", "53",
-                     "-366", "99999999999999999999", "1000", "1001", "", "20261231T000000Z"]),
+    st.sampled_from(
+        [
+            "DAILY",
+            "WEEKLY",
+            "MONTHLY",
+            "YEARLY",
+            "HOURLY",
+            "MO",
+            "TU,FR",
+            "-1FR",
+            "1MO,-1SU",
+            "5",
+            "-1",
+            "0",
+            "31",
+            "30",
+            "29",
+            "2",
+            "2,3",
+            "366",
+            "53",
+            "-366",
+            "99999999999999999999",
+            "1000",
+            "1001",
+            "",
+            "20261231T000000Z",
+        ]
+    ),
     st.text(alphabet="0123456789,+-MOTUWEFRSA", max_size=12),
 )
 rule_like = st.one_of(
     st.text(max_size=60),
     st.lists(st.tuples(st.sampled_from(_PARTS), _VALUES), max_size=6).map(
-        lambda parts: ";".join(f"{name}={value}" for name, value in parts)),
+        lambda parts: ";".join(f"{name}={value}" for name, value in parts)
+    ),
     st.lists(st.tuples(st.sampled_from(_PARTS[:9]), _VALUES), max_size=4).map(
-        lambda parts: "FREQ=MONTHLY;" + ";".join(f"{name}={value}" for name, value in parts)),
+        lambda parts: "FREQ=MONTHLY;" + ";".join(f"{name}={value}" for name, value in parts)
+    ),
 )
 days = st.dates(min_value=DATE_MIN, max_value=DATE_MAX)
 
@@ -256,8 +315,9 @@ days = st.dates(min_value=DATE_MIN, max_value=DATE_MAX)
 @example("FREQ=DAILY;BYYEARDAY=366;BYMONTH=2", date(2026, 1, 1), None)
 @example("FREQ=WEEKLY;BYSETPOS=-1", date(2026, 1, 1), date(2026, 1, 2))
 @example("FREQ=MONTHLY;COUNT=99999999999999999999", date(2026, 1, 1), None)
-def test_any_rule_is_a_recurrence_or_invalid_input(rule: str, start: date,
-                                                   until: date | None) -> None:
+def test_any_rule_is_a_recurrence_or_invalid_input(
+    rule: str, start: date, until: date | None
+) -> None:
     try:
         recurrence = parse_rule(rule, start=start, until=until)
     except InvalidInput as error:

@@ -59,7 +59,10 @@ def test_good_csv_with_api_field_names_and_a_bom(engine, staff) -> None:
         "A2,李四,cadre,第二党支部,\n"
     ).encode("utf-8")
     assert do_import(engine, staff["clerk"], data) == {
-        "created": 2, "updated": 0, "unchanged": 0, "ignored_columns": [],
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "ignored_columns": [],
     }
     stored = roll(engine)
     assert stored["A1"].name == "张三" and stored["A1"].phone == "13800000001"
@@ -94,12 +97,14 @@ def test_utf16_tab_separated_text_as_excel_saves_unicode_text(engine, staff) -> 
 
 
 def test_xlsx_with_a_title_row_and_numbers_in_cells(engine, staff) -> None:
-    data = xlsx([
-        ["城关街道关爱对象名册（2026 年）"],
-        ["党员编号", "姓名*", "党员类别", "所在支部", "联系电话", "备注"],
-        [1001, "赵卫东", "流动党员", "城关街道第三党支部", 13900000002, "外出务工"],
-        ["1002", "钱晓红", "non_public", "", None, None],
-    ])
+    data = xlsx(
+        [
+            ["城关街道关爱对象名册（2026 年）"],
+            ["党员编号", "姓名*", "党员类别", "所在支部", "联系电话", "备注"],
+            [1001, "赵卫东", "流动党员", "城关街道第三党支部", 13900000002, "外出务工"],
+            ["1002", "钱晓红", "non_public", "", None, None],
+        ]
+    )
     result = do_import(engine, staff["clerk"], data)
     assert result == {"created": 2, "updated": 0, "unchanged": 0, "ignored_columns": ["备注"]}
     stored = roll(engine)
@@ -107,8 +112,9 @@ def test_xlsx_with_a_title_row_and_numbers_in_cells(engine, staff) -> None:
     assert stored["1002"].category == "non_public"
 
     # Row numbers are the sheet's own: the title is row 1, the header row 2.
-    bad = xlsx([["名册"], ["编号", "姓名", "类别"], ["1003", "孙丽", "流动党员"],
-                ["1004", "", "流动党员"]])
+    bad = xlsx(
+        [["名册"], ["编号", "姓名", "类别"], ["1003", "孙丽", "流动党员"], ["1004", "", "流动党员"]]
+    )
     with pytest.raises(ImportRejected) as caught:
         do_import(engine, staff["clerk"], bad)
     assert caught.value.errors == [{"row": 4, "field": "name", "msg": "不能为空"}]
@@ -135,18 +141,22 @@ def test_every_bad_row_is_reported_and_nothing_imported(engine, staff) -> None:
     make_recipient(engine, staff["clerk"], member_no="D001", name="原有党员")
     data = (
         "编号,姓名,类别,身份证号,电话\n"
-        "D001,王建国,生活困难党员,,\n"           # row 2: fine (an update)
-        f"D002,,党员干部,{BAD_ID},\n"            # row 3: no name, bad ID number
-        "D003,李明,村民,,12345\n"               # row 4: unknown category, bad phone
-        "D 4,周强,cadre,,\n"                    # row 5: bad member number
-        "\n"                                    # row 6: blank, skipped (numbering goes on)
-        "D002,吴刚,cadre,,\n"                    # row 7: D002 again
-        "D008,郑洁,流动党员,,\n"                  # row 8: fine
+        "D001,王建国,生活困难党员,,\n"  # row 2: fine (an update)
+        f"D002,,党员干部,{BAD_ID},\n"  # row 3: no name, bad ID number
+        "D003,李明,村民,,12345\n"  # row 4: unknown category, bad phone
+        "D 4,周强,cadre,,\n"  # row 5: bad member number
+        "\n"  # row 6: blank, skipped (numbering goes on)
+        "D002,吴刚,cadre,,\n"  # row 7: D002 again
+        "D008,郑洁,流动党员,,\n"  # row 8: fine
     ).encode()
     with pytest.raises(ImportRejected) as caught:
         do_import(engine, staff["clerk"], data)
     assert sorted((e["row"], e["field"]) for e in caught.value.errors) == [
-        (3, "id_number"), (3, "name"), (4, "category"), (4, "phone"), (5, "member_no"),
+        (3, "id_number"),
+        (3, "name"),
+        (4, "category"),
+        (4, "phone"),
+        (5, "member_no"),
         (7, "member_no"),
     ]
     assert "与第 3 行重复" in next(e["msg"] for e in caught.value.errors if e["row"] == 7)
@@ -201,15 +211,17 @@ def test_import_through_the_api(engine, staff, monkeypatch) -> None:
     client = TestClient(create_app(engine))
     headers = {"Authorization": f"Bearer {make_token(engine, staff['clerk'])}"}
     answer = client.post(
-        "/api/v1/recipients/import", headers=headers,
+        "/api/v1/recipients/import",
+        headers=headers,
         files={"file": ("roll.csv", CHINESE_CSV.encode("gb18030"), "text/csv")},
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["created"] == 3
 
     bad = "编号,姓名,类别\nX1,,cadre\nX2,张三,unknown\n".encode()
-    answer = client.post("/api/v1/recipients/import", headers=headers,
-                         files={"file": ("roll.csv", bad, "text/csv")})
+    answer = client.post(
+        "/api/v1/recipients/import", headers=headers, files={"file": ("roll.csv", bad, "text/csv")}
+    )
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
     body = answer.json()
@@ -217,21 +229,28 @@ def test_import_through_the_api(engine, staff, monkeypatch) -> None:
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(2, "name"), (3, "category")]
 
     sheet = xlsx([["编号", "姓名", "类别"], ["X9", "孙丽", "mobile"]])
-    answer = client.post("/api/v1/recipients/import", headers=headers,
-                         files={"file": ("a.xlsx", sheet)})
+    answer = client.post(
+        "/api/v1/recipients/import", headers=headers, files={"file": ("a.xlsx", sheet)}
+    )
     assert answer.status_code == 200 and answer.json()["created"] == 1
 
     answer = client.post("/api/v1/recipients/import", headers=headers, json={"file": "x"})
     assert answer.status_code == 422 and "multipart" in answer.json()["detail"]
 
     monkeypatch.setattr(imports, "IMPORT_BYTES_MAX", 10)
-    answer = client.post("/api/v1/recipients/import", headers=headers,
-                         files={"file": ("roll.csv", CHINESE_CSV.encode(), "text/csv")})
+    answer = client.post(
+        "/api/v1/recipients/import",
+        headers=headers,
+        files={"file": ("roll.csv", CHINESE_CSV.encode(), "text/csv")},
+    )
     assert answer.status_code == 413 and "文件过大" in answer.json()["detail"]
 
     auditor = {"Authorization": f"Bearer {make_token(engine, staff['auditor'])}"}
-    answer = client.post("/api/v1/recipients/import", headers=auditor,
-                         files={"file": ("roll.csv", CHINESE_CSV.encode(), "text/csv")})
+    answer = client.post(
+        "/api/v1/recipients/import",
+        headers=auditor,
+        files={"file": ("roll.csv", CHINESE_CSV.encode(), "text/csv")},
+    )
     assert answer.status_code == 403
     with read_session(engine) as session:
         assert session.exec(select(func.count(col(Recipient.id)))).one() == 4

@@ -17,7 +17,9 @@ from carefund.models import Disbursement, Income, JournalEntry, Posting
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource, MemberCategory
 from tests.builders import make_fund, make_recipient, make_staff
 
-amounts = st.integers(min_value=1, max_value=5_000_000).map(lambda fen: f"{fen // 100}.{fen % 100:02d}")
+amounts = st.integers(min_value=1, max_value=5_000_000).map(
+    lambda fen: f"{fen // 100}.{fen % 100:02d}"
+)
 days = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 10, 31))
 months = st.sampled_from([f"2026-{m:02d}" for m in range(1, 11)])
 
@@ -48,8 +50,13 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
         @rule(source=st.sampled_from(IncomeSource), amount=amounts, on=days)
         def record(self, source, amount, on):  # type: ignore[no-untyped-def]
             income = self.attempt(
-                incomes.record_income, fund_code="HC-CARE", source=source.value, payer="某单位",
-                amount=amount, received_on=on, actor=self.staff["clerk"],
+                incomes.record_income,
+                fund_code="HC-CARE",
+                source=source.value,
+                payer="某单位",
+                amount=amount,
+                received_on=on,
+                actor=self.staff["clerk"],
             )
             if income:
                 self.income_ids.append(income.id)
@@ -57,8 +64,11 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
         @rule(who=st.integers(0, 5), amount=amounts, aspect=st.sampled_from(Aspect))
         def submit(self, who, amount, aspect):  # type: ignore[no-untyped-def]
             found = self.attempt(
-                disbursements.submit_disbursement, fund_code="HC-CARE",
-                recipient_id=self.roll[who].id, amount=amount, aspect=aspect.value,
+                disbursements.submit_disbursement,
+                fund_code="HC-CARE",
+                recipient_id=self.roll[who].id,
+                amount=amount,
+                aspect=aspect.value,
                 actor=self.staff["clerk"],
             )
             if found:
@@ -80,7 +90,8 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
                 self.attempt(
                     disbursements.reject_disbursement,
                     disbursement_id=self.disbursement_ids[pick % len(self.disbursement_ids)],
-                    reason="材料不全", actor=self.staff["approver"],
+                    reason="材料不全",
+                    actor=self.staff["approver"],
                 )
 
         @rule(pick=st.integers(0, 10_000), on=days)
@@ -89,7 +100,8 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
                 self.attempt(
                     disbursements.pay_disbursement,
                     disbursement_id=self.disbursement_ids[pick % len(self.disbursement_ids)],
-                    paid_on=on, actor=self.staff["cashier"],
+                    paid_on=on,
+                    actor=self.staff["cashier"],
                 )
 
         @rule(pick=st.integers(0, 10_000), on=days)
@@ -98,7 +110,9 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
                 self.attempt(
                     disbursements.reverse_disbursement,
                     disbursement_id=self.disbursement_ids[pick % len(self.disbursement_ids)],
-                    reason="发放有误", on=on, actor=self.staff["approver"],
+                    reason="发放有误",
+                    on=on,
+                    actor=self.staff["approver"],
                 )
 
         @rule(pick=st.integers(0, 10_000), on=days)
@@ -107,12 +121,16 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
                 self.attempt(
                     incomes.reverse_income,
                     income_id=self.income_ids[pick % len(self.income_ids)],
-                    reason="录入有误", on=on, actor=self.staff["approver"],
+                    reason="录入有误",
+                    on=on,
+                    actor=self.staff["approver"],
                 )
 
         @rule(month=months)
         def close(self, month):  # type: ignore[no-untyped-def]
-            self.attempt(periods.close_period, fund_code="HC-CARE", month=month, actor=self.staff["approver"])
+            self.attempt(
+                periods.close_period, fund_code="HC-CARE", month=month, actor=self.staff["approver"]
+            )
 
         @invariant()
         def books_hold(self) -> None:
@@ -130,7 +148,8 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
                 ).all()
                 assert unbalanced == []
                 receipt_numbers = sorted(
-                    int(no.rsplit("-", 1)[1]) for no in session.exec(select(Income.receipt_no)).all()
+                    int(no.rsplit("-", 1)[1])
+                    for no in session.exec(select(Income.receipt_no)).all()
                 )
                 assert receipt_numbers == list(range(1, len(receipt_numbers) + 1))
                 # Paid (and reversed) disbursements are exactly those with entries.
@@ -151,7 +170,9 @@ def test_random_operations_never_break_the_books(fresh_engine) -> None:
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=12, stateful_step_count=25, deadline=None,
+            max_examples=12,
+            stateful_step_count=25,
+            deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
     )

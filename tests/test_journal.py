@@ -19,7 +19,14 @@ def books(engine):  # type: ignore[no-untyped-def]
     staff = make_staff(engine)
     make_fund(engine, staff["admin"])
     record(engine, staff["clerk"], "1000.00", on="2026-03-01")
-    record(engine, staff["clerk"], "250.50", source="member_donation", on="2026-03-02", payer="第一支部")
+    record(
+        engine,
+        staff["clerk"],
+        "250.50",
+        source="member_donation",
+        on="2026-03-02",
+        payer="第一支部",
+    )
     member = make_recipient(engine, staff["clerk"], name="王小明")
     disburse(engine, staff, member, "300.00", on="2026-03-05")
     return engine
@@ -41,10 +48,25 @@ def test_anyone_can_recompute_the_chain_from_the_journal(books) -> None:
     prev = GENESIS_HASH
     entries = _journal(books)
     assert [entry["seq"] for entry in entries] == [1, 2, 3]
-    assert [entry["voucher_no"] for entry in entries] == ["记-202603-0001", "记-202603-0002", "记-202603-0003"]
+    assert [entry["voucher_no"] for entry in entries] == [
+        "记-202603-0001",
+        "记-202603-0002",
+        "记-202603-0003",
+    ]
     for entry in entries:
-        hashed = {key: entry[key] for key in
-                  ("fund", "seq", "voucher_no", "date", "memo", "postings", "reverses_seq", "prev_hash")}
+        hashed = {
+            key: entry[key]
+            for key in (
+                "fund",
+                "seq",
+                "voucher_no",
+                "date",
+                "memo",
+                "postings",
+                "reverses_seq",
+                "prev_hash",
+            )
+        }
         assert entry["prev_hash"] == prev
         assert hashlib.sha256(rfc8785.dumps(hashed)).hexdigest() == entry["hash"]
         prev = entry["hash"]
@@ -60,12 +82,15 @@ def test_every_entry_balances_and_postings_are_one_sided(books) -> None:
             assert (posting["debit"] == "0.00") != (posting["credit"] == "0.00")
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE journal_entry SET memo = 'x'",
-    "DELETE FROM journal_entry",
-    "UPDATE posting SET debit_fen = debit_fen + 1 WHERE debit_fen > 0",
-    "DELETE FROM posting",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE journal_entry SET memo = 'x'",
+        "DELETE FROM journal_entry",
+        "UPDATE posting SET debit_fen = debit_fen + 1 WHERE debit_fen > 0",
+        "DELETE FROM posting",
+    ],
+)
 def test_the_database_refuses_to_change_the_journal(books, statement: str) -> None:
     with pytest.raises((DBAPIError, IntegrityError)), books.begin() as connection:
         connection.execute(text(statement))
@@ -93,7 +118,9 @@ def _drop_guards(connection) -> None:  # type: ignore[no-untyped-def]
         ("UPDATE posting SET entry_date = '2026-01-01' WHERE entry_id = 3", 3),
     ],
 )
-def test_verify_names_the_entry_changed_behind_the_services_back(books, tamper: str, bad_seq: int) -> None:
+def test_verify_names_the_entry_changed_behind_the_services_back(
+    books, tamper: str, bad_seq: int
+) -> None:
     with books.begin() as connection:
         _drop_guards(connection)
         connection.execute(text(tamper))
@@ -129,7 +156,13 @@ def test_a_reversal_points_at_what_it_reverses_and_negates_it(books) -> None:
     from carefund import incomes
 
     with write_session(books) as session:
-        incomes.reverse_income(session, income_id=2, reason="重复", on="2026-03-20", actor=get_user(session, "approver"))
+        incomes.reverse_income(
+            session,
+            income_id=2,
+            reason="重复",
+            on="2026-03-20",
+            actor=get_user(session, "approver"),
+        )
     entries = _journal(books)
     reversal = entries[-1]
     assert reversal["reverses_seq"] == 2
@@ -143,5 +176,7 @@ def test_a_reversal_points_at_what_it_reverses_and_negates_it(books) -> None:
 def test_the_chart_of_accounts_has_the_6x3_matrix() -> None:
     chart = journal.chart_of_accounts()
     assert len(chart) == 1 + 4 + 18
-    assert journal.account_name_zh("expense:life_assistance:hardship") == "支出-生活帮扶-生活困难党员"
+    assert (
+        journal.account_name_zh("expense:life_assistance:hardship") == "支出-生活帮扶-生活困难党员"
+    )
     assert journal.account_name_zh("income:member_donation") == "收入-党员募捐"

@@ -22,9 +22,37 @@ def test_parse_accepts_plain_yuan(text: str, fen: int) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["0", "0.00", "-1", "1.234", "1e3", "1E3", "1,000", " 1", "1 ", "NaN", "Infinity", "", "¥5",
-     "1000000000.01", "01.5", ".5", "5.", "+5", "١٢", 1.5, True, None, [], Decimal("1E+2"),
-     Decimal("NaN"), Decimal("0.001"), 0, -3, 10**10],
+    [
+        "0",
+        "0.00",
+        "-1",
+        "1.234",
+        "1e3",
+        "1E3",
+        "1,000",
+        " 1",
+        "1 ",
+        "NaN",
+        "Infinity",
+        "",
+        "¥5",
+        "1000000000.01",
+        "01.5",
+        ".5",
+        "5.",
+        "+5",
+        "١٢",
+        1.5,
+        True,
+        None,
+        [],
+        Decimal("1E+2"),
+        Decimal("NaN"),
+        Decimal("0.001"),
+        0,
+        -3,
+        10**10,
+    ],
 )
 def test_parse_rejects_everything_else(bad: object) -> None:
     with pytest.raises(InvalidInput):
@@ -74,7 +102,7 @@ def test_capital_amounts(fen: int, capitals: str) -> None:
     assert capital_amount(fen) == capitals
 
 
-_DIGIT_VALUES = dict(zip("零壹贰叁肆伍陆柒捌玖", range(10)))
+_DIGIT_VALUES = dict(zip("零壹贰叁肆伍陆柒捌玖", range(10), strict=True))
 _UNIT_VALUES = {"拾": 10, "佰": 100, "仟": 1000}
 
 

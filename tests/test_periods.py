@@ -12,7 +12,9 @@ from tests.builders import disburse, make_fund, make_recipient, make_staff, reco
 
 def close(engine, staff, month):  # type: ignore[no-untyped-def]
     with write_session(engine) as session:
-        return periods.close_period(session, fund_code="HC-CARE", month=month, actor=staff["approver"])
+        return periods.close_period(
+            session, fund_code="HC-CARE", month=month, actor=staff["approver"]
+        )
 
 
 def test_closing_a_month_keeps_its_balance_and_head_and_locks_every_earlier_date(engine) -> None:
@@ -43,10 +45,16 @@ def test_an_admin_reopens_the_latest_month_with_a_reason_that_is_kept(engine) ->
     close(engine, staff, "2026-01")
     close(engine, staff, "2026-02")
     with pytest.raises(Conflict), write_session(engine) as session:
-        periods.reopen_period(session, fund_code="HC-CARE", month="2026-01", reason="补录", actor=staff["admin"])
+        periods.reopen_period(
+            session, fund_code="HC-CARE", month="2026-01", reason="补录", actor=staff["admin"]
+        )
     with write_session(engine) as session:
         reopened = periods.reopen_period(
-            session, fund_code="HC-CARE", month="2026-02", reason="补录漏记的捐款", actor=staff["admin"]
+            session,
+            fund_code="HC-CARE",
+            month="2026-02",
+            reason="补录漏记的捐款",
+            actor=staff["admin"],
         )
     record(engine, staff["clerk"], "20.00", on="2026-02-10")
     with pytest.raises(PeriodClosed):
@@ -68,7 +76,9 @@ def test_a_reversal_of_a_closed_months_income_lands_in_an_open_month(engine) -> 
     income = record(engine, staff["clerk"], "500.00", on="2026-01-15")
     close(engine, staff, "2026-01")
     with write_session(engine) as session:
-        incomes.reverse_income(session, income_id=income.id, reason="退回", on="2026-02-02", actor=staff["approver"])
+        incomes.reverse_income(
+            session, income_id=income.id, reason="退回", on="2026-02-02", actor=staff["approver"]
+        )
     from carefund.statements import build_statement, parse_period
 
     with read_session(engine) as session:

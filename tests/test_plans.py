@@ -14,13 +14,30 @@ from carefund.periods import close_period
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record
 
 
-def make_plan(engine, clerk, roll, *, rule="FREQ=MONTHLY;BYMONTHDAY=5", start="2026-01-01",
-              until=None, amount="500.00", fund="HC-CARE"):
+def make_plan(
+    engine,
+    clerk,
+    roll,
+    *,
+    rule="FREQ=MONTHLY;BYMONTHDAY=5",
+    start="2026-01-01",
+    until=None,
+    amount="500.00",
+    fund="HC-CARE",
+):
     with write_session(engine) as session:
         plan = plans.create_plan(
-            session, fund_code=fund, name="特困党员救助卡月度发放", rule=rule, start=start,
-            until=until, amount=amount, aspect="life_assistance", purpose="救助卡",
-            recipient_ids=[r.id for r in roll], actor=clerk,
+            session,
+            fund_code=fund,
+            name="特困党员救助卡月度发放",
+            rule=rule,
+            start=start,
+            until=until,
+            amount=amount,
+            aspect="life_assistance",
+            purpose="救助卡",
+            recipient_ids=[r.id for r in roll],
+            actor=clerk,
         )
         return plan, plans.plan_public(session, plan)
 
@@ -73,8 +90,14 @@ def test_monthly_plan_pays_each_member_on_the_fifth(engine, district) -> None:
 
 def test_weekly_plan_every_monday(engine, district) -> None:
     staff, roll = district
-    plan, public = make_plan(engine, staff["clerk"], roll[:1], rule="FREQ=WEEKLY;BYDAY=MO",
-                             start="2026-11-01", amount="50")
+    plan, public = make_plan(
+        engine,
+        staff["clerk"],
+        roll[:1],
+        rule="FREQ=WEEKLY;BYDAY=MO",
+        start="2026-11-01",
+        amount="50",
+    )
     assert public["next_due"] == "2026-11-02"
     assert run(engine, staff["clerk"], plan, "2026-11-30").created == 5
     assert [due.day for _, due in generated(engine, plan)] == [2, 9, 16, 23, 30]
@@ -82,11 +105,17 @@ def test_weekly_plan_every_monday(engine, district) -> None:
 
 def test_last_working_day_of_the_month(engine, district) -> None:
     staff, roll = district
-    plan, _ = make_plan(engine, staff["clerk"], roll[:1],
-                        rule="FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1")
+    plan, _ = make_plan(
+        engine, staff["clerk"], roll[:1], rule="FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"
+    )
     assert run(engine, staff["clerk"], plan, "2026-06-30").created == 6
     assert [due.isoformat() for _, due in generated(engine, plan)] == [
-        "2026-01-30", "2026-02-27", "2026-03-31", "2026-04-30", "2026-05-29", "2026-06-30",
+        "2026-01-30",
+        "2026-02-27",
+        "2026-03-31",
+        "2026-04-30",
+        "2026-05-29",
+        "2026-06-30",
     ]
 
 
@@ -149,14 +178,19 @@ def test_inactive_recipient_is_skipped_and_reported(engine, district) -> None:
     staff, roll = district
     plan, _ = make_plan(engine, staff["clerk"], roll)
     with write_session(engine) as session:
-        recipients.update_recipient(session, recipient_id=roll[1].id, active=False,
-                                    actor=staff["clerk"])
+        recipients.update_recipient(
+            session, recipient_id=roll[1].id, active=False, actor=staff["clerk"]
+        )
     result = run(engine, staff["clerk"], plan, "2026-02-28")
     assert result.created == 4
-    assert result.skipped == [{
-        "recipient_id": roll[1].id, "member_no": roll[1].member_no, "reason": "inactive",
-        "due_dates": ["2026-01-05", "2026-02-05"],
-    }]
+    assert result.skipped == [
+        {
+            "recipient_id": roll[1].id,
+            "member_no": roll[1].member_no,
+            "reason": "inactive",
+            "due_dates": ["2026-01-05", "2026-02-05"],
+        }
+    ]
     assert roll[1].id not in {rid for rid, _ in generated(engine, plan)}
 
 
@@ -193,11 +227,13 @@ def test_a_plan_across_a_closed_period(engine, district) -> None:
     plan, _ = make_plan(engine, staff["clerk"], roll[:1])
     assert run(engine, staff["clerk"], plan, "2026-03-31").created == 3
     with read_session(engine) as session:
-        made = list(session.exec(
-            select(Disbursement)
-            .where(Disbursement.plan_id == plan.id)
-            .order_by(col(Disbursement.due_on))
-        ))
+        made = list(
+            session.exec(
+                select(Disbursement)
+                .where(Disbursement.plan_id == plan.id)
+                .order_by(col(Disbursement.due_on))
+            )
+        )
     for disbursement in made:
         approve(engine, staff["approver"], disbursement)
     with pytest.raises(PeriodClosed):
@@ -257,8 +293,9 @@ def test_bad_rules_are_refused_naming_the_problem(rule: str, words: str) -> None
 
 def test_a_rule_with_no_date_before_until_is_refused() -> None:
     with pytest.raises(InvalidInput, match="截止日期"):
-        plans.parse_rule("FREQ=MONTHLY;BYMONTHDAY=20", start=date(2026, 1, 1),
-                         until=date(2026, 1, 10))
+        plans.parse_rule(
+            "FREQ=MONTHLY;BYMONTHDAY=20", start=date(2026, 1, 1), until=date(2026, 1, 10)
+        )
 
 
 def test_rules_are_read_case_insensitively_with_or_without_the_prefix() -> None:
@@ -279,16 +316,21 @@ def test_bad_plans_are_refused(engine, district) -> None:
     ]
     for change, error, field in cases:
         body = {
-            "fund_code": "HC-CARE", "name": "x", "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
-            "start": "2026-01-01", "amount": "1", "aspect": "life_assistance",
+            "fund_code": "HC-CARE",
+            "name": "x",
+            "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
+            "start": "2026-01-01",
+            "amount": "1",
+            "aspect": "life_assistance",
             "recipient_ids": [roll[0].id],
         } | change
         with pytest.raises(error) as caught, write_session(engine) as session:
             plans.create_plan(session, actor=staff["clerk"], **body)
         assert caught.value.field == field, change
     with write_session(engine) as session:
-        recipients.update_recipient(session, recipient_id=roll[2].id, active=False,
-                                    actor=staff["clerk"])
+        recipients.update_recipient(
+            session, recipient_id=roll[2].id, active=False, actor=staff["clerk"]
+        )
     with pytest.raises(Conflict):
         make_plan(engine, staff["clerk"], roll)
 
@@ -303,9 +345,13 @@ def test_plans_through_the_api(engine, district) -> None:
     client = TestClient(create_app(engine))
     clerk = {"Authorization": f"Bearer {make_token(engine, staff['clerk'])}"}
     body = {
-        "name": "特困党员救助卡月度发放", "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
-        "start": "2026-01-01", "amount": "500.00", "aspect": "life_assistance",
-        "purpose": "救助卡", "recipient_ids": [r.id for r in roll],
+        "name": "特困党员救助卡月度发放",
+        "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
+        "start": "2026-01-01",
+        "amount": "500.00",
+        "aspect": "life_assistance",
+        "purpose": "救助卡",
+        "recipient_ids": [r.id for r in roll],
     }
     answer = client.post("/api/v1/funds/HC-CARE/plans", headers=clerk, json=body)
     assert answer.status_code == 201, answer.text
@@ -313,12 +359,14 @@ def test_plans_through_the_api(engine, district) -> None:
     assert (plan["next_due"], plan["preview"][:2]) == ("2026-01-05", ["2026-01-05", "2026-02-05"])
     assert plan["amount"] == "500.00" and plan["status"] == "active"
 
-    answer = client.post(f"/api/v1/plans/{plan['id']}/run", headers=clerk,
-                         json={"through": "2026-06-30"})
+    answer = client.post(
+        f"/api/v1/plans/{plan['id']}/run", headers=clerk, json={"through": "2026-06-30"}
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["created"] == 18 and answer.json()["skipped"] == []
-    answer = client.post(f"/api/v1/plans/{plan['id']}/run", headers=clerk,
-                         json={"through": "2026-06-30"})
+    answer = client.post(
+        f"/api/v1/plans/{plan['id']}/run", headers=clerk, json={"through": "2026-06-30"}
+    )
     assert answer.json()["created"] == 0
 
     assert client.get(f"/api/v1/plans/{plan['id']}", headers=clerk).json()["next_due"] == (
@@ -330,8 +378,9 @@ def test_plans_through_the_api(engine, district) -> None:
     assert client.post(f"/api/v1/plans/{plan['id']}/pause", headers=clerk).json()["status"] == (
         "paused"
     )
-    answer = client.post(f"/api/v1/plans/{plan['id']}/run", headers=clerk,
-                         json={"through": "2026-07-31"})
+    answer = client.post(
+        f"/api/v1/plans/{plan['id']}/run", headers=clerk, json={"through": "2026-07-31"}
+    )
     assert answer.status_code == 409
     assert client.post(f"/api/v1/plans/{plan['id']}/resume", headers=clerk).status_code == 200
     assert client.post(f"/api/v1/plans/{plan['id']}/end", headers=clerk).json()["status"] == "ended"

@@ -8,8 +8,9 @@ from tests.builders import make_recipient, make_staff, valid_id_number
 def test_personal_data_is_stored_and_only_shown_masked(engine) -> None:
     staff = make_staff(engine)
     id_number = valid_id_number(7)
-    member = make_recipient(engine, staff["clerk"], name="欧阳小华", id_number=id_number.lower(),
-                            phone="13812345678")
+    member = make_recipient(
+        engine, staff["clerk"], name="欧阳小华", id_number=id_number.lower(), phone="13812345678"
+    )
     public = recipients.recipient_public(member)
     assert member.id_number == id_number  # stored whole, upper-cased check character
     assert public["id_number_masked"] == id_number[:6] + "********" + id_number[-4:]
@@ -21,9 +22,16 @@ def test_an_update_is_kept_in_the_audit_trail_with_personal_data_masked(engine) 
     staff = make_staff(engine)
     member = make_recipient(engine, staff["clerk"], category="mobile", phone="13812345678")
     with write_session(engine) as session:
-        recipients.update_recipient(session, recipient_id=member.id, category="hardship",
-                                    phone="13987654321", actor=staff["clerk2"])
-        recipients.update_recipient(session, recipient_id=member.id, category="hardship", actor=staff["clerk2"])
+        recipients.update_recipient(
+            session,
+            recipient_id=member.id,
+            category="hardship",
+            phone="13987654321",
+            actor=staff["clerk2"],
+        )
+        recipients.update_recipient(
+            session, recipient_id=member.id, category="hardship", actor=staff["clerk2"]
+        )
     with read_session(engine) as session:
         trail = audit.history(session, "recipient", member.id)
     assert [entry.action for entry in trail] == ["recipient.created", "recipient.updated"]
@@ -38,11 +46,20 @@ def test_an_update_is_kept_in_the_audit_trail_with_personal_data_masked(engine) 
 
 def test_search_by_name_member_number_or_branch(engine) -> None:
     staff = make_staff(engine)
-    make_recipient(engine, staff["clerk"], name="张三", member_no="A001", branch="城关街道第一党支部")
-    make_recipient(engine, staff["clerk"], name="李四", member_no="B002", branch="东风社区党支部",
-                   category="retired")
+    make_recipient(
+        engine, staff["clerk"], name="张三", member_no="A001", branch="城关街道第一党支部"
+    )
+    make_recipient(
+        engine,
+        staff["clerk"],
+        name="李四",
+        member_no="B002",
+        branch="东风社区党支部",
+        category="retired",
+    )
     make_recipient(engine, staff["clerk"], name="王五_", member_no="C003", active=False)
     with read_session(engine) as session:
+
         def names(**kwargs):  # type: ignore[no-untyped-def]
             return [r.name for r in recipients.list_recipients(session, **kwargs)]
 

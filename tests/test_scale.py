@@ -34,7 +34,9 @@ def test_every_chain_verifies_and_holds_what_was_generated(books) -> None:
         results = [journal.verify(session, fund) for fund in funds.list_funds(session)]
         assert all(result.ok for result in results), [r.problem for r in results]
         assert sum(result.entries for result in results) == 600
-        assert session.exec(select(JournalEntry).where(col(JournalEntry.reverses_seq).is_not(None))).first()
+        assert session.exec(
+            select(JournalEntry).where(col(JournalEntry.reverses_seq).is_not(None))
+        ).first()
 
 
 def test_statements_reconcile_every_month_and_the_year(books) -> None:
@@ -56,14 +58,21 @@ def test_receipts_and_vouchers_are_gap_free_and_counters_agree(books) -> None:
     with read_session(engine) as session:
         for fund in funds.list_funds(session):
             receipts: dict[str, list[int]] = defaultdict(list)
-            for receipt_no in session.exec(select(Income.receipt_no).where(Income.fund_id == fund.id)):
+            for receipt_no in session.exec(
+                select(Income.receipt_no).where(Income.fund_id == fund.id)
+            ):
                 code_year, number = receipt_no.rsplit("-", 1)
                 receipts[code_year].append(int(number))
             vouchers: dict[str, list[int]] = defaultdict(list)
-            for voucher_no in session.exec(select(JournalEntry.voucher_no).where(JournalEntry.fund_id == fund.id)):
+            for voucher_no in session.exec(
+                select(JournalEntry.voucher_no).where(JournalEntry.fund_id == fund.id)
+            ):
                 _, month, number = voucher_no.split("-")
                 vouchers[month].append(int(number))
-            counters = {c.name: c.last_value for c in session.exec(select(Counter).where(Counter.fund_id == fund.id))}
+            counters = {
+                c.name: c.last_value
+                for c in session.exec(select(Counter).where(Counter.fund_id == fund.id))
+            }
             for code_year, numbers in receipts.items():
                 assert sorted(numbers) == list(range(1, len(numbers) + 1)), code_year
                 assert counters[f"receipt:{code_year[-4:]}"] == len(numbers)
@@ -76,7 +85,9 @@ def test_reversed_records_point_at_their_reversals(books) -> None:
     engine, _made = books
     with read_session(engine) as session:
         reversed_incomes = session.exec(select(Income).where(Income.status == "reversed")).all()
-        reversed_payments = session.exec(select(Disbursement).where(Disbursement.status == "reversed")).all()
+        reversed_payments = session.exec(
+            select(Disbursement).where(Disbursement.status == "reversed")
+        ).all()
         assert reversed_incomes or reversed_payments
         for record in [*reversed_incomes, *reversed_payments]:
             original = session.get(JournalEntry, record.entry_id)
@@ -89,7 +100,9 @@ def test_closed_months_hold_the_balance_at_their_end(books) -> None:
     engine, _made = books
     with read_session(engine) as session:
         for fund in funds.list_funds(session):
-            assert fund.closed_through is not None and fund.closed_through.isoformat() == "2025-12-31"
+            assert (
+                fund.closed_through is not None and fund.closed_through.isoformat() == "2025-12-31"
+            )
             periods = session.exec(select(Period).where(Period.fund_id == fund.id)).all()
             assert len(periods) == 12
             for period in periods:
@@ -104,17 +117,32 @@ def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
         before = funds.get_fund(session, "PROV-CARE")
         head_seq = before.head_seq
         income = incomes.record_income(
-            session, fund_code="PROV-CARE", source="fiscal_support", payer="省财政厅",
-            amount="1000.00", received_on="2026-12-31", actor=clerk,
+            session,
+            fund_code="PROV-CARE",
+            source="fiscal_support",
+            payer="省财政厅",
+            amount="1000.00",
+            received_on="2026-12-31",
+            actor=clerk,
         )
     with read_session(engine) as session:
-        last = session.exec(select(Income.receipt_no).where(Income.fund_id == before.id).order_by(col(Income.id).desc()).offset(1)).first()
+        last = session.exec(
+            select(Income.receipt_no)
+            .where(Income.fund_id == before.id)
+            .order_by(col(Income.id).desc())
+            .offset(1)
+        ).first()
         assert last is not None and int(income.receipt_no[-6:]) == int(last[-6:]) + 1
         fund = funds.get_fund(session, "PROV-CARE")
         assert fund.head_seq == head_seq + 1
         assert journal.verify(session, fund).ok
     with pytest.raises(PeriodClosed), write_session(engine) as session:
         incomes.record_income(
-            session, fund_code="PROV-CARE", source="fiscal_support", payer="省财政厅",
-            amount="1.00", received_on="2025-06-30", actor=users.get_user(session, ACTORS["clerk"]),
+            session,
+            fund_code="PROV-CARE",
+            source="fiscal_support",
+            payer="省财政厅",
+            amount="1.00",
+            received_on="2025-06-30",
+            actor=users.get_user(session, ACTORS["clerk"]),
         )

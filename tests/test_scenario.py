@@ -15,14 +15,34 @@ def test_a_quarter_of_the_care_fund(engine) -> None:
     make_fund(engine, staff["admin"])
 
     # January: money in from the four sources.
-    record(engine, staff["clerk"], "50000.00", source="party_dues_subsidy", on="2026-01-05", payer="区委组织部")
+    record(
+        engine,
+        staff["clerk"],
+        "50000.00",
+        source="party_dues_subsidy",
+        on="2026-01-05",
+        payer="区委组织部",
+    )
     record(engine, staff["clerk"], "120000.00", source="fiscal_support", on="2026-01-10")
-    record(engine, staff["clerk"], "8765.43", source="member_donation", on="2026-01-15", payer="机关党支部")
-    sponsorship = record(engine, staff["clerk"], "30000.00", source="sponsorship", on="2026-01-20", payer="某某集团")
+    record(
+        engine,
+        staff["clerk"],
+        "8765.43",
+        source="member_donation",
+        on="2026-01-15",
+        payer="机关党支部",
+    )
+    sponsorship = record(
+        engine, staff["clerk"], "30000.00", source="sponsorship", on="2026-01-20", payer="某某集团"
+    )
 
     # February: one recipient per category, and each helped in each aspect.
     roll = {c: make_recipient(engine, staff["clerk"], category=c.value) for c in MemberCategory}
-    amounts = {Aspect.work_incentive: "500.00", Aspect.spiritual_care: "300.00", Aspect.life_assistance: "1200.50"}
+    amounts = {
+        Aspect.work_incentive: "500.00",
+        Aspect.spiritual_care: "300.00",
+        Aspect.life_assistance: "1200.50",
+    }
     paid = [
         disburse(engine, staff, roll[c], amounts[a], aspect=a.value, on="2026-02-10")
         for c in MemberCategory
@@ -32,9 +52,19 @@ def test_a_quarter_of_the_care_fund(engine) -> None:
 
     # March: the sponsorship was booked twice by mistake elsewhere; reverse one payment too.
     with write_session(engine) as session:
-        incomes.reverse_income(session, income_id=sponsorship.id, reason="赞助协议撤销", on="2026-03-02", actor=staff["approver"])
+        incomes.reverse_income(
+            session,
+            income_id=sponsorship.id,
+            reason="赞助协议撤销",
+            on="2026-03-02",
+            actor=staff["approver"],
+        )
         disbursements.reverse_disbursement(
-            session, disbursement_id=paid[0].id, reason="重复发放", on="2026-03-03", actor=staff["approver"]
+            session,
+            disbursement_id=paid[0].id,
+            reason="重复发放",
+            on="2026-03-03",
+            actor=staff["approver"],
         )
     with write_session(engine) as session:
         periods.close_period(session, fund_code="HC-CARE", month="2026-02", actor=staff["approver"])
@@ -65,6 +95,11 @@ def test_a_quarter_of_the_care_fund(engine) -> None:
 
     with pytest.raises(PeriodClosed), write_session(engine) as session:
         incomes.record_income(
-            session, fund_code="HC-CARE", source="fiscal_support", payer="x", amount="1",
-            received_on="2026-02-28", actor=staff["clerk"],
+            session,
+            fund_code="HC-CARE",
+            source="fiscal_support",
+            payer="x",
+            amount="1",
+            received_on="2026-02-28",
+            actor=staff["clerk"],
         )

@@ -40,8 +40,10 @@ _REQUEST_BODY = {
     "/recipients/import",
     response_model=ImportPublic,
     openapi_extra={"requestBody": _REQUEST_BODY},
-    responses={413: {"description": "File past the limit on bytes or rows."},
-               422: {"description": "Bad rows: `errors` lists every one as {row, field, msg}."}},
+    responses={
+        413: {"description": "File past the limit on bytes or rows."},
+        422: {"description": "Bad rows: `errors` lists every one as {row, field, msg}."},
+    },
 )
 async def import_recipients(request: Request, user: CurrentUser) -> dict:
     """Upsert recipients by `member_no`, all or nothing."""

@@ -1,0 +1,48 @@
+"""The dashboard: each fund's money, this month's flow, what waits for the user, the chain."""
+
+from datetime import date
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import get_engine
+from api.pages.web import PageUser, chain_status, page_router, render
+from carefund import db, disbursements, funds, statements
+from carefund.users import Action, may
+
+router = page_router()
+
+
+@router.get("/")
+def dashboard(request: Request, user: PageUser) -> HTMLResponse:
+    today = date.today()
+    month = statements.parse_period(f"{today:%Y-%m}")
+    cards = []
+    with db.read_session(get_engine(request)) as session:
+        for fund in funds.list_funds(session):
+            figures = statements.build_statement(session, fund, month)
+            counts = disbursements.count_by_status(session, fund=fund)
+            cards.append(
+                {
+                    "fund": fund,
+                    "balance_fen": fund.cash_fen,
+                    "available_fen": funds.available_fen(session, fund),
+                    "month_income_fen": figures.income_total_fen,
+                    "month_disbursed_fen": figures.disbursed_total_fen,
+                    "submitted": counts["submitted"],
+                    "approved": counts["approved"],
+                    "chain": chain_status(request, session, fund),
+                }
+            )
+    waiting = []
+    if may(user, Action.approve_disbursement):
+        waiting.append(
+            ("/disbursements/approvals", sum(c["submitted"] for c in cards), "笔支出等待审批")
+        )
+    if may(user, Action.pay_disbursement):
+        waiting.append(
+            ("/disbursements/payments", sum(c["approved"] for c in cards), "笔已审批支出等待发放")
+        )
+    return render(
+        request, "dashboard.html", title="首页", cards=cards, month=month, waiting=waiting
+    )

@@ -1,0 +1,270 @@
+"""Recipients (关爱对象): search and filter the roll, add and edit a member (ID number and
+phone only ever masked: the edit form takes a new value but never shows the stored one),
+import a CSV/XLSX with every bad row in a table, and each member's history of aid."""
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import get_engine, unit_of_work
+from api.pages.web import (
+    PAGE_SIZE,
+    PageUser,
+    Posted,
+    chosen,
+    error_status,
+    field_errors,
+    form_errors,
+    page_router,
+    record_id,
+    redirect,
+    render,
+    run_sync,
+    with_query,
+)
+from carefund import audit, db, disbursements, funds, imports, recipients
+from carefund.errors import CarefundError, ImportRejected, InvalidInput
+from carefund.users import Action, require
+from carefund.vocabulary import MemberCategory
+
+router = page_router()
+
+FIELD_NAMES_ZH = {
+    "member_no": "党员编号",
+    "name": "姓名",
+    "category": "党员类别",
+    "branch": "所在支部",
+    "id_number": "身份证号",
+    "phone": "联系电话",
+    "address": "家庭住址",
+    "active": "在册状态",
+    "file": "文件",
+}
+RECIPIENT_FIELDS = {"member_no", "name", "category", "branch", "id_number", "phone", "address"}
+HISTORY_ROWS_MAX = 200
+"""Disbursements shown on a member's page, newest first."""
+MESSAGES = {"created": "关爱对象已登记。", "updated": "修改已保存。"}
+
+
+@router.get("/recipients")
+def recipient_list(request: Request, user: PageUser) -> HTMLResponse:
+    query = request.query_params
+    q = query.get("q", "").strip()
+    category = query.get("category") or None
+    active_text = query.get("active", "")
+    active = {"1": True, "0": False}.get(active_text)
+    errors: dict[str, str] = {}
+    if category is not None and category not in MemberCategory.__members__:
+        errors["category"] = "未知的党员类别"
+        category = None
+    after = query.get("after")
+    with db.read_session(get_engine(request)) as session:
+        try:
+            rows = recipients.list_recipients(
+                session,
+                category=category,
+                q=q or None,
+                active=active,
+                after_id=record_id(after) if after else 0,
+                limit=PAGE_SIZE + 1,
+            )
+        except CarefundError as exc:
+            errors |= form_errors(exc, {"q", "category"})
+            rows = []
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    following = (
+        with_query("/recipients", q=q, category=category, active=active_text, after=rows[-1].id)
+        if more
+        else None
+    )
+    return render(
+        request,
+        "recipients/list.html",
+        title="关爱对象",
+        rows=rows,
+        errors=errors,
+        following=following,
+        first_page=not after,
+        values={"q": q, "category": category or "", "active": active_text},
+    )
+
+
+def _form_page(
+    request: Request, *, values: dict, errors: dict, recipient: object = None, status: int = 200
+) -> HTMLResponse:
+    title = "修改关爱对象" if recipient else "登记关爱对象"
+    return render(
+        request,
+        "recipients/form.html",
+        status=status,
+        title=title,
+        values=values,
+        errors=errors,
+        recipient=recipient,
+    )
+
+
+@router.get("/recipients/new")
+def new_form(request: Request, user: PageUser) -> HTMLResponse:
+    require(user, Action.manage_recipients)
+    return _form_page(request, values={"active": True}, errors={})
+
+
+@router.post("/recipients/new")
+def create(request: Request, user: PageUser, form: Posted) -> Response:
+    require(user, Action.manage_recipients)
+    values = {name: form.get(name) for name in RECIPIENT_FIELDS}
+    fields = {k: v for k, v in values.items() if k != "member_no"}
+    errors = _all_errors(values)
+    if errors:
+        values["id_number"] = values["phone"] = ""
+        return _form_page(request, values=values, errors=errors, status=422)
+    try:
+        with unit_of_work(request) as session:
+            recipient = recipients.create_recipient(
+                session, member_no=values["member_no"], actor=user, **fields
+            )
+    except CarefundError as exc:
+        # Personal data typed in is not echoed back into the page.
+        values["id_number"] = values["phone"] = ""
+        return _form_page(
+            request,
+            values=values,
+            errors=form_errors(exc, RECIPIENT_FIELDS),
+            status=error_status(exc),
+        )
+    return redirect(f"/recipients/{recipient.id}?done=created")
+
+
+def _all_errors(values: dict) -> dict[str, str]:
+    """Each field checked alone by `carefund.recipients`' own rules."""
+    checks: dict = {
+        name: (lambda name=name: recipients.clean_fields({name: values[name]}))
+        for name in values
+        if name not in ("member_no", "category")
+    }
+    if "member_no" in values:
+        checks["member_no"] = lambda: recipients.clean_member_no(values["member_no"])
+    checks["category"] = lambda: chosen(
+        MemberCategory, values.get("category", ""), field="category"
+    )
+    return field_errors(checks)
+
+
+@router.get("/recipients/import")
+def import_form(request: Request, user: PageUser) -> HTMLResponse:
+    require(user, Action.manage_recipients)
+    return render(
+        request,
+        "recipients/import.html",
+        title="导入关爱对象",
+        result=None,
+        rejected=None,
+        field_names=FIELD_NAMES_ZH,
+    )
+
+
+@router.post("/recipients/import")
+async def import_file(request: Request, user: PageUser, form: Posted) -> Response:
+    require(user, Action.manage_recipients)
+    _name, data = form.files.get("file", ("", b""))
+    rejected = result = None
+    status = 200
+    error = ""
+    if not data:
+        error, status = "请选择要导入的 CSV 或 XLSX 文件。", 422
+    else:
+        try:
+            result = await run_sync(_import, request, user, data)
+        except ImportRejected as exc:
+            rejected, status = exc, 422
+        except CarefundError as exc:
+            error, status = exc.message, error_status(exc)
+    return render(
+        request,
+        "recipients/import.html",
+        status=status,
+        title="导入关爱对象",
+        result=result,
+        rejected=rejected,
+        error=error,
+        field_names=FIELD_NAMES_ZH,
+    )
+
+
+def _import(request: Request, user: object, data: bytes) -> imports.ImportResult:
+    with unit_of_work(request) as session:
+        return imports.import_recipients(session, data=data, actor=user)  # type: ignore[arg-type]
+
+
+@router.get("/recipients/{recipient_id}")
+def detail(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
+    number = record_id(recipient_id)
+    with db.read_session(get_engine(request)) as session:
+        recipient = recipients.get_recipient(session, number)
+        aid = disbursements.list_disbursements(
+            session, recipient_id=number, newest_first=True, limit=HISTORY_ROWS_MAX
+        )
+        codes = {fund.id: fund.code for fund in funds.list_funds(session)}
+        changes = audit.history(session, "recipient", number)
+    paid = sum(d.amount_fen for d in aid if d.status == "paid")
+    return render(
+        request,
+        "recipients/detail.html",
+        title=recipient.name,
+        recipient=recipient,
+        aid=aid,
+        codes=codes,
+        paid_fen=paid,
+        changes=changes,
+        field_names=FIELD_NAMES_ZH,
+        done=MESSAGES.get(request.query_params.get("done", "")),
+    )
+
+
+@router.get("/recipients/{recipient_id}/edit")
+def edit_form(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
+    require(user, Action.manage_recipients)
+    with db.read_session(get_engine(request)) as session:
+        recipient = recipients.get_recipient(session, record_id(recipient_id))
+    values = {
+        "name": recipient.name,
+        "category": recipient.category,
+        "branch": recipient.branch,
+        "address": recipient.address,
+        "active": recipient.active,
+    }
+    return _form_page(request, values=values, errors={}, recipient=recipient)
+
+
+@router.post("/recipients/{recipient_id}/edit")
+def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> Response:
+    require(user, Action.manage_recipients)
+    number = record_id(recipient_id)
+    values: dict = {name: form.get(name) for name in ("name", "category", "branch", "address")}
+    errors = _all_errors(values | {"id_number": form.get("id_number"), "phone": form.get("phone")})
+    values["active"] = form.get("active") == "1"
+    changes = dict(values)
+    # The stored ID number and phone are never shown; an empty box leaves them as they are,
+    # and the 清除 box clears them.
+    for name in ("id_number", "phone"):
+        if form.get(f"clear_{name}") == "1":
+            changes[name] = ""
+        elif form.get(name).strip():
+            changes[name] = form.get(name)
+    try:
+        if errors:
+            raise InvalidInput(next(iter(errors.values())))
+        with unit_of_work(request) as session:
+            recipients.update_recipient(session, recipient_id=number, actor=user, **changes)
+    except CarefundError as exc:
+        with db.read_session(get_engine(request)) as session:
+            recipient = recipients.get_recipient(session, number)
+        return _form_page(
+            request,
+            values=values,
+            recipient=recipient,
+            status=error_status(exc),
+            errors=errors or form_errors(exc, RECIPIENT_FIELDS),
+        )
+    return redirect(f"/recipients/{number}?done=updated")
