@@ -51,7 +51,7 @@ def get_fund(session: Session, code: str) -> Fund:
     valid = isinstance(code, str) and FUND_CODE_PATTERN.fullmatch(code)
     fund = session.exec(select(Fund).where(Fund.code == code)).first() if valid else None
     if fund is None:
-        raise NotFound(f"基金不存在：{str(code)[:40]}")
+        raise NotFound(f"基金不存在：{str(code)[:40]}", field="fund")
     return fund
 
 

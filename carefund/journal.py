@@ -110,7 +110,7 @@ def lock_fund(session: Session, code: str) -> Fund:
     found = session.exec(select(Fund).where(Fund.code == code).with_for_update()) if valid else None
     fund = found.first() if found is not None else None
     if fund is None:
-        raise NotFound(f"基金不存在：{str(code)[:40]}")
+        raise NotFound(f"基金不存在：{str(code)[:40]}", field="fund")
     return fund
 
 

@@ -28,7 +28,7 @@ from api.pages.web import (
     with_query,
 )
 from carefund import db, disbursements, documents, funds, recipients
-from carefund.errors import CarefundError
+from carefund.errors import CarefundError, NotFound
 from carefund.models import Disbursement, User
 from carefund.users import Action, require
 from carefund.validation import clean_text
@@ -230,9 +230,9 @@ def submit(request: Request, user: PageUser, form: Posted) -> Response:
             )
     except CarefundError as exc:
         errors = form_errors(exc, SUBMIT_FIELDS)
-        if exc.message.startswith("基金不存在"):
+        if isinstance(exc, NotFound) and exc.field == "fund":
             errors = {"fund": "请选择基金"}
-        if exc.message.startswith("记录不存在") or exc.message.startswith("关爱对象不存在"):
+        if isinstance(exc, NotFound) and exc.field in ("id", "recipient_id"):
             errors = {"recipient_id": "请先查找并选择关爱对象"}
         return _new_page(request, values=values, errors=errors, status=error_status(exc))
     return redirect(f"/disbursements/{made.id}?done=submitted")

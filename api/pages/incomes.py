@@ -27,7 +27,7 @@ from api.pages.web import (
     with_query,
 )
 from carefund import db, documents, funds, incomes
-from carefund.errors import CarefundError, InvalidInput
+from carefund.errors import CarefundError, InvalidInput, NotFound
 from carefund.users import Action, require
 from carefund.validation import clean_text, parse_date
 from carefund.vocabulary import IncomeSource
@@ -159,7 +159,7 @@ def record_income(request: Request, user: PageUser, form: Posted) -> Response:
             )
     except CarefundError as exc:
         errors = form_errors(exc, INCOME_FIELDS, {"date": "received_on"})
-        if "fund" not in errors and exc.message.startswith("基金不存在"):
+        if isinstance(exc, NotFound) and exc.field == "fund":
             errors = {"fund": "请选择基金"}
         return _form_page(request, values=values, errors=errors, status=error_status(exc))
     return redirect(f"/incomes/{income.id}?done=recorded")

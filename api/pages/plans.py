@@ -20,7 +20,7 @@ from api.pages.web import (
     render,
 )
 from carefund import db, funds, plans, recipients
-from carefund.errors import CarefundError, InvalidInput
+from carefund.errors import CarefundError, InvalidInput, NotFound
 from carefund.users import Action, require
 
 router = page_router()
@@ -162,7 +162,7 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
             PLAN_FIELDS,
             {"rule": "raw" if values["kind"] == "raw" else "kind", "recipient_ids": "member_nos"},
         )
-        if exc.message.startswith("基金不存在"):
+        if isinstance(exc, NotFound) and exc.field == "fund":
             errors = {"fund": "请选择基金"}
         return _form_page(request, values=values, errors=errors, status=error_status(exc))
     return redirect(f"/plans/{plan.id}?done=created")

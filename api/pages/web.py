@@ -334,7 +334,7 @@ def error_status(error: CarefundError) -> int:
 def record_id(text: str) -> int:
     """A path's record id; a path that can name no record is simply not found."""
     if not text.isdigit() or len(text) > 10:
-        raise NotFound(f"记录不存在：{text[:20]}")
+        raise NotFound(f"记录不存在：{text[:20]}", field="id")
     return int(text)
 
 
