@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 
 def _refuse_constant(name: str) -> Any:
@@ -76,6 +77,16 @@ class LedgerRoute(APIRoute):
             return await handler(ExactJSONRequest(request.scope, request.receive))
 
         return exact_json_handler
+
+
+def answer(model: type[BaseModel], data: dict[str, Any], status_code: int = 200) -> Response:
+    """`data` checked against `model` and sent as JSON, exactly as FastAPI would send it for
+    a `response_model`, at a fraction of FastAPI's cost (for the busiest routes)."""
+    return Response(
+        model.model_validate(data).model_dump_json(),
+        status_code=status_code,
+        media_type="application/json",
+    )
 
 
 def ledger_router(tag: str) -> APIRouter:

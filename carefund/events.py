@@ -11,9 +11,10 @@ serialized this way; funds still lock, check and post in parallel.
 import base64
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, select
 
+from carefund.db import DirectStatement, is_sqlite
 from carefund.errors import InvalidInput
 from carefund.models import Event, as_utc, utcnow
 
@@ -44,23 +45,22 @@ CURSOR_LENGTH_MAX = 100
 _BIGINT_MAX = 2**63 - 1
 
 _EVENT = Event.__table__  # type: ignore[attr-defined]
-_INSERT_EVENT = insert(_EVENT)
-_TAKE_EVENTS_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})")
+_INSERT_EVENT = DirectStatement(
+    insert(_EVENT).values(type=bindparam("type"), at=bindparam("at"), data=bindparam("data"))
+)
+_TAKE_EVENTS_LOCK = DirectStatement(text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})"))
 
 
 def record_event(session: Session, event_type: str, data: dict[str, Any]) -> None:
     """Write an event in the caller's transaction."""
     assert event_type in EVENT_TYPES, event_type
-    connection = session.connection()
-    transaction = session.get_transaction()
-    if (
-        connection.dialect.name == "postgresql"
-        and session.info.get("events_lock") is not transaction
-    ):
-        # Held until this transaction ends (taking it again would be harmless, only slower).
-        connection.execute(_TAKE_EVENTS_LOCK)
-        session.info["events_lock"] = transaction
-    connection.execute(_INSERT_EVENT, {"type": event_type, "data": data, "at": utcnow()})
+    if not is_sqlite(session):
+        transaction = session.get_transaction()
+        if transaction is None or session.info.get("events_lock") is not transaction:
+            # Held until this transaction ends (taking it again is harmless, only slower).
+            _TAKE_EVENTS_LOCK.run(session)
+            session.info["events_lock"] = session.get_transaction()
+    _INSERT_EVENT.run(session, {"type": event_type, "data": data, "at": utcnow()})
 
 
 def encode_cursor(event_id: int) -> str:

@@ -3,8 +3,10 @@
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
+from carefund.db import DirectStatement
 from carefund.errors import InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen
@@ -13,13 +15,15 @@ from carefund.journal import (
     Line,
     check_open,
     income_account,
-    insert_row,
+    insert_snapshot,
     lock_fund,
-    next_number,
+    lock_fund_head,
     post_entry,
     reverse_entry,
+    take_numbers,
+    voucher_sequence,
 )
-from carefund.models import Fund, Income, JournalEntry, User, as_utc, row_id, utcnow
+from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.users import Action, require
 from carefund.validation import choose, clean_text, is_id, parse_date
@@ -49,11 +53,18 @@ def record_income(
     received_on = parse_date(received_on, field="received_on")
     method = clean_text(method, field="method", length_max=32)
     memo = clean_text(memo, field="memo")
-    fund = lock_fund(session, fund_code)
+    fund = lock_fund_head(session, fund_code)
+    check_open(fund, received_on)
+    # The voucher and the receipt are numbered in one round trip.
+    voucher_number, receipt_number = take_numbers(
+        session, fund, [voucher_sequence(received_on), f"receipt:{received_on.year}"]
+    )
+    assert receipt_number <= RECEIPT_SEQUENCE_MAX, "receipt numbers of the year exhausted"
     entry = post_entry(
         session,
         fund=fund,
         entry_date=received_on,
+        voucher_number=voucher_number,
         memo=f"收到{SOURCE_NAMES_ZH[source]} {payer}" + (f"：{memo}" if memo else ""),
         lines=[
             Line(CASH_ACCOUNT, debit_fen=amount_fen),
@@ -61,28 +72,46 @@ def record_income(
         ],
         actor=actor.username,
     )
-    income = Income(
-        fund_id=row_id(fund),
+    income = insert_snapshot(
+        session,
+        _INSERT_INCOME,
+        Income,
+        fund_id=fund.id,
         source=source.value,
         payer=payer,
         amount_fen=amount_fen,
         received_on=received_on,
         method=method,
         memo=memo,
-        receipt_no=_next_receipt_no(session, fund, received_on),
-        entry_id=row_id(entry),
+        receipt_no=f"{fund.code}-{received_on.year}-{receipt_number:06d}",
+        entry_id=entry.id,
         status=IncomeStatus.posted.value,
+        reversal_entry_id=None,
+        reverse_reason=None,
+        reversed_by=None,
+        reversed_at=None,
         created_by=actor.username,
+        created_at=utcnow(),
     )
-    insert_row(session, income)
-    record_event(session, "income.recorded", income_public(income, fund, entry))
+    public = income_public(income, fund.code, entry)
+    record_event(session, "income.recorded", public)
+    # The answer to the caller is this same public form: `income_view` need not ask again.
+    session.info.setdefault(_RECORDED_VIEWS_KEY, {})[income.id] = public
     return income
 
 
-def _next_receipt_no(session: Session, fund: Fund, received_on: date) -> str:
-    number = next_number(session, fund, f"receipt:{received_on.year}")
-    assert number <= RECEIPT_SEQUENCE_MAX, "receipt numbers of the year exhausted"
-    return f"{fund.code}-{received_on.year}-{number:06d}"
+_RECORDED_VIEWS_KEY = "carefund.recorded_incomes"
+"""In `session.info`: the public form of each income recorded in this unit of work."""
+
+
+_INCOME = Income.__table__  # type: ignore[attr-defined]
+_INSERT_INCOME = DirectStatement(
+    insert(_INCOME)
+    .values(
+        {column.name: bindparam(column.name) for column in _INCOME.columns if column.name != "id"}
+    )
+    .returning(_INCOME.c.id)
+)
 
 
 def reverse_income(
@@ -120,7 +149,7 @@ def reverse_income(
     income.reversed_at = utcnow()
     session.add(income)
     session.flush()
-    record_event(session, "income.reversed", income_public(income, fund, original, reversal))
+    record_event(session, "income.reversed", income_public(income, fund.code, original, reversal))
     return income
 
 
@@ -169,14 +198,26 @@ def list_incomes(
 
 def income_public(
     income: Income,
-    fund: Fund,
+    fund_code: str,
     entry: JournalEntry,
     reversal: JournalEntry | None = None,
 ) -> dict[str, Any]:
     """An income as the API shows it."""
+    return _public(
+        income, fund_code, entry.voucher_no, entry.hash, reversal.voucher_no if reversal else None
+    )
+
+
+def _public(
+    income: Income,
+    fund_code: str,
+    voucher_no: str,
+    entry_hash: str,
+    reversal_voucher_no: str | None,
+) -> dict[str, Any]:
     return {
         "id": income.id,
-        "fund": fund.code,
+        "fund": fund_code,
         "source": income.source,
         "payer": income.payer,
         "amount": format_fen(income.amount_fen),
@@ -184,25 +225,46 @@ def income_public(
         "method": income.method,
         "memo": income.memo,
         "receipt_no": income.receipt_no,
-        "voucher_no": entry.voucher_no,
-        "entry_hash": entry.hash,
+        "voucher_no": voucher_no,
+        "entry_hash": entry_hash,
         "status": income.status,
-        "reversal_voucher_no": reversal.voucher_no if reversal else None,
+        "reversal_voucher_no": reversal_voucher_no,
         "reverse_reason": income.reverse_reason,
         "created_by": income.created_by,
         "created_at": as_utc(income.created_at).isoformat(),
     }
 
 
-def income_view(session: Session, income: Income) -> dict[str, Any]:
-    """`income_public` for a stored income, loading its fund and entries."""
-    fund = session.get(Fund, income.fund_id)
-    entry = session.get(JournalEntry, income.entry_id)
-    reversal = (
-        session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
+_ENTRY = JournalEntry.__table__  # type: ignore[attr-defined]
+_REVERSAL = _ENTRY.alias("reversal")
+_FUND = Fund.__table__  # type: ignore[attr-defined]
+_NUMBERS_OF_INCOME = DirectStatement(
+    select(_FUND.c.code, _ENTRY.c.voucher_no, _ENTRY.c.hash, _REVERSAL.c.voucher_no)
+    .select_from(
+        _FUND.join(_ENTRY, _ENTRY.c.fund_id == _FUND.c.id).outerjoin(
+            _REVERSAL, _REVERSAL.c.id == bindparam("reversal_id")
+        )
     )
-    assert fund is not None and entry is not None
-    return income_public(income, fund, entry, reversal)
+    .where(_FUND.c.id == bindparam("fund_id"), _ENTRY.c.id == bindparam("entry_id"))
+)
+
+
+def income_view(session: Session, income: Income) -> dict[str, Any]:
+    """`income_public` for a stored income; its fund's code and vouchers in one query."""
+    recorded = session.info.get(_RECORDED_VIEWS_KEY, {}).get(income.id)
+    if recorded is not None and recorded["status"] == income.status:
+        return dict(recorded)
+    row = _NUMBERS_OF_INCOME.run(
+        session,
+        {
+            "fund_id": income.fund_id,
+            "entry_id": income.entry_id,
+            "reversal_id": income.reversal_entry_id,
+        },
+    )
+    assert row is not None, income
+    fund_code, voucher_no, entry_hash, reversal_voucher_no = row
+    return _public(income, fund_code, voucher_no, entry_hash, reversal_voucher_no)
 
 
 def incomes_view(session: Session, rows: list[Income]) -> list[dict[str, Any]]:
@@ -220,11 +282,13 @@ def incomes_view(session: Session, rows: list[Income]) -> list[dict[str, Any]]:
         if entry_ids
         else {}
     )
-    funds = {fund_id: session.get(Fund, fund_id) for fund_id in {i.fund_id for i in rows}}
+    fund_codes = {
+        fund_id: session.get_one(Fund, fund_id).code for fund_id in {i.fund_id for i in rows}
+    }
     return [
         income_public(
             income,
-            funds[income.fund_id],  # type: ignore[arg-type]
+            fund_codes[income.fund_id],
             entries[income.entry_id],
             entries.get(income.reversal_entry_id) if income.reversal_entry_id else None,
         )

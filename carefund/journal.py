@@ -10,17 +10,18 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
+from carefund.db import DirectStatement
 from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
-from carefund.models import GENESIS_HASH, Counter, Fund, JournalEntry, Posting, row_id
+from carefund.models import GENESIS_HASH, Counter, Fund, JournalEntry, Posting, utcnow
 from carefund.money import format_fen
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
@@ -39,6 +40,8 @@ FUND_CODE_LENGTH_MAX = 32
 """As the `fund.code` column holds."""
 VERIFY_BATCH_SIZE = 2_000
 """Entries read per query while verifying, so memory stays flat on long chains."""
+
+Row = TypeVar("Row", bound=SQLModel)
 
 
 def income_account(source: str) -> str:
@@ -96,7 +99,25 @@ class Line:
         )
 
 
-_LOCK_FUND = select(Fund).where(Fund.code == bindparam("code")).with_for_update()
+@dataclass
+class FundHead:
+    """A fund's chain head as one posting reads and moves it, under the fund's lock."""
+
+    id: int
+    code: str
+    head_seq: int
+    head_hash: str
+    cash_fen: int
+    closed_through: date | None
+
+
+def _is_possible_code(code: object) -> bool:
+    # A code that cannot exist is not looked up: it may hold bytes the database refuses.
+    return isinstance(code, str) and 0 < len(code) <= FUND_CODE_LENGTH_MAX and code.isprintable()
+
+
+def _unknown_fund(code: object) -> NotFound:
+    return NotFound(f"基金不存在：{str(code)[:40]}", field="fund")
 
 
 def lock_fund(session: Session, code: str) -> Fund:
@@ -105,45 +126,91 @@ def lock_fund(session: Session, code: str) -> Fund:
     On PostgreSQL this is `SELECT … FOR UPDATE` on the fund's row, so writers to one fund
     queue while other funds go on; on SQLite the transaction already holds the writer lock.
     """
-    # A code that cannot exist is not looked up: it may hold bytes the database refuses.
-    valid = isinstance(code, str) and 0 < len(code) <= FUND_CODE_LENGTH_MAX and code.isprintable()
-    found = session.exec(select(Fund).where(Fund.code == code).with_for_update()) if valid else None
+    found = (
+        session.exec(select(Fund).where(Fund.code == code).with_for_update())
+        if _is_possible_code(code)
+        else None
+    )
     fund = found.first() if found is not None else None
     if fund is None:
-        raise NotFound(f"基金不存在：{str(code)[:40]}", field="fund")
+        raise _unknown_fund(code)
     return fund
 
 
-def _counter_upsert(insert_for_dialect):  # type: ignore[no-untyped-def]
-    return (
-        insert_for_dialect(Counter)
-        .values(fund_id=bindparam("fund_id"), name=bindparam("name"), last_value=1)
-        .on_conflict_do_update(
-            index_elements=["fund_id", "name"], set_={"last_value": Counter.last_value + 1}
-        )
-        .returning(Counter.last_value)
+_FUND = Fund.__table__  # type: ignore[attr-defined]
+_LOCK_HEAD = DirectStatement(
+    core_select(
+        _FUND.c.id,
+        _FUND.c.head_seq,
+        _FUND.c.head_hash,
+        _FUND.c.cash_fen,
+        _FUND.c.closed_through,
     )
+    .where(_FUND.c.code == bindparam("code"))
+    .with_for_update()
+)
 
 
-# Built once: a statement made anew on every call costs more than its round trip.
-_COUNTER_UPSERT = {
-    "sqlite": _counter_upsert(sqlite_insert),
-    "postgresql": _counter_upsert(pg_insert),
+def lock_fund_head(session: Session, code: str) -> FundHead:
+    """`lock_fund` for a use case that only posts: the same lock, one direct statement."""
+    row = _LOCK_HEAD.run(session, {"code": code}) if _is_possible_code(code) else None
+    if row is None:
+        raise _unknown_fund(code)
+    fund_id, head_seq, head_hash, cash_fen, closed_through = row
+    if isinstance(closed_through, str):  # SQLite hands dates back as text
+        closed_through = date.fromisoformat(closed_through)
+    return FundHead(fund_id, code, head_seq, head_hash, cash_fen, closed_through)
+
+
+def _counter_upsert(insert_for_dialect, count: int):  # type: ignore[no-untyped-def]
+    """Advance `count` counters of one fund in one statement, each answering its new value."""
+    statement = insert_for_dialect(Counter).values(
+        [
+            {"fund_id": bindparam("fund_id"), "name": bindparam(f"name_{index}"), "last_value": 1}
+            for index in range(count)
+        ]
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["fund_id", "name"], set_={"last_value": Counter.last_value + 1}
+    ).returning(Counter.name, Counter.last_value)
+
+
+# One statement per number of counters taken at once (a posting takes one or two).
+_COUNTER_UPSERTS = {
+    count: DirectStatement(
+        {
+            "sqlite": _counter_upsert(sqlite_insert, count),
+            "postgresql": _counter_upsert(pg_insert, count),
+        }
+    )
+    for count in (1, 2)
 }
 
 
-def next_number(session: Session, fund: Fund, name: str) -> int:
-    """The next number of a gap-free sequence of the fund; the caller holds the fund lock.
+def voucher_sequence(entry_date: date) -> str:
+    """The counter of voucher numbers for the month of `entry_date`."""
+    return f"voucher:{entry_date:%Y%m}"
 
-    One upsert with RETURNING, so numbering costs a single round trip.
+
+def take_numbers(session: Session, fund: Fund | FundHead, names: Sequence[str]) -> list[int]:
+    """The next number of each named gap-free sequence of the fund, in one round trip.
+
+    The caller holds the fund lock; a transaction that does not commit gives its numbers
+    back, so no number is skipped.
     """
-    statement = _COUNTER_UPSERT[session.get_bind().dialect.name]
-    return int(
-        session.connection().execute(statement, {"fund_id": fund.id, "name": name}).scalar_one()
-    )
+    statement = _COUNTER_UPSERTS[len(names)]
+    params: dict[str, Any] = {"fund_id": fund.id}
+    params.update({f"name_{index}": name for index, name in enumerate(names)})
+    rows = dict(statement.run_all(session, params))
+    return [int(rows[name]) for name in names]
 
 
-def check_open(fund: Fund, on: date) -> None:
+def next_number(session: Session, fund: Fund | FundHead, name: str) -> int:
+    """The next number of one gap-free sequence of the fund (see `take_numbers`)."""
+    return take_numbers(session, fund, [name])[0]
+
+
+def check_open(fund: Fund | FundHead, on: date) -> None:
     """Refuse a date that falls in a closed period of the fund."""
     if fund.closed_through is not None and on <= fund.closed_through:
         raise PeriodClosed(
@@ -153,17 +220,54 @@ def check_open(fund: Fund, on: date) -> None:
         )
 
 
+def _insert_all_columns(table: Any) -> Any:
+    """INSERT of every column but the id, each from the parameter of its name."""
+    return insert(table).values(
+        {column.name: bindparam(column.name) for column in table.columns if column.name != "id"}
+    )
+
+
+_ENTRY = JournalEntry.__table__  # type: ignore[attr-defined]
+_INSERT_ENTRY = DirectStatement(_insert_all_columns(_ENTRY).returning(_ENTRY.c.id))
+_INSERT_POSTING = DirectStatement(_insert_all_columns(Posting.__table__))  # type: ignore[attr-defined]
+_MOVE_HEAD = DirectStatement(
+    update(_FUND)
+    .where(_FUND.c.id == bindparam("fund_id"))
+    .values(head_seq=bindparam("seq"), head_hash=bindparam("hash"), cash_fen=bindparam("cash"))
+)
+
+
+def insert_snapshot(
+    session: Session, statement: DirectStatement, row_type: type[Row], **values: Any
+) -> Row:
+    """Insert one row of an append-only table and return it as a snapshot.
+
+    The snapshot has every column's value but is not attached to the session (it is built
+    without the ORM's bookkeeping, which costs more than the insert): read it, and load
+    the row with `session.get` to change it.
+    """
+    returned = statement.run(session, values)
+    assert returned is not None
+    return row_type.model_construct(id=int(returned[0]), **values)
+
+
 def post_entry(
     session: Session,
     *,
-    fund: Fund,
+    fund: Fund | FundHead,
     entry_date: date,
     memo: str,
     lines: Sequence[Line],
     actor: str,
     reverses_seq: int | None = None,
+    voucher_number: int | None = None,
 ) -> JournalEntry:
-    """Post one balanced entry at the head of the fund's chain; the caller holds the lock."""
+    """Post one balanced entry at the head of the fund's chain; the caller holds the lock.
+
+    `voucher_number` is the number already taken from `voucher_sequence(entry_date)` by a
+    caller that numbers something else in the same round trip; by default it is taken here.
+    Returns the entry as a snapshot (see `insert_snapshot`).
+    """
     _check_balanced(lines)
     check_open(fund, entry_date)
     cash_change = sum(
@@ -173,24 +277,23 @@ def post_entry(
         raise InsufficientFunds(
             f"基金 {fund.code} 余额不足：现有 {format_fen(fund.cash_fen)} 元",
         )
-    month_number = next_number(session, fund, f"voucher:{entry_date:%Y%m}")
-    entry = JournalEntry(
-        fund_id=row_id(fund),
-        seq=fund.head_seq + 1,
-        voucher_no=f"记-{entry_date:%Y%m}-{month_number:04d}",
-        entry_date=entry_date,
-        memo=memo,
-        reverses_seq=reverses_seq,
-        prev_hash=fund.head_hash,
-        hash="",
-        created_by=actor,
-    )
-    entry.hash = entry_hash(entry_public(fund.code, entry, lines))
-    # Core inserts: entries are written once and never touched again, so the ORM's
-    # change tracking would only cost time on the hottest path.
-    insert_row(session, entry)
-    session.connection().execute(
-        _INSERT_POSTING,
+    if voucher_number is None:
+        voucher_number = next_number(session, fund, voucher_sequence(entry_date))
+    values = {
+        "fund_id": fund.id,
+        "seq": fund.head_seq + 1,
+        "voucher_no": f"记-{entry_date:%Y%m}-{voucher_number:04d}",
+        "entry_date": entry_date,
+        "memo": memo,
+        "reverses_seq": reverses_seq,
+        "prev_hash": fund.head_hash,
+        "created_by": actor,
+        "created_at": utcnow(),
+    }
+    values["hash"] = entry_hash(_public_form(fund.code, values, lines))
+    entry = insert_snapshot(session, _INSERT_ENTRY, JournalEntry, **values)
+    _INSERT_POSTING.run_many(
+        session,
         [
             {
                 "entry_id": entry.id,
@@ -211,58 +314,22 @@ def post_entry(
     return entry
 
 
-_FUND = Fund.__table__  # type: ignore[attr-defined]
-_MOVE_HEAD = (
-    update(_FUND)
-    .where(_FUND.c.id == bindparam("fund_id"))
-    .values(head_seq=bindparam("seq"), head_hash=bindparam("hash"), cash_fen=bindparam("cash"))
-)
-
-
-def _move_head(session: Session, fund: Fund, **values: object) -> None:
+def _move_head(
+    session: Session, fund: Fund | FundHead, *, seq: int, hash: str, cash_fen: int
+) -> None:
     """Update the fund's chain head and cash in the database and in the loaded object alike."""
-    session.connection().execute(
-        _MOVE_HEAD,
-        {
-            "fund_id": fund.id,
-            "seq": values["seq"],
-            "hash": values["hash"],
-            "cash": values["cash_fen"],
-        },
-    )
-    set_committed_value(fund, "head_seq", values["seq"])
-    set_committed_value(fund, "head_hash", values["hash"])
-    set_committed_value(fund, "cash_fen", values["cash_fen"])
-
-
-def insert_row(session: Session, row: SQLModel) -> int:
-    """Insert a new row with a Core statement and return its id.
-
-    The hot path (posting an income) writes rows that it never changes again in the same
-    transaction; skipping the ORM's unit of work there triples the posting rate.
-    """
-    table = type(row).__table__  # type: ignore[attr-defined]
-    values = {
-        column.name: getattr(row, column.name) for column in table.columns if column.name != "id"
-    }
-    statement = _INSERT_RETURNING_ID.get(table.name)
-    if statement is None:
-        statement = _INSERT_RETURNING_ID[table.name] = insert(table).returning(table.c.id)
-    new_id = session.connection().execute(statement, values).scalar_one()
-    row.id = new_id  # type: ignore[attr-defined]
-    # Known to the session as if loaded, so that later lookups in this unit of work
-    # (the answer's voucher number, say) need no query.
-    make_transient_to_detached(row)
-    session.add(row)
-    return int(new_id)
-
-
-_INSERT_POSTING = insert(Posting)
-_INSERT_RETURNING_ID: dict[str, Any] = {}
+    _MOVE_HEAD.run(session, {"fund_id": fund.id, "seq": seq, "hash": hash, "cash": cash_fen})
+    if isinstance(fund, FundHead):
+        fund.head_seq, fund.head_hash, fund.cash_fen = seq, hash, cash_fen
+        return
+    # The ORM's copy says what the row now holds, without a change for it to flush.
+    set_committed_value(fund, "head_seq", seq)
+    set_committed_value(fund, "head_hash", hash)
+    set_committed_value(fund, "cash_fen", cash_fen)
 
 
 def reverse_entry(
-    session: Session, *, fund: Fund, entry: JournalEntry, on: date, memo: str, actor: str
+    session: Session, *, fund: Fund | FundHead, entry: JournalEntry, on: date, memo: str, actor: str
 ) -> JournalEntry:
     """Post the red-ink reversal of `entry`: the same lines on the other sides, dated `on`."""
     lines = [line.negated() for line in lines_of(session, entry)]
@@ -306,12 +373,29 @@ def entry_public(
     fund_code: str, entry: JournalEntry, postings: Sequence[Posting] | Sequence[Line]
 ) -> dict:
     """The entry as the journal endpoint returns it, and as its hash is computed."""
+    return _public_form(
+        fund_code,
+        {
+            "seq": entry.seq,
+            "voucher_no": entry.voucher_no,
+            "entry_date": entry.entry_date,
+            "memo": entry.memo,
+            "reverses_seq": entry.reverses_seq,
+            "prev_hash": entry.prev_hash,
+        },
+        postings,
+    )
+
+
+def _public_form(
+    fund_code: str, entry: dict[str, Any], postings: Sequence[Posting] | Sequence[Line]
+) -> dict:
     return {
         "fund": fund_code,
-        "seq": entry.seq,
-        "voucher_no": entry.voucher_no,
-        "date": entry.entry_date.isoformat(),
-        "memo": entry.memo,
+        "seq": entry["seq"],
+        "voucher_no": entry["voucher_no"],
+        "date": entry["entry_date"].isoformat(),
+        "memo": entry["memo"],
         "postings": [
             {
                 "account": posting.account,
@@ -320,8 +404,8 @@ def entry_public(
             }
             for posting in postings
         ],
-        "reverses_seq": entry.reverses_seq,
-        "prev_hash": entry.prev_hash,
+        "reverses_seq": entry["reverses_seq"],
+        "prev_hash": entry["prev_hash"],
     }
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from carefund.audit import write_audit
@@ -157,6 +158,15 @@ _TOKEN_USER = (
     .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at == None)  # noqa: E711
 )
+
+
+def known_user_for_token(engine: Engine, token: str) -> User | None:
+    """The user of a token looked up in the last `TOKEN_CACHE_SECONDS`, without asking the
+    database; None when it was not (then `user_for_token` decides)."""
+    cached = _token_cache.get((str(engine.url), _token_hash(token)))
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    return None
 
 
 def user_for_token(session: Session, token: str) -> User:

@@ -1,10 +1,11 @@
 """Incomes: record money received, list and read them, reverse one (voiding its receipt)."""
 
-from fastapi import Request
+from fastapi import Request, Response
+from sqlmodel import Session
 
-from api.deps import CurrentUser, ReadSession, unit_of_work
+from api.deps import CurrentUser, ReadSession, in_unit_of_work, unit_of_work
 from api.paging import Cursor, Limit, decode_cursor, page
-from api.routing import ledger_router
+from api.routing import answer, ledger_router
 from api.schemas import FromDate, Page, PathId, ToDate
 from api.schemas_incomes import IncomeCreate, IncomePublic, IncomeReverse
 from carefund import funds, incomes
@@ -15,9 +16,12 @@ router = ledger_router("incomes")
 
 
 @router.post("/funds/{code}/incomes", status_code=201, response_model=IncomePublic)
-def record_income(code: str, body: IncomeCreate, request: Request, user: CurrentUser) -> dict:
+async def record_income(
+    code: str, body: IncomeCreate, request: Request, user: CurrentUser
+) -> Response:
     """登记收入（clerk、integration）：入账并编连续的收据号。"""
-    with unit_of_work(request) as session:
+
+    def record(session: Session) -> dict:
         income = incomes.record_income(
             session,
             fund_code=code,
@@ -30,6 +34,8 @@ def record_income(code: str, body: IncomeCreate, request: Request, user: Current
             actor=user,
         )
         return incomes.income_view(session, income)
+
+    return answer(IncomePublic, await in_unit_of_work(request, record), status_code=201)
 
 
 @router.get("/funds/{code}/incomes", response_model=Page[IncomePublic])
