@@ -61,7 +61,11 @@ class LedgerRoute(APIRoute):
         known = _query_names(self.dependant)
 
         async def exact_json_handler(request: Request) -> Response:
-            unknown = [name for name in request.query_params if name not in known]
+            unknown = (
+                [name for name in request.query_params if name not in known]
+                if request.scope["query_string"]
+                else None
+            )
             if unknown:
                 raise RequestValidationError(
                     [

@@ -189,7 +189,7 @@ _COUNTER_UPSERTS = {
 
 def voucher_sequence(entry_date: date) -> str:
     """The counter of voucher numbers for the month of `entry_date`."""
-    return f"voucher:{entry_date:%Y%m}"
+    return f"voucher:{entry_date.year:04d}{entry_date.month:02d}"
 
 
 def take_numbers(session: Session, fund: Fund | FundHead, names: Sequence[str]) -> list[int]:
@@ -282,7 +282,7 @@ def post_entry(
     values = {
         "fund_id": fund.id,
         "seq": fund.head_seq + 1,
-        "voucher_no": f"记-{entry_date:%Y%m}-{voucher_number:04d}",
+        "voucher_no": f"记-{entry_date.year:04d}{entry_date.month:02d}-{voucher_number:04d}",
         "entry_date": entry_date,
         "memo": memo,
         "reverses_seq": reverses_seq,
