@@ -105,12 +105,11 @@ _RECORDED_VIEWS_KEY = "carefund.recorded_incomes"
 
 
 _INCOME = Income.__table__  # type: ignore[attr-defined]
-_INSERT_INCOME = DirectStatement(
-    insert(_INCOME)
-    .values(
+_INSERT_INCOME = DirectStatement.inserting(
+    insert(_INCOME).values(
         {column.name: bindparam(column.name) for column in _INCOME.columns if column.name != "id"}
-    )
-    .returning(_INCOME.c.id)
+    ),
+    _INCOME.c.id,
 )
 
 

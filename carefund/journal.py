@@ -228,7 +228,7 @@ def _insert_all_columns(table: Any) -> Any:
 
 
 _ENTRY = JournalEntry.__table__  # type: ignore[attr-defined]
-_INSERT_ENTRY = DirectStatement(_insert_all_columns(_ENTRY).returning(_ENTRY.c.id))
+_INSERT_ENTRY = DirectStatement.inserting(_insert_all_columns(_ENTRY), _ENTRY.c.id)
 _INSERT_POSTING = DirectStatement(_insert_all_columns(Posting.__table__))  # type: ignore[attr-defined]
 _MOVE_HEAD = DirectStatement(
     update(_FUND)
@@ -246,9 +246,7 @@ def insert_snapshot(
     without the ORM's bookkeeping, which costs more than the insert): read it, and load
     the row with `session.get` to change it.
     """
-    returned = statement.run(session, values)
-    assert returned is not None
-    return row_type.model_construct(id=int(returned[0]), **values)
+    return row_type.model_construct(id=statement.new_row_id(session, values), **values)
 
 
 def post_entry(
