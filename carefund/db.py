@@ -71,10 +71,12 @@ def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
 
 
 def _sqlite_engine(url: str, lock_timeout_ms: int) -> Engine:
+    in_memory = make_url(url).database in (None, "", ":memory:")
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": lock_timeout_ms / 1000},
-        pool_use_lifo=True,
+        # The connection used last has the warmest page cache (a file's pool only).
+        **({} if in_memory else {"pool_use_lifo": True}),
     )
     _LOCK_TIMEOUTS_S[engine] = lock_timeout_ms / 1000
 

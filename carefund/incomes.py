@@ -13,6 +13,7 @@ from carefund.funds import available_fen
 from carefund.journal import (
     CASH_ACCOUNT,
     Line,
+    PostedEntry,
     check_open,
     income_account,
     insert_snapshot,
@@ -198,8 +199,8 @@ def list_incomes(
 def income_public(
     income: Income,
     fund_code: str,
-    entry: JournalEntry,
-    reversal: JournalEntry | None = None,
+    entry: JournalEntry | PostedEntry,
+    reversal: JournalEntry | PostedEntry | None = None,
 ) -> dict[str, Any]:
     """An income as the API shows it."""
     return _public(

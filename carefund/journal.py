@@ -237,6 +237,17 @@ _MOVE_HEAD = DirectStatement(
 )
 
 
+@dataclass(frozen=True)
+class PostedEntry:
+    """An entry just posted, as much of it as its poster needs; it is in the database, and
+    `session.get(JournalEntry, id)` loads the rest."""
+
+    id: int
+    seq: int
+    voucher_no: str
+    hash: str
+
+
 def insert_snapshot(
     session: Session, statement: DirectStatement, row_type: type[Row], **values: Any
 ) -> Row:
@@ -259,12 +270,11 @@ def post_entry(
     actor: str,
     reverses_seq: int | None = None,
     voucher_number: int | None = None,
-) -> JournalEntry:
+) -> PostedEntry:
     """Post one balanced entry at the head of the fund's chain; the caller holds the lock.
 
     `voucher_number` is the number already taken from `voucher_sequence(entry_date)` by a
     caller that numbers something else in the same round trip; by default it is taken here.
-    Returns the entry as a snapshot (see `insert_snapshot`).
     """
     _check_balanced(lines)
     check_open(fund, entry_date)
@@ -277,10 +287,12 @@ def post_entry(
         )
     if voucher_number is None:
         voucher_number = next_number(session, fund, voucher_sequence(entry_date))
-    values = {
+    seq = fund.head_seq + 1
+    voucher_no = f"记-{entry_date.year:04d}{entry_date.month:02d}-{voucher_number:04d}"
+    values: dict[str, Any] = {
         "fund_id": fund.id,
-        "seq": fund.head_seq + 1,
-        "voucher_no": f"记-{entry_date.year:04d}{entry_date.month:02d}-{voucher_number:04d}",
+        "seq": seq,
+        "voucher_no": voucher_no,
         "entry_date": entry_date,
         "memo": memo,
         "reverses_seq": reverses_seq,
@@ -288,8 +300,8 @@ def post_entry(
         "created_by": actor,
         "created_at": utcnow(),
     }
-    values["hash"] = entry_hash(_public_form(fund.code, values, lines))
-    entry = insert_snapshot(session, _INSERT_ENTRY, JournalEntry, **values)
+    values["hash"] = hashed = entry_hash(_public_form(fund.code, values, lines))
+    entry = PostedEntry(_INSERT_ENTRY.new_row_id(session, values), seq, voucher_no, hashed)
     _INSERT_POSTING.run_many(
         session,
         [
@@ -328,7 +340,7 @@ def _move_head(
 
 def reverse_entry(
     session: Session, *, fund: Fund | FundHead, entry: JournalEntry, on: date, memo: str, actor: str
-) -> JournalEntry:
+) -> PostedEntry:
     """Post the red-ink reversal of `entry`: the same lines on the other sides, dated `on`."""
     lines = [line.negated() for line in lines_of(session, entry)]
     return post_entry(
