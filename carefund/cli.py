@@ -121,9 +121,9 @@ def serve(
         configured.dispose()
         uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **options)
     else:
-        from api.app import create_app
+        from api.app import create_app, settled
 
-        uvicorn.run(create_app(configured), **options)
+        uvicorn.run(settled(create_app(configured)), **options)
 
 
 def _load_demo(configured: Engine) -> None:
