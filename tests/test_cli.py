@@ -91,3 +91,18 @@ def test_backup_is_a_copy_that_verifies(engine, database_url: str, tmp_path: Pat
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = carefund(*command, "--help", url=f"sqlite:///{tmp_path / 'x.db'}")
     assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_a_served_app_is_frozen_out_of_the_garbage_collectors_way() -> None:
+    # In a process of its own: a frozen heap is never collected, so not in the test run.
+    script = (
+        "import gc\n"
+        "from api.app import create_app, settled\n"
+        "from carefund.db import make_engine\n"
+        "settled(create_app(make_engine('sqlite://')))\n"
+        "print(gc.get_freeze_count())\n"
+    )
+    frozen = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert int(frozen) > 10_000
