@@ -31,13 +31,15 @@ def sqlite_engine(sqlite_template: str, tmp_path) -> Iterator[Engine]:  # type: 
     configured.dispose()
 
 
-def recording(clerk: User, amount: str, payer: str = "区财政局") -> Callable[[Session], Any]:
+def recording(
+    clerk: User, amount: str, payer: str = "区财政局", fund: str = "HC-CARE"
+) -> Callable[[Session], Any]:
     """A unit of work that records one income and answers its receipt number."""
 
     def record(session: Session) -> str:
         income = incomes.record_income(
             session,
-            fund_code="HC-CARE",
+            fund_code=fund,
             source="fiscal_support",
             payer=payer,
             amount=amount,
@@ -202,17 +204,9 @@ def test_unknown_fund_is_the_callers_error_only(sqlite_engine) -> None:
     staff = make_staff(sqlite_engine)
     make_fund(sqlite_engine, staff["admin"])
 
-    def record_elsewhere(session: Session) -> None:
-        incomes.record_income(
-            session,
-            fund_code="NO-SUCH",
-            source="fiscal_support",
-            payer="x",
-            amount="1.00",
-            received_on="2026-06-01",
-            actor=staff["clerk"],
-        )
-
-    results = run_together(sqlite_engine, [record_elsewhere, recording(staff["clerk"], "1.00")])
+    results = run_together(
+        sqlite_engine,
+        [recording(staff["clerk"], "1.00", fund="NO-SUCH"), recording(staff["clerk"], "1.00")],
+    )
 
     assert isinstance(results[0], NotFound) and results[1] == receipt(1)
