@@ -1,9 +1,14 @@
-"""Engines and units of work.
+"""Engines, units of work and the direct statements of the posting path.
 
 SQLite gets WAL, `synchronous=FULL`, foreign keys and a busy timeout, and write
 transactions begin with `BEGIN IMMEDIATE`: a deferred transaction that reads and then
-writes fails with "database is locked" whatever the timeout. PostgreSQL goes through
-psycopg 3. A use case runs inside one `write_session()` and is committed once, by it.
+writes fails with "database is locked" whatever the timeout. The writers of one process
+queue on a lock, and the holder writes through the engine's one writer connection.
+PostgreSQL goes through psycopg 3. A use case runs inside one `write_session()` and is
+committed once, by it (or joins a group commit, `carefund.group_commit`).
+
+`DirectStatement` runs a Core statement compiled once straight on the driver's cursor,
+for the statements that every posting runs.
 """
 
 import sqlite3
@@ -14,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, insert
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.sql.base import Executable
@@ -228,6 +233,13 @@ class _Compiled:
     """For named style: the bind processors, by parameter name."""
 
 
+def insert_row(table: Any) -> Any:
+    """An INSERT of every column but the id, each from the parameter named after it."""
+    return insert(table).values(
+        {column.name: bindparam(column.name) for column in table.columns if column.name != "id"}
+    )
+
+
 class DirectStatement:
     """A Core statement compiled once per dialect and run straight on the DBAPI cursor.
 
@@ -287,13 +299,14 @@ class DirectStatement:
         return cursor.fetchone() if cursor.description else None
 
     @classmethod
-    def inserting(cls, statement: Any, id_column: Any) -> "DirectStatement":
-        """An INSERT whose `new_row_id` is the id of the row it adds.
+    def inserting(cls, table: Any) -> "DirectStatement":
+        """An INSERT of a whole row (see `insert_row`) whose `new_row_id` is its new id.
 
-        SQLite gives it as the cursor's `lastrowid` at no cost (its RETURNING doubles an
-        insert's time); PostgreSQL needs RETURNING.
+        SQLite gives the id as the cursor's `lastrowid` at no cost (its RETURNING doubles
+        an insert's time); PostgreSQL needs RETURNING.
         """
-        return cls({"sqlite": statement, "postgresql": statement.returning(id_column)})
+        statement = insert_row(table)
+        return cls({"sqlite": statement, "postgresql": statement.returning(table.c.id)})
 
     def new_row_id(self, session: Session, params: dict[str, Any]) -> int:
         """Execute an INSERT made by `inserting`; the new row's id."""

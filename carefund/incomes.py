@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from carefund.db import DirectStatement
@@ -105,13 +105,7 @@ _RECORDED_VIEWS_KEY = "carefund.recorded_incomes"
 """In `session.info`: the public form of each income recorded in this unit of work."""
 
 
-_INCOME = Income.__table__  # type: ignore[attr-defined]
-_INSERT_INCOME = DirectStatement.inserting(
-    insert(_INCOME).values(
-        {column.name: bindparam(column.name) for column in _INCOME.columns if column.name != "id"}
-    ),
-    _INCOME.c.id,
-)
+_INSERT_INCOME = DirectStatement.inserting(Income.__table__)  # type: ignore[attr-defined]
 
 
 def reverse_income(

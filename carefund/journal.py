@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
-from carefund.db import DirectStatement
+from carefund.db import DirectStatement, insert_row
 from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
 from carefund.models import GENESIS_HASH, Counter, Fund, JournalEntry, Posting, utcnow
 from carefund.money import format_fen
@@ -220,16 +220,9 @@ def check_open(fund: Fund | FundHead, on: date) -> None:
         )
 
 
-def _insert_all_columns(table: Any) -> Any:
-    """INSERT of every column but the id, each from the parameter of its name."""
-    return insert(table).values(
-        {column.name: bindparam(column.name) for column in table.columns if column.name != "id"}
-    )
-
-
 _ENTRY = JournalEntry.__table__  # type: ignore[attr-defined]
-_INSERT_ENTRY = DirectStatement.inserting(_insert_all_columns(_ENTRY), _ENTRY.c.id)
-_INSERT_POSTING = DirectStatement(_insert_all_columns(Posting.__table__))  # type: ignore[attr-defined]
+_INSERT_ENTRY = DirectStatement.inserting(_ENTRY)
+_INSERT_POSTING = DirectStatement(insert_row(Posting.__table__))  # type: ignore[attr-defined]
 _MOVE_HEAD = DirectStatement(
     update(_FUND)
     .where(_FUND.c.id == bindparam("fund_id"))
