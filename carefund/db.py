@@ -94,6 +94,9 @@ def _sqlite_engine(url: str, lock_timeout_ms: int) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+        # Statement and savepoint journals (needed only to roll back inside a transaction,
+        # never for durability) in memory: as files they cost a write per page changed.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
