@@ -39,6 +39,9 @@ from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory
 IMPORT_BYTES_MAX = 8 * 1024 * 1024
 """The largest file accepted: 8 MB holds the row limit in either format (a CSV row of the
 roll is about 120 bytes)."""
+XLSX_UNPACKED_BYTES_MAX = 128 * 1024 * 1024
+"""The most an XLSX file may hold once unzipped: the row limit takes a few tens of MB,
+and a small file that unzips to gigabytes (a zip bomb) must not fill the memory."""
 IMPORT_ROWS_MAX = 50_000
 """The most data rows in one file (a district has a few thousand members)."""
 IMPORT_COLUMNS_MAX = 64
@@ -193,6 +196,7 @@ def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _refuse_zip_bomb(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -211,6 +215,25 @@ def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
         raise InvalidInput("XLSX 文件已损坏，无法读取", field="file") from None
     finally:
         workbook.close()
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    """Refuse a workbook whose members would unzip beyond `XLSX_UNPACKED_BYTES_MAX`.
+
+    The sizes come from the zip's directory; `zipfile` never inflates a member beyond
+    the size it declares (it fails the member's CRC instead), so they can be trusted.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InvalidInput("不是有效的 XLSX 文件", field="file") from None
+    if unpacked > XLSX_UNPACKED_BYTES_MAX:
+        raise ImportTooLarge(
+            f"XLSX 文件解压后过大：{unpacked / 1024 / 1024:.0f} MB，"
+            f"最大 {XLSX_UNPACKED_BYTES_MAX // 1024 // 1024} MB",
+            field="file",
+        )
 
 
 def _cell_text(value: object) -> str:

@@ -1,6 +1,7 @@
 """Importing the roll from CSV and XLSX: encodings, Chinese headers, all or nothing, limits."""
 
 import io
+import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
@@ -281,3 +282,21 @@ def test_import_from_the_command_line(database_url, engine, staff, tmp_path, mon
     finally:
         get_settings.cache_clear()
     assert set(roll(engine)) == {"D001", "D002", "D003"}
+
+
+def test_a_workbook_that_unzips_far_beyond_its_size_is_refused_before_it_is_read(
+    monkeypatch,
+) -> None:
+    # A zip bomb: 64 MiB of zeros in a sheet, about 64 KiB on the wire (against a limit
+    # lowered to 4 MiB, so that the test builds no gigabytes).
+    monkeypatch.setattr(imports, "XLSX_UNPACKED_BYTES_MAX", 4 * 1024 * 1024)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            for _ in range(64):
+                sheet.write(b"0" * (1024 * 1024))
+    assert len(bomb.getvalue()) < imports.IMPORT_BYTES_MAX // 16
+    with pytest.raises(ImportTooLarge, match="解压后过大") as caught:
+        imports.read_sheet(bomb.getvalue())
+    assert caught.value.field == "file"
