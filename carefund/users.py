@@ -201,18 +201,23 @@ def check_password(
     now = now or utcnow()
     user = session.exec(select(User).where(User.username == username).with_for_update()).first()
     if user is None or user.password_hash is None or not user.active:
+        # As slow as a wrong password: the time of the answer must not tell which names exist.
+        _hasher.hash(password)
         raise Unauthenticated("用户名或密码错误")
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
-        raise Unauthenticated("登录失败次数过多，账户已暂时锁定，请 15 分钟后再试")
+    locked = user.locked_until is not None and as_utc(user.locked_until) > now
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= LOGIN_ATTEMPTS_MAX:
-            user.locked_until = now + LOGIN_LOCK
-            user.failed_logins = 0
-        session.add(user)
+        if not locked:  # attempts during a lock neither count nor prolong it
+            user.failed_logins += 1
+            if user.failed_logins >= LOGIN_ATTEMPTS_MAX:
+                user.locked_until = now + LOGIN_LOCK
+                user.failed_logins = 0
+            session.add(user)
         raise Unauthenticated("用户名或密码错误") from None
+    if locked:
+        # Said only to whoever knows the password, so that it tells no one else the name exists.
+        raise Unauthenticated("登录失败次数过多，账户已暂时锁定，请 15 分钟后再试")
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from carefund import db, funds, sessions
+from carefund import db, funds, sessions, users
 from carefund.models import Disbursement, Income, Recipient, User
 from tests.builders import make_recipient, record, valid_id_number
 from tests.pages_support import (
@@ -103,7 +103,12 @@ def test_wrong_password_is_refused_and_five_lock_the_account(pages) -> None:
     # so even the right password is refused for a while.
     locked = pages.log_in("clerk", PASSWORD)
     assert locked.status_code == 401
-    assert "锁定" in locked.text
+    assert "已暂时锁定" in locked.text
+    # Only the right password learns of the lock; to anyone else the name is just refused,
+    # as a name that does not exist is.
+    guessed = pages.log_in("clerk", "another-guess")
+    assert guessed.status_code == 401 and "已暂时锁定" not in guessed.text
+    assert "用户名或密码错误" in guessed.text
     with db.read_session(pages.engine) as session:
         clerk = session.exec(select(User).where(User.username == "clerk")).one()
         assert clerk.locked_until is not None
@@ -111,8 +116,28 @@ def test_wrong_password_is_refused_and_five_lock_the_account(pages) -> None:
     assert pages.log_in("clerk2", PASSWORD).status_code == 303
 
 
-def test_unknown_user_and_login_form_without_its_token(pages) -> None:
+class CountingHasher:
+    """The test's password hasher, counting the hashes it computes."""
+
+    def __init__(self, hasher: object) -> None:
+        self.hasher = hasher
+        self.hashes = 0
+
+    def hash(self, password: str) -> str:
+        self.hashes += 1
+        return self.hasher.hash(password)  # type: ignore[attr-defined]
+
+    def verify(self, hashed: str, password: str) -> bool:
+        return self.hasher.verify(hashed, password)  # type: ignore[attr-defined]
+
+
+def test_unknown_user_and_login_form_without_its_token(pages, monkeypatch) -> None:
+    counting = CountingHasher(users._hasher)
+    monkeypatch.setattr(users, "_hasher", counting)
     assert pages.log_in("nobody").status_code == 401
+    # An unknown name costs a password hash, as a wrong password does, so that the time
+    # of the answer does not tell which names exist.
+    assert counting.hashes == 1
     client = pages.client()
     answer = client.post(
         "/login", data={"username": "clerk", "password": PASSWORD}, follow_redirects=False
