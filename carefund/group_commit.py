@@ -197,9 +197,11 @@ def _run_in_savepoints(transaction: _Transaction, batch: list[_Job]) -> None:
         except CarefundError as exc:
             driver.execute("ROLLBACK TO carefund_job")
             driver.execute("RELEASE carefund_job")
-            # Forget whatever the failed unit of work loaded or changed; what the others
-            # changed is flushed already.
+            # Forget whatever the failed unit of work loaded, changed or noted in the
+            # session (SQLite may give its ids to the next unit's rows); what the others
+            # changed is flushed already, and what they noted is only a cache.
             session.expunge_all()
+            session.info.clear()
             job.outcome = (False, exc)
         except Exception as exc:
             raise _BatchAborted from exc

@@ -210,3 +210,35 @@ def test_unknown_fund_is_the_callers_error_only(sqlite_engine) -> None:
     )
 
     assert isinstance(results[0], NotFound) and results[1] == receipt(1)
+
+
+def test_what_a_refused_unit_left_in_the_session_does_not_reach_the_next(sqlite_engine) -> None:
+    staff = make_staff(sqlite_engine)
+    make_fund(sqlite_engine, staff["admin"])
+
+    def record_then_refuse(session: Session) -> None:
+        recording(staff["clerk"], "999.00", payer="被拒的")(session)
+        raise InvalidInput("refused after writing", field="memo")
+
+    def record_and_show(session: Session) -> dict:
+        income = incomes.record_income(
+            session,
+            fund_code="HC-CARE",
+            source="member_donation",
+            payer="入账的",
+            amount="2.00",
+            received_on="2026-06-01",
+            actor=staff["clerk"],
+        )
+        return incomes.income_view(session, income)
+
+    # SQLite gives the second income the id the refused one had: its answer must still
+    # be its own.
+    refused, shown = run_together(sqlite_engine, [record_then_refuse, record_and_show])
+
+    assert isinstance(refused, InvalidInput)
+    assert (shown["payer"], shown["amount"], shown["source"]) == (
+        "入账的",
+        "2.00",
+        "member_donation",
+    )
