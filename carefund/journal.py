@@ -125,9 +125,16 @@ def lock_fund(session: Session, code: str) -> Fund:
 
     On PostgreSQL this is `SELECT … FOR UPDATE` on the fund's row, so writers to one fund
     queue while other funds go on; on SQLite the transaction already holds the writer lock.
+    The row read under the lock overwrites a copy the session already holds: that copy
+    was read before the lock, and another writer may have moved the head since.
     """
     found = (
-        session.exec(select(Fund).where(Fund.code == code).with_for_update())
+        session.exec(
+            select(Fund)
+            .where(Fund.code == code)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         if _is_possible_code(code)
         else None
     )

@@ -8,10 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from carefund import funds, incomes, journal
+from carefund import disbursements, funds, incomes, journal
 from carefund.db import read_session, write_session
 from carefund.models import Income
-from tests.builders import make_fund, make_staff
+from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit
 
 WRITERS = 16
 INCOMES = 400
@@ -125,3 +125,32 @@ def test_a_writer_on_one_fund_does_not_block_another_fund(engine) -> None:
     finally:
         release.set()
         holder.join()
+
+
+def test_a_fund_read_before_its_lock_is_read_again_under_it(engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writer holds the database from its first read")
+    staff = make_staff(engine)
+    make_fund(engine, staff["admin"])
+    record(engine, staff["clerk"], "1000.00")
+    recipient = make_recipient(engine, staff["clerk"])
+    first = approve(engine, staff["approver"], submit(engine, staff["clerk"], recipient, "10.00"))
+    second = approve(engine, staff["approver"], submit(engine, staff["clerk"], recipient, "20.00"))
+
+    with write_session(engine) as session:
+        # The fund is in this unit of work's session (held, as a page or a use case may
+        # hold it) before it takes the fund's lock...
+        seen = funds.get_fund(session, "HC-CARE")
+        # ...and another writer moves the chain head and the cash meanwhile.
+        pay(engine, staff["cashier"], first)
+        locked = journal.lock_fund(session, "HC-CARE")
+        assert locked is seen and (locked.head_seq, locked.cash_fen) == (2, 1000_00 - 10_00)
+        disbursements.pay_disbursement(
+            session, disbursement_id=second.id, paid_on="2026-03-10", actor=staff["cashier"]
+        )
+
+    with read_session(engine) as session:
+        fund = funds.get_fund(session, "HC-CARE")
+        assert fund.cash_fen == (1000_00 - 10_00 - 20_00)
+        verified = journal.verify(session, fund)
+        assert verified.ok and verified.entries == 3, verified.problem
