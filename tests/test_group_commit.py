@@ -31,24 +31,34 @@ def sqlite_engine(sqlite_template: str, tmp_path) -> Iterator[Engine]:  # type: 
     configured.dispose()
 
 
-def recording(
-    clerk: User, amount: str, payer: str = "区财政局", fund: str = "HC-CARE"
+def showing(
+    clerk: User,
+    amount: str,
+    payer: str = "区财政局",
+    fund: str = "HC-CARE",
+    source: str = "fiscal_support",
 ) -> Callable[[Session], Any]:
-    """A unit of work that records one income and answers its receipt number."""
+    """A unit of work that records one income and answers it as the API shows it."""
 
-    def record(session: Session) -> str:
+    def record(session: Session) -> dict:
         income = incomes.record_income(
             session,
             fund_code=fund,
-            source="fiscal_support",
+            source=source,
             payer=payer,
             amount=amount,
             received_on="2026-06-01",
             actor=clerk,
         )
-        return incomes.income_view(session, income)["receipt_no"]
+        return incomes.income_view(session, income)
 
     return record
+
+
+def recording(clerk: User, amount: str, **income: str) -> Callable[[Session], Any]:
+    """`showing`, answering only the receipt number."""
+    show = showing(clerk, amount, **income)
+    return lambda session: show(session)["receipt_no"]
 
 
 def run_together(engine: Engine, units: list[Callable[[Session], Any]]) -> list[Any]:
@@ -220,21 +230,15 @@ def test_what_a_refused_unit_left_in_the_session_does_not_reach_the_next(sqlite_
         recording(staff["clerk"], "999.00", payer="被拒的")(session)
         raise InvalidInput("refused after writing", field="memo")
 
-    def record_and_show(session: Session) -> dict:
-        income = incomes.record_income(
-            session,
-            fund_code="HC-CARE",
-            source="member_donation",
-            payer="入账的",
-            amount="2.00",
-            received_on="2026-06-01",
-            actor=staff["clerk"],
-        )
-        return incomes.income_view(session, income)
-
     # SQLite gives the second income the id the refused one had: its answer must still
     # be its own.
-    refused, shown = run_together(sqlite_engine, [record_then_refuse, record_and_show])
+    refused, shown = run_together(
+        sqlite_engine,
+        [
+            record_then_refuse,
+            showing(staff["clerk"], "2.00", payer="入账的", source="member_donation"),
+        ],
+    )
 
     assert isinstance(refused, InvalidInput)
     assert (shown["payer"], shown["amount"], shown["source"]) == (
