@@ -171,10 +171,11 @@ def known_user_for_token(engine: Engine, token: str) -> User | None:
 
 def user_for_token(session: Session, token: str) -> User:
     """The active user a bearer token belongs to, or `Unauthenticated`."""
-    key = (str(session.get_bind().engine.url), _token_hash(token))
-    cached = _token_cache.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+    engine = session.get_bind().engine
+    cached = known_user_for_token(engine, token)
+    if cached is not None:
+        return cached
+    key = (str(engine.url), _token_hash(token))
     row = session.exec(_TOKEN_USER, params={"token_hash": key[1]}).first()  # type: ignore[call-overload]
     if row is None or not row.active:
         raise Unauthenticated("令牌无效或已停用")
