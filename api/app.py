@@ -22,7 +22,7 @@ from api.routes import (
     statements,
 )
 from carefund import __version__
-from carefund.db import make_engine
+from carefund.storage.db import make_engine
 from carefund.settings import get_settings
 
 API_PREFIX = "/api/v1"

@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from carefund import db, users
+from carefund.storage import db
+from carefund.access import users
 from carefund.errors import Unauthenticated
-from carefund.group_commit import UnitOfWork, group_commit_for
+from carefund.storage.group_commit import UnitOfWork, group_commit_for
 from carefund.models import User
 
 
@@ -37,7 +38,7 @@ def unit_of_work(request: Request) -> Iterator[Session]:
 async def in_unit_of_work(request: Request, unit_of_work: UnitOfWork) -> Any:
     """Run a use case in its own transaction and return what it returns, once committed.
 
-    On SQLite the use case joins the engine's group commit (`carefund.group_commit`), so
+    On SQLite the use case joins the engine's group commit (`carefund.storage.group_commit`), so
     concurrent requests share one commit and one fsync; the use case must then return
     plain data. On PostgreSQL it runs in a thread of its own transaction.
     """

@@ -13,7 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import USER_SCOPE_KEY, authenticate
 from api.errors import problem, status_for
-from carefund import db, idempotency
+from carefund.storage import db
+from carefund.access import idempotency
 from carefund.errors import CarefundError, Unauthenticated
 from carefund.imports import IMPORT_BYTES_MAX
 from carefund.models import User
@@ -125,7 +126,7 @@ class BodyLimitMiddleware:
 class IdempotencyMiddleware:
     """Gives a POST with an `Idempotency-Key` its effect once, across workers (in the DB).
 
-    See `carefund.idempotency` for the protocol: claim in its own transaction, run, store
+    See `carefund.access.idempotency` for the protocol: claim in its own transaction, run, store
     the answer (also a 4xx), or release the claim on an unexpected failure.
     """
 

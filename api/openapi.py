@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import PROBLEM_JSON
 from api.schemas import Problem
-from carefund.idempotency import KEY_LENGTH_MAX
+from carefund.access.idempotency import KEY_LENGTH_MAX
 
 ERROR_ANSWERS = {
     "401": "没有或无效的 Bearer 令牌",

@@ -155,9 +155,10 @@ def drive(
 
 def prepare(database_url: str) -> tuple[str, str]:
     """Schema, a clerk and an admin with tokens, one fund."""
-    from carefund import funds, users
-    from carefund.db import make_engine, write_session
-    from carefund.schema import upgrade
+    from carefund import funds
+    from carefund.access import users
+    from carefund.storage.db import make_engine, write_session
+    from carefund.storage.schema import upgrade
 
     engine = make_engine(database_url)
     upgrade(engine)
@@ -192,8 +193,9 @@ def commit_floor(directory: str, commits: int = 300) -> float:
 def check_books(database_url: str, posted: int) -> str:
     from sqlmodel import func, select
 
-    from carefund import funds, journal
-    from carefund.db import make_engine, read_session
+    from carefund import funds
+    from carefund.ledger import journal
+    from carefund.storage.db import make_engine, read_session
     from carefund.models import Income
 
     engine = make_engine(database_url)
@@ -217,7 +219,7 @@ def scratch_database(postgres_url: str | None, directory: str) -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from carefund.db import normalize_url
+    from carefund.storage.db import normalize_url
 
     admin_url = normalize_url(postgres_url)
     name = f"carefund_bench_{os.getpid()}"

@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from carefund import users
-from carefund.db import make_engine, normalize_url, write_session
+from carefund.access import users
+from carefund.storage.db import make_engine, normalize_url, write_session
 from carefund.models import User
-from carefund.schema import upgrade
+from carefund.storage.schema import upgrade
 
 
 def fresh_database(url: str | None, directory: Path) -> Engine:

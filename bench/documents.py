@@ -26,9 +26,11 @@ from sqlalchemy.engine import Engine
 
 import receipts
 from bench.figures import Figure, Target
-from carefund import disbursements, documents, funds, incomes, recipients, users
-from carefund.db import make_engine, read_session, write_session
-from carefund.schema import upgrade
+from carefund import disbursements, funds, incomes, recipients
+from carefund.reports import documents
+from carefund.access import users
+from carefund.storage.db import make_engine, read_session, write_session
+from carefund.storage.schema import upgrade
 from receipts.layout import ledger_amount
 from receipts.paged import DEFAULT_MARGINS
 from receipts.statement import JOURNAL_SIZE, JOURNAL_WIDTHS, _lines_per_page

@@ -19,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 from bench.common import fresh_database, make_clerk, stopwatch
 from bench.figures import Figure
 from carefund import imports
-from carefund.db import write_session
+from carefund.storage.db import write_session
 from carefund.recipients import id_number_check_char
 from carefund.vocabulary import CATEGORY_NAMES_ZH
 

@@ -41,9 +41,10 @@ def many_fund(number: int) -> str:
 
 def prepare(database_url: str) -> str:
     """Schema, a clerk with a token, the funds; the clerk's token."""
-    from carefund import funds, users
-    from carefund.db import make_engine, write_session
-    from carefund.schema import upgrade
+    from carefund import funds
+    from carefund.access import users
+    from carefund.storage.db import make_engine, write_session
+    from carefund.storage.schema import upgrade
 
     engine = make_engine(database_url)
     upgrade(engine)
@@ -109,10 +110,11 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
     """Every fund's books against what the clients were told; the problems found."""
     from sqlmodel import select
 
-    from carefund import funds, journal
-    from carefund.db import make_engine, read_session
+    from carefund import funds
+    from carefund.ledger import journal
+    from carefund.storage.db import make_engine, read_session
     from carefund.models import Income
-    from carefund.statements import build_statement, parse_period
+    from carefund.reports.statements import build_statement, parse_period
 
     problems = []
     engine = make_engine(database_url)

@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.common import fresh_database, make_clerk, stopwatch
 from bench.figures import Figure
 from carefund import disbursements, funds, plans, recipients
-from carefund.db import write_session
+from carefund.storage.db import write_session
 
 FULL_RECIPIENTS = 2_000
 QUICK_RECIPIENTS = 200

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.figures import Figure, Target
-from carefund import funds, incomes, users
-from carefund.db import make_engine, write_session
-from carefund.schema import upgrade
+from carefund import funds, incomes
+from carefund.access import users
+from carefund.storage.db import make_engine, write_session
+from carefund.storage.schema import upgrade
 
 TARGET_RATIO = 0.4
 QUICK_INCOMES = 300

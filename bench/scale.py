@@ -3,7 +3,7 @@
 `generate` writes real books fast: a province of district funds (one provincial fund holds
 a larger share), a recipient roll, and years of incomes, paid disbursements and a few
 reversals, each a balanced journal entry in its fund's hash chain (hashes computed with
-`carefund.journal.entry_public` / `entry_hash`), with gap-free vouchers and receipts,
+`carefund.ledger.journal.entry_public` / `entry_hash`), with gap-free vouchers and receipts,
 counters, closed months and the funds' heads and cash, so `carefund verify` passes. It
 bypasses the use cases (one at a time they would take hours) and writes with SQLAlchemy
 Core `executemany` in large batches; the database's own guards (CHECKs, foreign keys, the
@@ -37,9 +37,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from bench.common import postgres_server_url, scratch_postgres
 from bench.figures import Figure, Target
-from carefund import funds, journal, users
-from carefund.db import make_engine, read_session, write_session
-from carefund.journal import CASH_ACCOUNT, Line, entry_hash, entry_public, expense_account
+from carefund import funds
+from carefund.ledger import journal
+from carefund.access import users
+from carefund.storage.db import make_engine, read_session, write_session
+from carefund.ledger.journal import CASH_ACCOUNT, Line, entry_hash, entry_public, expense_account
 from carefund.models import (
     GENESIS_HASH,
     Counter,
@@ -52,8 +54,8 @@ from carefund.models import (
     Recipient,
 )
 from carefund.recipients import id_number_check_char
-from carefund.schema import upgrade
-from carefund.statements import build_statement, parse_period, statement_json
+from carefund.storage.schema import upgrade
+from carefund.reports.statements import build_statement, parse_period, statement_json
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
     SOURCE_NAMES_ZH,

@@ -23,8 +23,9 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from carefund import disbursements, incomes, periods, plans, recipients, users
-from carefund.db import read_session, write_session
+from carefund import disbursements, incomes, periods, plans, recipients
+from carefund.access import users
+from carefund.storage.db import read_session, write_session
 from carefund.errors import Conflict
 from carefund.funds import create_fund, fund_public
 from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User
@@ -208,7 +209,7 @@ def _erase(engine: Engine) -> None:
     # The journal's guards forbid deleting entries, so the schema is rebuilt instead.
     from alembic import command
 
-    from carefund.schema import alembic_config, upgrade
+    from carefund.storage.schema import alembic_config, upgrade
 
     command.downgrade(alembic_config(engine), "base")
     upgrade(engine)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen, get_fund
-from carefund.journal import (
+from carefund.ledger.journal import (
     CASH_ACCOUNT,
     Line,
     expense_account,
@@ -34,7 +34,7 @@ from carefund.models import (
 )
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import get_recipient
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.validation import choose, clean_text, is_id, parse_date
 from carefund.vocabulary import ASPECT_NAMES_ZH, Aspect, DisbursementStatus
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, select
 
-from carefund.db import DirectStatement, is_sqlite
+from carefund.storage.db import DirectStatement, is_sqlite
 from carefund.errors import InvalidInput
 from carefund.models import Event, as_utc, utcnow
 

@@ -33,7 +33,7 @@ from carefund.recipients import (
     create_recipients,
     update_recipient,
 )
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory
 
 IMPORT_BYTES_MAX = 8 * 1024 * 1024

@@ -175,7 +175,7 @@ class Posting(SQLModel, table=True):
     line_no: int = Field(sa_column=Column(Integer, nullable=False))
     """Order within the entry, from 1; the hash covers postings in this order."""
     account: str = Field(sa_column=Column(String(64), nullable=False))
-    """Account code from the chart in `carefund.journal`, e.g. `assets:cash`."""
+    """Account code from the chart in `carefund.ledger.journal`, e.g. `assets:cash`."""
     debit_fen: int = _money(default=0)
     """Debit amount, or 0 when this is a credit."""
     credit_fen: int = _money(default=0)

@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
-from carefund.journal import cash_balance_as_of, lock_fund
+from carefund.ledger.journal import cash_balance_as_of, lock_fund
 from carefund.models import Period, User, as_utc, row_id, utcnow
 from carefund.money import format_fen
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.validation import DATE_MAX, DATE_MIN, clean_text
 
 MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")

@@ -11,7 +11,7 @@ from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.models import Recipient, User, utcnow
 from carefund.privacy import mask_id_number, mask_phone
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.validation import choose, clean_text, is_id
 from carefund.vocabulary import MemberCategory
 

@@ -1,4 +1,4 @@
-"""Documents in PDF, CSV and XLSX, rendered from the frozen views of `carefund.documents`.
+"""Documents in PDF, CSV and XLSX, rendered from the frozen views of `carefund.reports.documents`.
 
 Nothing here opens a session or imports the database layer: each function takes a view
 and returns bytes. Imports go one way: `receipts` → `carefund`, never back.

@@ -16,7 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from carefund.documents import (
+from carefund.reports.documents import (
     StatementView,
     aspect_headings,
     category_zh,

@@ -17,7 +17,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from carefund.documents import (
+from carefund.reports.documents import (
     JournalRow,
     StatementView,
     aspect_headings,

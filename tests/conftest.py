@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
-from carefund.db import make_engine, normalize_url
-from carefund.schema import upgrade
+from carefund.storage.db import make_engine, normalize_url
+from carefund.storage.schema import upgrade
 
 pytest_plugins = ["tests.api_support"]
 

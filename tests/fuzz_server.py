@@ -15,9 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from carefund.db import make_engine, write_session
+from carefund.storage.db import make_engine, write_session
 from carefund.disbursements import approve_disbursement
-from carefund.schema import upgrade
+from carefund.storage.schema import upgrade
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record, submit
 from tests.test_api_concurrency import free_port, wait_until_up
 from tests.test_api_schemathesis import REJECTIONS
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "carefund", "serve", "--port", str(port), "--no-access-log"],
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--no-access-log"],
             env=os.environ | {"CAREFUND_DATABASE_URL": url},
             stdout=subprocess.DEVNULL,
             stderr=(Path(folder) / "server.log").open("w"),

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from api.app import create_app
-from carefund import users
+from carefund.access import users
 from carefund.models import User
 from tests.builders import make_fund, make_user
 

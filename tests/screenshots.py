@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from carefund.db import make_engine
+from carefund.storage.db import make_engine
 from carefund.demo import build_demo
-from carefund.schema import upgrade
+from carefund.storage.schema import upgrade
 from tests.browser_support import chromium, chromium_missing, live_server, log_in
 
 WIDE = {"width": 1280, "height": 900}

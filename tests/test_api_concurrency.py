@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from carefund.db import make_engine
+from carefund.storage.db import make_engine
 from tests import conftest
 from tests.api_support import Api
 from tests.builders import make_fund, make_staff, make_token

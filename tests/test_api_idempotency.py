@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from carefund import idempotency, incomes
-from carefund.db import read_session, write_session
+from carefund import incomes
+from carefund.access import idempotency
+from carefund.storage.db import read_session, write_session
 from carefund.models import IdempotencyKey, Income, utcnow
 from tests.api_support import Api, make_api, problem_of
 

@@ -1,6 +1,6 @@
 """Who may call what: every endpoint × every role → allowed, or 403 (DESIGN.md, Roles).
 
-The table is written from DESIGN.md, not derived from `carefund.users.PERMISSIONS`, so that
+The table is written from DESIGN.md, not derived from `carefund.access.users.PERMISSIONS`, so that
 it checks the code instead of repeating it. "Allowed" means the role gets past the
 authorization check: the answer may still be 404, 409 or 422 because of the books' state.
 """

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from carefund.db import make_engine, write_session
+from carefund.storage.db import make_engine, write_session
 from carefund.disbursements import approve_disbursement
 from tests.builders import (
     make_fund,

@@ -21,7 +21,7 @@ from schemathesis import Case
 from schemathesis.core.transport import Response
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
-from carefund.db import make_engine
+from carefund.storage.db import make_engine
 from tests.builders import make_fund
 from tests.test_api_schemathesis import (  # noqa: F401 (fixtures are found by name)
     APP,

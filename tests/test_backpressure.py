@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
-from carefund.db import make_engine
+from carefund.storage.db import make_engine
 from tests import conftest
 from tests.builders import make_fund, make_staff, make_token
 
@@ -28,7 +28,7 @@ def test_a_locked_sqlite_database_answers_503_then_recovers(tmp_path) -> None:  
     path = tmp_path / "books.db"
     url = f"sqlite:///{path}"
     engine = make_engine(url, lock_timeout_ms=300)
-    from carefund.schema import upgrade
+    from carefund.storage.schema import upgrade
 
     upgrade(engine)
     staff = make_staff(engine)

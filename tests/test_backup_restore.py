@@ -21,10 +21,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from bench.scale import ACTORS, BookSize, generate
-from carefund import funds, incomes, journal, users
-from carefund.db import make_engine, normalize_url, read_session, write_session
-from carefund.schema import is_current
-from carefund.statements import build_statement, parse_period, statement_json
+from carefund import funds, incomes
+from carefund.ledger import journal
+from carefund.access import users
+from carefund.storage.db import make_engine, normalize_url, read_session, write_session
+from carefund.storage.schema import is_current
+from carefund.reports.statements import build_statement, parse_period, statement_json
 from tests.builders import record
 
 PERIODS = [f"2026-{month:02d}" for month in range(1, 13)] + ["2025-12", "2026-Q4", "2026"]
@@ -48,7 +50,7 @@ TABLES = (
 def carefund(*args: str, url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CAREFUND_DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "carefund", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import SQLModel
 
-from carefund import disbursements, funds, incomes, periods, recipients, users
-from carefund.db import write_session
+from carefund import disbursements, funds, incomes, periods, recipients
+from carefund.access import users
+from carefund.storage.db import write_session
 from carefund.errors import (
     CarefundError,
     Conflict,

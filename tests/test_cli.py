@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from carefund.db import make_engine
+from carefund.storage.db import make_engine
 from tests.builders import make_fund, make_staff, record
 
 
 def carefund(*args: str, url: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "CAREFUND_DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "carefund", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -98,7 +98,7 @@ def test_a_served_app_is_frozen_out_of_the_garbage_collectors_way() -> None:
     script = (
         "import gc\n"
         "from api.app import create_app, settled\n"
-        "from carefund.db import make_engine\n"
+        "from carefund.storage.db import make_engine\n"
         "settled(create_app(make_engine('sqlite://')))\n"
         "print(gc.get_freeze_count())\n"
     )

@@ -8,8 +8,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from carefund import disbursements, funds, incomes, journal
-from carefund.db import read_session, write_session
+from carefund import disbursements, funds, incomes
+from carefund.ledger import journal
+from carefund.storage.db import read_session, write_session
 from carefund.models import Income
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit
 

@@ -15,8 +15,9 @@ import httpx
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from carefund import funds, journal
-from carefund.db import make_engine, read_session
+from carefund import funds
+from carefund.ledger import journal
+from carefund.storage.db import make_engine, read_session
 from carefund.models import Disbursement, Income, JournalEntry, Posting
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record
 from tests.test_api_concurrency import free_port, wait_until_up
@@ -38,7 +39,7 @@ class Server:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "carefund", "serve", "--port", str(port), "--no-access-log"],
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--no-access-log"],
             env=os.environ | {"CAREFUND_DATABASE_URL": self.url},
             stdout=self.log.open("a"),
             stderr=subprocess.STDOUT,

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from carefund import disbursements, events, incomes, periods, recipients
-from carefund.db import read_session, write_session
+from carefund.storage.db import read_session, write_session
 from carefund.errors import InvalidInput
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit
 

@@ -13,10 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from carefund import funds, incomes, journal
-from carefund.db import make_engine, read_session
+from carefund import funds, incomes
+from carefund.ledger import journal
+from carefund.storage.db import make_engine, read_session
 from carefund.errors import InvalidInput, NotFound
-from carefund.group_commit import BATCH_SIZE_MAX, group_commit_for
+from carefund.storage.group_commit import BATCH_SIZE_MAX, group_commit_for
 from carefund.models import Income, User
 from tests.builders import make_fund, make_staff
 

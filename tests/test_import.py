@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from api.app import create_app
 from carefund import imports
 from carefund.audit import history
-from carefund.db import read_session, write_session
+from carefund.storage.db import read_session, write_session
 from carefund.errors import ImportRejected, ImportTooLarge, InvalidInput
 from carefund.models import Event, Recipient
 from tests.builders import make_recipient, make_staff, make_token, valid_id_number
@@ -260,7 +260,7 @@ def test_import_through_the_api(engine, staff, monkeypatch) -> None:
 def test_import_from_the_command_line(database_url, engine, staff, tmp_path, monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from carefund.cli import app
+    from cli.main import app
     from carefund.settings import get_settings
 
     monkeypatch.setenv("CAREFUND_DATABASE_URL", database_url)

@@ -10,8 +10,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import func
 from sqlmodel import select
 
-from carefund import disbursements, funds, incomes, journal, periods
-from carefund.db import read_session, write_session
+from carefund import disbursements, funds, incomes, periods
+from carefund.ledger import journal
+from carefund.storage.db import read_session, write_session
 from carefund.errors import CarefundError
 from carefund.models import Disbursement, Income, JournalEntry, Posting
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource, MemberCategory

@@ -11,7 +11,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from carefund import db, funds, sessions, users
+from carefund import funds
+from carefund.storage import db
+from carefund.access import sessions
+from carefund.access import users
 from carefund.models import Disbursement, Income, Recipient, User
 from tests.builders import make_recipient, record, valid_id_number
 from tests.pages_support import (

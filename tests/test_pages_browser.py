@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from carefund.db import make_engine
-from carefund.schema import upgrade
+from carefund.storage.db import make_engine
+from carefund.storage.schema import upgrade
 from tests.browser_support import chromium, chromium_missing, live_server
 from tests.builders import make_fund, make_recipient, make_user, record
 from tests.pages_support import PASSWORD, cheap_password_hashing

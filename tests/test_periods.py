@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import select
 
 from carefund import audit, funds, incomes, periods
-from carefund.db import read_session, write_session
+from carefund.storage.db import read_session, write_session
 from carefund.errors import Conflict, PeriodClosed
 from carefund.models import Period
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
@@ -79,7 +79,7 @@ def test_a_reversal_of_a_closed_months_income_lands_in_an_open_month(engine) -> 
         incomes.reverse_income(
             session, income_id=income.id, reason="退回", on="2026-02-02", actor=staff["approver"]
         )
-    from carefund.statements import build_statement, parse_period
+    from carefund.reports.statements import build_statement, parse_period
 
     with read_session(engine) as session:
         fund = funds.get_fund(session, "HC-CARE")

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import col, select
 
 from carefund import plans, recipients
-from carefund.db import read_session, write_session
+from carefund.storage.db import read_session, write_session
 from carefund.errors import Conflict, InvalidInput, InvalidTransition, PeriodClosed
 from carefund.models import Disbursement
 from carefund.periods import close_period
@@ -406,7 +406,7 @@ def test_plans_through_the_api(engine, district) -> None:
 def test_plans_run_from_the_command_line(database_url, engine, district, monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from carefund.cli import app
+    from cli.main import app
     from carefund.settings import get_settings
 
     staff, roll = district

@@ -1,7 +1,7 @@
 """The roll: masking, the audit trail of changes, search."""
 
 from carefund import audit, privacy, recipients
-from carefund.db import read_session, write_session
+from carefund.storage.db import read_session, write_session
 from tests.builders import make_recipient, make_staff, valid_id_number
 
 

@@ -11,11 +11,13 @@ import pytest
 from sqlmodel import col, select
 
 from bench.scale import ACTORS, BookSize, generate
-from carefund import funds, incomes, journal, users
-from carefund.db import read_session, write_session
+from carefund import funds, incomes
+from carefund.ledger import journal
+from carefund.access import users
+from carefund.storage.db import read_session, write_session
 from carefund.errors import PeriodClosed
 from carefund.models import Counter, Disbursement, Income, JournalEntry, Period
-from carefund.statements import build_statement, parse_period
+from carefund.reports.statements import build_statement, parse_period
 
 TINY = BookSize(entries=600, funds=3, recipients=40)
 

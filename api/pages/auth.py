@@ -1,7 +1,7 @@
 """Logging in and out of the pages.
 
 The login form has no session yet, so its CSRF token lives in a small signed cookie of its
-own (double submit). Failed attempts are counted by `carefund.users.check_password`, which
+own (double submit). Failed attempts are counted by `carefund.access.users.check_password`, which
 locks the account after `LOGIN_ATTEMPTS_MAX` of them; the count is committed even though
 the login fails.
 """
@@ -26,7 +26,9 @@ from api.pages.web import (
     render,
     signing_secret,
 )
-from carefund import db, sessions, users
+from carefund.storage import db
+from carefund.access import sessions
+from carefund.access import users
 from carefund.errors import Unauthenticated
 from carefund.models import User
 

@@ -24,9 +24,13 @@ from api.pages.web import (
     render,
     with_query,
 )
-from carefund import db, documents, journal, periods, statements
+from carefund import periods
+from carefund.storage import db
+from carefund.reports import documents
+from carefund.ledger import journal
+from carefund.reports import statements
 from carefund.errors import CarefundError, InvalidInput, NotFound
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 
 router = page_router()
 

@@ -7,8 +7,10 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import get_engine
 from api.pages.web import PageUser, chain_status, page_router, render
-from carefund import db, disbursements, funds, statements
-from carefund.users import Action, may
+from carefund import disbursements, funds
+from carefund.storage import db
+from carefund.reports import statements
+from carefund.access.users import Action, may
 
 router = page_router()
 

@@ -27,10 +27,12 @@ from api.pages.web import (
     render,
     with_query,
 )
-from carefund import db, disbursements, documents, funds, recipients
+from carefund import disbursements, funds, recipients
+from carefund.storage import db
+from carefund.reports import documents
 from carefund.errors import CarefundError, NotFound
 from carefund.models import Disbursement, User
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.validation import clean_text
 from carefund.vocabulary import Aspect, DisbursementStatus
 

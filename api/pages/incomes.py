@@ -26,9 +26,11 @@ from api.pages.web import (
     render,
     with_query,
 )
-from carefund import db, documents, funds, incomes
+from carefund import funds, incomes
+from carefund.storage import db
+from carefund.reports import documents
 from carefund.errors import CarefundError, InvalidInput, NotFound
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.validation import clean_text, parse_date
 from carefund.vocabulary import IncomeSource
 

@@ -19,9 +19,10 @@ from api.pages.web import (
     redirect,
     render,
 )
-from carefund import db, funds, plans, recipients
+from carefund import funds, plans, recipients
+from carefund.storage import db
 from carefund.errors import CarefundError, InvalidInput, NotFound
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 
 router = page_router()
 

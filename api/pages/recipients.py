@@ -21,9 +21,10 @@ from api.pages.web import (
     run_sync,
     with_query,
 )
-from carefund import audit, db, disbursements, funds, imports, recipients
+from carefund import audit, disbursements, funds, imports, recipients
+from carefund.storage import db
 from carefund.errors import CarefundError, ImportRejected, InvalidInput
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.vocabulary import MemberCategory
 
 router = page_router()

@@ -1,6 +1,6 @@
 """What every page shares: templates and their filters, the session, CSRF, errors as pages.
 
-Pages authenticate with a signed session cookie (`carefund.sessions`), never with the API's
+Pages authenticate with a signed session cookie (`carefund.access.sessions`), never with the API's
 bearer tokens, and every POST carries the session's CSRF token in a hidden field. A page
 route is thin like an API route: it reads the form, calls one `carefund` function in a unit
 of work, and redirects (POST → 303 → GET), or shows the form again with each domain error
@@ -31,13 +31,16 @@ from starlette.types import Scope, Send
 
 from api.deps import get_engine
 from api.errors import status_for
-from carefund import db, funds, journal, sessions
+from carefund import funds
+from carefund.storage import db
+from carefund.ledger import journal
+from carefund.access import sessions
 from carefund.errors import CarefundError, InvalidInput, NotFound, Unauthenticated
 from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped, parse_amount
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.settings import get_settings
-from carefund.users import Action, may
+from carefund.access.users import Action, may
 from carefund.validation import choose
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
@@ -462,7 +465,7 @@ the service's back (which leaves the head as it was) shows within this time."""
 
 
 def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = False) -> Any:
-    """`carefund.journal.verify` of the fund, reused while its head and the time allow."""
+    """`carefund.ledger.journal.verify` of the fund, reused while its head and the time allow."""
     state = request.app.state
     cache: dict[str, tuple[int, str, float, Any]] | None = getattr(state, "verify_cache", None)
     if cache is None:

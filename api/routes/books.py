@@ -15,8 +15,9 @@ from api.schemas_books import (
     PeriodReopen,
     VerifyPublic,
 )
-from carefund import funds, journal, periods
-from carefund.users import Action, require
+from carefund import funds, periods
+from carefund.ledger import journal
+from carefund.access.users import Action, require
 
 router = ledger_router("books")
 

@@ -17,7 +17,7 @@ from api.schemas_disbursements import (
     NoFields,
 )
 from carefund import disbursements, funds
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.vocabulary import DisbursementStatus
 
 router = ledger_router("disbursements")

@@ -1,6 +1,6 @@
 """Documents: receipts, vouchers, statements (PDF, CSV, XLSX), the public list, batch receipts.
 
-Each route asks `carefund.documents` for a view (which checks the caller's role) and hands
+Each route asks `carefund.reports.documents` for a view (which checks the caller's role) and hands
 it to `receipts` for the bytes. Statements are rendered while the read session is open,
 because their journal streams from the database as the pages are laid out.
 
@@ -16,7 +16,7 @@ from fastapi.responses import Response
 import receipts
 from api.deps import CurrentUser, ReadSession
 from api.routing import ledger_router
-from carefund import documents
+from carefund.reports import documents
 
 router = ledger_router("documents")
 

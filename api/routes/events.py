@@ -9,7 +9,7 @@ from api.paging import Limit
 from api.routing import ledger_router
 from api.schemas_events import EventsPage
 from carefund import events
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 
 router = ledger_router("events")
 

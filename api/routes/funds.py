@@ -7,7 +7,7 @@ from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
 from api.schemas import FundCreate, FundPublic, Page
 from carefund import funds
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 
 router = ledger_router("funds")
 

@@ -9,7 +9,7 @@ from api.routing import answer, ledger_router
 from api.schemas import FromDate, Page, PathId, ToDate
 from api.schemas_incomes import IncomeCreate, IncomePublic, IncomeReverse
 from carefund import funds, incomes
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.vocabulary import IncomeSource
 
 router = ledger_router("incomes")

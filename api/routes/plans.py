@@ -8,7 +8,7 @@ from api.routing import ledger_router
 from api.schemas import Page, PathId
 from api.schemas_plans import PlanCreate, PlanPublic, PlanRun, PlanRunPublic
 from carefund import funds, plans
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 
 router = ledger_router("plans")
 

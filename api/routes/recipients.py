@@ -8,7 +8,7 @@ from api.routing import ledger_router
 from api.schemas import Page, PathId, SearchText
 from api.schemas_recipients import RecipientCreate, RecipientPublic, RecipientUpdate
 from carefund import recipients
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.vocabulary import MemberCategory
 
 router = ledger_router("recipients")

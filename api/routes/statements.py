@@ -7,8 +7,9 @@ from fastapi import Path
 from api.deps import CurrentUser, ReadSession
 from api.routing import ledger_router
 from api.schemas_books import StatementPublic
-from carefund import funds, statements
-from carefund.users import Action, require
+from carefund import funds
+from carefund.reports import statements
+from carefund.access.users import Action, require
 
 router = ledger_router("statements")
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations on the engine that `carefund.schema` hands over."""
+"""Alembic environment: runs migrations on the engine that `carefund.storage.schema` hands over."""
 
 from alembic import context
 from sqlmodel import SQLModel

@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from carefund.db import direct_connection, is_sqlite, write_session
+from carefund.storage.db import direct_connection, is_sqlite, write_session
 from carefund.errors import CarefundError
 
 BATCH_SIZE_MAX = 64

@@ -14,17 +14,18 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from carefund import journal, users
-from carefund.db import make_engine, read_session, write_session
+from carefund.ledger import journal
+from carefund.access import users
+from carefund.storage.db import make_engine, read_session, write_session
 from carefund.errors import CarefundError
 from carefund.funds import create_fund, get_fund, list_funds
-from carefund.schema import is_current, upgrade
+from carefund.storage.schema import is_current, upgrade
 from carefund.settings import get_settings
 from carefund.vocabulary import Role
 
 app = typer.Typer(
     help="carefund — 党内关爱基金账本：复式记账、哈希链、收据与审计报表。\n\n"
-    "The database is CAREFUND_DATABASE_URL (default: sqlite:///./carefund.db).",
+    "The database is CAREFUND_DATABASE_URL (default: sqlite:///./carefund.storage.db).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -263,7 +264,8 @@ def statement(
         fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {choices}")
     if not output.parent.is_dir():
         fail(f"目录不存在：{output.parent}")
-    from carefund import documents, statements
+    from carefund.reports import documents
+    from carefund.reports import statements
 
     try:
         with read_session(engine()) as session:
@@ -336,7 +338,7 @@ def export(
     ] = None,
 ) -> None:
     """Write a fund's books as a beancount ledger, for an independent check with bean-check."""
-    from carefund.export import export_beancount
+    from carefund.reports.export import export_beancount
 
     if format != "beancount":
         fail(f"不支持的格式：{format}（目前只支持 beancount）")

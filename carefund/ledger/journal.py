@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
-from carefund.db import DirectStatement, insert_row
+from carefund.storage.db import DirectStatement, insert_row
 from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
 from carefund.models import GENESIS_HASH, Counter, Fund, JournalEntry, Posting, utcnow
 from carefund.money import format_fen

@@ -5,7 +5,7 @@ transactions begin with `BEGIN IMMEDIATE`: a deferred transaction that reads and
 writes fails with "database is locked" whatever the timeout. The writers of one process
 queue on a lock, and the holder writes through the engine's one writer connection.
 PostgreSQL goes through psycopg 3. A use case runs inside one `write_session()` and is
-committed once, by it (or joins a group commit, `carefund.group_commit`).
+committed once, by it (or joins a group commit, `carefund.storage.group_commit`).
 
 `DirectStatement` runs a Core statement compiled once straight on the driver's cursor,
 for the statements that every posting runs.

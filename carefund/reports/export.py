@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from carefund.journal import iter_entries
+from carefund.ledger.journal import iter_entries
 from carefund.models import Disbursement, Fund, Income, JournalEntry, Posting, Recipient
 from carefund.money import format_fen
 

@@ -23,7 +23,7 @@ from carefund.disbursements import get_disbursement
 from carefund.errors import InvalidInput
 from carefund.funds import get_fund
 from carefund.incomes import get_income
-from carefund.journal import account_name_zh
+from carefund.ledger.journal import account_name_zh
 from carefund.models import (
     Disbursement,
     Fund,
@@ -36,7 +36,7 @@ from carefund.models import (
 )
 from carefund.money import capital_amount, format_fen, format_fen_grouped
 from carefund.privacy import mask_id_number, mask_name
-from carefund.statements import (
+from carefund.reports.statements import (
     PeriodRange,
     RecipientTotal,
     Statement,
@@ -45,7 +45,7 @@ from carefund.statements import (
     period_journal,
     recipient_totals,
 )
-from carefund.users import Action, require
+from carefund.access.users import Action, require
 from carefund.validation import parse_date
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,

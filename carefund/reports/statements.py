@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund.errors import InvalidInput
-from carefund.journal import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, iter_entries
+from carefund.ledger.journal import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, iter_entries
 from carefund.models import Fund, JournalEntry, Posting, Recipient
 from carefund.money import format_fen
 from carefund.validation import DATE_MAX, DATE_MIN

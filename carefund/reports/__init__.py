@@ -1,0 +1,1 @@
+"""Reports as data: statements, the views that documents render, exports."""

@@ -1,0 +1,5 @@
+"""`python -m cli` runs the command line (the `carefund` command)."""
+
+from cli.main import main
+
+main()
