@@ -22,8 +22,8 @@ from api.routes import (
     statements,
 )
 from carefund import __version__
-from carefund.storage.db import make_engine
 from carefund.settings import get_settings
+from carefund.storage.db import make_engine
 
 API_PREFIX = "/api/v1"
 

@@ -14,11 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from carefund.storage import db
 from carefund.access import users
 from carefund.errors import Unauthenticated
-from carefund.storage.group_commit import UnitOfWork, group_commit_for
 from carefund.models import User
+from carefund.storage import db
+from carefund.storage.group_commit import UnitOfWork, group_commit_for
 
 
 def get_engine(request: Request) -> Engine:

@@ -13,11 +13,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import USER_SCOPE_KEY, authenticate
 from api.errors import problem, status_for
-from carefund.storage import db
 from carefund.access import idempotency
 from carefund.errors import CarefundError, Unauthenticated
 from carefund.imports import IMPORT_BYTES_MAX
 from carefund.models import User
+from carefund.storage import db
 
 REQUEST_BODY_MAX_BYTES = 64 * 1024
 """The largest JSON body accepted; the biggest valid one is a few kilobytes."""

@@ -195,8 +195,8 @@ def check_books(database_url: str, posted: int) -> str:
 
     from carefund import funds
     from carefund.ledger import journal
-    from carefund.storage.db import make_engine, read_session
     from carefund.models import Income
+    from carefund.storage.db import make_engine, read_session
 
     engine = make_engine(database_url)
     with read_session(engine) as session:

@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from carefund.access import users
-from carefund.storage.db import make_engine, normalize_url, write_session
 from carefund.models import User
+from carefund.storage.db import make_engine, normalize_url, write_session
 from carefund.storage.schema import upgrade
 
 

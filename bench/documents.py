@@ -27,8 +27,8 @@ from sqlalchemy.engine import Engine
 import receipts
 from bench.figures import Figure, Target
 from carefund import disbursements, funds, incomes, recipients
-from carefund.reports import documents
 from carefund.access import users
+from carefund.reports import documents
 from carefund.storage.db import make_engine, read_session, write_session
 from carefund.storage.schema import upgrade
 from receipts.layout import ledger_amount

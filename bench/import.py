@@ -19,8 +19,8 @@ from openpyxl import Workbook, load_workbook
 from bench.common import fresh_database, make_clerk, stopwatch
 from bench.figures import Figure
 from carefund import imports
-from carefund.storage.db import write_session
 from carefund.recipients import id_number_check_char
+from carefund.storage.db import write_session
 from carefund.vocabulary import CATEGORY_NAMES_ZH
 
 FULL_ROWS = 20_000

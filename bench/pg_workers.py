@@ -112,9 +112,9 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
 
     from carefund import funds
     from carefund.ledger import journal
-    from carefund.storage.db import make_engine, read_session
     from carefund.models import Income
     from carefund.reports.statements import build_statement, parse_period
+    from carefund.storage.db import make_engine, read_session
 
     problems = []
     engine = make_engine(database_url)

@@ -38,9 +38,8 @@ from sqlalchemy.engine import Connection, Engine
 from bench.common import postgres_server_url, scratch_postgres
 from bench.figures import Figure, Target
 from carefund import funds
-from carefund.ledger import journal
 from carefund.access import users
-from carefund.storage.db import make_engine, read_session, write_session
+from carefund.ledger import journal
 from carefund.ledger.journal import CASH_ACCOUNT, Line, entry_hash, entry_public, expense_account
 from carefund.models import (
     GENESIS_HASH,
@@ -54,8 +53,9 @@ from carefund.models import (
     Recipient,
 )
 from carefund.recipients import id_number_check_char
-from carefund.storage.schema import upgrade
 from carefund.reports.statements import build_statement, parse_period, statement_json
+from carefund.storage.db import make_engine, read_session, write_session
+from carefund.storage.schema import upgrade
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
     SOURCE_NAMES_ZH,

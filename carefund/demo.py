@@ -25,11 +25,11 @@ from sqlmodel import Session, col, select
 
 from carefund import disbursements, incomes, periods, plans, recipients
 from carefund.access import users
-from carefund.storage.db import read_session, write_session
 from carefund.errors import Conflict
 from carefund.funds import create_fund, fund_public
 from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User
 from carefund.recipients import id_number_check_char
+from carefund.storage.db import read_session, write_session
 from carefund.vocabulary import MemberCategory, Role
 
 DEMO_SEED = 2026

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
 from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen, get_fund
@@ -34,7 +35,6 @@ from carefund.models import (
 )
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import get_recipient
-from carefund.access.users import Action, require
 from carefund.validation import choose, clean_text, is_id, parse_date
 from carefund.vocabulary import ASPECT_NAMES_ZH, Aspect, DisbursementStatus
 

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, select
 
-from carefund.storage.db import DirectStatement, is_sqlite
 from carefund.errors import InvalidInput
 from carefund.models import Event, as_utc, utcnow
+from carefund.storage.db import DirectStatement, is_sqlite
 
 EVENT_TYPES = (
     "income.recorded",

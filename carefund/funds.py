@@ -7,13 +7,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.ledger.journal import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.models import Disbursement, Fund, Posting, User, as_utc
 from carefund.money import format_fen
-from carefund.access.users import Action, require
 from carefund.validation import clean_text
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource
 

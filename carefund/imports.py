@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
 from carefund.errors import Conflict, ImportRejected, ImportTooLarge, InvalidInput
 from carefund.models import Recipient, User
 from carefund.recipients import (
@@ -33,7 +34,6 @@ from carefund.recipients import (
     create_recipients,
     update_recipient,
 )
-from carefund.access.users import Action, require
 from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory
 
 IMPORT_BYTES_MAX = 8 * 1024 * 1024

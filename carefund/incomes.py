@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from carefund.storage.db import DirectStatement
+from carefund.access.users import Action, require
 from carefund.errors import InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen
@@ -26,7 +26,7 @@ from carefund.ledger.journal import (
 )
 from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
-from carefund.access.users import Action, require
+from carefund.storage.db import DirectStatement
 from carefund.validation import choose, clean_text, is_id, parse_date
 from carefund.vocabulary import SOURCE_NAMES_ZH, IncomeSource, IncomeStatus
 

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.ledger.journal import cash_balance_as_of, lock_fund
 from carefund.models import Period, User, as_utc, row_id, utcnow
 from carefund.money import format_fen
-from carefund.access.users import Action, require
 from carefund.validation import DATE_MAX, DATE_MIN, clean_text
 
 MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")

@@ -23,15 +23,15 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
 from carefund.audit import write_audit
-from carefund.storage.db import read_session, write_session
 from carefund.disbursements import submit_disbursement
 from carefund.errors import CarefundError, Conflict, InvalidInput, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import get_fund
 from carefund.models import Disbursement, Fund, Plan, PlanRecipient, Recipient, User, as_utc
 from carefund.money import format_fen, parse_amount
-from carefund.access.users import Action, require
+from carefund.storage.db import read_session, write_session
 from carefund.validation import choose, clean_text, parse_date
 from carefund.vocabulary import Aspect
 

@@ -6,12 +6,12 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.models import Recipient, User, utcnow
 from carefund.privacy import mask_id_number, mask_phone
-from carefund.access.users import Action, require
 from carefund.validation import choose, clean_text, is_id
 from carefund.vocabulary import MemberCategory
 

@@ -14,13 +14,13 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from carefund.ledger import journal
 from carefund.access import users
-from carefund.storage.db import make_engine, read_session, write_session
 from carefund.errors import CarefundError
 from carefund.funds import create_fund, get_fund, list_funds
-from carefund.storage.schema import is_current, upgrade
+from carefund.ledger import journal
 from carefund.settings import get_settings
+from carefund.storage.db import make_engine, read_session, write_session
+from carefund.storage.schema import is_current, upgrade
 from carefund.vocabulary import Role
 
 app = typer.Typer(
@@ -264,8 +264,7 @@ def statement(
         fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {choices}")
     if not output.parent.is_dir():
         fail(f"目录不存在：{output.parent}")
-    from carefund.reports import documents
-    from carefund.reports import statements
+    from carefund.reports import documents, statements
 
     try:
         with read_session(engine()) as session:

@@ -16,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from carefund.money import fen_to_decimal, format_fen
 from carefund.reports.documents import (
     StatementView,
     aspect_headings,
@@ -23,7 +24,6 @@ from carefund.reports.documents import (
     income_rows,
     matrix_rows,
 )
-from carefund.money import fen_to_decimal, format_fen
 from receipts.paged import local_time
 
 CSV_BOM = "\ufeff"

@@ -9,9 +9,9 @@ from sqlalchemy.engine import Engine
 
 from carefund import disbursements, funds, incomes, recipients
 from carefund.access import users
-from carefund.storage.db import write_session
 from carefund.models import Disbursement, Fund, Income, Recipient, User
 from carefund.recipients import id_number_check_char
+from carefund.storage.db import write_session
 
 _numbers = count(1)
 

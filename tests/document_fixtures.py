@@ -8,8 +8,8 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
 from carefund import disbursements, incomes
-from carefund.storage.db import write_session
 from carefund.models import Disbursement, Income, Recipient, User
+from carefund.storage.db import write_session
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record, valid_id_number
 
 

@@ -15,8 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from carefund.storage.db import make_engine, write_session
 from carefund.disbursements import approve_disbursement
+from carefund.storage.db import make_engine, write_session
 from carefund.storage.schema import upgrade
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record, submit
 from tests.test_api_concurrency import free_port, wait_until_up

@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from carefund.storage.db import make_engine
 from carefund.demo import build_demo
+from carefund.storage.db import make_engine
 from carefund.storage.schema import upgrade
 from tests.browser_support import chromium, chromium_missing, live_server, log_in
 

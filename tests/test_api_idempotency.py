@@ -8,8 +8,8 @@ from sqlmodel import col, select
 
 from carefund import incomes
 from carefund.access import idempotency
-from carefund.storage.db import read_session, write_session
 from carefund.models import IdempotencyKey, Income, utcnow
+from carefund.storage.db import read_session, write_session
 from tests.api_support import Api, make_api, problem_of
 
 INCOME = {

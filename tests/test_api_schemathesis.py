@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from carefund.storage.db import make_engine, write_session
 from carefund.disbursements import approve_disbursement
+from carefund.storage.db import make_engine, write_session
 from tests.builders import (
     make_fund,
     make_recipient,

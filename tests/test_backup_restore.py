@@ -22,11 +22,11 @@ from sqlalchemy.engine import Engine, make_url
 
 from bench.scale import ACTORS, BookSize, generate
 from carefund import funds, incomes
-from carefund.ledger import journal
 from carefund.access import users
+from carefund.ledger import journal
+from carefund.reports.statements import build_statement, parse_period, statement_json
 from carefund.storage.db import make_engine, normalize_url, read_session, write_session
 from carefund.storage.schema import is_current
-from carefund.reports.statements import build_statement, parse_period, statement_json
 from tests.builders import record
 
 PERIODS = [f"2026-{month:02d}" for month in range(1, 13)] + ["2025-12", "2026-Q4", "2026"]

@@ -6,7 +6,6 @@ from sqlmodel import SQLModel
 
 from carefund import disbursements, funds, incomes, periods, recipients
 from carefund.access import users
-from carefund.storage.db import write_session
 from carefund.errors import (
     CarefundError,
     Conflict,
@@ -18,6 +17,7 @@ from carefund.errors import (
     NotFound,
     PeriodClosed,
 )
+from carefund.storage.db import write_session
 from tests.builders import approve, make_fund, make_recipient, make_staff, record, submit
 
 

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 
 from carefund import disbursements, funds, incomes
 from carefund.ledger import journal
-from carefund.storage.db import read_session, write_session
 from carefund.models import Income
+from carefund.storage.db import read_session, write_session
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit
 
 WRITERS = 16

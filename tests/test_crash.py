@@ -17,8 +17,8 @@ from sqlmodel import select
 
 from carefund import funds
 from carefund.ledger import journal
-from carefund.storage.db import make_engine, read_session
 from carefund.models import Disbursement, Income, JournalEntry, Posting
+from carefund.storage.db import make_engine, read_session
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record
 from tests.test_api_concurrency import free_port, wait_until_up
 

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from carefund.ledger import journal
-from carefund.reports import statements
-from carefund.storage.db import read_session
+from carefund.access.users import user_for_token
 from carefund.demo import DemoRefused, build_demo
 from carefund.funds import get_fund, list_funds
+from carefund.ledger import journal
 from carefund.models import Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
-from carefund.access.users import user_for_token
+from carefund.reports import statements
+from carefund.storage.db import read_session
 from carefund.vocabulary import Aspect, MemberCategory, Role
 
 

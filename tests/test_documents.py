@@ -11,10 +11,10 @@ import pytest
 
 import receipts
 from carefund import disbursements, incomes
-from carefund.reports import documents
-from carefund.storage.db import read_session, write_session
 from carefund.errors import Forbidden, InvalidInput, NotFound
+from carefund.reports import documents
 from carefund.reports.statements import Check
+from carefund.storage.db import read_session, write_session
 from receipts.fonts import builtin_font, document_font
 from tests.builders import make_fund, make_staff, record
 from tests.document_fixtures import (

@@ -11,12 +11,12 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 import receipts
-from carefund.reports import documents
-from cli.main import app
-from carefund.storage.db import read_session
 from carefund.money import format_fen
-from carefund.settings import get_settings
+from carefund.reports import documents
 from carefund.reports.statements import statement_json
+from carefund.settings import get_settings
+from carefund.storage.db import read_session
+from cli.main import app
 from receipts.layout import ledger_amount
 from tests.document_fixtures import (
     QUARTER_CLOSING_FEN,

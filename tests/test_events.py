@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from carefund import disbursements, events, incomes, periods, recipients
-from carefund.storage.db import read_session, write_session
 from carefund.errors import InvalidInput
+from carefund.storage.db import read_session, write_session
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit
 
 

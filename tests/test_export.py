@@ -10,9 +10,9 @@ from beancount import loader
 from beancount.core import data
 
 from carefund import disbursements, funds, incomes
-from carefund.storage.db import read_session, write_session
 from carefund.reports.export import beancount_account, export_beancount
 from carefund.reports.statements import build_statement, parse_period
+from carefund.storage.db import read_session, write_session
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
 
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"

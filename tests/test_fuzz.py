@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlmodel import Session
 
-from carefund.storage.db import make_engine
 from carefund.errors import CarefundError, InvalidInput
 from carefund.imports import FIELDS, HEADER_ALIASES, check_rows, import_recipients, read_sheet
 from carefund.money import AMOUNT_MAX_FEN, capital_amount, format_fen, parse_amount
 from carefund.plans import PLAN_RULE_HORIZON_YEARS, parse_rule
 from carefund.reports.statements import parse_period
+from carefund.storage.db import make_engine
 from carefund.validation import DATE_MAX, DATE_MIN
 from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory
 from tests.builders import make_user

@@ -14,11 +14,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from carefund import funds, incomes
-from carefund.ledger import journal
-from carefund.storage.db import make_engine, read_session
 from carefund.errors import InvalidInput, NotFound
-from carefund.storage.group_commit import BATCH_SIZE_MAX, group_commit_for
+from carefund.ledger import journal
 from carefund.models import Income, User
+from carefund.storage.db import make_engine, read_session
+from carefund.storage.group_commit import BATCH_SIZE_MAX, group_commit_for
 from tests.builders import make_fund, make_staff
 
 

@@ -12,9 +12,9 @@ from sqlmodel import col, select
 from api.app import create_app
 from carefund import imports
 from carefund.audit import history
-from carefund.storage.db import read_session, write_session
 from carefund.errors import ImportRejected, ImportTooLarge, InvalidInput
 from carefund.models import Event, Recipient
+from carefund.storage.db import read_session, write_session
 from tests.builders import make_recipient, make_staff, make_token, valid_id_number
 
 ID_1, ID_2, ID_3 = valid_id_number(1), valid_id_number(2), valid_id_number(3)
@@ -260,8 +260,8 @@ def test_import_through_the_api(engine, staff, monkeypatch) -> None:
 def test_import_from_the_command_line(database_url, engine, staff, tmp_path, monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from cli.main import app
     from carefund.settings import get_settings
+    from cli.main import app
 
     monkeypatch.setenv("CAREFUND_DATABASE_URL", database_url)
     get_settings.cache_clear()

@@ -11,10 +11,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from carefund import disbursements, funds, incomes, periods
-from carefund.ledger import journal
-from carefund.storage.db import read_session, write_session
 from carefund.errors import CarefundError
+from carefund.ledger import journal
 from carefund.models import Disbursement, Income, JournalEntry, Posting
+from carefund.storage.db import read_session, write_session
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource, MemberCategory
 from tests.builders import make_fund, make_recipient, make_staff
 

@@ -8,10 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from carefund import funds
-from carefund.ledger import journal
-from carefund.storage.db import read_session, write_session
-from carefund.models import GENESIS_HASH
 from carefund.access.users import get_user
+from carefund.ledger import journal
+from carefund.models import GENESIS_HASH
+from carefund.storage.db import read_session, write_session
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
 
 

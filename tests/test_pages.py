@@ -12,10 +12,9 @@ import pytest
 from sqlmodel import select
 
 from carefund import funds
-from carefund.storage import db
-from carefund.access import sessions
-from carefund.access import users
+from carefund.access import sessions, users
 from carefund.models import Disbursement, Income, Recipient, User
+from carefund.storage import db
 from tests.builders import make_recipient, record, valid_id_number
 from tests.pages_support import (
     PASSWORD,

@@ -4,9 +4,9 @@ import pytest
 from sqlmodel import select
 
 from carefund import audit, funds, incomes, periods
-from carefund.storage.db import read_session, write_session
 from carefund.errors import Conflict, PeriodClosed
 from carefund.models import Period
+from carefund.storage.db import read_session, write_session
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
 
 

@@ -7,10 +7,10 @@ import pytest
 from sqlmodel import col, select
 
 from carefund import plans, recipients
-from carefund.storage.db import read_session, write_session
 from carefund.errors import Conflict, InvalidInput, InvalidTransition, PeriodClosed
 from carefund.models import Disbursement
 from carefund.periods import close_period
+from carefund.storage.db import read_session, write_session
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record
 
 
@@ -406,8 +406,8 @@ def test_plans_through_the_api(engine, district) -> None:
 def test_plans_run_from_the_command_line(database_url, engine, district, monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from cli.main import app
     from carefund.settings import get_settings
+    from cli.main import app
 
     staff, roll = district
     plan, _ = make_plan(engine, staff["clerk"], roll)

@@ -12,12 +12,12 @@ from sqlmodel import col, select
 
 from bench.scale import ACTORS, BookSize, generate
 from carefund import funds, incomes
-from carefund.ledger import journal
 from carefund.access import users
-from carefund.storage.db import read_session, write_session
 from carefund.errors import PeriodClosed
+from carefund.ledger import journal
 from carefund.models import Counter, Disbursement, Income, JournalEntry, Period
 from carefund.reports.statements import build_statement, parse_period
+from carefund.storage.db import read_session, write_session
 
 TINY = BookSize(entries=600, funds=3, recipients=40)
 

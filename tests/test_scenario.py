@@ -4,10 +4,10 @@ eighteen disbursements over the 6×3 matrix, a reversal and a closed month."""
 import pytest
 
 from carefund import disbursements, funds, incomes, periods
+from carefund.errors import PeriodClosed
 from carefund.ledger import journal
 from carefund.reports import statements
 from carefund.storage.db import read_session, write_session
-from carefund.errors import PeriodClosed
 from carefund.vocabulary import Aspect, MemberCategory
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
 

@@ -26,11 +26,10 @@ from api.pages.web import (
     render,
     signing_secret,
 )
-from carefund.storage import db
-from carefund.access import sessions
-from carefund.access import users
+from carefund.access import sessions, users
 from carefund.errors import Unauthenticated
 from carefund.models import User
+from carefund.storage import db
 
 router = page_router()
 

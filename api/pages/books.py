@@ -25,12 +25,11 @@ from api.pages.web import (
     with_query,
 )
 from carefund import periods
-from carefund.storage import db
-from carefund.reports import documents
-from carefund.ledger import journal
-from carefund.reports import statements
-from carefund.errors import CarefundError, InvalidInput, NotFound
 from carefund.access.users import Action, require
+from carefund.errors import CarefundError, InvalidInput, NotFound
+from carefund.ledger import journal
+from carefund.reports import documents, statements
+from carefund.storage import db
 
 router = page_router()
 

@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse
 from api.deps import get_engine
 from api.pages.web import PageUser, chain_status, page_router, render
 from carefund import disbursements, funds
-from carefund.storage import db
-from carefund.reports import statements
 from carefund.access.users import Action, may
+from carefund.reports import statements
+from carefund.storage import db
 
 router = page_router()
 

@@ -28,11 +28,11 @@ from api.pages.web import (
     with_query,
 )
 from carefund import disbursements, funds, recipients
-from carefund.storage import db
-from carefund.reports import documents
+from carefund.access.users import Action, require
 from carefund.errors import CarefundError, NotFound
 from carefund.models import Disbursement, User
-from carefund.access.users import Action, require
+from carefund.reports import documents
+from carefund.storage import db
 from carefund.validation import clean_text
 from carefund.vocabulary import Aspect, DisbursementStatus
 

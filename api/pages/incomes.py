@@ -27,10 +27,10 @@ from api.pages.web import (
     with_query,
 )
 from carefund import funds, incomes
-from carefund.storage import db
-from carefund.reports import documents
-from carefund.errors import CarefundError, InvalidInput, NotFound
 from carefund.access.users import Action, require
+from carefund.errors import CarefundError, InvalidInput, NotFound
+from carefund.reports import documents
+from carefund.storage import db
 from carefund.validation import clean_text, parse_date
 from carefund.vocabulary import IncomeSource
 

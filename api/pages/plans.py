@@ -20,9 +20,9 @@ from api.pages.web import (
     render,
 )
 from carefund import funds, plans, recipients
-from carefund.storage import db
-from carefund.errors import CarefundError, InvalidInput, NotFound
 from carefund.access.users import Action, require
+from carefund.errors import CarefundError, InvalidInput, NotFound
+from carefund.storage import db
 
 router = page_router()
 

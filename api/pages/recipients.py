@@ -22,9 +22,9 @@ from api.pages.web import (
     with_query,
 )
 from carefund import audit, disbursements, funds, imports, recipients
-from carefund.storage import db
-from carefund.errors import CarefundError, ImportRejected, InvalidInput
 from carefund.access.users import Action, require
+from carefund.errors import CarefundError, ImportRejected, InvalidInput
+from carefund.storage import db
 from carefund.vocabulary import MemberCategory
 
 router = page_router()

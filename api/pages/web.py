@@ -32,15 +32,15 @@ from starlette.types import Scope, Send
 from api.deps import get_engine
 from api.errors import status_for
 from carefund import funds
-from carefund.storage import db
-from carefund.ledger import journal
 from carefund.access import sessions
+from carefund.access.users import Action, may
 from carefund.errors import CarefundError, InvalidInput, NotFound, Unauthenticated
+from carefund.ledger import journal
 from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped, parse_amount
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.settings import get_settings
-from carefund.access.users import Action, may
+from carefund.storage import db
 from carefund.validation import choose
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,

@@ -16,8 +16,8 @@ from api.schemas_books import (
     VerifyPublic,
 )
 from carefund import funds, periods
-from carefund.ledger import journal
 from carefund.access.users import Action, require
+from carefund.ledger import journal
 
 router = ledger_router("books")
 

@@ -8,8 +8,8 @@ from api.deps import CurrentUser, ReadSession
 from api.routing import ledger_router
 from api.schemas_books import StatementPublic
 from carefund import funds
-from carefund.reports import statements
 from carefund.access.users import Action, require
+from carefund.reports import statements
 
 router = ledger_router("statements")
 

@@ -19,10 +19,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
-from carefund.storage.db import DirectStatement, insert_row
 from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
 from carefund.models import GENESIS_HASH, Counter, Fund, JournalEntry, Posting, utcnow
 from carefund.money import format_fen
+from carefund.storage.db import DirectStatement, insert_row
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
     CATEGORY_NAMES_ZH,

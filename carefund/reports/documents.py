@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
 from carefund.disbursements import get_disbursement
 from carefund.errors import InvalidInput
 from carefund.funds import get_fund
@@ -45,7 +46,6 @@ from carefund.reports.statements import (
     period_journal,
     recipient_totals,
 )
-from carefund.access.users import Action, require
 from carefund.validation import parse_date
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,

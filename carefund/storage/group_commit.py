@@ -42,8 +42,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from carefund.storage.db import direct_connection, is_sqlite, write_session
 from carefund.errors import CarefundError
+from carefund.storage.db import direct_connection, is_sqlite, write_session
 
 BATCH_SIZE_MAX = 64
 """Units of work one transaction holds at most, so that one commit never grows unbounded."""
