@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from carefund.errors import InvalidInput
-from carefund.validation import ID_MAX
+from carefund.limits import ID_MAX
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 500

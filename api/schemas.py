@@ -12,8 +12,12 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Path, Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
-from carefund.recipients import SEARCH_LENGTH_MAX
-from carefund.validation import ID_MAX
+from carefund.limits import (
+    FUND_CODE_LENGTH_MAX,
+    ID_MAX,
+    NAME_LENGTH_MAX,
+    SEARCH_LENGTH_MAX,
+)
 
 
 def _money_as_sent(value: Any) -> Any:
@@ -80,9 +84,9 @@ class RequestBody(BaseModel):
 
 
 class FundCreate(RequestBody):
-    code: str = Field(max_length=32, examples=["HC-CARE"])
-    name: str = Field(max_length=200, examples=["某区党内关爱基金"])
-    org: str = Field(default="", max_length=200, examples=["中共某区委组织部"])
+    code: str = Field(max_length=FUND_CODE_LENGTH_MAX, examples=["HC-CARE"])
+    name: str = Field(max_length=NAME_LENGTH_MAX, examples=["某区党内关爱基金"])
+    org: str = Field(default="", max_length=NAME_LENGTH_MAX, examples=["中共某区委组织部"])
 
 
 class FundPublic(BaseModel):

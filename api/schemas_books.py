@@ -5,7 +5,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from api.schemas import MoneyOut, RequestBody
-from carefund.validation import TEXT_LENGTH_MAX
+from carefund.limits import TEXT_LENGTH_MAX
 
 Hash = str
 

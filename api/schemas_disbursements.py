@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from api.schemas import DateIn, Id, MoneyIn, MoneyOut, RequestBody
-from carefund.validation import TEXT_LENGTH_MAX
+from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX, TEXT_LENGTH_MAX
 from carefund.vocabulary import Aspect, DisbursementStatus
 
 
@@ -13,7 +13,7 @@ class DisbursementCreate(RequestBody):
     recipient_id: Id
     amount: MoneyIn
     aspect: Aspect
-    purpose: str = Field(default="", max_length=200, examples=["春节慰问"])
+    purpose: str = Field(default="", max_length=NAME_LENGTH_MAX, examples=["春节慰问"])
     memo: str = Field(default="", max_length=TEXT_LENGTH_MAX)
 
 
@@ -27,7 +27,7 @@ class DisbursementReject(RequestBody):
 
 class DisbursementPay(RequestBody):
     paid_on: DateIn = Field(examples=["2026-11-10"])
-    method: str = Field(default="", max_length=32, examples=["救助卡"])
+    method: str = Field(default="", max_length=METHOD_LENGTH_MAX, examples=["救助卡"])
 
 
 class DisbursementReverse(RequestBody):

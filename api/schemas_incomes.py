@@ -5,16 +5,16 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from api.schemas import DateIn, MoneyIn, MoneyOut, RequestBody
-from carefund.validation import TEXT_LENGTH_MAX
+from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX, TEXT_LENGTH_MAX
 from carefund.vocabulary import IncomeSource, IncomeStatus
 
 
 class IncomeCreate(RequestBody):
     source: IncomeSource
-    payer: str = Field(max_length=200, examples=["区财政局"])
+    payer: str = Field(max_length=NAME_LENGTH_MAX, examples=["区财政局"])
     amount: MoneyIn
     received_on: DateIn = Field(examples=["2026-11-05"])
-    method: str = Field(default="", max_length=32, examples=["转账"])
+    method: str = Field(default="", max_length=METHOD_LENGTH_MAX, examples=["转账"])
     memo: str = Field(default="", max_length=TEXT_LENGTH_MAX)
 
 

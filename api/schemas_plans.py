@@ -5,12 +5,12 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from api.schemas import DateIn, Id, MoneyIn, MoneyOut, RequestBody
-from carefund.plans import PLAN_RECIPIENTS_MAX, PLAN_RULE_LENGTH_MAX
+from carefund.limits import NAME_LENGTH_MAX, PLAN_RECIPIENTS_MAX, PLAN_RULE_LENGTH_MAX
 from carefund.vocabulary import Aspect
 
 
 class PlanCreate(RequestBody):
-    name: str = Field(max_length=200, examples=["特困党员救助卡月度发放"])
+    name: str = Field(max_length=NAME_LENGTH_MAX, examples=["特困党员救助卡月度发放"])
     rule: str = Field(
         max_length=PLAN_RULE_LENGTH_MAX,
         description="RFC 5545 RRULE 的内容（不含 DTSTART 与 UNTIL：用 start 与 until）",
@@ -20,7 +20,7 @@ class PlanCreate(RequestBody):
     until: DateIn | None = Field(default=None, description="最晚的发放日期（可选）")
     amount: MoneyIn = Field(description="每人每期的金额")
     aspect: Aspect
-    purpose: str = Field(default="", max_length=200, examples=["特困党员救助卡"])
+    purpose: str = Field(default="", max_length=NAME_LENGTH_MAX, examples=["特困党员救助卡"])
     recipient_ids: list[Id] = Field(max_length=PLAN_RECIPIENTS_MAX, examples=[[1, 2, 3]])
 
 

@@ -6,28 +6,36 @@ A full ID number or phone is accepted but never answered: only the masked forms 
 from pydantic import BaseModel, Field, StrictBool
 
 from api.schemas import RequestBody
+from carefund.limits import (
+    ADDRESS_LENGTH_MAX,
+    ID_NUMBER_LENGTH_MAX,
+    MEMBER_NO_LENGTH_MAX,
+    NAME_LENGTH_MAX,
+    PERSON_NAME_LENGTH_MAX,
+    PHONE_LENGTH_MAX,
+)
 from carefund.vocabulary import MemberCategory
 
 
 class RecipientCreate(RequestBody):
-    member_no: str = Field(max_length=32, examples=["M00001"])
-    name: str = Field(max_length=64, examples=["王小明"])
+    member_no: str = Field(max_length=MEMBER_NO_LENGTH_MAX, examples=["M00001"])
+    name: str = Field(max_length=PERSON_NAME_LENGTH_MAX, examples=["王小明"])
     category: MemberCategory
-    branch: str = Field(default="", max_length=200, examples=["机关第一党支部"])
-    id_number: str | None = Field(default=None, max_length=18)
-    phone: str | None = Field(default=None, max_length=20)
-    address: str = Field(default="", max_length=300)
+    branch: str = Field(default="", max_length=NAME_LENGTH_MAX, examples=["机关第一党支部"])
+    id_number: str | None = Field(default=None, max_length=ID_NUMBER_LENGTH_MAX)
+    phone: str | None = Field(default=None, max_length=PHONE_LENGTH_MAX)
+    address: str = Field(default="", max_length=ADDRESS_LENGTH_MAX)
 
 
 class RecipientUpdate(RequestBody):
     """Only the fields sent are changed; `null` clears `id_number` or `phone`."""
 
-    name: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=PERSON_NAME_LENGTH_MAX)
     category: MemberCategory | None = None
-    branch: str | None = Field(default=None, max_length=200)
-    id_number: str | None = Field(default=None, max_length=18)
-    phone: str | None = Field(default=None, max_length=20)
-    address: str | None = Field(default=None, max_length=300)
+    branch: str | None = Field(default=None, max_length=NAME_LENGTH_MAX)
+    id_number: str | None = Field(default=None, max_length=ID_NUMBER_LENGTH_MAX)
+    phone: str | None = Field(default=None, max_length=PHONE_LENGTH_MAX)
+    address: str | None = Field(default=None, max_length=ADDRESS_LENGTH_MAX)
     active: StrictBool | None = None
 
 

@@ -10,6 +10,16 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
+from carefund.limits import (
+    ADDRESS_LENGTH_MAX,
+    ID_NUMBER_LENGTH_MAX,
+    MEMBER_NO_LENGTH_MAX,
+    MEMBER_NO_LIST_MAX,
+    NAME_LENGTH_MAX,
+    PERSON_NAME_LENGTH_MAX,
+    PHONE_LENGTH_MAX,
+    SEARCH_LENGTH_MAX,
+)
 from carefund.models import Recipient, User, utcnow
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.validation import choose, clean_text, is_id
@@ -22,8 +32,6 @@ ID_NUMBER_PATTERN = re.compile(r"[1-9][0-9]{16}[0-9X]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 EDITABLE_FIELDS = ("name", "category", "branch", "id_number", "phone", "address", "active")
-SEARCH_LENGTH_MAX = 100
-"""The longest search text accepted."""
 PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 """Fields never shown unmasked, with how each is masked."""
 
@@ -35,7 +43,7 @@ def id_number_check_char(first17: str) -> str:
 
 
 def clean_id_number(value: object) -> str | None:
-    text = clean_text(value, field="id_number", length_max=18).upper()
+    text = clean_text(value, field="id_number", length_max=ID_NUMBER_LENGTH_MAX).upper()
     if not text:
         return None
     if not ID_NUMBER_PATTERN.fullmatch(text) or id_number_check_char(text[:17]) != text[17]:
@@ -44,7 +52,7 @@ def clean_id_number(value: object) -> str | None:
 
 
 def clean_phone(value: object) -> str | None:
-    text = clean_text(value, field="phone", length_max=20).replace(" ", "")
+    text = clean_text(value, field="phone", length_max=PHONE_LENGTH_MAX).replace(" ", "")
     if not text:
         return None
     if not PHONE_PATTERN.fullmatch(text):
@@ -53,7 +61,7 @@ def clean_phone(value: object) -> str | None:
 
 
 def clean_member_no(value: object) -> str:
-    text = clean_text(value, field="member_no", length_max=32, required=True)
+    text = clean_text(value, field="member_no", length_max=MEMBER_NO_LENGTH_MAX, required=True)
     if not MEMBER_NO_PATTERN.fullmatch(text):
         raise InvalidInput("党员编号只能由字母、数字、连字符和下划线组成", field="member_no")
     return text
@@ -62,12 +70,14 @@ def clean_member_no(value: object) -> str:
 def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate the editable fields present in `fields` into stored form."""
     cleaners = {
-        "name": lambda v: clean_text(v, field="name", length_max=64, required=True),
+        "name": lambda v: clean_text(
+            v, field="name", length_max=PERSON_NAME_LENGTH_MAX, required=True
+        ),
         "category": lambda v: choose(MemberCategory, v, field="category").value,
-        "branch": lambda v: clean_text(v, field="branch", length_max=200),
+        "branch": lambda v: clean_text(v, field="branch", length_max=NAME_LENGTH_MAX),
         "id_number": clean_id_number,
         "phone": clean_phone,
-        "address": lambda v: clean_text(v, field="address", length_max=300),
+        "address": lambda v: clean_text(v, field="address", length_max=ADDRESS_LENGTH_MAX),
         "active": _clean_active,
     }
     unknown = set(fields) - set(cleaners)
@@ -245,15 +255,13 @@ def recipients_by_id(session: Session, ids: list[int]) -> dict[int, Recipient]:
     return found
 
 
-MEMBER_NO_LIST_MAX = 5_000
-"""The most member numbers one list (a plan's roll typed in a form) may name."""
 _LIST_SEPARATORS = re.compile(r"[\s,，;；、]+")
 
 
 def ids_for_member_nos(session: Session, text: object, *, field: str) -> list[int]:
     """The ids of the members named in `text` (member numbers separated by spaces, commas
     or new lines), in the order given; `InvalidInput` naming those not on the roll."""
-    raw = clean_text(text, field=field, length_max=MEMBER_NO_LIST_MAX * 33)
+    raw = clean_text(text, field=field, length_max=MEMBER_NO_LIST_MAX * (MEMBER_NO_LENGTH_MAX + 1))
     numbers = list(dict.fromkeys(n for n in _LIST_SEPARATORS.split(raw) if n))
     if not numbers:
         raise InvalidInput("请至少填写一个党员编号", field=field)

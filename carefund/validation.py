@@ -6,16 +6,12 @@ from enum import StrEnum
 from typing import TypeVar
 
 from carefund.errors import InvalidInput
+from carefund.limits import ID_MAX, TEXT_LENGTH_MAX
 
-TEXT_LENGTH_MAX = 2_000
-"""The longest free text (memo, reason) accepted."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DATE_MIN = date(2000, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 """Dates outside these are surely typing mistakes."""
-
-ID_MAX = 2**31 - 1
-"""The largest record id (a 32-bit INTEGER column on PostgreSQL)."""
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -31,7 +31,7 @@ from starlette.types import Scope, Send
 
 from api.deps import get_engine
 from api.errors import status_for
-from carefund import funds
+from carefund import funds, limits
 from carefund.access import sessions
 from carefund.access.users import Action, may
 from carefund.errors import CarefundError, InvalidInput, NotFound, Unauthenticated
@@ -150,6 +150,7 @@ templates.env.globals.update(
     SOURCES=list(SOURCE_NAMES_ZH.items()),
     STATUSES=list(STATUS_NAMES_ZH.items()),
     Action=Action,
+    limits=limits,
 )
 
 

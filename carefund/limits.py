@@ -1,0 +1,37 @@
+"""Every input limit, named once: the domain checks them, and the API's schemas and the
+pages' forms import them, so that the three always agree (STYLE: put a limit on
+everything, as named constants).
+"""
+
+ID_MAX = 2**31 - 1
+"""The largest record id (a 32-bit INTEGER column on PostgreSQL)."""
+
+TEXT_LENGTH_MAX = 2_000
+"""The longest free text (memo, reason) accepted."""
+NAME_LENGTH_MAX = 200
+"""A fund's, a plan's or an organisation's name, a payer, a purpose, a branch."""
+METHOD_LENGTH_MAX = 32
+"""How money was received or paid (转账, 现金, 救助卡)."""
+
+FUND_CODE_LENGTH_MAX = 32
+"""A fund's code, as the `fund.code` column holds."""
+
+MEMBER_NO_LENGTH_MAX = 32
+"""A recipient's member number (党员编号)."""
+PERSON_NAME_LENGTH_MAX = 64
+"""A recipient's name."""
+ID_NUMBER_LENGTH_MAX = 18
+"""A resident ID number (18 characters)."""
+PHONE_LENGTH_MAX = 20
+"""A phone number, with its separators."""
+ADDRESS_LENGTH_MAX = 300
+"""A recipient's address."""
+SEARCH_LENGTH_MAX = 100
+"""The longest search text for the recipient roll."""
+MEMBER_NO_LIST_MAX = 5_000
+"""Member numbers one pasted list (a plan's roll) may hold."""
+
+PLAN_RULE_LENGTH_MAX = 500
+"""The longest RRULE body accepted (the column's width)."""
+PLAN_RECIPIENTS_MAX = 5_000
+"""Recipients one plan may pay (a district has under 2,000 members in need)."""
