@@ -194,7 +194,7 @@ def check_books(database_url: str, posted: int) -> str:
     from sqlmodel import func, select
 
     from carefund import funds
-    from carefund.ledger import journal
+    from carefund.ledger.verify import verify
     from carefund.models import Income
     from carefund.storage.db import make_engine, read_session
 
@@ -202,7 +202,7 @@ def check_books(database_url: str, posted: int) -> str:
     with read_session(engine) as session:
         count = session.exec(select(func.count()).select_from(Income)).one()
         receipts = [r for r in session.exec(select(Income.receipt_no).order_by(Income.id))]
-        verified = journal.verify(session, funds.get_fund(session, "HC-CARE"))
+        verified = verify(session, funds.get_fund(session, "HC-CARE"))
     engine.dispose()
     expected = [f"HC-CARE-2026-{n:06d}" for n in range(1, posted + 1)]
     assert count == posted and receipts == expected, (count, posted)

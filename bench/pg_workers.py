@@ -111,7 +111,7 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
     from sqlmodel import select
 
     from carefund import funds
-    from carefund.ledger import journal
+    from carefund.ledger.verify import verify
     from carefund.models import Income
     from carefund.reports.statements import build_statement, parse_period
     from carefund.storage.db import make_engine, read_session
@@ -130,7 +130,7 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
                 problems.append(
                     f"{fund.code}: {len(receipts)} receipts, {len(told)} acknowledged, or a gap"
                 )
-            verified = journal.verify(session, fund)
+            verified = verify(session, fund)
             if not verified.ok:
                 problems.append(f"{fund.code}: chain broken: {verified.problem}")
             closing = build_statement(session, fund, parse_period("2026")).closing_fen

@@ -3,7 +3,7 @@
 `generate` writes real books fast: a province of district funds (one provincial fund holds
 a larger share), a recipient roll, and years of incomes, paid disbursements and a few
 reversals, each a balanced journal entry in its fund's hash chain (hashes computed with
-`carefund.ledger.journal.entry_public` / `entry_hash`), with gap-free vouchers and receipts,
+`carefund.ledger.hashing.entry_public` / `entry_hash`), with gap-free vouchers and receipts,
 counters, closed months and the funds' heads and cash, so `carefund verify` passes. It
 bypasses the use cases (one at a time they would take hours) and writes with SQLAlchemy
 Core `executemany` in large batches; the database's own guards (CHECKs, foreign keys, the
@@ -39,8 +39,9 @@ from bench.common import postgres_server_url, scratch_postgres
 from bench.figures import Figure, Target
 from carefund import funds
 from carefund.access import users
-from carefund.ledger import journal
-from carefund.ledger.journal import CASH_ACCOUNT, Line, entry_hash, entry_public, expense_account
+from carefund.ledger.accounts import CASH_ACCOUNT, Line, expense_account, income_account
+from carefund.ledger.hashing import entry_hash, entry_public
+from carefund.ledger.verify import verify
 from carefund.models import (
     GENESIS_HASH,
     Counter,
@@ -361,7 +362,7 @@ class _FundBook:
         self.open_incomes, self.paid = [], []
 
     def post(self, day: date, memo: str, lines: list[Line], reverses_seq: int | None = None) -> int:
-        """Append one entry to the chain, as `journal.post_entry` would; its id."""
+        """Append one entry to the chain, as `posting.post_entry` would; its id."""
         month = f"voucher:{day:%Y%m}"
         self.counters[month] = self.counters.get(month, 0) + 1
         self.seq += 1
@@ -435,7 +436,7 @@ class _FundBook:
             f"收到{SOURCE_NAMES_ZH[IncomeSource(source)]} {payer}",
             [
                 Line(CASH_ACCOUNT, debit_fen=amount),
-                Line(journal.income_account(source), credit_fen=amount),
+                Line(income_account(source), credit_fen=amount),
             ],
         )
         receipt = f"receipt:{day.year}"
@@ -537,7 +538,7 @@ def _reverse_income(
     # The original's lines negated, in their order (as `journal.reverse_entry` does).
     lines = [
         Line(CASH_ACCOUNT, credit_fen=income["amount_fen"]),
-        Line(journal.income_account(income["source"]), debit_fen=income["amount_fen"]),
+        Line(income_account(income["source"]), debit_fen=income["amount_fen"]),
     ]
     entry_id = post(
         day,
@@ -717,7 +718,7 @@ def verify_fund(engine: Engine, code: str) -> tuple[float, int]:
     """Seconds to recompute the fund's chain, and its entries; fails if it does not verify."""
     began = time.perf_counter()
     with read_session(engine) as session:
-        result = journal.verify(session, funds.get_fund(session, code))
+        result = verify(session, funds.get_fund(session, code))
     assert result.ok, (code, result.problem)
     return time.perf_counter() - began, result.entries
 

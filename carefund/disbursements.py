@@ -14,15 +14,9 @@ from sqlmodel import Session, col, select
 from carefund.access.users import Action, require
 from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
-from carefund.funds import available_fen, get_fund
-from carefund.ledger.journal import (
-    CASH_ACCOUNT,
-    Line,
-    expense_account,
-    lock_fund,
-    post_entry,
-    reverse_entry,
-)
+from carefund.funds import available_fen_under_lock, get_fund
+from carefund.ledger.accounts import CASH_ACCOUNT, Line, expense_account
+from carefund.ledger.posting import FundHead, lock_fund_head_of, post_entry, reverse_entry
 from carefund.models import (
     Disbursement,
     Fund,
@@ -78,7 +72,7 @@ def submit_disbursement(
     )
     session.add(disbursement)
     session.flush()
-    record_event(session, "disbursement.submitted", disbursement_public(disbursement, fund))
+    record_event(session, "disbursement.submitted", disbursement_public(disbursement, fund.code))
     return disbursement
 
 
@@ -86,10 +80,10 @@ def approve_disbursement(session: Session, *, disbursement_id: int, actor: User)
     """Approve: someone other than the submitter, and only within the available balance."""
     require(actor, Action.approve_disbursement)
 
-    def approve(disbursement: Disbursement, fund: Fund) -> None:
+    def approve(disbursement: Disbursement, fund: FundHead) -> None:
         if disbursement.submitted_by == actor.username:
             raise Forbidden("不相容职务分离：提交人不能审批自己提交的支出")
-        available = available_fen(session, fund)
+        available = available_fen_under_lock(session, fund)
         if available < disbursement.amount_fen:
             raise InsufficientFunds(
                 f"可用余额不足：可用 {format_fen(available)} 元，"
@@ -108,7 +102,7 @@ def reject_disbursement(
     require(actor, Action.approve_disbursement)
     reason = clean_text(reason, field="reason", required=True)
 
-    def reject(disbursement: Disbursement, _fund: Fund) -> None:
+    def reject(disbursement: Disbursement, _fund: FundHead) -> None:
         if disbursement.submitted_by == actor.username:
             raise Forbidden("不相容职务分离：提交人不能审批自己提交的支出")
         disbursement.rejected_by = actor.username
@@ -121,7 +115,7 @@ def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) 
     """Withdraw a disbursement that is still waiting for approval."""
     require(actor, Action.cancel_disbursement)
 
-    def cancel(disbursement: Disbursement, _fund: Fund) -> None:
+    def cancel(disbursement: Disbursement, _fund: FundHead) -> None:
         disbursement.cancelled_by = actor.username
 
     return _transition(session, disbursement_id, {Status.submitted}, Status.cancelled, cancel)
@@ -135,7 +129,7 @@ def pay_disbursement(
     paid_on = parse_date(paid_on, field="paid_on")
     method = clean_text(method, field="method", length_max=32)
 
-    def pay(disbursement: Disbursement, fund: Fund) -> None:
+    def pay(disbursement: Disbursement, fund: FundHead) -> str:
         recipient = session.get(Recipient, disbursement.recipient_id)
         assert recipient is not None
         account = expense_account(disbursement.aspect, recipient.category)
@@ -159,6 +153,7 @@ def pay_disbursement(
         disbursement.paid_by = actor.username
         disbursement.paid_on = paid_on
         disbursement.method = method
+        return entry.voucher_no
 
     return _transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
 
@@ -177,7 +172,7 @@ def reverse_disbursement(
     reason = clean_text(reason, field="reason", required=True)
     on = parse_date(on, field="on") if on is not None else date.today()
 
-    def reverse(disbursement: Disbursement, fund: Fund) -> None:
+    def reverse(disbursement: Disbursement, fund: FundHead) -> str:
         original = session.get(JournalEntry, disbursement.entry_id)
         assert original is not None
         reversal = reverse_entry(
@@ -191,6 +186,7 @@ def reverse_disbursement(
         disbursement.reversal_entry_id = reversal.id
         disbursement.reversed_by = actor.username
         disbursement.reverse_reason = reason
+        return original.voucher_no
 
     return _transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
 
@@ -200,29 +196,34 @@ def _transition(
     disbursement_id: int,
     allowed_from: set[Status],
     to: Status,
-    apply: Callable[[Disbursement, Fund], None],
+    apply: Callable[[Disbursement, FundHead], str | None],
 ) -> Disbursement:
-    """Move a disbursement to `to` under its fund's lock, so concurrent steps queue."""
-    disbursement = get_disbursement(session, disbursement_id)
-    fund = lock_fund(session, _fund_code(session, disbursement.fund_id))
-    session.refresh(disbursement)
+    """Move a disbursement to `to` under its fund's lock, so concurrent steps queue.
+
+    `apply` makes the step's changes; it answers the voucher number of the disbursement's
+    payment when it knows it (paying and reversing do), for the event.
+    """
+    fund = (
+        lock_fund_head_of(session, Disbursement, row_id=disbursement_id)
+        if is_id(disbursement_id)
+        else None
+    )
+    if fund is None:
+        raise NotFound(f"支出不存在：{disbursement_id}")
+    # Read under the lock: a copy the session held from before it may be stale.
+    disbursement = session.get_one(Disbursement, disbursement_id, populate_existing=True)
     if Status(disbursement.status) not in allowed_from:
         raise InvalidTransition(
             f"支出 #{disbursement.id} 当前状态为 {disbursement.status}，不能改为 {to.value}"
         )
-    apply(disbursement, fund)
+    voucher_no = apply(disbursement, fund)
     disbursement.status = to.value
     disbursement.updated_at = utcnow()
     session.add(disbursement)
     session.flush()
-    record_event(session, f"disbursement.{to.value}", disbursement_view(session, disbursement))
+    public = disbursement_public(disbursement, fund.code, voucher_no)
+    record_event(session, f"disbursement.{to.value}", public)
     return disbursement
-
-
-def _fund_code(session: Session, fund_id: int) -> str:
-    fund = session.get(Fund, fund_id)
-    assert fund is not None
-    return fund.code
 
 
 def get_disbursement(session: Session, disbursement_id: object) -> Disbursement:
@@ -280,12 +281,12 @@ def _day_after(day: date) -> date:
 
 
 def disbursement_public(
-    disbursement: Disbursement, fund: Fund, voucher_no: str | None = None
+    disbursement: Disbursement, fund_code: str, voucher_no: str | None = None
 ) -> dict[str, Any]:
     """A disbursement as the API shows it."""
     return {
         "id": disbursement.id,
-        "fund": fund.code,
+        "fund": fund_code,
         "recipient_id": disbursement.recipient_id,
         "amount": format_fen(disbursement.amount_fen),
         "aspect": disbursement.aspect,
@@ -311,7 +312,7 @@ def disbursement_view(session: Session, disbursement: Disbursement) -> dict[str,
     fund = session.get(Fund, disbursement.fund_id)
     assert fund is not None
     entry = session.get(JournalEntry, disbursement.entry_id) if disbursement.entry_id else None
-    return disbursement_public(disbursement, fund, entry.voucher_no if entry else None)
+    return disbursement_public(disbursement, fund.code, entry.voucher_no if entry else None)
 
 
 def disbursements_view(session: Session, rows: list[Disbursement]) -> list[dict[str, Any]]:
@@ -329,11 +330,13 @@ def disbursements_view(session: Session, rows: list[Disbursement]) -> list[dict[
         if entry_ids
         else {}
     )
-    funds = {fund_id: session.get(Fund, fund_id) for fund_id in {d.fund_id for d in rows}}
+    fund_codes = {
+        fund_id: session.get_one(Fund, fund_id).code for fund_id in {d.fund_id for d in rows}
+    }
     return [
         disbursement_public(
             d,
-            funds[d.fund_id],  # type: ignore[arg-type]
+            fund_codes[d.fund_id],
             vouchers.get(d.entry_id) if d.entry_id else None,
         )
         for d in rows

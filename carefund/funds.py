@@ -11,7 +11,8 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
-from carefund.ledger.journal import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
+from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
+from carefund.ledger.posting import FundHead
 from carefund.models import Disbursement, Fund, Posting, User, as_utc
 from carefund.money import format_fen
 from carefund.validation import clean_text
@@ -68,11 +69,11 @@ def funds_page(session: Session, *, after_id: int = 0, limit: int = 50) -> list[
     )
 
 
-def reserved_fen(session: Session, fund: Fund) -> int:
+def reserved_fen(session: Session, *, fund_id: int | None) -> int:
     """Approved but not yet paid: money promised that the fund must keep."""
     total = session.exec(
         select(func.coalesce(func.sum(Disbursement.amount_fen), 0)).where(
-            Disbursement.fund_id == fund.id,
+            Disbursement.fund_id == fund_id,
             Disbursement.status == DisbursementStatus.approved.value,
         )
     ).one()
@@ -81,7 +82,12 @@ def reserved_fen(session: Session, fund: Fund) -> int:
 
 def available_fen(session: Session, fund: Fund) -> int:
     """Posted cash minus approved-but-unpaid disbursements."""
-    return fund.cash_fen - reserved_fen(session, fund)
+    return fund.cash_fen - reserved_fen(session, fund_id=fund.id)
+
+
+def available_fen_under_lock(session: Session, fund: FundHead) -> int:
+    """`available_fen` of a fund whose head this transaction holds locked (and may have moved)."""
+    return fund.cash_fen - reserved_fen(session, fund_id=fund.id)
 
 
 def fund_public(session: Session, fund: Fund) -> dict[str, Any]:
@@ -119,7 +125,7 @@ def balances(session: Session, fund: Fund, as_of: date | None = None) -> dict[st
             aspect = account.removeprefix(EXPENSE_PREFIX).split(":")[0]
             disbursed[aspect] += debit - credit
     # Reservations are a present fact, not a dated one: they are today's, whatever `as_of`.
-    available = cash - reserved_fen(session, fund)
+    available = cash - reserved_fen(session, fund_id=fund.id)
     return {
         "fund": fund.code,
         "as_of": as_of.isoformat() if as_of else None,

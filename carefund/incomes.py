@@ -9,16 +9,14 @@ from sqlmodel import Session, col, select
 from carefund.access.users import Action, require
 from carefund.errors import InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
-from carefund.funds import available_fen
-from carefund.ledger.journal import (
-    CASH_ACCOUNT,
-    Line,
+from carefund.funds import available_fen_under_lock
+from carefund.ledger.accounts import CASH_ACCOUNT, Line, income_account
+from carefund.ledger.posting import (
     PostedEntry,
     check_open,
-    income_account,
     insert_snapshot,
-    lock_fund,
     lock_fund_head,
+    lock_fund_head_of,
     post_entry,
     reverse_entry,
     take_numbers,
@@ -115,15 +113,18 @@ def reverse_income(
     require(actor, Action.reverse_income)
     reason = clean_text(reason, field="reason", required=True)
     on = parse_date(on, field="on") if on is not None else date.today()
-    income = _get(session, income_id)
-    fund = lock_fund(session, _fund_code(session, income.fund_id))
-    session.refresh(income)
+    fund = lock_fund_head_of(session, Income, row_id=income_id) if is_id(income_id) else None
+    if fund is None:
+        raise NotFound(f"收入不存在：{income_id}")
+    # Read under the lock: a copy the session held from before it may be stale.
+    income = session.get_one(Income, income_id, populate_existing=True)
     if income.status != IncomeStatus.posted:
         raise InvalidTransition(f"收入 {income.receipt_no} 已冲销，不能再次冲销")
     check_open(fund, on)
-    if available_fen(session, fund) < income.amount_fen:
+    available = available_fen_under_lock(session, fund)
+    if available < income.amount_fen:
         raise InsufficientFunds(
-            f"冲销后可用余额将为负：可用 {format_fen(available_fen(session, fund))} 元，"
+            f"冲销后可用余额将为负：可用 {format_fen(available)} 元，"
             f"冲销 {format_fen(income.amount_fen)} 元"
         )
     original = session.get(JournalEntry, income.entry_id)
@@ -152,12 +153,6 @@ def _get(session: Session, income_id: int) -> Income:
     if income is None:
         raise NotFound(f"收入不存在：{income_id}")
     return income
-
-
-def _fund_code(session: Session, fund_id: int) -> str:
-    fund = session.get(Fund, fund_id)
-    assert fund is not None
-    return fund.code
 
 
 def get_income(session: Session, income_id: int) -> Income:

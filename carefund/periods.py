@@ -15,8 +15,9 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
-from carefund.ledger.journal import cash_balance_as_of, lock_fund
-from carefund.models import Period, User, as_utc, row_id, utcnow
+from carefund.ledger.journal import cash_balance_as_of
+from carefund.ledger.posting import lock_fund_head, set_closed_through
+from carefund.models import Period, User, as_utc, utcnow
 from carefund.money import format_fen
 from carefund.validation import DATE_MAX, DATE_MIN, clean_text
 
@@ -39,22 +40,22 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     """Close a month of a fund: store its closing balance and chain head; lock its dates."""
     require(actor, Action.close_period)
     first, last = parse_month(month)
-    fund = lock_fund(session, fund_code)
+    fund = lock_fund_head(session, fund_code)
     if fund.closed_through is not None and last <= fund.closed_through:
         raise Conflict(f"{month} 已结账（已结账至 {fund.closed_through.isoformat()}）")
     if date.today() < last:
         raise Conflict(f"{month} 尚未结束，不能结账")
     period = Period(
-        fund_id=row_id(fund),
+        fund_id=fund.id,
         month=month,
-        closing_balance_fen=cash_balance_as_of(session, fund, last),
+        closing_balance_fen=cash_balance_as_of(session, fund_id=fund.id, as_of=last),
         head_seq=fund.head_seq,
         head_hash=fund.head_hash,
         closed_by=actor.username,
     )
-    fund.closed_through = last
-    session.add_all([period, fund])
+    session.add(period)
     session.flush()
+    set_closed_through(session, fund, last)
     write_audit(
         session,
         actor=actor.username,
@@ -73,7 +74,7 @@ def reopen_period(
     require(actor, Action.reopen_period)
     reason = clean_text(reason, field="reason", required=True)
     parse_month(month)
-    fund = lock_fund(session, fund_code)
+    fund = lock_fund_head(session, fund_code)
     period = _current_close(session, fund.id, month)
     if period is None:
         raise NotFound(f"{fund_code} 的 {month} 没有结账")
@@ -86,8 +87,7 @@ def reopen_period(
     session.add(period)
     session.flush()
     remaining = _closed_periods(session, fund.id)
-    fund.closed_through = parse_month(remaining[-1].month)[1] if remaining else None
-    session.add(fund)
+    set_closed_through(session, fund, parse_month(remaining[-1].month)[1] if remaining else None)
     write_audit(
         session,
         actor=actor.username,

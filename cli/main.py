@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from carefund.access import users
 from carefund.errors import CarefundError
 from carefund.funds import create_fund, get_fund, list_funds
-from carefund.ledger import journal
+from carefund.ledger.verify import verify as verify_chain
 from carefund.settings import get_settings
 from carefund.storage.db import make_engine, read_session, write_session
 from carefund.storage.schema import is_current, upgrade
@@ -217,7 +217,7 @@ def verify(
         with read_session(engine()) as session:
             funds = [get_fund(session, fund)] if fund else list_funds(session)
             for item in funds:
-                result = journal.verify(session, item)
+                result = verify_chain(session, item)
                 if result.ok:
                     out.print(
                         f"{item.code}: 完好，{result.entries} 笔，链头 {result.head_hash}",

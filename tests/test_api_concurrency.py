@@ -125,7 +125,7 @@ def test_four_server_workers_on_postgresql(postgres_url: str, tmp_path: Path) ->
         [
             sys.executable,
             "-m",
-            "carefund",
+            "cli",
             "serve",
             "--port",
             str(port),

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 from bench.scale import ACTORS, BookSize, generate
 from carefund import funds, incomes
 from carefund.access import users
-from carefund.ledger import journal
+from carefund.ledger.verify import verify
 from carefund.reports.statements import build_statement, parse_period, statement_json
 from carefund.storage.db import make_engine, normalize_url, read_session, write_session
 from carefund.storage.schema import is_current
@@ -63,7 +63,7 @@ def books_of(engine: Engine) -> dict[str, Any]:
     snapshot: dict[str, Any] = {}
     with read_session(engine) as session:
         for fund in funds.list_funds(session):
-            verified = journal.verify(session, fund)
+            verified = verify(session, fund)
             assert verified.ok, (fund.code, verified.problem)
             snapshot[fund.code] = {
                 "head": (verified.entries, verified.head_hash, fund.cash_fen),
@@ -108,7 +108,7 @@ def carries_on(url: str) -> None:
             )
         with read_session(engine) as session:
             fund = funds.get_fund(session, "PROV-CARE")
-            assert fund.head_seq == before + 1 and journal.verify(session, fund).ok
+            assert fund.head_seq == before + 1 and verify(session, fund).ok
         assert income.receipt_no.startswith("PROV-CARE-2026-")
     finally:
         engine.dispose()

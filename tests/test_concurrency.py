@@ -9,7 +9,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from carefund import disbursements, funds, incomes
-from carefund.ledger import journal
+from carefund.ledger.posting import lock_fund_head
+from carefund.ledger.verify import verify
 from carefund.models import Income
 from carefund.storage.db import read_session, write_session
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit
@@ -43,7 +44,7 @@ def test_sixteen_writers_get_consecutive_receipts_and_an_exact_balance(engine) -
     with read_session(engine) as session:
         fund = funds.get_fund(session, "HC-CARE")
         assert fund.cash_fen == expected_fen
-        result = journal.verify(session, fund)
+        result = verify(session, fund)
         assert result.ok and result.entries == INCOMES
         vouchers = session.exec(select(Income.receipt_no).order_by(col(Income.id))).all()
         assert len(set(vouchers)) == INCOMES
@@ -91,7 +92,7 @@ def test_a_writer_on_one_fund_does_not_block_another_fund(engine) -> None:
 
     def hold_care_fund() -> None:
         with write_session(engine) as session:
-            journal.lock_fund(session, "HC-CARE")
+            lock_fund_head(session, "HC-CARE")
             holding.set()
             release.wait(10)
 
@@ -144,8 +145,9 @@ def test_a_fund_read_before_its_lock_is_read_again_under_it(engine) -> None:
         seen = funds.get_fund(session, "HC-CARE")
         # ...and another writer moves the chain head and the cash meanwhile.
         pay(engine, staff["cashier"], first)
-        locked = journal.lock_fund(session, "HC-CARE")
-        assert locked is seen and (locked.head_seq, locked.cash_fen) == (2, 1000_00 - 10_00)
+        locked = lock_fund_head(session, "HC-CARE")
+        assert (seen.head_seq, seen.cash_fen) == (1, 1000_00)
+        assert (locked.head_seq, locked.cash_fen) == (2, 1000_00 - 10_00)
         disbursements.pay_disbursement(
             session, disbursement_id=second.id, paid_on="2026-03-10", actor=staff["cashier"]
         )
@@ -153,5 +155,5 @@ def test_a_fund_read_before_its_lock_is_read_again_under_it(engine) -> None:
     with read_session(engine) as session:
         fund = funds.get_fund(session, "HC-CARE")
         assert fund.cash_fen == (1000_00 - 10_00 - 20_00)
-        verified = journal.verify(session, fund)
+        verified = verify(session, fund)
         assert verified.ok and verified.entries == 3, verified.problem

@@ -16,7 +16,7 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from carefund import funds
-from carefund.ledger import journal
+from carefund.ledger.verify import verify
 from carefund.models import Disbursement, Income, JournalEntry, Posting
 from carefund.storage.db import make_engine, read_session
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record
@@ -116,7 +116,7 @@ def check_books(url: str, acknowledged: list) -> None:  # type: ignore[type-arg]
     engine = make_engine(url)
     with read_session(engine) as session:
         fund = funds.get_fund(session, "HC-CARE")
-        result = journal.verify(session, fund)
+        result = verify(session, fund)
         assert result.ok, result
         for kind, row_id, number in acknowledged:
             if kind == "income":

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from carefund.access.users import user_for_token
 from carefund.demo import DemoRefused, build_demo
 from carefund.funds import get_fund, list_funds
-from carefund.ledger import journal
+from carefund.ledger.verify import verify
 from carefund.models import Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
 from carefund.reports import statements
 from carefund.storage.db import read_session
@@ -23,7 +23,7 @@ def test_the_demo_district(engine) -> None:
         # The books verify and every month of 2026 reconciles, in both funds.
         heads = {}
         for fund in list_funds(session):
-            verified = journal.verify(session, fund)
+            verified = verify(session, fund)
             assert verified.ok, verified.problem
             heads[fund.code] = verified.head_hash
             assert fund.closed_through == date(2026, 10, 31)
@@ -92,7 +92,5 @@ def test_the_demo_district(engine) -> None:
         # Deterministic: rebuilt from scratch, the same books to the last hash.
         build_demo(engine, force=True)
         with read_session(engine) as session:
-            again = {
-                fund.code: journal.verify(session, fund).head_hash for fund in list_funds(session)
-            }
+            again = {fund.code: verify(session, fund).head_hash for fund in list_funds(session)}
         assert again == heads

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from carefund import funds, incomes
 from carefund.errors import InvalidInput, NotFound
-from carefund.ledger import journal
+from carefund.ledger.verify import verify
 from carefund.models import Income, User
 from carefund.storage.db import make_engine, read_session
 from carefund.storage.group_commit import BATCH_SIZE_MAX, group_commit_for
@@ -90,7 +90,7 @@ def books(engine: Engine) -> tuple[list[str], int, bool]:
     with read_session(engine) as session:
         fund = funds.get_fund(session, "HC-CARE")
         receipts = list(session.exec(select(Income.receipt_no).order_by(col(Income.id))))
-        return receipts, fund.cash_fen, journal.verify(session, fund).ok
+        return receipts, fund.cash_fen, verify(session, fund).ok
 
 
 def receipt(number: int) -> str:

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from carefund import disbursements, funds, incomes, periods
 from carefund.errors import CarefundError
-from carefund.ledger import journal
+from carefund.ledger.verify import verify
 from carefund.models import Disbursement, Income, JournalEntry, Posting
 from carefund.storage.db import read_session, write_session
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource, MemberCategory
@@ -137,7 +137,7 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
         def books_hold(self) -> None:
             with read_session(self.engine) as session:
                 fund = funds.get_fund(session, "HC-CARE")
-                result = journal.verify(session, fund)
+                result = verify(session, fund)
                 assert result.ok, result
                 assert fund.cash_fen >= 0
                 assert funds.available_fen(session, fund) >= 0

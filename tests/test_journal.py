@@ -10,6 +10,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from carefund import funds
 from carefund.access.users import get_user
 from carefund.ledger import journal
+from carefund.ledger.accounts import account_name_zh, chart_of_accounts
+from carefund.ledger.verify import VerifyResult, verify
 from carefund.models import GENESIS_HASH
 from carefund.storage.db import read_session, write_session
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
@@ -39,9 +41,9 @@ def _journal(engine) -> list[dict]:  # type: ignore[no-untyped-def]
         return journal.journal_page(session, fund, start=None, end=None, after_seq=0, limit=100)
 
 
-def _verify(engine) -> journal.VerifyResult:  # type: ignore[no-untyped-def]
+def _verify(engine) -> VerifyResult:  # type: ignore[no-untyped-def]
     with read_session(engine) as session:
-        return journal.verify(session, funds.get_fund(session, "HC-CARE"))
+        return verify(session, funds.get_fund(session, "HC-CARE"))
 
 
 def test_anyone_can_recompute_the_chain_from_the_journal(books) -> None:
@@ -175,9 +177,7 @@ def test_a_reversal_points_at_what_it_reverses_and_negates_it(books) -> None:
 
 
 def test_the_chart_of_accounts_has_the_6x3_matrix() -> None:
-    chart = journal.chart_of_accounts()
+    chart = chart_of_accounts()
     assert len(chart) == 1 + 4 + 18
-    assert (
-        journal.account_name_zh("expense:life_assistance:hardship") == "支出-生活帮扶-生活困难党员"
-    )
-    assert journal.account_name_zh("income:member_donation") == "收入-党员募捐"
+    assert account_name_zh("expense:life_assistance:hardship") == "支出-生活帮扶-生活困难党员"
+    assert account_name_zh("income:member_donation") == "收入-党员募捐"

@@ -14,7 +14,7 @@ from bench.scale import ACTORS, BookSize, generate
 from carefund import funds, incomes
 from carefund.access import users
 from carefund.errors import PeriodClosed
-from carefund.ledger import journal
+from carefund.ledger.verify import verify
 from carefund.models import Counter, Disbursement, Income, JournalEntry, Period
 from carefund.reports.statements import build_statement, parse_period
 from carefund.storage.db import read_session, write_session
@@ -33,7 +33,7 @@ def test_every_chain_verifies_and_holds_what_was_generated(books) -> None:
     assert made.entries == 600 and made.incomes + made.payments + made.reversals == 600
     assert made.reversals > 0, "the sample should exercise reversals"
     with read_session(engine) as session:
-        results = [journal.verify(session, fund) for fund in funds.list_funds(session)]
+        results = [verify(session, fund) for fund in funds.list_funds(session)]
         assert all(result.ok for result in results), [r.problem for r in results]
         assert sum(result.entries for result in results) == 600
         assert session.exec(
@@ -137,7 +137,7 @@ def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
         assert last is not None and int(income.receipt_no[-6:]) == int(last[-6:]) + 1
         fund = funds.get_fund(session, "PROV-CARE")
         assert fund.head_seq == head_seq + 1
-        assert journal.verify(session, fund).ok
+        assert verify(session, fund).ok
     with pytest.raises(PeriodClosed), write_session(engine) as session:
         incomes.record_income(
             session,

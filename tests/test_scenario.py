@@ -5,7 +5,7 @@ import pytest
 
 from carefund import disbursements, funds, incomes, periods
 from carefund.errors import PeriodClosed
-from carefund.ledger import journal
+from carefund.ledger.verify import verify
 from carefund.reports import statements
 from carefund.storage.db import read_session, write_session
 from carefund.vocabulary import Aspect, MemberCategory
@@ -76,8 +76,8 @@ def test_a_quarter_of_the_care_fund(engine) -> None:
     with read_session(engine) as session:
         fund = funds.get_fund(session, "HC-CARE")
         assert fund.cash_fen == income_total - disbursed_total
-        assert journal.verify(session, fund).ok
-        assert journal.verify(session, fund).entries == 4 + 18 + 2
+        assert verify(session, fund).ok
+        assert verify(session, fund).entries == 4 + 18 + 2
 
         quarter = statements.build_statement(session, fund, statements.parse_period("2026-Q1"))
         assert quarter.opening_fen == 0

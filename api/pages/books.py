@@ -28,6 +28,7 @@ from carefund import periods
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, InvalidInput, NotFound
 from carefund.ledger import journal
+from carefund.ledger.accounts import account_name_zh
 from carefund.reports import documents, statements
 from carefund.storage import db
 
@@ -86,7 +87,7 @@ def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
     entries = entries[:PAGE_SIZE]
     for entry in entries:
         for posting in entry["postings"]:
-            posting["account_zh"] = journal.account_name_zh(posting["account"])
+            posting["account_zh"] = account_name_zh(posting["account"])
     following = (
         with_query(
             "/books/journal",

@@ -35,7 +35,7 @@ from carefund import funds, limits
 from carefund.access import sessions
 from carefund.access.users import Action, may
 from carefund.errors import CarefundError, InvalidInput, NotFound, Unauthenticated
-from carefund.ledger import journal
+from carefund.ledger.verify import verify
 from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped, parse_amount
 from carefund.privacy import mask_id_number, mask_phone
@@ -466,7 +466,7 @@ the service's back (which leaves the head as it was) shows within this time."""
 
 
 def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = False) -> Any:
-    """`carefund.ledger.journal.verify` of the fund, reused while its head and the time allow."""
+    """`carefund.ledger.verify.verify` of the fund, reused while its head and the time allow."""
     state = request.app.state
     cache: dict[str, tuple[int, str, float, Any]] | None = getattr(state, "verify_cache", None)
     if cache is None:
@@ -480,7 +480,7 @@ def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = Fa
         and now - known[2] < VERIFY_CACHE_SECONDS
     ):
         return known[3]
-    result = journal.verify(session, fund)
+    result = verify(session, fund)
     cache[fund.code] = (fund.head_seq, fund.head_hash, now, result)
     return result
 

@@ -18,6 +18,7 @@ from api.schemas_books import (
 from carefund import funds, periods
 from carefund.access.users import Action, require
 from carefund.ledger import journal
+from carefund.ledger.verify import verify, verify_public
 
 router = ledger_router("books")
 
@@ -63,7 +64,7 @@ def get_balances(
 def verify_fund(code: str, session: ReadSession, user: CurrentUser) -> dict:
     """重算哈希链并核对（auditor、admin）。"""
     require(user, Action.verify)
-    return journal.verify_public(journal.verify(session, funds.get_fund(session, code)))
+    return verify_public(verify(session, funds.get_fund(session, code)))
 
 
 @router.get("/funds/{code}/periods", response_model=Page[PeriodPublic])

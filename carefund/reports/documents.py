@@ -24,7 +24,7 @@ from carefund.disbursements import get_disbursement
 from carefund.errors import InvalidInput
 from carefund.funds import get_fund
 from carefund.incomes import get_income
-from carefund.ledger.journal import account_name_zh
+from carefund.ledger.accounts import account_name_zh
 from carefund.models import (
     Disbursement,
     Fund,

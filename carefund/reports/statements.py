@@ -16,7 +16,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund.errors import InvalidInput
-from carefund.ledger.journal import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, iter_entries
+from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
+from carefund.ledger.journal import iter_entries
 from carefund.models import Fund, JournalEntry, Posting, Recipient
 from carefund.money import format_fen
 from carefund.validation import DATE_MAX, DATE_MIN
@@ -158,7 +159,7 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
         .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
         .group_by(col(Posting.category), col(Posting.aspect))
     ):
-        # Expense postings always carry both tags (journal.post_entry writes them).
+        # Expense postings always carry both tags (posting.post_entry writes them).
         assert category is not None and aspect is not None
         matrix[category][aspect] += int(debit or 0) - int(credit or 0)
     recipients_total, recipients_paid = _recipient_totals(session, fund, period)

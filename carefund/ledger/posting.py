@@ -1,0 +1,320 @@
+"""Posting: the one path by which every entry enters a fund's chain.
+
+Lock the fund's head (`lock_fund_head`, or `lock_fund_head_of` for the fund owning a row),
+take the numbers the posting needs (`take_numbers`), post (`post_entry`, `reverse_entry`),
+which moves the head. Each step is one direct statement (`DirectStatement`): the posting
+path runs for every income and payment, and SQLAlchemy's execution layer would cost more
+than the database's own work.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, SQLModel
+
+from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
+from carefund.ledger.accounts import CASH_ACCOUNT, Line
+from carefund.ledger.hashing import entry_hash, public_form
+from carefund.ledger.journal import postings_of
+from carefund.models import Counter, Fund, JournalEntry, Posting, utcnow
+from carefund.money import format_fen
+from carefund.storage.db import DirectStatement, insert_row
+
+FUND_CODE_LENGTH_MAX = 32
+"""As the `fund.code` column holds."""
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+@dataclass
+class FundHead:
+    """A fund's chain head as one posting reads and moves it, under the fund's lock."""
+
+    id: int
+    code: str
+    head_seq: int
+    head_hash: str
+    cash_fen: int
+    closed_through: date | None
+
+
+_FUND = Fund.__table__  # type: ignore[attr-defined]
+_HEAD_COLUMNS = (
+    _FUND.c.id,
+    _FUND.c.code,
+    _FUND.c.head_seq,
+    _FUND.c.head_hash,
+    _FUND.c.cash_fen,
+    _FUND.c.closed_through,
+)
+_LOCK_HEAD = DirectStatement(
+    core_select(*_HEAD_COLUMNS).where(_FUND.c.code == bindparam("code")).with_for_update()
+)
+
+
+def lock_fund_head(session: Session, code: str) -> FundHead:
+    """Read a fund's head and take the fund's write lock until the transaction ends.
+
+    On PostgreSQL this is `SELECT … FOR UPDATE` on the fund's row, so writers to one fund
+    queue while other funds go on; on SQLite the transaction already holds the writer lock.
+    """
+    row = _LOCK_HEAD.run(session, {"code": code}) if _is_possible_code(code) else None
+    if row is None:
+        raise NotFound(f"基金不存在：{str(code)[:40]}", field="fund")
+    return _head(row)
+
+
+_LOCK_HEAD_OF: dict[str, DirectStatement] = {}
+"""`lock_fund_head_of`'s statement per table of rows that belong to a fund."""
+
+
+def lock_fund_head_of(
+    session: Session, row_type: type[SQLModel], *, row_id: int
+) -> FundHead | None:
+    """`lock_fund_head` of the fund that a row (an income, a disbursement) belongs to, found
+    from the row's id in the same statement; None when there is no such row.
+
+    Only the fund's row is locked. Read the row itself after this, under the lock: a copy
+    read before it may be stale on PostgreSQL, where another writer may have changed it.
+    """
+    table = row_type.__table__  # type: ignore[attr-defined]
+    statement = _LOCK_HEAD_OF.get(table.name)
+    if statement is None:
+        statement = _LOCK_HEAD_OF[table.name] = DirectStatement(
+            core_select(*_HEAD_COLUMNS)
+            .select_from(_FUND.join(table, table.c.fund_id == _FUND.c.id))
+            .where(table.c.id == bindparam("row_id"))
+            .with_for_update(of=_FUND)
+        )
+    row = statement.run(session, {"row_id": row_id})
+    return _head(row) if row is not None else None
+
+
+def _head(row: tuple) -> FundHead:
+    fund_id, code, head_seq, head_hash, cash_fen, closed_through = row
+    if isinstance(closed_through, str):  # SQLite hands dates back as text
+        closed_through = date.fromisoformat(closed_through)
+    return FundHead(fund_id, code, head_seq, head_hash, cash_fen, closed_through)
+
+
+def _is_possible_code(code: object) -> bool:
+    # A code that cannot exist is not looked up: it may hold bytes the database refuses.
+    return isinstance(code, str) and 0 < len(code) <= FUND_CODE_LENGTH_MAX and code.isprintable()
+
+
+def _counter_upsert(insert_for_dialect, count: int):  # type: ignore[no-untyped-def]
+    """Advance `count` counters of one fund in one statement, each answering its new value."""
+    statement = insert_for_dialect(Counter).values(
+        [
+            {"fund_id": bindparam("fund_id"), "name": bindparam(f"name_{index}"), "last_value": 1}
+            for index in range(count)
+        ]
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["fund_id", "name"], set_={"last_value": Counter.last_value + 1}
+    ).returning(Counter.name, Counter.last_value)
+
+
+# One statement per number of counters taken at once (a posting takes one or two).
+_COUNTER_UPSERTS = {
+    count: DirectStatement(
+        {
+            "sqlite": _counter_upsert(sqlite_insert, count),
+            "postgresql": _counter_upsert(pg_insert, count),
+        }
+    )
+    for count in (1, 2)
+}
+
+
+def voucher_sequence(entry_date: date) -> str:
+    """The counter of voucher numbers for the month of `entry_date`."""
+    return f"voucher:{entry_date.year:04d}{entry_date.month:02d}"
+
+
+def take_numbers(session: Session, fund: FundHead, names: Sequence[str]) -> list[int]:
+    """The next number of each named gap-free sequence of the fund, in one round trip.
+
+    The caller holds the fund lock; a transaction that does not commit gives its numbers
+    back, so no number is skipped.
+    """
+    statement = _COUNTER_UPSERTS[len(names)]
+    params: dict[str, Any] = {"fund_id": fund.id}
+    params.update({f"name_{index}": name for index, name in enumerate(names)})
+    rows = dict(statement.run_all(session, params))
+    return [int(rows[name]) for name in names]
+
+
+def check_open(fund: FundHead, on: date) -> None:
+    """Refuse a date that falls in a closed period of the fund."""
+    if fund.closed_through is not None and on <= fund.closed_through:
+        raise PeriodClosed(
+            f"{on.isoformat()} 所在会计期间已结账（{fund.code} 已结账至 "
+            f"{fund.closed_through.isoformat()}）",
+            field="date",
+        )
+
+
+_SET_CLOSED_THROUGH = DirectStatement(
+    update(_FUND)
+    .where(_FUND.c.id == bindparam("fund_id"))
+    .values(closed_through=bindparam("closed_through"))
+)
+
+
+def set_closed_through(session: Session, fund: FundHead, closed_through: date | None) -> None:
+    """Close (or reopen) the fund's books through `closed_through`; the caller holds the lock."""
+    _SET_CLOSED_THROUGH.run(session, {"fund_id": fund.id, "closed_through": closed_through})
+    fund.closed_through = closed_through
+
+
+_INSERT_ENTRY = DirectStatement.inserting(JournalEntry.__table__)  # type: ignore[attr-defined]
+_INSERT_POSTING = DirectStatement(insert_row(Posting.__table__))  # type: ignore[attr-defined]
+_MOVE_HEAD = DirectStatement(
+    update(_FUND)
+    .where(_FUND.c.id == bindparam("fund_id"))
+    .values(head_seq=bindparam("seq"), head_hash=bindparam("hash"), cash_fen=bindparam("cash"))
+)
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    """An entry just posted, as much of it as its poster needs; it is in the database, and
+    `session.get(JournalEntry, id)` loads the rest."""
+
+    id: int
+    seq: int
+    voucher_no: str
+    hash: str
+
+
+def insert_snapshot(
+    session: Session, statement: DirectStatement, row_type: type[Row], **values: Any
+) -> Row:
+    """Insert one row of an append-only table and return it as a snapshot.
+
+    The snapshot has every column's value but is not attached to the session (it is built
+    without the ORM's bookkeeping, which costs more than the insert): read it, and load
+    the row with `session.get` to change it.
+    """
+    return row_type.model_construct(id=statement.new_row_id(session, values), **values)
+
+
+def post_entry(
+    session: Session,
+    *,
+    fund: FundHead,
+    entry_date: date,
+    memo: str,
+    lines: Sequence[Line],
+    actor: str,
+    reverses_seq: int | None = None,
+    voucher_number: int | None = None,
+) -> PostedEntry:
+    """Post one balanced entry at the head of the fund's chain; the caller holds the lock.
+
+    `voucher_number` is the number already taken from `voucher_sequence(entry_date)` by a
+    caller that numbers something else in the same round trip; by default it is taken here.
+    """
+    _check_balanced(lines)
+    check_open(fund, entry_date)
+    cash_change = sum(
+        line.debit_fen - line.credit_fen for line in lines if line.account == CASH_ACCOUNT
+    )
+    if fund.cash_fen + cash_change < 0:
+        raise InsufficientFunds(
+            f"基金 {fund.code} 余额不足：现有 {format_fen(fund.cash_fen)} 元",
+        )
+    if voucher_number is None:
+        [voucher_number] = take_numbers(session, fund, [voucher_sequence(entry_date)])
+    seq = fund.head_seq + 1
+    voucher_no = f"记-{entry_date.year:04d}{entry_date.month:02d}-{voucher_number:04d}"
+    values: dict[str, Any] = {
+        "fund_id": fund.id,
+        "seq": seq,
+        "voucher_no": voucher_no,
+        "entry_date": entry_date,
+        "memo": memo,
+        "reverses_seq": reverses_seq,
+        "prev_hash": fund.head_hash,
+        "created_by": actor,
+        "created_at": utcnow(),
+    }
+    values["hash"] = hashed = entry_hash(public_form(fund.code, values, lines))
+    entry = PostedEntry(_INSERT_ENTRY.new_row_id(session, values), seq, voucher_no, hashed)
+    _INSERT_POSTING.run_many(session, _posting_rows(fund, entry, entry_date, lines))
+    _move_head(session, fund, seq=entry.seq, hash=entry.hash, cash_fen=fund.cash_fen + cash_change)
+    return entry
+
+
+def _posting_rows(
+    fund: FundHead, entry: PostedEntry, entry_date: date, lines: Sequence[Line]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "entry_id": entry.id,
+            "fund_id": fund.id,
+            "entry_date": entry_date,
+            "line_no": number,
+            "account": line.account,
+            "debit_fen": line.debit_fen,
+            "credit_fen": line.credit_fen,
+            "recipient_id": line.recipient_id,
+            "category": line.category,
+            "aspect": line.aspect,
+        }
+        for number, line in enumerate(lines, start=1)
+    ]
+
+
+def _move_head(session: Session, fund: FundHead, *, seq: int, hash: str, cash_fen: int) -> None:
+    """Update the fund's chain head and cash, in the database and in `fund` alike."""
+    _MOVE_HEAD.run(session, {"fund_id": fund.id, "seq": seq, "hash": hash, "cash": cash_fen})
+    fund.head_seq, fund.head_hash, fund.cash_fen = seq, hash, cash_fen
+
+
+def reverse_entry(
+    session: Session, *, fund: FundHead, entry: JournalEntry, on: date, memo: str, actor: str
+) -> PostedEntry:
+    """Post the red-ink reversal of `entry`: the same lines on the other sides, dated `on`."""
+    lines = [line.negated() for line in lines_of(session, entry)]
+    return post_entry(
+        session,
+        fund=fund,
+        entry_date=on,
+        memo=memo,
+        lines=lines,
+        actor=actor,
+        reverses_seq=entry.seq,
+    )
+
+
+def lines_of(session: Session, entry: JournalEntry) -> list[Line]:
+    """The entry's postings as lines, in their order."""
+    return [
+        Line(
+            posting.account,
+            debit_fen=posting.debit_fen,
+            credit_fen=posting.credit_fen,
+            recipient_id=posting.recipient_id,
+            category=posting.category,
+            aspect=posting.aspect,
+        )
+        for posting in postings_of(session, [entry.id or 0])[entry.id or 0]
+    ]
+
+
+def _check_balanced(lines: Sequence[Line]) -> None:
+    # Entries are built by this package only, so an unbalanced one is a programmer error;
+    # the database checks each posting again, and verify checks every entry.
+    assert lines, "an entry needs postings"
+    for line in lines:
+        assert (line.debit_fen > 0) != (line.credit_fen > 0), line
+        assert line.debit_fen >= 0 and line.credit_fen >= 0, line
+    assert sum(line.debit_fen for line in lines) == sum(line.credit_fen for line in lines), lines
