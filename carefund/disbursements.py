@@ -17,6 +17,7 @@ from carefund.events import record_event
 from carefund.funds import available_fen_under_lock, get_fund
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, expense_account
 from carefund.ledger.posting import FundHead, lock_fund_head_of, post_entry, reverse_entry
+from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
 from carefund.models import (
     Disbursement,
     Fund,
@@ -52,7 +53,7 @@ def submit_disbursement(
     require(actor, Action.submit_disbursement)
     amount_fen = parse_amount(amount)
     aspect = choose(Aspect, aspect, field="aspect")
-    purpose = clean_text(purpose, field="purpose", length_max=200)
+    purpose = clean_text(purpose, field="purpose", length_max=NAME_LENGTH_MAX)
     memo = clean_text(memo, field="memo")
     fund = get_fund(session, fund_code)
     recipient = get_recipient(session, recipient_id)
@@ -127,7 +128,7 @@ def pay_disbursement(
     """Pay an approved disbursement: post Dr expense (aspect × category) / Cr cash."""
     require(actor, Action.pay_disbursement)
     paid_on = parse_date(paid_on, field="paid_on")
-    method = clean_text(method, field="method", length_max=32)
+    method = clean_text(method, field="method", length_max=METHOD_LENGTH_MAX)
 
     def pay(disbursement: Disbursement, fund: FundHead) -> str:
         recipient = session.get(Recipient, disbursement.recipient_id)

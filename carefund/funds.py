@@ -13,6 +13,7 @@ from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.ledger.posting import FundHead
+from carefund.limits import NAME_LENGTH_MAX
 from carefund.models import Disbursement, Fund, Posting, User, as_utc
 from carefund.money import format_fen
 from carefund.validation import clean_text
@@ -29,8 +30,8 @@ def create_fund(session: Session, *, code: str, name: str, org: str = "", actor:
         raise InvalidInput(
             "基金代码应为 2–32 位大写字母、数字或连字符，以字母开头，如 HC-CARE", field="code"
         )
-    name = clean_text(name, field="name", length_max=200, required=True)
-    org = clean_text(org, field="org", length_max=200)
+    name = clean_text(name, field="name", length_max=NAME_LENGTH_MAX, required=True)
+    org = clean_text(org, field="org", length_max=NAME_LENGTH_MAX)
     if session.exec(select(Fund).where(Fund.code == code)).first():
         raise Duplicate(f"基金代码已存在：{code}", field="code")
     fund = Fund(code=code, name=name, org=org)

@@ -22,6 +22,7 @@ from carefund.ledger.posting import (
     take_numbers,
     voucher_sequence,
 )
+from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
 from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.storage.db import DirectStatement
@@ -47,10 +48,10 @@ def record_income(
     """Record money received: post Dr cash / Cr income and number its receipt, atomically."""
     require(actor, Action.record_income)
     source = choose(IncomeSource, source, field="source")
-    payer = clean_text(payer, field="payer", length_max=200, required=True)
+    payer = clean_text(payer, field="payer", length_max=NAME_LENGTH_MAX, required=True)
     amount_fen = parse_amount(amount)
     received_on = parse_date(received_on, field="received_on")
-    method = clean_text(method, field="method", length_max=32)
+    method = clean_text(method, field="method", length_max=METHOD_LENGTH_MAX)
     memo = clean_text(memo, field="memo")
     fund = lock_fund_head(session, fund_code)
     check_open(fund, received_on)

@@ -22,12 +22,10 @@ from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
 from carefund.ledger.accounts import CASH_ACCOUNT, Line
 from carefund.ledger.hashing import entry_hash, public_form
 from carefund.ledger.journal import postings_of
+from carefund.limits import FUND_CODE_LENGTH_MAX
 from carefund.models import Counter, Fund, JournalEntry, Posting, utcnow
 from carefund.money import format_fen
 from carefund.storage.db import DirectStatement, insert_row
-
-FUND_CODE_LENGTH_MAX = 32
-"""As the `fund.code` column holds."""
 
 Row = TypeVar("Row", bound=SQLModel)
 
