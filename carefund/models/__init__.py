@@ -1,0 +1,36 @@
+"""The tables. Money columns are BigInteger fen; enums are stored as their string values.
+
+Importing this package registers every table on `SQLModel.metadata` (Alembic's
+`migrations/env.py` relies on it). The tables live in modules by area; import them from
+here.
+"""
+
+from carefund.models.access import ApiToken, IdempotencyKey, Setting, User
+from carefund.models.aid import Disbursement, Plan, PlanRecipient, Recipient
+from carefund.models.base import GENESIS_HASH, as_utc, row_id, utcnow
+from carefund.models.incomes import Income
+from carefund.models.ledger import Counter, Fund, JournalEntry, Period, Posting
+from carefund.models.records import AuditLog, Event
+
+__all__ = [
+    "GENESIS_HASH",
+    "ApiToken",
+    "AuditLog",
+    "Counter",
+    "Disbursement",
+    "Event",
+    "Fund",
+    "IdempotencyKey",
+    "Income",
+    "JournalEntry",
+    "Period",
+    "Plan",
+    "PlanRecipient",
+    "Posting",
+    "Recipient",
+    "Setting",
+    "User",
+    "as_utc",
+    "row_id",
+    "utcnow",
+]

@@ -1,0 +1,77 @@
+"""Who may use carefund: users, their API tokens, idempotency keys, and the service's own
+settings."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from carefund.models.base import timestamp_field
+
+
+class User(SQLModel, table=True):
+    """A person or a district system that uses carefund."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    """Login name, also what `created_by` and `approved_by` record."""
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    """One of `Role`."""
+    password_hash: str | None = Field(default=None, sa_column=Column(String(255)))
+    """argon2 hash of the web password; none for API-only users."""
+    active: bool = True
+    """Inactive users can neither log in nor use their tokens."""
+    failed_logins: int = 0
+    """Consecutive failed password attempts, reset on success."""
+    locked_until: datetime | None = timestamp_field(nullable=True)
+    """After too many failed attempts, logins are refused until then."""
+    created_at: datetime = timestamp_field()
+    """When the user was added."""
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the API, stored only as its SHA-256 hash."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(ForeignKey("app_user.id"), nullable=False, index=True))
+    """Whose token it is."""
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    """Lowercase hex SHA-256 of the token; the token itself is shown once and never stored."""
+    created_at: datetime = timestamp_field()
+    """When it was issued."""
+    revoked_at: datetime | None = timestamp_field(nullable=True)
+    """When it stopped working, if it has."""
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A POST's `Idempotency-Key` with the first answer, replayed for retries."""
+
+    __tablename__ = "idempotency_key"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(ForeignKey("app_user.id"), nullable=False))
+    """Keys are scoped per caller."""
+    key: str = Field(sa_column=Column(String(255), nullable=False))
+    """The header's value."""
+    request_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    """SHA-256 of method, path and body: another body with the same key is refused."""
+    status_code: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    """The first answer's status; none while the first request is still running."""
+    response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The first answer's body."""
+    response_type: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    """The first answer's content type."""
+    created_at: datetime = timestamp_field()
+    """When the key was first seen; kept at least 24 hours from then."""
+
+    __table_args__ = (UniqueConstraint("user_id", "key", name="idempotency_user_key"),)
+
+
+class Setting(SQLModel, table=True):
+    """Values the service keeps for itself, such as the cookie-signing secret."""
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    """The setting's name."""
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    """Its value."""
