@@ -11,14 +11,10 @@ records the skip, so if the member is made active again, the next run also gener
 due dates that were skipped (the clerk may cancel those that should not be paid).
 """
 
-import calendar
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -31,18 +27,14 @@ from carefund.events import record_event
 from carefund.funds import get_fund
 from carefund.models import Disbursement, Fund, Plan, PlanRecipient, Recipient, User, as_utc
 from carefund.money import format_fen, parse_amount
+from carefund.recipients import recipients_by_id
+from carefund.rrule import normalized_rule, occurrences, parse_rule, upcoming
 from carefund.storage.db import read_session, write_session
 from carefund.validation import choose, clean_text, parse_date
 from carefund.vocabulary import Aspect
 
-PLAN_RULE_LENGTH_MAX = 500
-"""The longest RRULE body accepted (the column's width)."""
-PLAN_RULE_HORIZON_YEARS = 5
-"""A rule must yield a due date within this many years of the plan's start (leap days do)."""
 PLAN_RECIPIENTS_MAX = 5_000
 """The most recipients one plan pays."""
-PLAN_PREVIEW_LENGTH = 6
-"""How many upcoming due dates a plan shows."""
 PLAN_OCCURRENCES_MAX = 10_000
 """The most due dates one run looks at (a daily plan of 27 years); past it, refuse."""
 PLAN_RUN_DISBURSEMENTS_MAX = 50_000
@@ -50,146 +42,6 @@ PLAN_RUN_DISBURSEMENTS_MAX = 50_000
 that reaches it stops after a whole due date and says so; the next run goes on from there."""
 
 PLAN_STATUSES = ("active", "paused", "ended")
-
-_RULE_PARTS = {
-    "FREQ",
-    "UNTIL",
-    "COUNT",
-    "INTERVAL",
-    "BYSECOND",
-    "BYMINUTE",
-    "BYHOUR",
-    "BYDAY",
-    "BYMONTHDAY",
-    "BYYEARDAY",
-    "BYWEEKNO",
-    "BYMONTH",
-    "BYSETPOS",
-    "WKST",
-}
-"""The parts RFC 5545 allows in an RRULE."""
-_REFUSED_PARTS = {
-    "UNTIL": "不要在规则中写 UNTIL，请用计划的 until（截止日期）",
-    "BYHOUR": "计划按日发放，规则中不能有 BYHOUR",
-    "BYMINUTE": "计划按日发放，规则中不能有 BYMINUTE",
-    "BYSECOND": "计划按日发放，规则中不能有 BYSECOND",
-}
-_FREQUENCIES = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
-_INTERVAL_MAX = 1_000
-_PART_PATTERN = re.compile(r"[A-Z]+=[A-Z0-9,+\-]+")
-
-
-# ---------------------------------------------------------------------------------------
-# Rules
-
-
-def parse_rule(body: object, *, start: date, until: date | None = None) -> rrule:
-    """The recurrence of an RRULE body from `start`, or `InvalidInput` naming the problem.
-
-    The body is the part after `RRULE:`, e.g. `FREQ=MONTHLY;BYMONTHDAY=5`. The start and
-    the end come from the plan's own fields, so DTSTART and UNTIL may not be in the body.
-    The rule must yield a date within `PLAN_RULE_HORIZON_YEARS` of the start (and by
-    `until`, when given).
-    """
-    text = clean_text(body, field="rule", length_max=PLAN_RULE_LENGTH_MAX, required=True).upper()
-    if text.startswith("RRULE:"):
-        text = text.removeprefix("RRULE:")
-    if "DTSTART" in text or "\n" in text or ":" in text:
-        raise InvalidInput(
-            "规则只写 RRULE 的内容（如 FREQ=MONTHLY;BYMONTHDAY=5），开始日期用计划的 start",
-            field="rule",
-        )
-    parts: dict[str, str] = {}
-    for part in text.rstrip(";").split(";"):
-        if not _PART_PATTERN.fullmatch(part):
-            raise InvalidInput(f"规则无法解析：{part!r} 应为 名称=取值", field="rule")
-        name, value = part.split("=", 1)
-        if name not in _RULE_PARTS:
-            raise InvalidInput(f"规则中有未知的部分：{name}", field="rule")
-        if name in parts:
-            raise InvalidInput(f"规则中 {name} 重复", field="rule")
-        if name in _REFUSED_PARTS:
-            raise InvalidInput(_REFUSED_PARTS[name], field="rule")
-        parts[name] = value
-    if parts.get("FREQ") not in _FREQUENCIES:
-        raise InvalidInput("规则需要 FREQ=DAILY、WEEKLY、MONTHLY 或 YEARLY", field="rule")
-    if "INTERVAL" in parts and not (
-        parts["INTERVAL"].isdigit() and 1 <= int(parts["INTERVAL"]) <= _INTERVAL_MAX
-    ):
-        raise InvalidInput(f"INTERVAL 应为 1 到 {_INTERVAL_MAX} 的整数", field="rule")
-    if "COUNT" in parts and not (parts["COUNT"].isdigit() and int(parts["COUNT"]) >= 1):
-        raise InvalidInput("COUNT 应为正整数", field="rule")
-    _check_month_days(parts)
-    try:
-        rule = rrulestr(";".join(f"{k}={v}" for k, v in parts.items()), dtstart=_midnight(start))
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise InvalidInput(f"规则无法解析：{exc}", field="rule") from None
-    assert isinstance(rule, rrule)
-    horizon = _add_years(start, PLAN_RULE_HORIZON_YEARS)
-    first = next(iter(rule.replace(until=_midnight(min(horizon, until or horizon)))), None)
-    if first is None:
-        where = (
-            f"到截止日期 {until.isoformat()} 为止"
-            if until and until < horizon
-            else (f"自 {start.isoformat()} 起 {PLAN_RULE_HORIZON_YEARS} 年内")
-        )
-        raise InvalidInput(f"规则{where}不产生任何发放日期", field="rule")
-    return rule
-
-
-def _check_month_days(parts: dict[str, str]) -> None:
-    """Refuse a day of the month that none of the rule's months has (2 月 30 日).
-
-    dateutil would search such a rule up to the year 9999 before finding it empty, which
-    takes seconds for a daily rule; this is the usual way a rule ends up empty.
-    """
-    if "BYMONTHDAY" not in parts:
-        return
-    try:
-        days = [int(day) for day in parts["BYMONTHDAY"].split(",")]
-        months = (
-            [int(month) for month in parts["BYMONTH"].split(",")]
-            if "BYMONTH" in parts
-            else (list(range(1, 13)))
-        )
-    except ValueError:
-        raise InvalidInput("BYMONTHDAY 与 BYMONTH 应为整数", field="rule") from None
-    if any(not 1 <= month <= 12 for month in months) or any(
-        not 1 <= abs(day) <= 31 for day in days
-    ):
-        raise InvalidInput("BYMONTH 应在 1–12，BYMONTHDAY 应在 ±1–31", field="rule")
-    longest = max(calendar.monthrange(2024, month)[1] for month in months)  # 2024 is leap
-    if all(abs(day) > longest for day in days):
-        raise InvalidInput(
-            f"规则的月份中没有第 {parts['BYMONTHDAY']} 日，不会产生任何发放日期", field="rule"
-        )
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time())
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def occurrences(
-    plan: Plan, *, after: date | None = None, through: date | None = None
-) -> Iterator[date]:
-    """The plan's due dates, oldest first: after `after` (exclusive), up to `through`."""
-    ends = [day for day in (plan.until, through) if day is not None]
-    end = min(ends) if ends else None
-    rule = parse_rule(plan.rule, start=plan.start, until=plan.until)
-    if end is not None:
-        # With an end, dateutil stops at the first candidate past it instead of searching on.
-        rule = rule.replace(until=_midnight(end))
-    source = rule.xafter(_midnight(after), inc=False) if after else iter(rule)
-    for moment in source:
-        yield moment.date()
-
 
 # ---------------------------------------------------------------------------------------
 # Making and changing plans
@@ -227,7 +79,7 @@ def create_plan(
     plan = Plan(
         fund_id=fund.id,
         name=name,
-        rule=_normalized_rule(rule),
+        rule=normalized_rule(rule),
         start=start,
         until=until,
         amount_fen=amount_fen,
@@ -256,11 +108,6 @@ def create_plan(
 _AUDITED = ("fund", "name", "rule", "start", "until", "amount", "aspect")
 
 
-def _normalized_rule(rule: str) -> str:
-    text = rule.strip().upper()
-    return text.removeprefix("RRULE:").rstrip(";")
-
-
 def _check_recipients(session: Session, recipient_ids: object) -> list[Recipient]:
     """The recipients of a new plan: a non-empty list of distinct ids of active members."""
     if not isinstance(recipient_ids, list | tuple) or not recipient_ids:
@@ -271,10 +118,7 @@ def _check_recipients(session: Session, recipient_ids: object) -> list[Recipient
         raise InvalidInput("关爱对象 id 应为整数", field="recipient_ids")
     if len(set(recipient_ids)) != len(recipient_ids):
         raise InvalidInput("关爱对象 id 有重复", field="recipient_ids")
-    found: dict[int, Recipient] = {}
-    for chunk in _chunks(list(recipient_ids), 900):
-        for recipient in session.exec(select(Recipient).where(col(Recipient.id).in_(chunk))):
-            found[recipient.id or 0] = recipient
+    found = recipients_by_id(session, list(recipient_ids))
     missing = [i for i in recipient_ids if i not in found]
     if missing:
         raise InvalidInput(f"关爱对象不存在：{_few(missing)}", field="recipient_ids")
@@ -282,12 +126,6 @@ def _check_recipients(session: Session, recipient_ids: object) -> list[Recipient
     if inactive:
         raise Conflict(f"关爱对象已停用：{_few(inactive)}", field="recipient_ids")
     return [found[i] for i in recipient_ids]
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    # SQLite allows a limited number of bound parameters per statement.
-    for index in range(0, len(items), size):
-        yield items[index : index + size]
 
 
 def _few(items: list, shown: int = 10) -> str:
@@ -558,95 +396,6 @@ def plan_public(session: Session, plan: Plan) -> dict[str, Any]:
     }
 
 
-def upcoming(plan: Plan, *, after: date | None, count: int = PLAN_PREVIEW_LENGTH) -> list[date]:
-    """The next `count` due dates after the last one generated (from the start if none)."""
-    days: list[date] = []
-    for day in occurrences(plan, after=after):
-        days.append(day)
-        if len(days) == count:
-            break
-    return days
-
-
 def _event_data(public: dict[str, Any]) -> dict[str, Any]:
     # The feed carries the plan without its (possibly long) list of recipient ids.
     return {k: v for k, v in public.items() if k != "recipient_ids"}
-
-
-# ---------------------------------------------------------------------------------------
-# Rules for people: the pages' rule editor and how a rule reads in Chinese
-
-RULE_KINDS = ("monthly", "weekly", "raw")
-"""How the rule editor builds a rule: every month on day N, every week on weekday N, or a
-raw RRULE body."""
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WEEKDAY_NAMES_ZH = ("一", "二", "三", "四", "五", "六", "日")
-
-
-def rule_from_parts(
-    *, kind: object, month_day: object = "", weekday: object = "", raw: object = ""
-) -> str:
-    """The RRULE body the rule editor describes; `InvalidInput` on the field at fault.
-
-    `month_day` is 1–31 (or -1 for the last day of the month), `weekday` 1–7 (Monday = 1).
-    """
-    if kind == "monthly":
-        text = str(month_day or "").strip()
-        if text not in {str(day) for day in range(1, 32)} | {"-1"}:
-            raise InvalidInput("请选择每月的第几日（1–31，或月末）", field="month_day")
-        return f"FREQ=MONTHLY;BYMONTHDAY={text}"
-    if kind == "weekly":
-        text = str(weekday or "").strip()
-        if text not in {str(day) for day in range(1, 8)}:
-            raise InvalidInput("请选择每周的星期几", field="weekday")
-        return f"FREQ=WEEKLY;BYDAY={WEEKDAYS[int(text) - 1]}"
-    if kind == "raw":
-        return _normalized_rule(
-            clean_text(raw, field="rule", length_max=PLAN_RULE_LENGTH_MAX, required=True)
-        )
-    raise InvalidInput("请选择规则类型", field="kind")
-
-
-def rule_parts(rule: str) -> dict[str, str]:
-    """The editor's fields for a stored rule (the inverse of `rule_from_parts`)."""
-    parts = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
-    if (
-        set(parts) == {"FREQ", "BYMONTHDAY"}
-        and parts["FREQ"] == "MONTHLY"
-        and (parts["BYMONTHDAY"] in {str(day) for day in range(1, 32)} | {"-1"})
-    ):
-        return {"kind": "monthly", "month_day": parts["BYMONTHDAY"]}
-    if set(parts) == {"FREQ", "BYDAY"} and parts["FREQ"] == "WEEKLY" and parts["BYDAY"] in WEEKDAYS:
-        return {"kind": "weekly", "weekday": str(WEEKDAYS.index(parts["BYDAY"]) + 1)}
-    return {"kind": "raw", "raw": rule}
-
-
-def describe_rule(rule: str) -> str:
-    """A rule in words, for the editor's two simple forms: 每月 5 日, 每周星期一, 每月月末;
-    anything else is shown as its RRULE."""
-    parts = rule_parts(rule)
-    if parts["kind"] == "monthly":
-        day = parts["month_day"]
-        return "每月月末" if day == "-1" else f"每月 {day} 日"
-    if parts["kind"] == "weekly":
-        return f"每周星期{WEEKDAY_NAMES_ZH[int(parts['weekday']) - 1]}"
-    return f"规则 {rule}"
-
-
-def preview_rule(
-    rule: object, *, start: object, until: object = None, count: int = PLAN_PREVIEW_LENGTH
-) -> list[date]:
-    """The first `count` due dates a new plan with this rule would have, without saving it."""
-    start_day = parse_date(start, field="start")
-    until_day = parse_date(until, field="until") if until else None
-    if until_day is not None and until_day < start_day:
-        raise InvalidInput("截止日期不能早于开始日期", field="until")
-    recurrence = parse_rule(rule, start=start_day, until=until_day)
-    if until_day is not None:
-        recurrence = recurrence.replace(until=_midnight(until_day))
-    days: list[date] = []
-    for moment in recurrence:
-        days.append(moment.date())
-        if len(days) == count:
-            break
-    return days

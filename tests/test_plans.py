@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlmodel import col, select
 
-from carefund import plans, recipients
+from carefund import plans, recipients, rrule
 from carefund.errors import Conflict, InvalidInput, InvalidTransition, PeriodClosed
 from carefund.models import Disbursement
 from carefund.periods import close_period
@@ -286,20 +286,20 @@ def test_run_all_plans_runs_every_active_plan(engine, district) -> None:
 )
 def test_bad_rules_are_refused_naming_the_problem(rule: str, words: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        plans.parse_rule(rule, start=date(2026, 1, 1))
+        rrule.parse_rule(rule, start=date(2026, 1, 1))
     assert caught.value.field == "rule"
     assert words in caught.value.message
 
 
 def test_a_rule_with_no_date_before_until_is_refused() -> None:
     with pytest.raises(InvalidInput, match="截止日期"):
-        plans.parse_rule(
+        rrule.parse_rule(
             "FREQ=MONTHLY;BYMONTHDAY=20", start=date(2026, 1, 1), until=date(2026, 1, 10)
         )
 
 
 def test_rules_are_read_case_insensitively_with_or_without_the_prefix() -> None:
-    rule = plans.parse_rule("rrule:freq=monthly;bymonthday=-1", start=date(2026, 1, 1))
+    rule = rrule.parse_rule("rrule:freq=monthly;bymonthday=-1", start=date(2026, 1, 1))
     assert rule[1].date() == date(2026, 2, 28)
 
 

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import get_engine, unit_of_work
+from api.pages import rule_editor
 from api.pages.web import (
     PageUser,
     Posted,
@@ -63,7 +64,7 @@ def plan_list(request: Request, user: PageUser) -> HTMLResponse:
         fund = funds.get_fund(session, code) if code else None
         rows = [
             plans.plan_public(session, plan)
-            | {"rule_zh": plans.describe_rule(plan.rule), "amount_fen": plan.amount_fen}
+            | {"rule_zh": rule_editor.describe_rule(plan.rule), "amount_fen": plan.amount_fen}
             for plan in plans.list_plans(session, fund=fund, limit=PLANS_SHOWN_MAX)
         ]
     return render(request, "plans/list.html", title="定期计划", funds=every, fund=fund, rows=rows)
@@ -80,7 +81,7 @@ def _form_page(
 ) -> HTMLResponse:
     with db.read_session(get_engine(request)) as session:
         every = funds.list_funds(session)
-    weekdays = [(str(i + 1), f"星期{name}") for i, name in enumerate(plans.WEEKDAY_NAMES_ZH)]
+    weekdays = [(str(i + 1), f"星期{name}") for i, name in enumerate(rule_editor.WEEKDAY_NAMES_ZH)]
     month_days = [(str(day), f"{day} 日") for day in range(1, 29)] + [("-1", "月末")]
     return render(
         request,
@@ -115,7 +116,7 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
     require(user, Action.manage_plans)
     values = {name: form.get(name) for name in PLAN_FIELDS}
     try:
-        rule = plans.rule_from_parts(
+        rule = rule_editor.rule_from_parts(
             kind=values["kind"],
             month_day=values["month_day"],
             weekday=values["weekday"],
@@ -123,13 +124,13 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
         )
         until = values["until"] or None
         if form.get("action") == "preview":
-            preview = plans.preview_rule(rule, start=values["start"], until=until)
+            preview = rule_editor.preview_rule(rule, start=values["start"], until=until)
             return _form_page(
                 request,
                 values=values | {"rule": rule},
                 errors={},
                 preview=preview,
-                rule_zh=plans.describe_rule(rule),
+                rule_zh=rule_editor.describe_rule(rule),
             )
         with unit_of_work(request) as session:
             if values["member_nos"].strip():
@@ -201,7 +202,7 @@ def _detail_page(
         title=plan.name,
         plan=plan,
         public=public,
-        rule_zh=plans.describe_rule(plan.rule),
+        rule_zh=rule_editor.describe_rule(plan.rule),
         roll=[roll[i] for i in public["recipient_ids"][:ROLL_SHOWN_MAX] if i in roll],
         done=done,
         errors=errors or {},
