@@ -15,8 +15,8 @@ from api.deps import USER_SCOPE_KEY, authenticate
 from api.errors import problem, status_for
 from carefund.access import idempotency
 from carefund.errors import CarefundError, Unauthenticated
-from carefund.imports import IMPORT_BYTES_MAX
 from carefund.models import User
+from carefund.sheets import IMPORT_BYTES_MAX
 from carefund.storage import db
 
 REQUEST_BODY_MAX_BYTES = 64 * 1024

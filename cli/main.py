@@ -407,13 +407,13 @@ def import_recipients(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from carefund import imports
+    from carefund import imports, sheets
     from carefund.errors import ImportRejected
 
     if not file.is_file():
         fail(f"文件不存在：{file}")
-    if file.stat().st_size > imports.IMPORT_BYTES_MAX:
-        fail(f"文件过大：最大 {imports.IMPORT_BYTES_MAX // 1024 // 1024} MB")
+    if file.stat().st_size > sheets.IMPORT_BYTES_MAX:
+        fail(f"文件过大：最大 {sheets.IMPORT_BYTES_MAX // 1024 // 1024} MB")
     data = file.read_bytes()
     configured = engine()
     bar = Progress(

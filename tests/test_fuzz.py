@@ -20,10 +20,11 @@ from openpyxl import Workbook
 from sqlmodel import Session
 
 from carefund.errors import CarefundError, InvalidInput
-from carefund.imports import FIELDS, HEADER_ALIASES, check_rows, import_recipients, read_sheet
+from carefund.imports import check_rows, import_recipients
 from carefund.money import AMOUNT_MAX_FEN, capital_amount, format_fen, parse_amount
 from carefund.reports.statements import parse_period
 from carefund.rrule import PLAN_RULE_HORIZON_YEARS, parse_rule
+from carefund.sheets import FIELDS, HEADER_ALIASES, read_sheet
 from carefund.storage.db import make_engine
 from carefund.validation import DATE_MAX, DATE_MIN
 from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from api.app import create_app
-from carefund import imports
+from carefund import imports, sheets
 from carefund.audit import history
 from carefund.errors import ImportRejected, ImportTooLarge, InvalidInput
 from carefund.models import Event, Recipient
@@ -192,10 +192,10 @@ def test_files_that_are_not_rolls_are_refused_clearly(engine, staff, data, words
 
 
 def test_files_over_the_limits_are_refused(engine, staff, monkeypatch) -> None:
-    monkeypatch.setattr(imports, "IMPORT_ROWS_MAX", 2)
+    monkeypatch.setattr(sheets, "IMPORT_ROWS_MAX", 2)
     with pytest.raises(ImportTooLarge, match="最多 2 行"):
         do_import(engine, staff["clerk"], CHINESE_CSV.encode())
-    monkeypatch.setattr(imports, "IMPORT_BYTES_MAX", 100)
+    monkeypatch.setattr(sheets, "IMPORT_BYTES_MAX", 100)
     with pytest.raises(ImportTooLarge, match="文件过大"):
         do_import(engine, staff["clerk"], CHINESE_CSV.encode())
     assert roll(engine) == {}
@@ -238,7 +238,7 @@ def test_import_through_the_api(engine, staff, monkeypatch) -> None:
     answer = client.post("/api/v1/recipients/import", headers=headers, json={"file": "x"})
     assert answer.status_code == 422 and "multipart" in answer.json()["detail"]
 
-    monkeypatch.setattr(imports, "IMPORT_BYTES_MAX", 10)
+    monkeypatch.setattr(sheets, "IMPORT_BYTES_MAX", 10)
     answer = client.post(
         "/api/v1/recipients/import",
         headers=headers,
@@ -289,14 +289,14 @@ def test_a_workbook_that_unzips_far_beyond_its_size_is_refused_before_it_is_read
 ) -> None:
     # A zip bomb: 64 MiB of zeros in a sheet, about 64 KiB on the wire (against a limit
     # lowered to 4 MiB, so that the test builds no gigabytes).
-    monkeypatch.setattr(imports, "XLSX_UNPACKED_BYTES_MAX", 4 * 1024 * 1024)
+    monkeypatch.setattr(sheets, "XLSX_UNPACKED_BYTES_MAX", 4 * 1024 * 1024)
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             for _ in range(64):
                 sheet.write(b"0" * (1024 * 1024))
-    assert len(bomb.getvalue()) < imports.IMPORT_BYTES_MAX // 16
+    assert len(bomb.getvalue()) < sheets.IMPORT_BYTES_MAX // 16
     with pytest.raises(ImportTooLarge, match="解压后过大") as caught:
-        imports.read_sheet(bomb.getvalue())
+        sheets.read_sheet(bomb.getvalue())
     assert caught.value.field == "file"

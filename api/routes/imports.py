@@ -7,7 +7,7 @@ from starlette.datastructures import UploadFile
 from api.deps import CurrentUser, unit_of_work
 from api.routing import ledger_router
 from api.schemas_plans import ImportPublic
-from carefund import imports
+from carefund import imports, sheets
 from carefund.errors import ImportTooLarge, InvalidInput
 from carefund.models import User
 
@@ -47,18 +47,18 @@ _REQUEST_BODY = {
 )
 async def import_recipients(request: Request, user: CurrentUser) -> dict:
     """Upsert recipients by `member_no`, all or nothing."""
-    limit = imports.IMPORT_BYTES_MAX + MULTIPART_OVERHEAD_BYTES_MAX
+    limit = sheets.IMPORT_BYTES_MAX + MULTIPART_OVERHEAD_BYTES_MAX
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         # Refused before the body is read, so a huge upload costs nothing.
         raise ImportTooLarge(
-            f"文件过大：最大 {imports.IMPORT_BYTES_MAX // 1024 // 1024} MB", field="file"
+            f"文件过大：最大 {sheets.IMPORT_BYTES_MAX // 1024 // 1024} MB", field="file"
         )
     async with request.form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidInput("请用 multipart/form-data 上传文件，字段名为 file", field="file")
-        data = await upload.read(imports.IMPORT_BYTES_MAX + 1)
+        data = await upload.read(sheets.IMPORT_BYTES_MAX + 1)
     return await run_in_threadpool(_import, request, user, data)
 
 
