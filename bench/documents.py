@@ -28,7 +28,7 @@ import receipts
 from bench.figures import Figure, Target
 from carefund import disbursements, funds, incomes, recipients
 from carefund.access import users
-from carefund.reports import documents
+from carefund.reports import documents, slips
 from carefund.storage.db import make_engine, read_session, write_session
 from carefund.storage.schema import upgrade
 from receipts.layout import ledger_amount
@@ -224,14 +224,14 @@ def bench_receipts(
 
     seconds, rendered = _timed(each)
     with read_session(engine) as session:
-        batch = documents.receipt_batch_view(
+        batch = slips.receipt_batch_view(
             session,
             fund_code=code,
             start=f"{YEAR}-01-01",
             end=f"{YEAR}-12-31",
             actor=staff["auditor"],
         )
-    batch = documents.ReceiptBatchView(batch.fund, batch.start, batch.end, batch.receipts[:count])
+    batch = slips.ReceiptBatchView(batch.fund, batch.start, batch.end, batch.receipts[:count])
     batch_seconds, _pdf = _timed(lambda: receipts.render_receipt_batch(batch, font))
     print(
         f"receipts, one PDF each (view from the database + render): "
@@ -254,9 +254,9 @@ def bench_receipts(
     ]
 
 
-def _receipt_view(engine: Engine, actor: users.User, income_id: int) -> documents.ReceiptView:
+def _receipt_view(engine: Engine, actor: users.User, income_id: int) -> slips.ReceiptView:
     with read_session(engine) as session:
-        return documents.receipt_view(session, income_id=income_id, actor=actor)
+        return slips.receipt_view(session, income_id=income_id, actor=actor)
 
 
 def run(quick: bool) -> list[Figure]:

@@ -10,7 +10,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph, Spacer
 
-from carefund.reports.documents import LOCAL_TIMEZONE, DisclosureGroup, DisclosureView
+from carefund.reports.documents import DisclosureGroup, DisclosureView
+from carefund.reports.printing import LOCAL_TIMEZONE
 from receipts.fonts import DocumentFont, document_font
 from receipts.layout import INK, RULE, draw_page_number, draw_text, ledger_amount
 from receipts.paged import (

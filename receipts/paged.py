@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
 
-from carefund.reports.documents import LOCAL_TIMEZONE
+from carefund.reports.printing import LOCAL_TIMEZONE
 from receipts.fonts import DocumentFont
 from receipts.layout import (
     INK,

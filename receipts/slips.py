@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from carefund.reports.documents import ReceiptBatchView, ReceiptView, VoucherView
+from carefund.reports.slips import ReceiptBatchView, ReceiptView, VoucherView
 from receipts.fonts import DocumentFont, document_font
 from receipts.layout import (
     INK,

@@ -12,7 +12,7 @@ import pytest
 import receipts
 from carefund import disbursements, incomes
 from carefund.errors import Forbidden, InvalidInput, NotFound
-from carefund.reports import documents
+from carefund.reports import documents, slips
 from carefund.reports.statements import Check
 from carefund.storage.db import read_session, write_session
 from receipts.fonts import builtin_font, document_font
@@ -32,7 +32,7 @@ def test_a_receipt_says_who_paid_what_in_figures_and_capitals(engine) -> None:
     quarter = care_quarter(engine)
     donation = quarter.incomes[2]
     with read_session(engine) as session:
-        view = documents.receipt_view(session, income_id=donation.id, actor=quarter.staff["clerk"])
+        view = slips.receipt_view(session, income_id=donation.id, actor=quarter.staff["clerk"])
         raw = pdf_text(receipts.render_receipt(view))
         text = compact(raw)
 
@@ -75,9 +75,7 @@ def test_a_reversed_income_s_receipt_is_void_and_its_number_never_comes_back(eng
     quarter = care_quarter(engine)
     sponsorship = quarter.incomes[3]
     with read_session(engine) as session:
-        view = documents.receipt_view(
-            session, income_id=sponsorship.id, actor=quarter.staff["auditor"]
-        )
+        view = slips.receipt_view(session, income_id=sponsorship.id, actor=quarter.staff["auditor"])
         raw = pdf_text(receipts.render_receipt(view))
         text = compact(raw)
     assert view.void and view.receipt_no == "HC-CARE-2026-000004"
@@ -95,9 +93,7 @@ def test_a_voucher_shows_the_masked_id_and_who_did_each_step(engine) -> None:
     quarter = care_quarter(engine)
     paid = quarter.paid[5]  # 欧阳小华, 生活帮扶 1,200.50
     with read_session(engine) as session:
-        view = documents.voucher_view(
-            session, disbursement_id=paid.id, actor=quarter.staff["clerk"]
-        )
+        view = slips.voucher_view(session, disbursement_id=paid.id, actor=quarter.staff["clerk"])
         text = compact(pdf_text(receipts.render_voucher(view)))
     masked = quarter.id_numbers[1][:6] + "********" + quarter.id_numbers[1][-4:]
     for expected in (
@@ -124,7 +120,7 @@ def test_a_voucher_shows_the_masked_id_and_who_did_each_step(engine) -> None:
 def test_a_reversed_disbursement_s_voucher_is_stamped(engine) -> None:
     quarter = care_quarter(engine)
     with read_session(engine) as session:
-        view = documents.voucher_view(
+        view = slips.voucher_view(
             session, disbursement_id=quarter.paid[0].id, actor=quarter.staff["clerk"]
         )
     assert view.stamp == "已冲销"
@@ -264,7 +260,7 @@ def test_the_public_list_masks_names_and_shows_nothing_personal(engine) -> None:
 def test_batch_receipts_cover_the_range_one_page_each(engine) -> None:
     quarter = care_quarter(engine)
     with read_session(engine) as session:
-        view = documents.receipt_batch_view(
+        view = slips.receipt_batch_view(
             session,
             fund_code="HC-CARE",
             start="2026-01-06",
@@ -272,7 +268,7 @@ def test_batch_receipts_cover_the_range_one_page_each(engine) -> None:
             actor=quarter.staff["auditor"],
         )
         pages = pdf_pages(receipts.render_receipt_batch(view))
-        empty = documents.receipt_batch_view(
+        empty = slips.receipt_batch_view(
             session,
             fund_code="HC-CARE",
             start="2026-06-01",
@@ -281,7 +277,7 @@ def test_batch_receipts_cover_the_range_one_page_each(engine) -> None:
         )
         empty_pages = pdf_pages(receipts.render_receipt_batch(empty))
         with pytest.raises(InvalidInput):
-            documents.receipt_batch_view(
+            slips.receipt_batch_view(
                 session,
                 fund_code="HC-CARE",
                 start="2026-02-01",
@@ -310,7 +306,7 @@ def test_no_pdf_ever_shows_a_full_id_number_or_phone(engine) -> None:
                 )
             ),
             receipts.render_receipt_batch(
-                documents.receipt_batch_view(
+                slips.receipt_batch_view(
                     session,
                     fund_code="HC-CARE",
                     start="2026-01-01",
@@ -320,7 +316,7 @@ def test_no_pdf_ever_shows_a_full_id_number_or_phone(engine) -> None:
             ),
         ] + [
             receipts.render_voucher(
-                documents.voucher_view(session, disbursement_id=paid.id, actor=auditor)
+                slips.voucher_view(session, disbursement_id=paid.id, actor=auditor)
             )
             for paid in quarter.paid
         ]
@@ -340,9 +336,9 @@ def test_roles_and_missing_things(engine) -> None:
                 session, fund_code="HC-CARE", period="2026", actor=quarter.staff["clerk"]
             )
         with pytest.raises(NotFound):
-            documents.receipt_view(session, income_id=9_999, actor=quarter.staff["clerk"])
+            slips.receipt_view(session, income_id=9_999, actor=quarter.staff["clerk"])
         with pytest.raises(NotFound):
-            documents.voucher_view(session, disbursement_id=9_999, actor=quarter.staff["clerk"])
+            slips.voucher_view(session, disbursement_id=9_999, actor=quarter.staff["clerk"])
         with pytest.raises(InvalidInput):
             documents.disclosure_view(
                 session, fund_code="HC-CARE", period="2026-Q5", actor=quarter.staff["clerk"]
@@ -385,7 +381,7 @@ def test_both_fonts_render_readable_text(engine, which, tmp_path) -> None:
     quarter = care_quarter(engine)
     font = builtin_font() if which == "builtin" else document_font()
     with read_session(engine) as session:
-        view = documents.receipt_view(
+        view = slips.receipt_view(
             session, income_id=quarter.incomes[0].id, actor=quarter.staff["clerk"]
         )
         statement = documents.statement_view(

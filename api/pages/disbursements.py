@@ -31,7 +31,7 @@ from carefund import disbursements, funds, recipients
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, NotFound
 from carefund.models import Disbursement, User
-from carefund.reports import documents
+from carefund.reports import slips
 from carefund.storage import db
 from carefund.validation import clean_text
 from carefund.vocabulary import Aspect, DisbursementStatus
@@ -282,9 +282,7 @@ def detail(disbursement_id: str, request: Request, user: PageUser) -> HTMLRespon
 @router.get("/disbursements/{disbursement_id}/voucher.pdf")
 def voucher(disbursement_id: str, request: Request, user: PageUser) -> Response:
     with db.read_session(get_engine(request)) as session:
-        view = documents.voucher_view(
-            session, disbursement_id=record_id(disbursement_id), actor=user
-        )
+        view = slips.voucher_view(session, disbursement_id=record_id(disbursement_id), actor=user)
     filename = f"voucher-{view.fund.code}-{view.disbursement_id}.pdf"
     return pdf(receipts.render_voucher(view), filename)
 

@@ -29,7 +29,7 @@ from api.pages.web import (
 from carefund import funds, incomes
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, InvalidInput, NotFound
-from carefund.reports import documents
+from carefund.reports import slips
 from carefund.storage import db
 from carefund.validation import clean_text, parse_date
 from carefund.vocabulary import IncomeSource
@@ -202,7 +202,7 @@ def income_detail(income_id: str, request: Request, user: PageUser) -> HTMLRespo
 @router.get("/incomes/{income_id}/receipt.pdf")
 def income_receipt(income_id: str, request: Request, user: PageUser) -> Response:
     with db.read_session(get_engine(request)) as session:
-        view = documents.receipt_view(session, income_id=record_id(income_id), actor=user)
+        view = slips.receipt_view(session, income_id=record_id(income_id), actor=user)
     return pdf(receipts.render_receipt(view), f"receipt-{view.receipt_no}.pdf")
 
 

@@ -1,8 +1,9 @@
 """Documents: receipts, vouchers, statements (PDF, CSV, XLSX), the public list, batch receipts.
 
-Each route asks `carefund.reports.documents` for a view (which checks the caller's role) and hands
-it to `receipts` for the bytes. Statements are rendered while the read session is open,
-because their journal streams from the database as the pages are laid out.
+Each route asks `carefund.reports.slips` (receipts, vouchers) or `carefund.reports.documents`
+(statements, the public list) for a view (which checks the caller's role) and hands it to
+`receipts` for the bytes. Statements are rendered while the read session is open, because
+their journal streams from the database as the pages are laid out.
 
 `statements/{period}.json` is served by the statements routes; each format here is its own
 route, so the paths never collide.
@@ -16,7 +17,7 @@ from fastapi.responses import Response
 import receipts
 from api.deps import CurrentUser, ReadSession
 from api.routing import ledger_router
-from carefund.reports import documents
+from carefund.reports import documents, slips
 
 router = ledger_router("documents")
 
@@ -43,7 +44,7 @@ def _document(content: bytes, media_type: str, filename: str, *, inline: bool) -
 @router.get("/incomes/{income_id}/receipt.pdf", responses=PDF_RESPONSE, response_class=Response)
 def income_receipt(income_id: int, session: ReadSession, user: CurrentUser) -> Response:
     """The income's receipt (收款收据); a reversed income's receipt is stamped 作废."""
-    view = documents.receipt_view(session, income_id=income_id, actor=user)
+    view = slips.receipt_view(session, income_id=income_id, actor=user)
     return _document(
         receipts.render_receipt(view), receipts.PDF, f"receipt-{view.receipt_no}.pdf", inline=True
     )
@@ -54,7 +55,7 @@ def income_receipt(income_id: int, session: ReadSession, user: CurrentUser) -> R
 )
 def disbursement_voucher(disbursement_id: int, session: ReadSession, user: CurrentUser) -> Response:
     """The disbursement's voucher (领款签收单) for the recipient to sign."""
-    view = documents.voucher_view(session, disbursement_id=disbursement_id, actor=user)
+    view = slips.voucher_view(session, disbursement_id=disbursement_id, actor=user)
     return _document(
         receipts.render_voucher(view),
         receipts.PDF,
@@ -128,7 +129,7 @@ def receipts_pdf(
     end: Annotated[str, Query(alias="to", examples=["2026-12-31"])],
 ) -> Response:
     """Every receipt of the fund received from `from` to `to` (inclusive), one per page."""
-    view = documents.receipt_batch_view(session, fund_code=code, start=start, end=end, actor=user)
+    view = slips.receipt_batch_view(session, fund_code=code, start=start, end=end, actor=user)
     return _document(
         receipts.render_receipt_batch(view),
         receipts.PDF,

@@ -2,7 +2,10 @@
 
 `receipts/` turns these frozen views into PDF, CSV and XLSX and never touches the database,
 so everything a document prints is decided here: amounts already in figures and in
-Chinese capitals, names of enums already in Chinese, personal data already masked.
+Chinese capitals, names of enums already in Chinese, personal data already masked. This
+module builds the period documents, the audit statement and the public list;
+`carefund.reports.slips` builds receipts and vouchers, and `carefund.reports.printing`
+holds what they all print the same way.
 
 A statement's journal is the one part that is not materialised: it is a lazy iterable that
 reads the period's postings in batches while the renderer consumes it, so a year's
@@ -12,31 +15,23 @@ document is rendered.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from carefund.access.users import Action, require
-from carefund.disbursements import get_disbursement
 from carefund.errors import InvalidInput
 from carefund.funds import get_fund
-from carefund.incomes import get_income
 from carefund.ledger.accounts import account_name_zh
 from carefund.models import (
-    Disbursement,
     Fund,
-    Income,
-    JournalEntry,
-    Recipient,
     User,
-    as_utc,
     utcnow,
 )
-from carefund.money import capital_amount, format_fen, format_fen_grouped
-from carefund.privacy import mask_id_number, mask_name
+from carefund.privacy import mask_name
+from carefund.reports.printing import Amount, FundHeading, amount_of, fund_heading
+from carefund.reports.slips import ReceiptBatchView, ReceiptView, VoucherView
 from carefund.reports.statements import (
     PeriodRange,
     RecipientTotal,
@@ -46,267 +41,19 @@ from carefund.reports.statements import (
     period_journal,
     recipient_totals,
 )
-from carefund.validation import parse_date
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
     CATEGORY_NAMES_ZH,
     SOURCE_NAMES_ZH,
-    STATUS_NAMES_ZH,
     Aspect,
-    DisbursementStatus,
     IncomeSource,
-    IncomeStatus,
     MemberCategory,
 )
 
-BATCH_RECEIPTS_MAX = 2_000
-"""Most receipts in one batch PDF; a longer range is refused so one request stays bounded."""
 STATEMENT_ENTRIES_MAX = 100_000
 """Most journal entries a statement document lists (about 6,000 PDF pages)."""
 DISCLOSURE_ROWS_MAX = 20_000
 """Most lines on one public list."""
-LOCAL_TIMEZONE = timezone(timedelta(hours=8), "北京时间")
-"""Timestamps are stored in UTC; documents print dates and times in the district's time."""
-QR_PAYLOAD_PREFIX = "carefund:receipt"
-"""The start of a receipt's QR code, so a scanner app knows what it holds."""
-
-
-@dataclass(frozen=True)
-class Amount:
-    """An amount as documents print it: fen, figures and Chinese capitals."""
-
-    fen: int
-    plain: str
-    """`1234.56`, as the API and the exports write it."""
-    figures: str
-    """`¥1,234.56`."""
-    capitals: str
-    """`壹仟贰佰叁拾肆元伍角陆分`."""
-
-
-def amount_of(fen: int) -> Amount:
-    """Net amounts can be negative (a reversal in a later period); capitals then say 负."""
-    capitals = capital_amount(fen) if fen >= 0 else "负" + capital_amount(-fen)
-    return Amount(fen, format_fen(fen), format_fen_grouped(fen), capitals)
-
-
-@dataclass(frozen=True)
-class FundHeading:
-    """The fund as a document's heading names it."""
-
-    code: str
-    name: str
-    org: str
-
-
-def _heading(fund: Fund) -> FundHeading:
-    return FundHeading(fund.code, fund.name, fund.org)
-
-
-# ---------------------------------------------------------------------------------------
-# Receipts (收款收据)
-
-
-@dataclass(frozen=True)
-class ReceiptView:
-    """One income's receipt."""
-
-    fund: FundHeading
-    income_id: int
-    receipt_no: str
-    received_on: date
-    payer: str
-    source: str
-    source_zh: str
-    amount: Amount
-    method: str
-    memo: str
-    clerk: str
-    voucher_no: str
-    """The entry that posted it, `记-YYYYMM-NNNN`."""
-    entry_seq: int
-    """That entry's place in the fund's chain."""
-    entry_hash: str
-    """The posted entry's chain hash, printed and in the QR code, to check against the books."""
-    void: bool
-    """Reversed: the receipt is shown 作废; its number stays used."""
-    void_reason: str | None
-    void_on: date | None
-    void_voucher_no: str | None
-
-    @property
-    def qr_payload(self) -> str:
-        """What the QR code holds: enough to find the entry in the public journal and check it.
-
-        A URI with a percent-encoded query, so it is plain ASCII: QR byte mode has no agreed
-        charset without an ECI header (which reportlab cannot write), and scanners read raw
-        UTF-8 bytes of 记 as Shift-JIS.
-        """
-        query = urlencode(
-            {
-                "fund": self.fund.code,
-                "no": self.receipt_no,
-                "seq": self.entry_seq,
-                "voucher": self.voucher_no,
-                "amount": self.amount.plain,
-                "sha256": self.entry_hash,
-            }
-        )
-        return f"{QR_PAYLOAD_PREFIX}?{query}"
-
-
-def receipt_view(session: Session, *, income_id: int, actor: User) -> ReceiptView:
-    """The receipt of one income, void when the income was reversed."""
-    require(actor, Action.read)
-    income = get_income(session, income_id)
-    fund = session.get(Fund, income.fund_id)
-    assert fund is not None
-    return _receipt_of(session, income, _heading(fund))
-
-
-def _receipt_of(session: Session, income: Income, fund: FundHeading) -> ReceiptView:
-    entry = session.get(JournalEntry, income.entry_id)
-    assert entry is not None
-    reversal = (
-        session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
-    )
-    assert income.id is not None
-    return ReceiptView(
-        fund=fund,
-        income_id=income.id,
-        receipt_no=income.receipt_no,
-        received_on=income.received_on,
-        payer=income.payer,
-        source=income.source,
-        source_zh=SOURCE_NAMES_ZH[IncomeSource(income.source)],
-        amount=amount_of(income.amount_fen),
-        method=income.method,
-        memo=income.memo,
-        clerk=income.created_by,
-        voucher_no=entry.voucher_no,
-        entry_seq=entry.seq,
-        entry_hash=entry.hash,
-        void=income.status == IncomeStatus.reversed.value,
-        void_reason=income.reverse_reason,
-        void_on=reversal.entry_date if reversal else None,
-        void_voucher_no=reversal.voucher_no if reversal else None,
-    )
-
-
-@dataclass(frozen=True)
-class ReceiptBatchView:
-    """Every receipt of a fund whose income was received within a date range."""
-
-    fund: FundHeading
-    start: date
-    end: date
-    receipts: tuple[ReceiptView, ...]
-
-
-def receipt_batch_view(
-    session: Session, *, fund_code: str, start: object, end: object, actor: User
-) -> ReceiptBatchView:
-    """The receipts of `fund_code` received from `start` to `end` inclusive, by number."""
-    require(actor, Action.read)
-    first = parse_date(start, field="from")
-    last = parse_date(end, field="to")
-    if last < first:
-        raise InvalidInput("结束日期不能早于开始日期", field="to")
-    fund = get_fund(session, fund_code)
-    in_range = (
-        Income.fund_id == fund.id,
-        col(Income.received_on) >= first,
-        col(Income.received_on) <= last,
-    )
-    count = session.exec(select(func.count()).select_from(Income).where(*in_range)).one()
-    if count > BATCH_RECEIPTS_MAX:
-        raise InvalidInput(
-            f"该范围内有 {count} 张收据，超过单次上限 {BATCH_RECEIPTS_MAX} 张，请缩短日期范围",
-            field="from",
-        )
-    heading = _heading(fund)
-    incomes = session.exec(
-        select(Income).where(*in_range).order_by(col(Income.received_on), col(Income.id))
-    )
-    receipts = tuple(_receipt_of(session, income, heading) for income in incomes)
-    return ReceiptBatchView(heading, first, last, receipts)
-
-
-# ---------------------------------------------------------------------------------------
-# Disbursement vouchers (领款签收单)
-
-
-@dataclass(frozen=True)
-class VoucherView:
-    """One disbursement's voucher, for the recipient to sign."""
-
-    fund: FundHeading
-    disbursement_id: int
-    recipient_name: str
-    id_number_masked: str | None
-    member_no: str
-    branch: str
-    category_zh: str
-    aspect_zh: str
-    purpose: str
-    memo: str
-    amount: Amount
-    submitter: str
-    approver: str | None
-    cashier: str | None
-    paid_on: date | None
-    method: str
-    status: str
-    status_zh: str
-    voucher_no: str | None
-    """The payment's entry, once paid."""
-    created_on: date
-    reverse_reason: str | None
-
-    @property
-    def stamp(self) -> str | None:
-        """What is stamped across a voucher that no longer stands (or never did)."""
-        if self.status in (
-            DisbursementStatus.reversed.value,
-            DisbursementStatus.rejected.value,
-            DisbursementStatus.cancelled.value,
-        ):
-            return self.status_zh
-        return None
-
-
-def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> VoucherView:
-    """The voucher of one disbursement; the ID number masked, the phone left out."""
-    require(actor, Action.read)
-    disbursement: Disbursement = get_disbursement(session, disbursement_id)
-    fund = session.get(Fund, disbursement.fund_id)
-    recipient = session.get(Recipient, disbursement.recipient_id)
-    assert fund is not None and recipient is not None and disbursement.id is not None
-    entry = session.get(JournalEntry, disbursement.entry_id) if disbursement.entry_id else None
-    status = DisbursementStatus(disbursement.status)
-    return VoucherView(
-        fund=_heading(fund),
-        disbursement_id=disbursement.id,
-        recipient_name=recipient.name,
-        id_number_masked=mask_id_number(recipient.id_number),
-        member_no=recipient.member_no,
-        branch=recipient.branch,
-        category_zh=CATEGORY_NAMES_ZH[MemberCategory(recipient.category)],
-        aspect_zh=ASPECT_NAMES_ZH[Aspect(disbursement.aspect)],
-        purpose=disbursement.purpose,
-        memo=disbursement.memo,
-        amount=amount_of(disbursement.amount_fen),
-        submitter=disbursement.submitted_by,
-        approver=disbursement.approved_by,
-        cashier=disbursement.paid_by,
-        paid_on=disbursement.paid_on,
-        method=disbursement.method,
-        status=status.value,
-        status_zh=STATUS_NAMES_ZH[status],
-        voucher_no=entry.voucher_no if entry else None,
-        created_on=as_utc(disbursement.created_at).astimezone(LOCAL_TIMEZONE).date(),
-        reverse_reason=disbursement.reverse_reason,
-    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,7 +111,7 @@ def statement_view(
         )
     closed = fund.closed_through is not None and fund.closed_through >= period_range.end
     return StatementView(
-        fund=_heading(fund),
+        fund=fund_heading(fund),
         statement=statement,
         generated_at=utcnow(),
         generated_by=actor.username,
@@ -502,7 +249,7 @@ def disclosure_view(
             field="period",
         )
     return DisclosureView(
-        fund=_heading(fund),
+        fund=fund_heading(fund),
         period=period_range,
         groups=tuple(groups),
         total=amount_of(sum(group.total.fen for group in groups)),
