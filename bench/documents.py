@@ -33,7 +33,7 @@ from carefund.storage.db import make_engine, read_session, write_session
 from carefund.storage.schema import upgrade
 from receipts.layout import ledger_amount
 from receipts.paged import DEFAULT_MARGINS
-from receipts.statement import JOURNAL_SIZE, JOURNAL_WIDTHS, _lines_per_page
+from receipts.statement_listings import JOURNAL_SIZE, JOURNAL_WIDTHS, _lines_per_page
 
 TARGET_SECONDS = 5.0
 TARGET_RATIO = 0.5
