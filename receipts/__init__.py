@@ -1,4 +1,5 @@
-"""Documents in PDF, CSV and XLSX, rendered from the frozen views of `carefund.reports.documents`.
+"""Documents in PDF, CSV and XLSX, rendered from the frozen views of `carefund.reports`
+(`slips` for receipts and vouchers, `documents` for statements and the public list).
 
 Nothing here opens a session or imports the database layer: each function takes a view
 and returns bytes. Imports go one way: `receipts` → `carefund`, never back.
