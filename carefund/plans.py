@@ -25,6 +25,7 @@ from carefund.disbursements import submit_disbursement
 from carefund.errors import CarefundError, Conflict, InvalidInput, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import get_fund
+from carefund.limits import NAME_LENGTH_MAX, PLAN_RECIPIENTS_MAX
 from carefund.models import Disbursement, Fund, Plan, PlanRecipient, Recipient, User, as_utc
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import recipients_by_id
@@ -33,8 +34,6 @@ from carefund.storage.db import read_session, write_session
 from carefund.validation import choose, clean_text, parse_date
 from carefund.vocabulary import Aspect
 
-PLAN_RECIPIENTS_MAX = 5_000
-"""The most recipients one plan pays."""
 PLAN_OCCURRENCES_MAX = 10_000
 """The most due dates one run looks at (a daily plan of 27 years); past it, refuse."""
 PLAN_RUN_DISBURSEMENTS_MAX = 50_000
@@ -63,7 +62,7 @@ def create_plan(
 ) -> Plan:
     """Make a recurring plan paying `amount` to each of `recipient_ids` on every due date."""
     require(actor, Action.manage_plans)
-    name = clean_text(name, field="name", length_max=200, required=True)
+    name = clean_text(name, field="name", length_max=NAME_LENGTH_MAX, required=True)
     start = parse_date(start, field="start")
     until = parse_date(until, field="until") if until is not None else None
     if until is not None and until < start:
@@ -72,7 +71,7 @@ def create_plan(
     assert isinstance(rule, str)
     amount_fen = parse_amount(amount)
     aspect = choose(Aspect, aspect, field="aspect")
-    purpose = clean_text(purpose, field="purpose", length_max=200)
+    purpose = clean_text(purpose, field="purpose", length_max=NAME_LENGTH_MAX)
     fund = get_fund(session, fund_code)
     roll = _check_recipients(session, recipient_ids)
     assert fund.id is not None
