@@ -26,7 +26,7 @@ from carefund.ledger.journal import (
 )
 from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
-from carefund.storage.db import DirectStatement
+from carefund.storage.direct import DirectStatement
 from carefund.validation import choose, clean_text, is_id, parse_date
 from carefund.vocabulary import SOURCE_NAMES_ZH, IncomeSource, IncomeStatus
 

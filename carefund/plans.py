@@ -16,11 +16,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
 from typing import Any
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 from sqlalchemy import func
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
@@ -31,7 +31,7 @@ from carefund.events import record_event
 from carefund.funds import get_fund
 from carefund.models import Disbursement, Fund, Plan, PlanRecipient, Recipient, User, as_utc
 from carefund.money import format_fen, parse_amount
-from carefund.storage.db import read_session, write_session
+from carefund.storage.database import Database
 from carefund.validation import choose, clean_text, parse_date
 from carefund.vocabulary import Aspect
 
@@ -497,7 +497,7 @@ def active_plan_ids(session: Session) -> list[int]:
     ]
 
 
-def run_all_plans(engine: Engine, *, through: object, actor: User) -> list[dict[str, Any]]:
+def run_all_plans(database: Database, *, through: object, actor: User) -> list[dict[str, Any]]:
     """Run every active plan through `through`, as a nightly job does.
 
     Each plan is its own unit of work, so one plan's refusal does not hold back the others;
@@ -505,13 +505,13 @@ def run_all_plans(engine: Engine, *, through: object, actor: User) -> list[dict[
     """
     require(actor, Action.manage_plans)
     through = parse_date(through, field="through")
-    with read_session(engine) as session:
-        plan_ids = active_plan_ids(session)
+    plan_ids = database.read(active_plan_ids)
     results: list[dict[str, Any]] = []
     for plan_id in plan_ids:
         try:
-            with write_session(engine) as session:
-                result = run_plan(session, plan_id=plan_id, through=through, actor=actor)
+            result = database.write(
+                partial(run_plan, plan_id=plan_id, through=through, actor=actor)
+            )
             results.append(result.public())
         except CarefundError as exc:
             results.append({"plan_id": plan_id, "error": exc.message})

@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
 from carefund.models import GENESIS_HASH, Counter, Fund, JournalEntry, Posting, utcnow
 from carefund.money import format_fen
-from carefund.storage.db import DirectStatement, insert_row
+from carefund.storage.direct import DirectStatement, insert_row
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
     CATEGORY_NAMES_ZH,
