@@ -148,7 +148,7 @@ class Database:
         loop = asyncio.get_running_loop()
         committer = self._committers.get(loop)
         if committer is None:
-            committer = self._committers[loop] = GroupCommitter(self, loop)
+            committer = self._committers[loop] = GroupCommitter(self)
         return committer
 
 

@@ -99,21 +99,22 @@ class _Transaction:
 
 
 class GroupCommitter:
-    """The queue of units of work of one SQLite database on one event loop."""
+    """The queue of units of work of one SQLite database on one event loop (the loop it is
+    used on; it keeps no reference to it, so that the database's committer of a finished
+    loop can go)."""
 
-    def __init__(self, database: "Database", loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, database: "Database") -> None:
         assert database.is_sqlite, database.engine.dialect.name
         self._database = database
-        self._loop = loop
         self._waiting: list[_Job] = []
         self._drainer: asyncio.Task | None = None
 
     async def run(self, unit_of_work: UnitOfWork) -> Any:
         """Run the unit of work in the next shared transaction; its result once committed."""
-        job = _Job(unit_of_work, self._loop.create_future())
+        job = _Job(unit_of_work, asyncio.get_running_loop().create_future())
         self._waiting.append(job)
         if self._drainer is None:
-            self._drainer = self._loop.create_task(self._drain())
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
         return await job.future
 
     async def _drain(self) -> None:
@@ -124,7 +125,7 @@ class GroupCommitter:
             self._drainer = None
 
     async def _in_thread(self, function: Callable[[], None]) -> None:
-        await self._loop.run_in_executor(None, function)
+        await asyncio.get_running_loop().run_in_executor(None, function)
 
     async def _run_batch(self) -> None:
         transaction = _Transaction(self._database)
