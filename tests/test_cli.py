@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from carefund.storage.database import Database
+from carefund.storage.engines import make_engine
 from tests.builders import make_fund, make_staff, record
 
 
@@ -81,7 +81,7 @@ def test_backup_is_a_copy_that_verifies(database, database_url: str, tmp_path: P
     assert carefund("verify", url=f"sqlite:///{copy}").returncode == 0
     refused = carefund("backup", str(copy), url=database_url)
     assert refused.returncode != 0 and "已存在" in refused.stderr
-    with Database.open(f"sqlite:///{copy}").connect() as connection:
+    with make_engine(f"sqlite:///{copy}").connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM income")).scalar_one() == 1
 
 

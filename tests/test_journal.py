@@ -97,7 +97,7 @@ def test_every_entry_balances_and_postings_are_one_sided(books) -> None:
     ],
 )
 def test_the_database_refuses_to_change_the_journal(books, statement: str) -> None:
-    with pytest.raises((DBAPIError, IntegrityError)), books.begin() as connection:
+    with pytest.raises((DBAPIError, IntegrityError)), books.engine.begin() as connection:
         connection.execute(text(statement))
     assert _verify(books).ok
 
@@ -126,7 +126,7 @@ def _drop_guards(connection) -> None:  # type: ignore[no-untyped-def]
 def test_verify_names_the_entry_changed_behind_the_services_back(
     books, tamper: str, bad_seq: int
 ) -> None:
-    with books.begin() as connection:
+    with books.engine.begin() as connection:
         _drop_guards(connection)
         connection.execute(text(tamper))
     result = _verify(books)
@@ -136,7 +136,7 @@ def test_verify_names_the_entry_changed_behind_the_services_back(
 
 
 def test_verify_notices_a_deleted_last_entry(books) -> None:
-    with books.begin() as connection:
+    with books.engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             connection.execute(text("DROP TRIGGER journal_entry_no_delete"))
             connection.execute(text("DROP TRIGGER posting_no_delete"))
@@ -151,7 +151,7 @@ def test_verify_notices_a_deleted_last_entry(books) -> None:
 
 
 def test_verify_notices_the_stored_cash_changed(books) -> None:
-    with books.begin() as connection:
+    with books.engine.begin() as connection:
         connection.execute(text("UPDATE fund SET cash_fen = cash_fen + 100"))
     result = _verify(books)
     assert not result.ok and "余额" in (result.problem or "")
