@@ -24,6 +24,7 @@ from api.pages.web import (
 from carefund import funds, plans, recipients
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, InvalidInput, NotFound
+from carefund.models import Plan
 
 router = page_router()
 
@@ -135,7 +136,7 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
                 rule_zh=plans.describe_rule(rule),
             )
 
-        def write(session: Session) -> Any:
+        def create(session: Session) -> Plan:
             if values["member_nos"].strip():
                 ids = recipients.ids_for_member_nos(
                     session, values["member_nos"], field="member_nos"
@@ -148,7 +149,7 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
                     raise InvalidInput("该类别没有在册的关爱对象", field="category")
             else:
                 raise InvalidInput("请填写党员编号，或选择一个类别", field="member_nos")
-            plan = plans.create_plan(
+            return plans.create_plan(
                 session,
                 fund_code=values["fund"],
                 name=values["name"],
@@ -161,9 +162,8 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
                 recipient_ids=ids,
                 actor=user,
             )
-            return plan
 
-        plan = get_database(request).write(write)
+        plan = get_database(request).write(create)
     except CarefundError as exc:
         errors = form_errors(
             exc,
