@@ -106,7 +106,7 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
         pytest.skip("needs PostgreSQL")
     url = request.getfixturevalue("postgres_database")
     database = Database.open(url)
-    conftest._truncate_all(database)
+    conftest._truncate_all(database.engine)
     database.dispose()
     return url
 

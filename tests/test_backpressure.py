@@ -126,7 +126,7 @@ def test_an_unreachable_postgresql_answers_503_then_recovers(
         pytest.skip("needs PostgreSQL")
     url = make_url(request.getfixturevalue("postgres_database"))
     cleaner = Database.open(url.render_as_string(hide_password=False))
-    conftest._truncate_all(cleaner)
+    conftest._truncate_all(cleaner.engine)
     staff = make_staff(cleaner)
     make_fund(cleaner, staff["admin"])
     headers = {"Authorization": f"Bearer {make_token(cleaner, staff['clerk'])}"}
