@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: the server with a demo district on the embedded SQLite database (./carefund.storage.db)
+## run: the server with a demo district on the embedded SQLite database (./carefund.db)
 run: $(STAMP)
 	$(BIN)/carefund serve --demo
 

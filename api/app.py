@@ -1,9 +1,8 @@
-"""The FastAPI application: `create_app(engine)` wires routes, errors and the database."""
+"""The FastAPI application: `create_app(database)` wires routes, errors and the database."""
 
 import gc
 
 from fastapi import FastAPI
-from sqlalchemy.engine import Engine
 
 from api.errors import DatabaseUnavailableMiddleware, install_error_handlers
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
@@ -23,13 +22,13 @@ from api.routes import (
 )
 from carefund import __version__
 from carefund.settings import get_settings
-from carefund.storage.db import make_engine
+from carefund.storage.database import Database
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """The app on `engine` (default: CAREFUND_DATABASE_URL)."""
+def create_app(database: Database | None = None) -> FastAPI:
+    """The app on `database` (default: CAREFUND_DATABASE_URL)."""
     app = FastAPI(
         title="carefund API",
         version=__version__,
@@ -38,7 +37,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.engine = engine or make_engine(get_settings().database_url)
+    app.state.database = database or Database.open(get_settings().database_url)
     install_error_handlers(app)
     # Added innermost first: the body limit runs before idempotency reads the body.
     app.add_middleware(IdempotencyMiddleware, path_prefix=API_PREFIX)

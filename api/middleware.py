@@ -6,6 +6,7 @@ need), because they sit on every request's path.
 
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +18,7 @@ from carefund.access import idempotency
 from carefund.errors import CarefundError, Unauthenticated
 from carefund.models import User
 from carefund.sheets import IMPORT_BYTES_MAX
-from carefund.storage import db
+from carefund.storage.database import Database
 
 REQUEST_BODY_MAX_BYTES = 64 * 1024
 """The largest JSON body accepted; the biggest valid one is a few kilobytes."""
@@ -140,11 +141,11 @@ class IdempotencyMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
-        engine = scope["app"].state.engine
+        database: Database = scope["app"].state.database
         headers = dict(scope["headers"])
         try:
             user = await run_in_threadpool(
-                authenticate, engine, headers.get(b"authorization", b"").decode("latin-1")
+                authenticate, database, headers.get(b"authorization", b"").decode("latin-1")
             )
         except Unauthenticated:
             await self.app(scope, receive, send)  # the route answers 401 itself
@@ -154,7 +155,7 @@ class IdempotencyMiddleware:
         target = scope["path"] + ("?" + query if query else "")
         request_hash = idempotency.fingerprint("POST", target, scope.get(BODY_SCOPE_KEY, b""))
         try:
-            outcome = await run_in_threadpool(self._claim, engine, user, key, request_hash)
+            outcome = await run_in_threadpool(self._claim, database, user, key, request_hash)
         except CarefundError as exc:
             errors_list = (
                 [{"loc": ["header", exc.field], "msg": exc.message}] if exc.field else None
@@ -164,7 +165,7 @@ class IdempotencyMiddleware:
         if isinstance(outcome, idempotency.StoredAnswer):
             await self._replay(outcome, send)
             return
-        await self._run_once(scope, receive, send, engine, outcome)
+        await self._run_once(scope, receive, send, database, outcome)
 
     def _key(self, scope: Scope) -> str | None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -177,17 +178,16 @@ class IdempotencyMiddleware:
         return None
 
     def _claim(
-        self, engine: Any, user: User, key: str, request_hash: str
+        self, database: Database, user: User, key: str, request_hash: str
     ) -> idempotency.Claim | idempotency.StoredAnswer:
         if time.monotonic() >= self._next_purge:
             self._next_purge = time.monotonic() + IDEMPOTENCY_PURGE_INTERVAL_SECONDS
-            with db.write_session(engine) as session:
-                idempotency.purge_expired(session)
-        assert user.id is not None
-        with db.write_session(engine) as session:
-            return idempotency.claim_key(
-                session, user_id=user.id, key=key, request_hash=request_hash
-            )
+            database.write(idempotency.purge_expired)
+        user_id = user.id
+        assert user_id is not None
+        return database.write(
+            partial(idempotency.claim_key, user_id=user_id, key=key, request_hash=request_hash)
+        )
 
     async def _replay(self, answer: idempotency.StoredAnswer, send: Send) -> None:
         body = answer.body.encode("utf-8")
@@ -209,7 +209,7 @@ class IdempotencyMiddleware:
         scope: Scope,
         receive: Receive,
         send: Send,
-        engine: Any,
+        database: Database,
         claim: idempotency.Claim,
     ) -> None:
         # The answer is held back until it is stored, so that a client never holds an
@@ -222,31 +222,25 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, receive, capture)
         except BaseException:
-            await run_in_threadpool(_in_unit_of_work, engine, idempotency.release, claim=claim)
+            await run_in_threadpool(database.write, partial(idempotency.release, claim=claim))
             raise
         start = next((m for m in messages if m["type"] == "http.response.start"), None)
         body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
         text = _as_text(body)
         if start is None or start["status"] >= 500 or text is None:
-            await run_in_threadpool(_in_unit_of_work, engine, idempotency.release, claim=claim)
+            await run_in_threadpool(database.write, partial(idempotency.release, claim=claim))
         else:
             content_type = dict(start["headers"]).get(b"content-type", b"").decode("latin-1")
-            await run_in_threadpool(
-                _in_unit_of_work,
-                engine,
+            stored = partial(
                 idempotency.store_answer,
                 claim=claim,
                 status_code=start["status"],
                 body=text,
                 content_type=content_type,
             )
+            await run_in_threadpool(database.write, stored)
         for message in messages:
             await send(message)
-
-
-def _in_unit_of_work(engine: Any, use_case: Callable[..., Any], **kwargs: Any) -> None:
-    with db.write_session(engine) as session:
-        use_case(session, **kwargs)
 
 
 def _as_text(body: bytes) -> str | None:

@@ -22,6 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
 
 from bench.figures import Figure, Target
 
@@ -157,17 +160,21 @@ def prepare(database_url: str) -> tuple[str, str]:
     """Schema, a clerk and an admin with tokens, one fund."""
     from carefund import funds
     from carefund.access import users
-    from carefund.storage.db import make_engine, write_session
+    from carefund.storage.database import Database
     from carefund.storage.schema import upgrade
 
-    engine = make_engine(database_url)
-    upgrade(engine)
-    with write_session(engine) as session:
+    database = Database.open(database_url)
+    upgrade(database.engine)
+
+    def write(session: Session) -> Any:
         admin = users.create_user(session, username="admin", role="admin", actor="bench")
         clerk = users.create_user(session, username="clerk", role="clerk", actor="bench")
         funds.create_fund(session, code="HC-CARE", name="某区党内关爱基金", actor=admin)
         tokens = users.issue_token(session, clerk), users.issue_token(session, admin)
-    engine.dispose()
+        return tokens
+
+    tokens = database.write(write)
+    database.dispose()
     return tokens
 
 
@@ -196,14 +203,18 @@ def check_books(database_url: str, posted: int) -> str:
     from carefund import funds
     from carefund.ledger.verify import verify
     from carefund.models import Income
-    from carefund.storage.db import make_engine, read_session
+    from carefund.storage.database import Database
 
-    engine = make_engine(database_url)
-    with read_session(engine) as session:
+    database = Database.open(database_url)
+
+    def read(session: Session) -> Any:
         count = session.exec(select(func.count()).select_from(Income)).one()
         receipts = [r for r in session.exec(select(Income.receipt_no).order_by(Income.id))]
         verified = verify(session, funds.get_fund(session, "HC-CARE"))
-    engine.dispose()
+        return count, receipts, verified
+
+    count, receipts, verified = database.read(read)
+    database.dispose()
     expected = [f"HC-CARE-2026-{n:06d}" for n in range(1, posted + 1)]
     assert count == posted and receipts == expected, (count, posted)
     assert verified.ok, verified.problem
@@ -219,7 +230,7 @@ def scratch_database(postgres_url: str | None, directory: str) -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from carefund.storage.db import normalize_url
+    from carefund.storage.engines import normalize_url
 
     admin_url = normalize_url(postgres_url)
     name = f"carefund_bench_{os.getpid()}"

@@ -8,24 +8,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 
 from carefund.access import users
 from carefund.models import User
-from carefund.storage.db import make_engine, normalize_url, write_session
+from carefund.storage.database import Database
+from carefund.storage.engines import normalize_url
 from carefund.storage.schema import upgrade
 
 
-def fresh_database(url: str | None, directory: Path) -> Engine:
+def fresh_database(url: str | None, directory: Path) -> Database:
     """A new SQLite file in `directory`, or `url` (which must point at an empty database)."""
-    engine = make_engine(url or f"sqlite:///{tempfile.mktemp(suffix='.db', dir=directory)}")
-    upgrade(engine)
-    return engine
+    database = Database.open(url or f"sqlite:///{tempfile.mktemp(suffix='.db', dir=directory)}")
+    upgrade(database.engine)
+    return database
 
 
-def make_clerk(engine: Engine, username: str = "bench-clerk", role: str = "clerk") -> User:
-    with write_session(engine) as session:
-        return users.create_user(session, username=username, role=role, actor="bench")
+def make_clerk(database: Database, username: str = "bench-clerk", role: str = "clerk") -> User:
+    return database.write(
+        lambda session: users.create_user(session, username=username, role=role, actor="bench")
+    )
 
 
 @contextmanager

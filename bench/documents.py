@@ -22,14 +22,14 @@ from typing import Any
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 import receipts
 from bench.figures import Figure, Target
 from carefund import disbursements, funds, incomes, recipients
 from carefund.access import users
 from carefund.reports import documents, slips
-from carefund.storage.db import make_engine, read_session, write_session
+from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from receipts.layout import ledger_amount
 from receipts.paged import DEFAULT_MARGINS
@@ -47,29 +47,33 @@ RECIPIENTS = 120
 """Members paid during the year, so the matrix and the per-recipient pages are not empty."""
 
 
-def _staff(engine: Engine) -> dict[str, users.User]:
-    with write_session(engine) as session:
+def _staff(database: Database) -> dict[str, users.User]:
+    def write(session: Session) -> Any:
         return {
             role: users.create_user(session, username=f"bench-{role}", role=role, actor="bench")
             for role in ("admin", "clerk", "approver", "cashier", "auditor")
         }
 
+    return database.write(write)
 
-def _book_year(engine: Engine, staff: dict[str, users.User], code: str, entries: int) -> None:
+
+def _book_year(database: Database, staff: dict[str, users.User], code: str, entries: int) -> None:
     """A year of a fund with about `entries` journal entries: incomes every day, and a
     payment to each of RECIPIENTS members."""
-    with write_session(engine) as session:
-        funds.create_fund(
+    database.write(
+        lambda session: funds.create_fund(
             session,
             code=code,
             name=f"基准测试关爱基金{code}",
             org="中共某区委组织部",
             actor=staff["admin"],
         )
+    )
     categories = ["cadre", "retired", "rural_community", "non_public", "mobile", "hardship"]
     aspects = ["work_incentive", "spiritual_care", "life_assistance"]
     income_count = max(entries - RECIPIENTS, 1)
-    with write_session(engine) as session:
+
+    def write(session: Session) -> Any:
         for number in range(income_count):
             day = 1 + number * 364 // income_count
             incomes.record_income(
@@ -84,8 +88,10 @@ def _book_year(engine: Engine, staff: dict[str, users.User], code: str, entries:
                 memo="党员自愿捐款，用于关爱生活困难党员" if number % 7 == 0 else "",
                 actor=staff["clerk"],
             )
-    with write_session(engine) as session:
-        roll = [
+
+    database.write(write)
+    roll = database.write(
+        lambda session: [
             recipients.create_recipient(
                 session,
                 member_no=f"{code}-{number:05d}",
@@ -96,7 +102,9 @@ def _book_year(engine: Engine, staff: dict[str, users.User], code: str, entries:
             )
             for number in range(RECIPIENTS)
         ]
-    with write_session(engine) as session:
+    )
+
+    def write(session: Session) -> Any:
         for number, member in enumerate(roll):
             paid = disbursements.submit_disbursement(
                 session,
@@ -117,22 +125,27 @@ def _book_year(engine: Engine, staff: dict[str, users.User], code: str, entries:
                 actor=staff["cashier"],
             )
 
+    database.write(write)
+
 
 def _day(day_of_year: int) -> str:
     return (date(YEAR, 1, 1) + timedelta(days=day_of_year - 1)).isoformat()
 
 
 def _render_ours(
-    engine: Engine, auditor: users.User, code: str, font: receipts.DocumentFont | None = None
+    database: Database, auditor: users.User, code: str, font: receipts.DocumentFont | None = None
 ) -> bytes:
     """What the endpoint does: build the view (aggregates) and render, streaming the journal."""
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         view = documents.statement_view(session, fund_code=code, period=str(YEAR), actor=auditor)
         return receipts.render_statement(view, font)
 
+    return database.read(read)
 
-def _journal_rows(engine: Engine, auditor: users.User, code: str) -> list[list[str]]:
-    with read_session(engine) as session:
+
+def _journal_rows(database: Database, auditor: users.User, code: str) -> list[list[str]]:
+    def read(session: Session) -> Any:
         view = documents.statement_view(session, fund_code=code, period=str(YEAR), actor=auditor)
         return [
             [
@@ -146,6 +159,8 @@ def _journal_rows(engine: Engine, auditor: users.User, code: str) -> list[list[s
             ]
             for row in view.journal
         ]
+
+    return database.read(read)
 
 
 def _render_plain(rows: list[list[str]], font: str) -> bytes:
@@ -206,31 +221,37 @@ def _pages(content: bytes) -> int:
 
 
 def bench_receipts(
-    engine: Engine, staff: dict[str, users.User], code: str, count: int, font: receipts.DocumentFont
+    database: Database,
+    staff: dict[str, users.User],
+    code: str,
+    count: int,
+    font: receipts.DocumentFont,
 ) -> list[Figure]:
-    with read_session(engine) as session:
-        ids = [
+    ids = database.read(
+        lambda session: [
             income.id
             for income in incomes.list_incomes(
                 session, fund=funds.get_fund(session, code), limit=count
             )
         ]
-    receipts.render_receipt(_receipt_view(engine, staff["clerk"], ids[0]), font)  # warm up
+    )
+    receipts.render_receipt(_receipt_view(database, staff["clerk"], ids[0]), font)  # warm up
 
     def each() -> int:
         for income_id in ids:
-            receipts.render_receipt(_receipt_view(engine, staff["clerk"], income_id), font)
+            receipts.render_receipt(_receipt_view(database, staff["clerk"], income_id), font)
         return len(ids)
 
     seconds, rendered = _timed(each)
-    with read_session(engine) as session:
-        batch = slips.receipt_batch_view(
+    batch = database.read(
+        lambda session: slips.receipt_batch_view(
             session,
             fund_code=code,
             start=f"{YEAR}-01-01",
             end=f"{YEAR}-12-31",
             actor=staff["auditor"],
         )
+    )
     batch = slips.ReceiptBatchView(batch.fund, batch.start, batch.end, batch.receipts[:count])
     batch_seconds, _pdf = _timed(lambda: receipts.render_receipt_batch(batch, font))
     print(
@@ -254,9 +275,10 @@ def bench_receipts(
     ]
 
 
-def _receipt_view(engine: Engine, actor: users.User, income_id: int) -> slips.ReceiptView:
-    with read_session(engine) as session:
-        return slips.receipt_view(session, income_id=income_id, actor=actor)
+def _receipt_view(database: Database, actor: users.User, income_id: int) -> slips.ReceiptView:
+    return database.read(
+        lambda session: slips.receipt_view(session, income_id=income_id, actor=actor)
+    )
 
 
 def run(quick: bool) -> list[Figure]:
@@ -287,21 +309,21 @@ def measure(
     print(f"documents benchmark — font: {font.description}")
 
     with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-        upgrade(engine)
-        staff = _staff(engine)
+        database = Database.open(f"sqlite:///{Path(folder) / 'bench.db'}")
+        upgrade(database.engine)
+        staff = _staff(database)
         started = time.perf_counter()
         # Two postings per entry; the summary and per-recipient pages come on top.
-        _book_year(engine, staff, "BIG", pages * per_page // 2)
-        _book_year(engine, staff, "SMALL", small_pages * per_page // 2)
+        _book_year(database, staff, "BIG", pages * per_page // 2)
+        _book_year(database, staff, "SMALL", small_pages * per_page // 2)
         print(f"set-up: two funds booked in {time.perf_counter() - started:.1f} s")
 
-        figures = bench_receipts(engine, staff, "SMALL", receipt_count, font)
+        figures = bench_receipts(database, staff, "SMALL", receipt_count, font)
 
         auditor = staff["auditor"]
-        _render_ours(engine, auditor, "SMALL", font)  # warm up fonts and caches
-        ours_seconds, ours_pdf = _timed(lambda: _render_ours(engine, auditor, "BIG", font))
-        rows = _journal_rows(engine, auditor, "BIG")
+        _render_ours(database, auditor, "SMALL", font)  # warm up fonts and caches
+        ours_seconds, ours_pdf = _timed(lambda: _render_ours(database, auditor, "BIG", font))
+        rows = _journal_rows(database, auditor, "BIG")
         plain_seconds, plain_pdf = _timed(lambda: _render_plain(rows, font.name))
         ours_pages, plain_pages = _pages(ours_pdf), _pages(plain_pdf)
         ours_rate, plain_rate = ours_pages / ours_seconds, plain_pages / plain_seconds
@@ -324,8 +346,8 @@ def measure(
 
         note = f"{ours_pages} pages, SQLite"
         if memory:
-            figures.append(_memory(engine, auditor, font, note))
-        engine.dispose()
+            figures.append(_memory(database, auditor, font, note))
+        database.dispose()
     return figures + [
         Figure(
             "documents",
@@ -350,9 +372,11 @@ def measure(
     ]
 
 
-def _memory(engine: Engine, auditor: users.User, font: receipts.DocumentFont, note: str) -> Figure:
-    small_peak, small_pdf = _peak_mib(lambda: _render_ours(engine, auditor, "SMALL", font))
-    big_peak, big_pdf = _peak_mib(lambda: _render_ours(engine, auditor, "BIG", font))
+def _memory(
+    database: Database, auditor: users.User, font: receipts.DocumentFont, note: str
+) -> Figure:
+    small_peak, small_pdf = _peak_mib(lambda: _render_ours(database, auditor, "SMALL", font))
+    big_peak, big_pdf = _peak_mib(lambda: _render_ours(database, auditor, "BIG", font))
     small_mib, big_mib = len(small_pdf) / 2**20, len(big_pdf) / 2**20
     print(
         f"memory (tracemalloc peak): {_pages(small_pdf)} pages {small_peak:.1f} MiB, "

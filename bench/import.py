@@ -12,6 +12,7 @@ import argparse
 import csv
 import io
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -20,7 +21,6 @@ from bench.common import fresh_database, make_clerk, stopwatch
 from bench.figures import Figure
 from carefund import imports
 from carefund.recipients import id_number_check_char
-from carefund.storage.db import write_session
 from carefund.vocabulary import CATEGORY_NAMES_ZH
 
 FULL_ROWS = 20_000
@@ -101,16 +101,16 @@ def measure(rows: int, url: str | None = None) -> list[Figure]:
         for index, (name, (data, read_alone)) in enumerate(files.items()):
             with stopwatch() as baseline:
                 assert read_alone(data) == rows
-            engine = fresh_database(url if url and index == 0 else None, Path(directory))
-            clerk = make_clerk(engine)
-            with stopwatch() as created, write_session(engine) as session:
-                result = imports.import_recipients(session, data=data, actor=clerk)
+            database = fresh_database(url if url and index == 0 else None, Path(directory))
+            clerk = make_clerk(database)
+            with stopwatch() as created:
+                result = database.write(partial(imports.import_recipients, data=data, actor=clerk))
             assert result.created == rows, result
-            with stopwatch() as unchanged, write_session(engine) as session:
-                result = imports.import_recipients(session, data=data, actor=clerk)
+            with stopwatch() as unchanged:
+                result = database.write(partial(imports.import_recipients, data=data, actor=clerk))
             assert result.unchanged == rows, result
-            backend = engine.dialect.name
-            engine.dispose()
+            backend = database.engine.dialect.name
+            database.dispose()
             base = rows / baseline[0]
             size = len(data) / 1024 / 1024
             print(f"  {name:<4} {size:5.1f} MB   只读取（基线） {base:10.0f} 行/秒")

@@ -20,6 +20,9 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
 
 from bench.api import Connection, Result, drive, free_port, http_request, wait_until_up
 from bench.common import postgres_server_url, scratch_postgres
@@ -43,18 +46,22 @@ def prepare(database_url: str) -> str:
     """Schema, a clerk with a token, the funds; the clerk's token."""
     from carefund import funds
     from carefund.access import users
-    from carefund.storage.db import make_engine, write_session
+    from carefund.storage.database import Database
     from carefund.storage.schema import upgrade
 
-    engine = make_engine(database_url)
-    upgrade(engine)
-    with write_session(engine) as session:
+    database = Database.open(database_url)
+    upgrade(database.engine)
+
+    def write(session: Session) -> Any:
         admin = users.create_user(session, username="admin", role="admin", actor="bench")
         clerk = users.create_user(session, username="clerk", role="clerk", actor="bench")
         for code in [ONE_FUND] + [many_fund(n) for n in range(MANY_FUNDS)]:
             funds.create_fund(session, code=code, name=f"并发测试基金 {code}", actor=admin)
         token = users.issue_token(session, clerk)
-    engine.dispose()
+        return token
+
+    token = database.write(write)
+    database.dispose()
     return token
 
 
@@ -114,12 +121,13 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
     from carefund.ledger.verify import verify
     from carefund.models import Income
     from carefund.reports.statements import build_statement, parse_period
-    from carefund.storage.db import make_engine, read_session
+    from carefund.storage.database import Database
 
     problems = []
-    engine = make_engine(database_url)
+    database = Database.open(database_url)
     connection = Connection(port)
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         for fund in funds.list_funds(session):
             told = ledger.amounts.get(fund.code, [])
             receipts = sorted(
@@ -141,8 +149,10 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
                     f"{fund.code}: balance {fund.cash_fen}, statement {closing}, "
                     f"API {shown}, acknowledged {sum(told)}"
                 )
+
+    database.read(read)
     connection.close()
-    engine.dispose()
+    database.dispose()
     return problems
 
 

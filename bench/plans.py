@@ -12,11 +12,13 @@ import argparse
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
 
 from bench.common import fresh_database, make_clerk, stopwatch
 from bench.figures import Figure
 from carefund import disbursements, funds, plans, recipients
-from carefund.storage.db import write_session
 
 FULL_RECIPIENTS = 2_000
 QUICK_RECIPIENTS = 200
@@ -38,10 +40,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def measure(count: int, url: str | None = None) -> list[Figure]:
     with tempfile.TemporaryDirectory() as directory:
-        engine = fresh_database(url, Path(directory))
-        admin = make_clerk(engine, "bench-admin", "admin")
-        clerk = make_clerk(engine)
-        with write_session(engine) as session:
+        database = fresh_database(url, Path(directory))
+        admin = make_clerk(database, "bench-admin", "admin")
+        clerk = make_clerk(database)
+
+        def write(session: Session) -> Any:
             funds.create_fund(session, code="HC-RELIEF", name="救助基金", actor=admin)
             roll = recipients.create_recipients(
                 session,
@@ -51,20 +54,27 @@ def measure(count: int, url: str | None = None) -> list[Figure]:
                 ],
                 actor=clerk,
             )
+            return roll
+
+        roll = database.write(write)
         ids = [r.id for r in roll]
-        with stopwatch() as direct, write_session(engine) as session:
-            for recipient_id in ids:
-                disbursements.submit_disbursement(
-                    session,
-                    fund_code="HC-RELIEF",
-                    recipient_id=recipient_id,
-                    amount="400",
-                    aspect="life_assistance",
-                    purpose="救助卡",
-                    actor=clerk,
-                )
-        with write_session(engine) as session:
-            plan = plans.create_plan(
+        with stopwatch() as direct:
+
+            def write(session: Session) -> Any:
+                for recipient_id in ids:
+                    disbursements.submit_disbursement(
+                        session,
+                        fund_code="HC-RELIEF",
+                        recipient_id=recipient_id,
+                        amount="400",
+                        aspect="life_assistance",
+                        purpose="救助卡",
+                        actor=clerk,
+                    )
+
+            database.write(write)
+        plan = database.write(
+            lambda session: plans.create_plan(
                 session,
                 fund_code="HC-RELIEF",
                 name="救助卡",
@@ -75,23 +85,34 @@ def measure(count: int, url: str | None = None) -> list[Figure]:
                 recipient_ids=ids,
                 actor=clerk,
             )
-        with stopwatch() as first, write_session(engine) as session:
-            result = plans.run_plan(session, plan_id=plan.id, through="2026-12-31", actor=clerk)
+        )
+        with stopwatch() as first:
+
+            def write(session: Session) -> Any:
+                result = plans.run_plan(session, plan_id=plan.id, through="2026-12-31", actor=clerk)
+                return result
+
+            result = database.write(write)
         assert result.created == 12 * count and result.complete, result
-        with stopwatch() as again, write_session(engine) as session:
-            result = plans.run_plan(session, plan_id=plan.id, through="2026-12-31", actor=clerk)
+        with stopwatch() as again:
+
+            def write(session: Session) -> Any:
+                result = plans.run_plan(session, plan_id=plan.id, through="2026-12-31", actor=clerk)
+                return result
+
+            result = database.write(write)
         assert result.created == 0, result
-        engine.dispose()
+        database.dispose()
     base = count / direct[0]
     rate = 12 * count / first[0]
-    print(f"计划基准：{count} 名对象 × 12 个月（{engine.dialect.name}）")
+    print(f"计划基准：{count} 名对象 × 12 个月（{database.engine.dialect.name}）")
     print(f"  直接提交（基线）   {base:8.0f} 笔/秒  ({count} 笔 {direct[0]:.2f} 秒)")
     print(
         f"  计划运行一年       {rate:8.0f} 笔/秒  ({12 * count} 笔 {first[0]:.2f} 秒)"
         f"  为基线的 {rate / base:.2f} 倍"
     )
     print(f"  再次运行（无新建） {again[0]:8.2f} 秒")
-    note = f"{count} recipients × 12 months, {engine.dialect.name}"
+    note = f"{count} recipients × 12 months, {database.engine.dialect.name}"
     return [
         Figure(
             "plans",

@@ -13,12 +13,16 @@ import sqlite3
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
 
 from bench.figures import Figure, Target
 from carefund import funds, incomes
 from carefund.access import users
-from carefund.storage.db import make_engine, write_session
+from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 
 TARGET_RATIO = 0.4
@@ -28,13 +32,17 @@ FULL_INCOMES = 2000
 
 
 def prepare(path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with write_session(engine) as session:
+    database = Database.open(f"sqlite:///{path}")
+    upgrade(database.engine)
+
+    def write(session: Session) -> Any:
         admin = users.create_user(session, username="admin", role="admin", actor="bench")
         clerk = users.create_user(session, username="clerk", role="clerk", actor="bench")
         funds.create_fund(session, code="HC-CARE", name="关爱基金", actor=admin)
-    return engine, clerk
+        return clerk
+
+    clerk = database.write(write)
+    return database, clerk
 
 
 ROUND_SIZE = 100
@@ -42,13 +50,13 @@ ROUND_SIZE = 100
 
 
 def domain_writer(path: Path):  # type: ignore[no-untyped-def]
-    engine, clerk = prepare(path)
+    database, clerk = prepare(path)
 
     def write(numbers: range) -> None:
         for number in numbers:
-            with write_session(engine) as session:
-                incomes.record_income(
-                    session,
+            database.write(
+                partial(
+                    incomes.record_income,
                     fund_code="HC-CARE",
                     source="member_donation",
                     payer=f"党员{number}",
@@ -56,14 +64,15 @@ def domain_writer(path: Path):  # type: ignore[no-untyped-def]
                     received_on="2026-06-01",
                     actor=clerk,
                 )
+            )
 
     return write
 
 
 def raw_writer(path: Path):  # type: ignore[no-untyped-def]
     """The same rows, written with sqlite3 and hand-written SQL, one transaction each."""
-    engine, _clerk = prepare(path)
-    engine.dispose()
+    database, _clerk = prepare(path)
+    database.dispose()
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")

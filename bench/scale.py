@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func, insert, select, text, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 from bench.common import postgres_server_url, scratch_postgres
 from bench.figures import Figure, Target
@@ -55,7 +56,7 @@ from carefund.models import (
 )
 from carefund.recipients import id_number_check_char
 from carefund.reports.statements import build_statement, parse_period, statement_json
-from carefund.storage.db import make_engine, read_session, write_session
+from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
@@ -208,12 +209,13 @@ def _month_end(day: date) -> date:
 
 
 def generate(
-    engine: Engine, size: BookSize, *, seed: int = 7, echo: Callable[[str], None] = print
+    database: Database, size: BookSize, *, seed: int = 7, echo: Callable[[str], None] = print
 ) -> Generated:
     """Write a province's books into a migrated, empty database (see the module's doc)."""
     started = time.perf_counter()
     rng = random.Random(seed)
-    with write_session(engine) as session:
+
+    def write(session: Session) -> Any:
         staff = {
             role: users.create_user(session, username=name, role=role, actor="bench")
             for role, name in ACTORS.items()
@@ -227,7 +229,9 @@ def generate(
                 org=f"中共{where}委组织部",
                 actor=staff["admin"],
             )
-    with engine.begin() as connection:
+
+    database.write(write)
+    with database.engine.begin() as connection:
         fund_ids = {
             code: fund_id
             for fund_id, code in connection.execute(
@@ -235,7 +239,7 @@ def generate(
             )
         }
     result = Generated([fund_code(n) for n in range(size.funds)])
-    with engine.begin() as connection:
+    with database.engine.begin() as connection:
         ids = _Ids(connection)
         roll = _write_roll(connection, ids, size, rng)
     first_day, last_day = date(size.years[0], 1, 1), date(size.years[-1], 12, 31)
@@ -258,7 +262,7 @@ def generate(
     # Day by day across all funds, as the books grow in life: a fund's rows are spread over
     # the tables among the other funds' (what the statement's queries meet in production).
     # A transaction per batch: PostgreSQL's deferred balance trigger checks it at commit.
-    connection = engine.connect()
+    connection = database.engine.connect()
     transaction = connection.begin()
     try:
         for offset in range(span):
@@ -669,24 +673,28 @@ def _after_bulk_load(connection: Connection, ids: _Ids) -> None:
 
 
 def time_statement(
-    engine: Engine, code: str, year: int, runs: int = STATEMENT_RUNS
+    database: Database, code: str, year: int, runs: int = STATEMENT_RUNS
 ) -> tuple[list[float], dict[str, Any]]:
     """Seconds of each of `runs` statements (build_statement + statement_json, as the JSON
     endpoint computes it) for the year of the fund, and the last statement."""
     seconds, body = [], {}
     for _ in range(runs):
-        with read_session(engine) as session:
+
+        def read(session: Session) -> Any:
             began = time.perf_counter()
             statement = build_statement(
                 session, funds.get_fund(session, code), parse_period(str(year))
             )
             body = statement_json(statement)
             seconds.append(time.perf_counter() - began)
+            return body
+
+        body = database.read(read)
     assert body["reconciled"], body["checks"]
     return seconds, body
 
 
-def explain_statement(engine: Engine, code: str, year: int) -> list[str]:
+def explain_statement(database: Database, code: str, year: int) -> list[str]:
     """Each query of the statement with its time and the database's plan for it."""
     captured: list[tuple[str, Any]] = []
 
@@ -694,15 +702,18 @@ def explain_statement(engine: Engine, code: str, year: int) -> list[str]:
         if statement.lstrip().upper().startswith("SELECT"):
             captured.append((statement, parameters))
 
-    event.listen(engine, "before_cursor_execute", capture)
+    event.listen(database.engine, "before_cursor_execute", capture)
     try:
-        with read_session(engine) as session:
-            build_statement(session, funds.get_fund(session, code), parse_period(str(year)))
+        database.read(
+            lambda session: build_statement(
+                session, funds.get_fund(session, code), parse_period(str(year))
+            )
+        )
     finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    postgres = engine.dialect.name == "postgresql"
+        event.remove(database.engine, "before_cursor_execute", capture)
+    postgres = database.engine.dialect.name == "postgresql"
     lines = []
-    with engine.connect() as connection:
+    with database.engine.connect() as connection:
         for statement, parameters in captured:
             began = time.perf_counter()
             connection.exec_driver_sql(statement, parameters).fetchall()
@@ -714,11 +725,10 @@ def explain_statement(engine: Engine, code: str, year: int) -> list[str]:
     return lines
 
 
-def verify_fund(engine: Engine, code: str) -> tuple[float, int]:
+def verify_fund(database: Database, code: str) -> tuple[float, int]:
     """Seconds to recompute the fund's chain, and its entries; fails if it does not verify."""
     began = time.perf_counter()
-    with read_session(engine) as session:
-        result = verify(session, funds.get_fund(session, code))
+    result = database.read(lambda session: verify(session, funds.get_fund(session, code)))
     assert result.ok, (code, result.problem)
     return time.perf_counter() - began, result.entries
 
@@ -752,22 +762,22 @@ def measure_size(
     size = size or BookSize(entries=entries)
     year = size.years[-1]
     with scratch_database(backend, directory, f"scale{entries}") as url:
-        engine = make_engine(url)
-        upgrade(engine)
+        database = Database.open(url)
+        upgrade(database.engine)
         print(
             f"{backend}: generating {size.entries:,} entries in {size.funds} funds, "
             f"{size.roll:,} recipients …",
             flush=True,
         )
-        made = generate(engine, size, echo=lambda line: print(line, flush=True))
+        made = generate(database, size, echo=lambda line: print(line, flush=True))
         print(
             f"{backend}: {made.entries:,} entries ({made.incomes:,} incomes, "
             f"{made.payments:,} payments, {made.reversals:,} reversals) in "
             f"{made.seconds:.1f} s = {made.entries / made.seconds:,.0f} entries/s"
         )
         largest_code, district_code = made.fund_codes[0], made.fund_codes[-1]
-        largest, body = time_statement(engine, largest_code, year)
-        district, _ = time_statement(engine, district_code, year)
+        largest, body = time_statement(database, largest_code, year)
+        district, _ = time_statement(database, district_code, year)
         print(
             f"{backend}: {year} statement of {largest_code} ({body['entry_count']:,} entries "
             f"in the year): " + ", ".join(f"{s * 1000:.0f}" for s in largest) + " ms"
@@ -778,14 +788,14 @@ def measure_size(
             + " ms"
         )
         if explain:
-            print("\n".join(explain_statement(engine, largest_code, year)))
-        verify_seconds, verified = verify_fund(engine, largest_code)
-        verify_fund(engine, district_code)
+            print("\n".join(explain_statement(database, largest_code, year)))
+        verify_seconds, verified = verify_fund(database, largest_code)
+        verify_fund(database, district_code)
         print(
             f"{backend}: verify {largest_code}: {verified:,} entries in {verify_seconds:.1f} s, "
             f"chain intact; {district_code} intact"
         )
-        engine.dispose()
+        database.dispose()
     return SizeResult(
         backend, made.entries, made.seconds, largest, district, verify_seconds, verified
     )

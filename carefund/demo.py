@@ -17,10 +17,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from carefund import disbursements, incomes, periods, plans, recipients
@@ -29,7 +29,7 @@ from carefund.errors import Conflict
 from carefund.funds import create_fund, fund_public
 from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User
 from carefund.recipients import id_number_check_char
-from carefund.storage.db import read_session, write_session
+from carefund.storage.database import Database
 from carefund.vocabulary import MemberCategory, Role
 
 DEMO_SEED = 2026
@@ -173,8 +173,8 @@ class DemoRefused(Conflict):
     """The database already holds books, and the demo was not told to replace them."""
 
 
-def build_demo(engine: Engine, *, force: bool = False) -> DemoResult:
-    """Build the demo district into `engine`'s database (which must be migrated).
+def build_demo(database: Database, *, force: bool = False) -> DemoResult:
+    """Build the demo district into the database (which must be migrated).
 
     Refuses a database that already holds funds, members or users, unless `force`, which
     ERASES every table first (the demo has fixed codes and names, so it cannot sit beside
@@ -183,21 +183,23 @@ def build_demo(engine: Engine, *, force: bool = False) -> DemoResult:
     if date.today() < DEMO_AS_OF:
         raise DemoRefused(f"系统日期早于 {DEMO_AS_OF.isoformat()}，演示账簿的日期会在将来")
     if not force:
-        _refuse_unless_empty(engine)
+        _refuse_unless_empty(database)
     else:
-        _erase(engine)
-    builder = _Builder(engine, random.Random(DEMO_SEED))
+        _erase(database)
+    builder = _Builder(database, random.Random(DEMO_SEED))
     return builder.build()
 
 
-def _refuse_unless_empty(engine: Engine) -> None:
-    with read_session(engine) as session:
-        held = {
+def _refuse_unless_empty(database: Database) -> None:
+    def count(session: Session) -> dict[str, int]:
+        return {
             "基金": session.exec(select(func.count(col(Fund.id)))).one(),
             "记账凭证": session.exec(select(func.count(col(JournalEntry.id)))).one(),
             "关爱对象": session.exec(select(func.count(col(Recipient.id)))).one(),
             "用户": session.exec(select(func.count(col(User.id)))).one(),
         }
+
+    held = database.read(count)
     found = "、".join(f"{name} {count} 条" for name, count in held.items() if count)
     if found:
         raise DemoRefused(
@@ -205,14 +207,14 @@ def _refuse_unless_empty(engine: Engine) -> None:
         )
 
 
-def _erase(engine: Engine) -> None:
+def _erase(database: Database) -> None:
     # The journal's guards forbid deleting entries, so the schema is rebuilt instead.
     from alembic import command
 
     from carefund.storage.schema import alembic_config, upgrade
 
-    command.downgrade(alembic_config(engine), "base")
-    upgrade(engine)
+    command.downgrade(alembic_config(database.engine), "base")
+    upgrade(database.engine)
 
 
 # ---------------------------------------------------------------------------------------
@@ -224,8 +226,8 @@ Step = Callable[[Session], None]
 class _Builder:
     """Collects the year's doings as dated actions, then runs them in date order."""
 
-    def __init__(self, engine: Engine, rng: random.Random) -> None:
-        self.engine = engine
+    def __init__(self, database: Database, rng: random.Random) -> None:
+        self.database = database
         self.rng = rng
         self.actions: list[tuple[date, int, Step]] = []
         self.staff: dict[str, User] = {}
@@ -251,18 +253,20 @@ class _Builder:
         day_index = 0
         while day_index < len(self.actions):
             day = self.actions[day_index][0]
+            todays: list[Step] = []
+            while day_index < len(self.actions) and self.actions[day_index][0] == day:
+                todays.append(self.actions[day_index][2])
+                day_index += 1
             # One transaction per day of the year: each action is still one use case.
-            with write_session(self.engine) as session:
-                while day_index < len(self.actions) and self.actions[day_index][0] == day:
-                    self.actions[day_index][2](session)
-                    day_index += 1
+            self.database.write(partial(_run_all, todays))
         return self._result(credentials)
 
     # -- people ---------------------------------------------------------------------------
 
     def _setup(self) -> list[DemoUser]:
-        credentials = []
-        with write_session(self.engine) as session:
+        credentials: list[DemoUser] = []
+
+        def set_up(session: Session) -> None:
             for username, role in STAFF:
                 password = secrets.token_urlsafe(PASSWORD_BYTES)
                 user = users.create_user(
@@ -290,6 +294,8 @@ class _Builder:
             made = recipients.create_recipients(session, rows=rows, actor=self.staff["clerk"])
             for recipient in made:
                 self.roll.setdefault(MemberCategory(recipient.category), []).append(recipient)
+
+        self.database.write(set_up)
         self.relief_members = self.rng.sample(self.roll[MemberCategory.hardship], RELIEF_MEMBERS)
         return credentials
 
@@ -786,7 +792,7 @@ class _Builder:
     # -- summary --------------------------------------------------------------------------
 
     def _result(self, credentials: list[DemoUser]) -> DemoResult:
-        with read_session(self.engine) as session:
+        def figures(session: Session) -> tuple[list[dict[str, Any]], Any, int]:
             funds = [
                 fund_public(session, fund)
                 for fund in session.exec(select(Fund).order_by(col(Fund.code)))
@@ -797,6 +803,9 @@ class _Builder:
                 )
             ).one()
             count = session.exec(select(func.count(col(Recipient.id)))).one()
+            return funds, paid, count
+
+        funds, paid, count = self.database.read(figures)
         return DemoResult(
             users=credentials,
             funds=funds,
@@ -804,3 +813,8 @@ class _Builder:
             disbursements_paid=int(paid[0]),
             paid_fen=int(paid[1]),
         )
+
+
+def _run_all(steps: list[Step], session: Session) -> None:
+    for step in steps:
+        step(session)

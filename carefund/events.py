@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from carefund.errors import InvalidInput
 from carefund.models import Event, as_utc, utcnow
-from carefund.storage.db import DirectStatement, is_sqlite
+from carefund.storage.direct import DirectStatement
+from carefund.storage.engines import is_sqlite
 
 EVENT_TYPES = (
     "income.recorded",

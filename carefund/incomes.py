@@ -25,7 +25,7 @@ from carefund.ledger.posting import (
 from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
 from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
-from carefund.storage.db import DirectStatement
+from carefund.storage.direct import DirectStatement
 from carefund.validation import choose, clean_text, is_id, parse_date
 from carefund.vocabulary import SOURCE_NAMES_ZH, IncomeSource, IncomeStatus
 

@@ -13,10 +13,10 @@ due dates that were skipped (the clerk may cancel those that should not be paid)
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
@@ -30,7 +30,7 @@ from carefund.models import Disbursement, Fund, Plan, PlanRecipient, Recipient, 
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import recipients_by_id
 from carefund.rrule import normalized_rule, occurrences, parse_rule, upcoming
-from carefund.storage.db import read_session, write_session
+from carefund.storage.database import Database
 from carefund.validation import choose, clean_text, parse_date
 from carefund.vocabulary import Aspect
 
@@ -334,7 +334,7 @@ def active_plan_ids(session: Session) -> list[int]:
     ]
 
 
-def run_all_plans(engine: Engine, *, through: object, actor: User) -> list[dict[str, Any]]:
+def run_all_plans(database: Database, *, through: object, actor: User) -> list[dict[str, Any]]:
     """Run every active plan through `through`, as a nightly job does.
 
     Each plan is its own unit of work, so one plan's refusal does not hold back the others;
@@ -342,13 +342,13 @@ def run_all_plans(engine: Engine, *, through: object, actor: User) -> list[dict[
     """
     require(actor, Action.manage_plans)
     through = parse_date(through, field="through")
-    with read_session(engine) as session:
-        plan_ids = active_plan_ids(session)
+    plan_ids = database.read(active_plan_ids)
     results: list[dict[str, Any]] = []
     for plan_id in plan_ids:
         try:
-            with write_session(engine) as session:
-                result = run_plan(session, plan_id=plan_id, through=through, actor=actor)
+            result = database.write(
+                partial(run_plan, plan_id=plan_id, through=through, actor=actor)
+            )
             results.append(result.public())
         except CarefundError as exc:
             results.append({"plan_id": plan_id, "error": exc.message})

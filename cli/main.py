@@ -11,21 +11,21 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from carefund.access import users
 from carefund.errors import CarefundError
 from carefund.funds import create_fund, get_fund, list_funds
 from carefund.ledger.verify import verify as verify_chain
 from carefund.settings import get_settings
-from carefund.storage.db import make_engine, read_session, write_session
+from carefund.storage.database import Database
 from carefund.storage.schema import is_current, upgrade
 from carefund.vocabulary import Role
 
 app = typer.Typer(
     help="carefund — 党内关爱基金账本：复式记账、哈希链、收据与审计报表。\n\n"
-    "The database is CAREFUND_DATABASE_URL (default: sqlite:///./carefund.storage.db).",
+    "The database is CAREFUND_DATABASE_URL (default: sqlite:///./carefund.db).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -48,11 +48,11 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def engine() -> Engine:
+def database() -> Database:
     """The configured database, which must have been initialised."""
     try:
-        configured = make_engine(get_settings().database_url)
-        if not is_current(configured):
+        configured = Database.open(get_settings().database_url)
+        if not is_current(configured.engine):
             fail("数据库尚未初始化或需要升级：请先运行 `carefund init`")
     except CarefundError as exc:
         fail(exc.message)
@@ -72,13 +72,13 @@ def operator(session, username: str | None):  # type: ignore[no-untyped-def]
 def init() -> None:
     """Create the database schema, or upgrade it to the newest version (safe to run again)."""
     try:
-        configured = make_engine(get_settings().database_url)
-        upgrade(configured)
+        configured = Database.open(get_settings().database_url)
+        upgrade(configured.engine)
     except CarefundError as exc:
         fail(exc.message)
     except OperationalError as exc:
         fail(f"无法连接数据库：{exc.orig}")
-    out.print(f"数据库已就绪：{configured.url.render_as_string(hide_password=True)}")
+    out.print(f"数据库已就绪：{configured.engine.url.render_as_string(hide_password=True)}")
 
 
 @app.command()
@@ -97,15 +97,15 @@ def serve(
     import uvicorn
 
     try:
-        configured = make_engine(get_settings().database_url)
-        upgrade(configured)
+        configured = Database.open(get_settings().database_url)
+        upgrade(configured.engine)
         if demo:
             _load_demo(configured)
     except CarefundError as exc:
         fail(exc.message)
     except OperationalError as exc:
         fail(f"无法连接数据库：{exc.orig}")
-    where = configured.url.render_as_string(hide_password=True)
+    where = configured.engine.url.render_as_string(hide_password=True)
     err.print(
         f"carefund 服务：网页 http://{host}:{port}/ · API 文档 http://{host}:{port}/api/v1/docs"
         f"（数据库 {where}）",
@@ -118,7 +118,7 @@ def serve(
         "log_level": "info",
     }
     if workers > 1:
-        # Each worker process builds its own app and engine from the environment.
+        # Each worker process builds its own app and database from the environment.
         configured.dispose()
         uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **options)
     else:
@@ -127,15 +127,14 @@ def serve(
         uvicorn.run(settled(create_app(configured)), **options)
 
 
-def _load_demo(configured: Engine) -> None:
+def _load_demo(configured: Database) -> None:
     """Build the demo district into an empty database and print how to log in; a database
     that already holds something is served as it is."""
     from carefund.demo import DemoRefused, build_demo
 
-    with read_session(configured) as session:
-        if list_funds(session):
-            err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
-            return
+    if configured.read(list_funds):
+        err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
+        return
     err.print("正在生成演示账簿（约半分钟）…", highlight=False)
     try:
         result = build_demo(configured)
@@ -156,11 +155,14 @@ def user_add(
 ) -> None:
     """Add a user; prints a new API token as the last line (shown only this once)."""
     try:
-        with write_session(engine()) as session:
+
+        def add(session: Session) -> str:
             user = users.create_user(
                 session, username=name, role=role, password=password, actor=CLI_ACTOR
             )
-            token = users.issue_token(session, user)
+            return users.issue_token(session, user)
+
+        token = database().write(add)
     except CarefundError as exc:
         fail(exc.message)
     out.print(f"已添加用户 {name}（{role}）。API 令牌（只显示这一次）：", highlight=False)
@@ -171,8 +173,9 @@ def user_add(
 def user_token(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
     """Issue another API token for a user; prints it as the last line."""
     try:
-        with write_session(engine()) as session:
-            token = users.issue_token(session, users.get_user(session, name))
+        token = database().write(
+            lambda session: users.issue_token(session, users.get_user(session, name))
+        )
     except CarefundError as exc:
         fail(exc.message)
     print(token)
@@ -186,8 +189,11 @@ def fund_add(
 ) -> None:
     """Open a fund with empty books."""
     try:
-        with write_session(engine()) as session:
-            create_fund(session, code=code, name=name, org=org, actor=operator(session, None))
+        database().write(
+            lambda session: create_fund(
+                session, code=code, name=name, org=org, actor=operator(session, None)
+            )
+        )
     except CarefundError as exc:
         fail(exc.message)
     out.print(f"已开设基金 {code}")
@@ -198,13 +204,15 @@ def fund_list() -> None:
     """List funds with their balances."""
     from carefund.funds import fund_public
 
-    with read_session(engine()) as session:
+    def show(session: Session) -> None:
         for fund in list_funds(session):
             public = fund_public(session, fund)
             out.print(
                 f"{fund.code}\t{fund.name}\t余额 {public['balance']}\t可用 {public['available']}",
                 highlight=False,
             )
+
+    database().read(show)
 
 
 @app.command()
@@ -214,7 +222,9 @@ def verify(
     """Recompute every fund's hash chain; exit 1 naming the fund and first bad seq if broken."""
     broken = False
     try:
-        with read_session(engine()) as session:
+
+        def check(session: Session) -> None:
+            nonlocal broken
             funds = [get_fund(session, fund)] if fund else list_funds(session)
             for item in funds:
                 result = verify_chain(session, item)
@@ -232,6 +242,8 @@ def verify(
                         f"[bold red]{item.code}: 已损坏{where}：{result.problem}[/]",
                         highlight=False,
                     )
+
+        database().read(check)
     except CarefundError as exc:
         fail(exc.message)
     if broken:
@@ -267,7 +279,9 @@ def statement(
     from carefund.reports import documents, statements
 
     try:
-        with read_session(engine()) as session:
+
+        def rendered(session: Session) -> tuple[documents.StatementView, bytes]:
+            # Rendered inside the read: the statement's journal streams from the database.
             view = documents.statement_view(
                 session, fund_code=fund, period=period, actor=operator(session, as_user)
             )
@@ -285,6 +299,9 @@ def statement(
                     ".xlsx": receipts.statement_xlsx,
                 }[suffix]
                 content = render(view)
+            return view, content
+
+        view, content = database().read(rendered)
     except CarefundError as exc:
         fail(exc.message)
     try:
@@ -306,7 +323,7 @@ def backup(
     file: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist).")],
 ) -> None:
     """Copy an SQLite database online into FILE, consistent even while the server writes."""
-    configured = engine()
+    configured = database().engine
     if configured.dialect.name != "sqlite":
         fail("PostgreSQL 请用 pg_dump 备份，例如：pg_dump -Fc -f carefund.dump DBNAME")
     if file.exists():
@@ -342,7 +359,8 @@ def export(
     if format != "beancount":
         fail(f"不支持的格式：{format}（目前只支持 beancount）")
     try:
-        with read_session(engine()) as session:
+
+        def write_out(session: Session) -> None:
             lines = export_beancount(session, get_fund(session, fund))
             if output is None:
                 for line in lines:
@@ -351,6 +369,8 @@ def export(
                 with output.open("w", encoding="utf-8") as handle:
                     for line in lines:
                         handle.write(line + "\n")
+
+        database().read(write_out)
     except CarefundError as exc:
         fail(exc.message)
     except OSError as exc:
@@ -368,10 +388,9 @@ def plans_run(
     recipient per due date, never twice. Exit 1 if a plan was refused."""
     from carefund import plans
 
-    configured = engine()
+    configured = database()
     try:
-        with read_session(configured) as session:
-            actor = operator(session, as_user)
+        actor = configured.read(lambda session: operator(session, as_user))
         results = plans.run_all_plans(configured, through=through, actor=actor)
     except CarefundError as exc:
         fail(exc.message)
@@ -415,7 +434,7 @@ def import_recipients(
     if file.stat().st_size > sheets.IMPORT_BYTES_MAX:
         fail(f"文件过大：最大 {sheets.IMPORT_BYTES_MAX // 1024 // 1024} MB")
     data = file.read_bytes()
-    configured = engine()
+    configured = database()
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -433,9 +452,11 @@ def import_recipients(
         bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
 
     try:
-        with bar, write_session(configured) as session:
-            result = imports.import_recipients(
-                session, data=data, actor=operator(session, as_user), progress=progress
+        with bar:
+            result = configured.write(
+                lambda session: imports.import_recipients(
+                    session, data=data, actor=operator(session, as_user), progress=progress
+                )
             )
     except ImportRejected as exc:
         err.print(f"[bold red]{exc.message}[/]", highlight=False)
@@ -464,8 +485,8 @@ def demo(
     from carefund.demo import build_demo
 
     try:
-        configured = make_engine(get_settings().database_url)
-        upgrade(configured)
+        configured = Database.open(get_settings().database_url)
+        upgrade(configured.engine)
         err.print("正在生成演示账簿（约半分钟）…", highlight=False)
         result = build_demo(configured, force=force)
     except CarefundError as exc:

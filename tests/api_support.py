@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
 from api.app import API_PREFIX, create_app
 from carefund.models import User
+from carefund.storage.database import Database
 from tests.builders import make_staff, make_token
 
 ROLES = ("admin", "clerk", "approver", "cashier", "auditor", "integration")
@@ -26,7 +26,7 @@ class Api:
     client: TestClient
     staff: dict[str, User]
     tokens: dict[str, str]
-    engine: Engine
+    database: Database
 
     def headers(self, who: str | None, **extra: str) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
@@ -73,19 +73,19 @@ class Api:
                 return items
 
 
-def make_api(engine: Engine, *, raise_server_exceptions: bool = True) -> Iterator[Api]:
-    staff = make_staff(engine)
-    tokens = {name: make_token(engine, user) for name, user in staff.items()}
-    app = create_app(engine)
+def make_api(database: Database, *, raise_server_exceptions: bool = True) -> Iterator[Api]:
+    staff = make_staff(database)
+    tokens = {name: make_token(database, user) for name, user in staff.items()}
+    app = create_app(database)
     with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
-        yield Api(client, staff, tokens, engine)
+        yield Api(client, staff, tokens, database)
 
 
 @pytest.fixture
-def api(engine: Engine) -> Iterator[Api]:
+def api(database: Database) -> Iterator[Api]:
     """The API on a clean database of each backend, with staff of every role and a fund-less
     district."""
-    yield from make_api(engine)
+    yield from make_api(database)
 
 
 def problem_of(response: httpx.Response, status: int) -> dict:

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
-from sqlalchemy.engine import Engine
 
 from api.app import create_app
+from carefund.storage.database import Database
 
 CHROMIUM = os.environ.get("CAREFUND_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,11 +51,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(engine: Engine) -> Iterator[str]:
-    """The app on `engine`, served by uvicorn in a thread on a free port; yields its URL."""
+def live_server(database: Database) -> Iterator[str]:
+    """The app on `database`, served by uvicorn in a thread on a free port; yields its URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(engine),
+        create_app(database),
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -1,25 +1,26 @@
 """Small builders for tests: a fund, users of each role, recipients, money in and out.
 
-Each opens its own unit of work and commits, as a request would.
+Each writes through `database.write` (one transaction, committed), as a request would.
 """
 
 from itertools import count
+from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from carefund import disbursements, funds, incomes, recipients
 from carefund.access import users
 from carefund.models import Disbursement, Fund, Income, Recipient, User
 from carefund.recipients import id_number_check_char
-from carefund.storage.db import write_session
+from carefund.storage.database import Database
 
 _numbers = count(1)
 
 
 def make_user(
-    engine: Engine, role: str, username: str | None = None, password: str | None = None
+    database: Database, role: str, username: str | None = None, password: str | None = None
 ) -> User:
-    with write_session(engine) as session:
+    def write(session: Session) -> Any:
         return users.create_user(
             session,
             username=username or f"{role}{next(_numbers)}",
@@ -28,28 +29,32 @@ def make_user(
             actor="test",
         )
 
-
-def make_token(engine: Engine, user: User) -> str:
-    with write_session(engine) as session:
-        return users.issue_token(session, user)
+    return database.write(write)
 
 
-def make_staff(engine: Engine) -> dict[str, User]:
+def make_token(database: Database, user: User) -> str:
+    return database.write(lambda session: users.issue_token(session, user))
+
+
+def make_staff(database: Database) -> dict[str, User]:
     """One user of every role, keyed by role, plus a second clerk `clerk2`."""
     staff = {
-        role: make_user(engine, role, username=role)
+        role: make_user(database, role, username=role)
         for role in ("admin", "clerk", "approver", "cashier", "auditor", "integration")
     }
-    staff["clerk2"] = make_user(engine, "clerk", username="clerk2")
-    staff["approver2"] = make_user(engine, "approver", username="approver2")
+    staff["clerk2"] = make_user(database, "clerk", username="clerk2")
+    staff["approver2"] = make_user(database, "approver", username="approver2")
     return staff
 
 
 def make_fund(
-    engine: Engine, admin: User, code: str = "HC-CARE", name: str = "某区党内关爱基金"
+    database: Database, admin: User, code: str = "HC-CARE", name: str = "某区党内关爱基金"
 ) -> Fund:
-    with write_session(engine) as session:
-        return funds.create_fund(session, code=code, name=name, org="中共某区委组织部", actor=admin)
+    return database.write(
+        lambda session: funds.create_fund(
+            session, code=code, name=name, org="中共某区委组织部", actor=admin
+        )
+    )
 
 
 def valid_id_number(serial: int) -> str:
@@ -59,7 +64,7 @@ def valid_id_number(serial: int) -> str:
 
 
 def make_recipient(
-    engine: Engine,
+    database: Database,
     clerk: User,
     *,
     category: str = "hardship",
@@ -67,7 +72,8 @@ def make_recipient(
     **fields: object,
 ) -> Recipient:
     number = next(_numbers)
-    with write_session(engine) as session:
+
+    def write(session: Session) -> Any:
         return recipients.create_recipient(
             session,
             member_no=str(fields.pop("member_no", f"M{number:05d}")),
@@ -77,9 +83,11 @@ def make_recipient(
             **fields,
         )
 
+    return database.write(write)
+
 
 def record(
-    engine: Engine,
+    database: Database,
     clerk: User,
     amount: str,
     *,
@@ -88,7 +96,7 @@ def record(
     on: str = "2026-03-05",
     payer: str = "区财政局",
 ) -> Income:
-    with write_session(engine) as session:
+    def write(session: Session) -> Any:
         return incomes.record_income(
             session,
             fund_code=fund,
@@ -99,9 +107,11 @@ def record(
             actor=clerk,
         )
 
+    return database.write(write)
+
 
 def submit(
-    engine: Engine,
+    database: Database,
     clerk: User,
     recipient: Recipient,
     amount: str,
@@ -109,7 +119,7 @@ def submit(
     fund: str = "HC-CARE",
     purpose: str = "春节慰问",
 ) -> Disbursement:
-    with write_session(engine) as session:
+    def write(session: Session) -> Any:
         return disbursements.submit_disbursement(
             session,
             fund_code=fund,
@@ -120,25 +130,31 @@ def submit(
             actor=clerk,
         )
 
+    return database.write(write)
 
-def approve(engine: Engine, approver: User, disbursement: Disbursement) -> Disbursement:
-    with write_session(engine) as session:
+
+def approve(database: Database, approver: User, disbursement: Disbursement) -> Disbursement:
+    def write(session: Session) -> Any:
         return disbursements.approve_disbursement(
             session, disbursement_id=disbursement.id, actor=approver
         )
 
+    return database.write(write)
+
 
 def pay(
-    engine: Engine, cashier: User, disbursement: Disbursement, on: str = "2026-03-10"
+    database: Database, cashier: User, disbursement: Disbursement, on: str = "2026-03-10"
 ) -> Disbursement:
-    with write_session(engine) as session:
+    def write(session: Session) -> Any:
         return disbursements.pay_disbursement(
             session, disbursement_id=disbursement.id, paid_on=on, method="转账", actor=cashier
         )
 
+    return database.write(write)
+
 
 def disburse(
-    engine: Engine,
+    database: Database,
     staff: dict[str, User],
     recipient: Recipient,
     amount: str,
@@ -147,6 +163,6 @@ def disburse(
     fund: str = "HC-CARE",
 ) -> Disbursement:
     """Submit, approve and pay, each by its own person."""
-    disbursement = submit(engine, staff["clerk"], recipient, amount, aspect, fund=fund)
-    approve(engine, staff["approver"], disbursement)
-    return pay(engine, staff["cashier"], disbursement, on=on)
+    disbursement = submit(database, staff["clerk"], recipient, amount, aspect, fund=fund)
+    approve(database, staff["approver"], disbursement)
+    return pay(database, staff["cashier"], disbursement, on=on)

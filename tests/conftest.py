@@ -1,5 +1,5 @@
-"""Test databases: every test that asks for `engine` runs on SQLite and, when PostgreSQL
-answers, on PostgreSQL too, each in a clean database.
+"""Test databases: every test that asks for `database` (or `engine`) runs on SQLite and,
+when PostgreSQL answers, on PostgreSQL too, each in a clean database.
 
 PostgreSQL is taken from CAREFUND_TEST_POSTGRES_URL (a URL to an existing database the
 tests may create databases through). Without it, 127.0.0.1:5432 is tried; set
@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
-from carefund.storage.db import make_engine, normalize_url
+from carefund.storage.database import Database
+from carefund.storage.engines import make_engine, normalize_url
 from carefund.storage.schema import upgrade
 
 pytest_plugins = ["tests.api_support"]
@@ -110,22 +111,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a clean database of each backend."""
-    configured = make_engine(database_url)
+def database(database_url: str) -> Iterator[Database]:
+    """A clean database of each backend: the one way the tests write and read."""
+    configured = Database.open(database_url)
     yield configured
     configured.dispose()
 
 
 @pytest.fixture
-def fresh_engine(request: pytest.FixtureRequest, database_url: str, tmp_path):  # type: ignore[no-untyped-def]
+def engine(database: Database) -> Engine:
+    """The test database's engine, for tests that go around the ledger (tampering, raw SQL)."""
+    return database.engine
+
+
+@pytest.fixture
+def fresh_database(request: pytest.FixtureRequest, database_url: str, tmp_path):  # type: ignore[no-untyped-def]
     """A factory of clean databases on the test's backend, for property-based tests whose
     every example needs empty books."""
-    engines: list[Engine] = []
+    databases: list[Database] = []
     counter = iter(range(1_000_000))
 
-    def make() -> Engine:
-        for old in engines:
+    def make() -> Database:
+        for old in databases:
             old.dispose()
         if database_url.startswith("sqlite"):
             path = tmp_path / f"example{next(counter)}.db"
@@ -136,9 +143,9 @@ def fresh_engine(request: pytest.FixtureRequest, database_url: str, tmp_path):  
             cleaner = make_engine(url)
             _truncate_all(cleaner)
             cleaner.dispose()
-        engines.append(make_engine(url))
-        return engines[-1]
+        databases.append(Database.open(url))
+        return databases[-1]
 
     yield make
-    for old in engines:
+    for old in databases:
         old.dispose()

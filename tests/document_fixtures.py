@@ -3,13 +3,14 @@
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pypdf import PdfReader
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from carefund import disbursements, incomes
 from carefund.models import Disbursement, Income, Recipient, User
-from carefund.storage.db import write_session
+from carefund.storage.database import Database
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record, valid_id_number
 
 
@@ -51,7 +52,7 @@ PEOPLE = [
 AMOUNTS = {"work_incentive": "500.00", "spiritual_care": "300.00", "life_assistance": "1200.50"}
 
 
-def care_quarter(engine: Engine) -> Quarter:
+def care_quarter(database: Database) -> Quarter:
     """Q1 2026 of HC-CARE, as a worksheet:
 
     January, in: 50,000.00 党费补贴 + 120,000.00 财政支持 + 8,765.43 党员募捐
@@ -60,21 +61,21 @@ def care_quarter(engine: Engine) -> Quarter:
     王小明's 500.00 工作激励 reversed on 2026-03-03, so 11,503.00 net.
     Closing: 167,262.43.
     """
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
     clerk = staff["clerk"]
     booked = [
         record(
-            engine,
+            database,
             clerk,
             "50000.00",
             source="party_dues_subsidy",
             on="2026-01-05",
             payer="区委组织部",
         ),
-        record(engine, clerk, "120000.00", source="fiscal_support", on="2026-01-10"),
+        record(database, clerk, "120000.00", source="fiscal_support", on="2026-01-10"),
         record(
-            engine,
+            database,
             clerk,
             "8765.43",
             source="member_donation",
@@ -82,7 +83,7 @@ def care_quarter(engine: Engine) -> Quarter:
             payer="机关第一党支部全体党员",
         ),
         record(
-            engine,
+            database,
             clerk,
             "30000.00",
             source="sponsorship",
@@ -94,7 +95,7 @@ def care_quarter(engine: Engine) -> Quarter:
     phones = [f"1391234{number:04d}" for number in range(len(PEOPLE))]
     roll = {
         name: make_recipient(
-            engine,
+            database,
             clerk,
             name=name,
             category=category,
@@ -105,11 +106,12 @@ def care_quarter(engine: Engine) -> Quarter:
         for number, (name, category) in enumerate(PEOPLE)
     }
     paid = [
-        disburse(engine, staff, recipient, amount, aspect=aspect, on="2026-02-10")
+        disburse(database, staff, recipient, amount, aspect=aspect, on="2026-02-10")
         for recipient in roll.values()
         for aspect, amount in AMOUNTS.items()
     ]
-    with write_session(engine) as session:
+
+    def write(session: Session) -> Any:
         incomes.reverse_income(
             session,
             income_id=booked[3].id,
@@ -124,6 +126,8 @@ def care_quarter(engine: Engine) -> Quarter:
             on="2026-03-03",
             actor=staff["approver"],
         )
+
+    database.write(write)
     return Quarter(staff, booked, roll, paid, id_numbers, phones)
 
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from carefund.disbursements import approve_disbursement
-from carefund.storage.db import make_engine, write_session
+from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record, submit
 from tests.test_api_concurrency import free_port, wait_until_up
@@ -34,19 +34,22 @@ EXCLUDED_CHECKS = {
 
 def district(url: str) -> str:
     """A fund with incomes, recipients and disbursements in several states; an admin token."""
-    engine = make_engine(url)
-    upgrade(engine)
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    record(engine, staff["clerk"], "5000.00", on="2026-10-05")
-    hardship = make_recipient(engine, staff["clerk"], category="hardship")
-    make_recipient(engine, staff["clerk"], category="retired", phone="13812345678")
-    submit(engine, staff["clerk"], hardship, "100.00")
-    approved = submit(engine, staff["clerk"], hardship, "50.00")
-    with write_session(engine) as session:
-        approve_disbursement(session, disbursement_id=approved.id, actor=staff["approver"])
-    token = make_token(engine, staff["admin"])
-    engine.dispose()
+    database = Database.open(url)
+    upgrade(database.engine)
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "5000.00", on="2026-10-05")
+    hardship = make_recipient(database, staff["clerk"], category="hardship")
+    make_recipient(database, staff["clerk"], category="retired", phone="13812345678")
+    submit(database, staff["clerk"], hardship, "100.00")
+    approved = submit(database, staff["clerk"], hardship, "50.00")
+    database.write(
+        lambda session: approve_disbursement(
+            session, disbursement_id=approved.id, actor=staff["approver"]
+        )
+    )
+    token = make_token(database, staff["admin"])
+    database.dispose()
     return token
 
 

@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
 from api.app import create_app
 from carefund.access import users
 from carefund.models import User
+from carefund.storage.database import Database
 from tests.builders import make_fund, make_user
 
 PASSWORD = "correct-horse-1"
@@ -84,7 +84,7 @@ class Desk:
 class Pages:
     """The app on the test database, its staff (all with the password `PASSWORD`)."""
 
-    engine: Engine
+    database: Database
     app: Any
     staff: dict[str, User] = field(default_factory=dict)
 
@@ -115,10 +115,10 @@ def cheap_password_hashing(monkeypatch: Any) -> None:
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
-def make_pages(engine: Engine) -> Pages:
+def make_pages(database: Database) -> Pages:
     staff = {
-        name: make_user(engine, role, username=name, password=PASSWORD)
+        name: make_user(database, role, username=name, password=PASSWORD)
         for name, role in STAFF_ROLES.items()
     }
-    make_fund(engine, staff["admin"])
-    return Pages(engine=engine, app=create_app(engine), staff=staff)
+    make_fund(database, staff["admin"])
+    return Pages(database=database, app=create_app(database), staff=staff)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from carefund.demo import build_demo
-from carefund.storage.db import make_engine
+from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from tests.browser_support import chromium, chromium_missing, live_server, log_in
 
@@ -92,12 +92,12 @@ def main(out_dir: str = "/tmp/pages") -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        engine = make_engine(f"sqlite:///{scratch}/demo.db")
-        upgrade(engine)
-        logins = {user.username: user.password for user in build_demo(engine).users}
-        with live_server(engine) as base, chromium() as browser:
+        database = Database.open(f"sqlite:///{scratch}/demo.db")
+        upgrade(database.engine)
+        logins = {user.username: user.password for user in build_demo(database).users}
+        with live_server(database) as base, chromium() as browser:
             _shoot(browser, base, logins, out)
-        engine.dispose()
+        database.dispose()
     print(f"screenshots in {out}")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from carefund.storage.db import make_engine
+from carefund.storage.database import Database
 from tests import conftest
 from tests.api_support import Api
 from tests.builders import make_fund, make_staff, make_token
@@ -105,19 +105,19 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
     if not conftest.POSTGRES_ADMIN_URL:
         pytest.skip("needs PostgreSQL")
     url = request.getfixturevalue("postgres_database")
-    engine = make_engine(url)
-    conftest._truncate_all(engine)
-    engine.dispose()
+    database = Database.open(url)
+    conftest._truncate_all(database.engine)
+    database.dispose()
     return url
 
 
 def test_four_server_workers_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
-    engine = make_engine(postgres_url)
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    token = make_token(engine, staff["clerk"])
-    admin_token = make_token(engine, staff["admin"])
-    engine.dispose()
+    database = Database.open(postgres_url)
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    token = make_token(database, staff["clerk"])
+    admin_token = make_token(database, staff["admin"])
+    database.dispose()
 
     port = free_port()
     log = (tmp_path / "serve.log").open("w")

@@ -277,14 +277,14 @@ def test_no_token_or_a_bad_one_is_401(fund: Api) -> None:
     assert fund.client.get("/healthz").json() == {"ok": True}
 
 
-def test_an_unexpected_failure_is_a_500_without_a_trace(engine, monkeypatch) -> None:
+def test_an_unexpected_failure_is_a_500_without_a_trace(database, monkeypatch) -> None:
     from carefund import funds
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret internals at /etc/carefund")
 
     monkeypatch.setattr(funds, "funds_page", broken)
-    for api in make_api(engine, raise_server_exceptions=False):
+    for api in make_api(database, raise_server_exceptions=False):
         answer = api.get("auditor", "/funds")
         problem = problem_of(answer, 500)
         assert "secret" not in answer.text and "RuntimeError" not in answer.text

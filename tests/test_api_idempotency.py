@@ -2,14 +2,14 @@
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from carefund import incomes
 from carefund.access import idempotency
 from carefund.models import IdempotencyKey, Income, utcnow
-from carefund.storage.db import read_session, write_session
 from tests.api_support import Api, make_api, problem_of
 
 INCOME = {
@@ -32,8 +32,7 @@ def with_key(key: str) -> dict[str, str]:
 
 
 def income_count(api: Api) -> int:
-    with read_session(api.engine) as session:
-        return len(list(session.exec(select(Income))))
+    return api.database.read(lambda session: len(list(session.exec(select(Income)))))
 
 
 def test_a_retry_gets_the_first_answer_and_no_second_receipt(fund: Api) -> None:
@@ -88,22 +87,24 @@ def test_a_refusal_is_replayed_too(fund: Api) -> None:
 
 
 def test_while_the_first_is_running_a_retry_gets_409(fund: Api) -> None:
-    with write_session(fund.engine) as session:
-        idempotency.claim_key(
+    fund.database.write(
+        lambda session: idempotency.claim_key(
             session,
             user_id=fund.staff["clerk"].id,
             key="slow",
             request_hash=idempotency.fingerprint("POST", "/api/v1" + PATH, b"x"),
         )
+    )
     problem_of(fund.post("clerk", PATH, INCOME, headers=with_key("slow")), 422)  # other body
     body = b'{"a": 1}'
-    with write_session(fund.engine) as session:
-        idempotency.claim_key(
+    fund.database.write(
+        lambda session: idempotency.claim_key(
             session,
             user_id=fund.staff["clerk"].id,
             key="slow-2",
             request_hash=idempotency.fingerprint("POST", "/api/v1" + PATH, body),
         )
+    )
     running = fund.post(
         "clerk",
         PATH,
@@ -114,8 +115,8 @@ def test_while_the_first_is_running_a_retry_gets_409(fund: Api) -> None:
     assert income_count(fund) == 0
 
 
-def test_an_unexpected_failure_releases_the_key(engine, monkeypatch) -> None:
-    for api in make_api(engine, raise_server_exceptions=False):
+def test_an_unexpected_failure_releases_the_key(database, monkeypatch) -> None:
+    for api in make_api(database, raise_server_exceptions=False):
         api.ok(api.post("admin", "/funds", {"code": "HC-CARE", "name": "某区党内关爱基金"}), 201)
         real = incomes.record_income
 
@@ -132,18 +133,27 @@ def test_an_unexpected_failure_releases_the_key(engine, monkeypatch) -> None:
 def test_keys_are_kept_a_day_then_forgotten(fund: Api) -> None:
     fund.ok(fund.post("clerk", PATH, INCOME, headers=with_key("old")), 201)
     fund.ok(fund.post("clerk", PATH, INCOME, headers=with_key("new")), 201)
-    with write_session(fund.engine) as session:
+
+    def write(session: Session) -> Any:
         old = session.exec(select(IdempotencyKey).where(IdempotencyKey.key == "old")).one()
         old.created_at = utcnow() - idempotency.KEY_RETENTION - timedelta(minutes=1)
         session.add(old)
+
+    fund.database.write(write)
     # An expired key is free again: the request runs anew.
     fresh = fund.post("clerk", PATH, INCOME | {"amount": "1.00"}, headers=with_key("old"))
     assert fresh.status_code == 201 and "idempotent-replayed" not in fresh.headers
-    with write_session(fund.engine) as session:
+
+    def write(session: Session) -> Any:
         assert idempotency.purge_expired(session) == 0
         assert idempotency.purge_expired(session, now=utcnow() + timedelta(days=2)) == 2
-    with read_session(fund.engine) as session:
+
+    fund.database.write(write)
+
+    def read(session: Session) -> Any:
         assert list(session.exec(select(col(IdempotencyKey.key)))) == []
+
+    fund.database.read(read)
 
 
 @pytest.mark.parametrize("key", ["", " lead", "x" * 256, "ключ"])

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from carefund.disbursements import approve_disbursement
-from carefund.storage.db import make_engine, write_session
+from carefund.storage.database import Database
 from tests.builders import (
     make_fund,
     make_recipient,
@@ -49,24 +49,27 @@ def district(sqlite_template: str, tmp_path) -> tuple:  # type: ignore[no-untype
     """A fund with incomes, recipients and disbursements in every state; an admin token."""
     path = tmp_path / "carefund.db"
     shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    record(engine, staff["clerk"], "5000.00", on="2026-10-05")
-    hardship = make_recipient(engine, staff["clerk"], category="hardship")
-    make_recipient(engine, staff["clerk"], category="retired", phone="13812345678")
-    waiting = submit(engine, staff["clerk"], hardship, "100.00")
-    approved = submit(engine, staff["clerk"], hardship, "50.00")
-    with write_session(engine) as session:
-        approve_disbursement(session, disbursement_id=approved.id, actor=staff["approver"])
+    database = Database.open(f"sqlite:///{path}")
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "5000.00", on="2026-10-05")
+    hardship = make_recipient(database, staff["clerk"], category="hardship")
+    make_recipient(database, staff["clerk"], category="retired", phone="13812345678")
+    waiting = submit(database, staff["clerk"], hardship, "100.00")
+    approved = submit(database, staff["clerk"], hardship, "50.00")
+    database.write(
+        lambda session: approve_disbursement(
+            session, disbursement_id=approved.id, actor=staff["approver"]
+        )
+    )
     assert waiting.id
-    return engine, make_token(engine, staff["admin"])
+    return database, make_token(database, staff["admin"])
 
 
 # The document does not depend on the database, so the schema is loaded once from an app
-# whose engine each test then points at its own district (`district` below). (Loading it
+# whose database each test then points at its own district (`district` below). (Loading it
 # lazily from a fixture does not work with this pytest.)
-APP = create_app(make_engine("sqlite://"))
+APP = create_app(Database.open("sqlite://"))
 REJECTIONS = [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429]
 """What counts as refusing bad input; 413 too, for bodies over the size limit."""
 CONFIG = schemathesis.Config.from_dict(
@@ -82,8 +85,8 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP, config=CONF
 
 @pytest.fixture
 def admin_headers(district: tuple) -> dict[str, str]:
-    engine, token = district
-    APP.state.engine = engine
+    database, token = district
+    APP.state.database = database
     return {"Authorization": f"Bearer {token}"}
 
 

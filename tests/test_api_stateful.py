@@ -21,7 +21,7 @@ from schemathesis import Case
 from schemathesis.core.transport import Response
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
-from carefund.storage.db import make_engine
+from carefund.storage.database import Database
 from tests.builders import make_fund
 from tests.test_api_schemathesis import (  # noqa: F401 (fixtures are found by name)
     APP,
@@ -56,7 +56,7 @@ class AdminWorkflow(Workflow):  # type: ignore[valid-type,misc]
     def setup(self) -> None:
         copy = self.template.with_name(f"sequence{next(self.sequences)}.db")
         shutil.copyfile(self.template, copy)
-        previous, APP.state.engine = APP.state.engine, make_engine(f"sqlite:///{copy}")
+        previous, APP.state.database = APP.state.database, Database.open(f"sqlite:///{copy}")
         previous.dispose()
 
     def get_call_kwargs(self, case: Case) -> dict[str, object]:
@@ -77,10 +77,10 @@ def test_call_sequences_keep_the_contract(
     admin_headers: dict[str, str],  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    engine, _token = district
+    database, _token = district
     AdminWorkflow.template = tmp_path / "district.db"
     with (
-        closing(sqlite3.connect(engine.url.database)) as source,
+        closing(sqlite3.connect(database.engine.url.database)) as source,
         closing(sqlite3.connect(AdminWorkflow.template)) as target,
     ):
         source.backup(target)
@@ -117,7 +117,7 @@ def test_a_body_must_be_an_object_even_where_every_field_is_optional(api) -> Non
 
 
 def test_a_statement_of_year_0000_is_bad_input_not_a_crash(api) -> None:  # type: ignore[no-untyped-def]
-    make_fund(api.engine, api.staff["admin"])
+    make_fund(api.database, api.staff["admin"])
     for period in ("0000", "0000-01", "0000-Q1", "9999"):
         answer = api.get("auditor", f"/funds/HC-CARE/statements/{period}.json")
         assert answer.status_code == 422, (period, answer.status_code)

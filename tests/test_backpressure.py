@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
-from carefund.storage.db import make_engine
+from carefund.storage.database import Database
 from tests import conftest
 from tests.builders import make_fund, make_staff, make_token
 
@@ -27,14 +27,14 @@ INCOME = {
 def test_a_locked_sqlite_database_answers_503_then_recovers(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "books.db"
     url = f"sqlite:///{path}"
-    engine = make_engine(url, lock_timeout_ms=300)
+    database = Database.open(url, lock_timeout_ms=300)
     from carefund.storage.schema import upgrade
 
-    upgrade(engine)
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    headers = {"Authorization": f"Bearer {make_token(engine, staff['clerk'])}"}
-    client = TestClient(create_app(engine), raise_server_exceptions=False)
+    upgrade(database.engine)
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    headers = {"Authorization": f"Bearer {make_token(database, staff['clerk'])}"}
+    client = TestClient(create_app(database), raise_server_exceptions=False)
 
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
@@ -125,8 +125,8 @@ def test_an_unreachable_postgresql_answers_503_then_recovers(
     if not conftest.POSTGRES_ADMIN_URL:
         pytest.skip("needs PostgreSQL")
     url = make_url(request.getfixturevalue("postgres_database"))
-    cleaner = make_engine(url.render_as_string(hide_password=False))
-    conftest._truncate_all(cleaner)
+    cleaner = Database.open(url.render_as_string(hide_password=False))
+    conftest._truncate_all(cleaner.engine)
     staff = make_staff(cleaner)
     make_fund(cleaner, staff["admin"])
     headers = {"Authorization": f"Bearer {make_token(cleaner, staff['clerk'])}"}
@@ -134,8 +134,8 @@ def test_an_unreachable_postgresql_answers_503_then_recovers(
 
     proxy = Proxy(url.port or 5432)
     through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    engine = make_engine(through_proxy, lock_timeout_ms=1000)
-    client = TestClient(create_app(engine), raise_server_exceptions=False)
+    database = Database.open(through_proxy, lock_timeout_ms=1000)
+    client = TestClient(create_app(database), raise_server_exceptions=False)
     try:
         assert (
             client.post("/api/v1/funds/HC-CARE/incomes", json=INCOME, headers=headers).status_code
@@ -151,5 +151,5 @@ def test_an_unreachable_postgresql_answers_503_then_recovers(
         assert answer.status_code == 201
         assert answer.json()["receipt_no"] == "HC-CARE-2026-000002"
     finally:
-        engine.dispose()
+        database.dispose()
         proxy.close()

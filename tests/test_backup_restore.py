@@ -18,14 +18,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from bench.scale import ACTORS, BookSize, generate
 from carefund import funds, incomes
 from carefund.access import users
 from carefund.ledger.verify import verify
 from carefund.reports.statements import build_statement, parse_period, statement_json
-from carefund.storage.db import make_engine, normalize_url, read_session, write_session
+from carefund.storage.database import Database
+from carefund.storage.engines import normalize_url
 from carefund.storage.schema import is_current
 from tests.builders import record
 
@@ -58,10 +60,11 @@ def carefund(*args: str, url: str) -> subprocess.CompletedProcess:
     )
 
 
-def books_of(engine: Engine) -> dict[str, Any]:
+def books_of(database: Database) -> dict[str, Any]:
     """Everything a restore must give back: chains, statements, row counts."""
     snapshot: dict[str, Any] = {}
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         for fund in funds.list_funds(session):
             verified = verify(session, fund)
             assert verified.ok, (fund.code, verified.problem)
@@ -76,25 +79,27 @@ def books_of(engine: Engine) -> dict[str, Any]:
             table: session.connection().execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             for table in TABLES
         }
+
+    database.read(read)
     return snapshot
 
 
 @pytest.fixture
-def original(engine: Engine) -> Engine:
+def original(database: Database) -> Database:
     """Two funds with two years of books (a closed year among them) and some history."""
-    generate(engine, BookSize(entries=400, funds=2, recipients=30), seed=3, echo=lambda _: None)
-    with read_session(engine) as session:
-        clerk = users.get_user(session, ACTORS["clerk"])
-    record(engine, clerk, "88.00", fund="PROV-CARE", on="2026-12-30", payer="区财政局")
-    return engine
+    generate(database, BookSize(entries=400, funds=2, recipients=30), seed=3, echo=lambda _: None)
+    clerk = database.read(lambda session: users.get_user(session, ACTORS["clerk"]))
+    record(database, clerk, "88.00", fund="PROV-CARE", on="2026-12-30", payer="区财政局")
+    return database
 
 
 def carries_on(url: str) -> None:
     """The copy is a working database: it is current, and takes the next receipt number."""
-    engine = make_engine(url)
+    database = Database.open(url)
     try:
-        assert is_current(engine)
-        with write_session(engine) as session:
+        assert is_current(database.engine)
+
+        def write(session: Session) -> Any:
             clerk = users.get_user(session, ACTORS["clerk"])
             before = funds.get_fund(session, "PROV-CARE").head_seq
             income = incomes.record_income(
@@ -106,12 +111,18 @@ def carries_on(url: str) -> None:
                 received_on="2026-12-31",
                 actor=clerk,
             )
-        with read_session(engine) as session:
+            return before, income
+
+        before, income = database.write(write)
+
+        def read(session: Session) -> Any:
             fund = funds.get_fund(session, "PROV-CARE")
             assert fund.head_seq == before + 1 and verify(session, fund).ok
+
+        database.read(read)
         assert income.receipt_no.startswith("PROV-CARE-2026-")
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 @contextmanager
@@ -158,12 +169,12 @@ def postgresql_copy(database_url: str) -> Iterator[str]:
 
 
 def test_a_restored_backup_holds_the_same_books(
-    original: Engine, database_url: str, tmp_path: Path
+    original: Database, database_url: str, tmp_path: Path
 ) -> None:
     sqlite = database_url.startswith("sqlite")
     with sqlite_copy(database_url, tmp_path) if sqlite else postgresql_copy(database_url) as url:
         assert carefund("verify", url=url).returncode == 0
-        restored = make_engine(url)
+        restored = Database.open(url)
         assert books_of(restored) == books_of(original)
         restored.dispose()
         carries_on(url)

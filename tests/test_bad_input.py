@@ -1,8 +1,10 @@
 """Bad input for every operation: a clear domain error, and nothing written."""
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from carefund import disbursements, funds, incomes, periods, recipients
 from carefund.access import users
@@ -17,13 +19,12 @@ from carefund.errors import (
     NotFound,
     PeriodClosed,
 )
-from carefund.storage.db import write_session
 from tests.builders import approve, make_fund, make_recipient, make_staff, record, submit
 
 
-def snapshot(engine) -> dict:  # type: ignore[no-untyped-def]
+def snapshot(database) -> dict:  # type: ignore[no-untyped-def]
     """Every table's row count, and each fund's head and cash."""
-    with engine.connect() as connection:
+    with database.engine.connect() as connection:
         counts = {
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in SQLModel.metadata.sorted_tables
@@ -35,18 +36,23 @@ def snapshot(engine) -> dict:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def books(engine):  # type: ignore[no-untyped-def]
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    record(engine, staff["clerk"], "1000.00", on="2026-03-01")
-    member = make_recipient(engine, staff["clerk"], member_no="M-1")
-    quitter = make_recipient(engine, staff["clerk"], member_no="M-2", active=False)
-    waiting = submit(engine, staff["clerk"], member, "100.00")
-    approved = approve(engine, staff["approver"], submit(engine, staff["clerk"], member, "50.00"))
-    with write_session(engine) as session:
-        periods.close_period(session, fund_code="HC-CARE", month="2026-02", actor=staff["approver"])
+def books(database):  # type: ignore[no-untyped-def]
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "1000.00", on="2026-03-01")
+    member = make_recipient(database, staff["clerk"], member_no="M-1")
+    quitter = make_recipient(database, staff["clerk"], member_no="M-2", active=False)
+    waiting = submit(database, staff["clerk"], member, "100.00")
+    approved = approve(
+        database, staff["approver"], submit(database, staff["clerk"], member, "50.00")
+    )
+    database.write(
+        lambda session: periods.close_period(
+            session, fund_code="HC-CARE", month="2026-02", actor=staff["approver"]
+        )
+    )
     return {
-        "engine": engine,
+        "database": database,
         "staff": staff,
         "member": member,
         "quitter": quitter,
@@ -93,25 +99,32 @@ INCOME_CASES = [
 
 @pytest.mark.parametrize(("change", "error"), INCOME_CASES)
 def test_bad_income(books, change, error) -> None:  # type: ignore[no-untyped-def]
-    before = snapshot(books["engine"])
-    with pytest.raises(error) as caught, write_session(books["engine"]) as session:
-        incomes.record_income(session, **income_args(books["staff"], **change))
+    before = snapshot(books["database"])
+    with pytest.raises(error) as caught:
+
+        def write(session: Session) -> Any:
+            incomes.record_income(session, **income_args(books["staff"], **change))
+
+        books["database"].write(write)
     assert caught.value.message
-    assert snapshot(books["engine"]) == before
+    assert snapshot(books["database"]) == before
 
 
 def test_an_auditor_records_nothing(books) -> None:
-    before = snapshot(books["engine"])
-    with pytest.raises(Forbidden), write_session(books["engine"]) as session:
-        incomes.record_income(
-            session, **income_args(books["staff"], actor=books["staff"]["auditor"])
-        )
-    assert snapshot(books["engine"]) == before
+    before = snapshot(books["database"])
+    with pytest.raises(Forbidden):
+
+        def write(session: Session) -> Any:
+            incomes.record_income(
+                session, **income_args(books["staff"], actor=books["staff"]["auditor"])
+            )
+
+        books["database"].write(write)
+    assert snapshot(books["database"]) == before
 
 
 def _call(books, use_case, **kwargs):  # type: ignore[no-untyped-def]
-    with write_session(books["engine"]) as session:
-        return use_case(session, **kwargs)
+    return books["database"].write(lambda session: use_case(session, **kwargs))
 
 
 def disbursement_cases(books):  # type: ignore[no-untyped-def]
@@ -338,22 +351,22 @@ def disbursement_cases(books):  # type: ignore[no-untyped-def]
 
 def test_every_refused_operation_changes_nothing(books) -> None:
     for use_case, kwargs, error in disbursement_cases(books):
-        before = snapshot(books["engine"])
+        before = snapshot(books["database"])
         with pytest.raises(error) as caught:
             _call(books, use_case, **kwargs)
         assert isinstance(caught.value, CarefundError) and caught.value.message
-        assert snapshot(books["engine"]) == before, (use_case.__name__, kwargs)
+        assert snapshot(books["database"]) == before, (use_case.__name__, kwargs)
 
 
 def test_approval_is_refused_beyond_the_available_balance(books) -> None:
     s = books["staff"]
-    big = submit(books["engine"], s["clerk"], books["member"], "950.01")
-    before = snapshot(books["engine"])
+    big = submit(books["database"], s["clerk"], books["member"], "950.01")
+    before = snapshot(books["database"])
     with pytest.raises(InsufficientFunds):
         _call(
             books, disbursements.approve_disbursement, disbursement_id=big.id, actor=s["approver"]
         )
-    assert snapshot(books["engine"]) == before
+    assert snapshot(books["database"]) == before
     # 1000 cash − 50 approved = 950 available: exactly 950.00 fits.
-    fits = submit(books["engine"], s["clerk"], books["member"], "950.00")
+    fits = submit(books["database"], s["clerk"], books["member"], "950.00")
     _call(books, disbursements.approve_disbursement, disbursement_id=fits.id, actor=s["approver"])

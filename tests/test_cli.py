@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from carefund.storage.db import make_engine
+from carefund.storage.engines import make_engine
 from tests.builders import make_fund, make_staff, record
 
 
@@ -48,13 +48,13 @@ def test_a_bad_database_url_is_a_message_not_a_trace(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr and "错误" in result.stderr
 
 
-def test_verify_exits_1_naming_the_fund_and_first_bad_seq(engine, database_url: str) -> None:
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
+def test_verify_exits_1_naming_the_fund_and_first_bad_seq(database, database_url: str) -> None:
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
     for day in ("2026-03-01", "2026-03-02", "2026-03-03"):
-        record(engine, staff["clerk"], "10.00", on=day)
+        record(database, staff["clerk"], "10.00", on=day)
     assert carefund("verify", "--fund", "HC-CARE", url=database_url).returncode == 0
-    with engine.begin() as connection:
+    with database.engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             connection.execute(text("DROP TRIGGER posting_no_update"))
         else:
@@ -68,14 +68,14 @@ def test_verify_exits_1_naming_the_fund_and_first_bad_seq(engine, database_url: 
     assert carefund("verify", "--fund", "NOPE", url=database_url).returncode == 2
 
 
-def test_backup_is_a_copy_that_verifies(engine, database_url: str, tmp_path: Path) -> None:
-    if engine.dialect.name != "sqlite":
+def test_backup_is_a_copy_that_verifies(database, database_url: str, tmp_path: Path) -> None:
+    if database.engine.dialect.name != "sqlite":
         result = carefund("backup", str(tmp_path / "x.db"), url=database_url)
         assert result.returncode != 0 and "pg_dump" in result.stderr
         return
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    record(engine, staff["clerk"], "10.00")
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "10.00")
     copy = tmp_path / "copy.db"
     assert carefund("backup", str(copy), url=database_url).returncode == 0
     assert carefund("verify", url=f"sqlite:///{copy}").returncode == 0
@@ -98,8 +98,8 @@ def test_a_served_app_is_frozen_out_of_the_garbage_collectors_way() -> None:
     script = (
         "import gc\n"
         "from api.app import create_app, settled\n"
-        "from carefund.storage.db import make_engine\n"
-        "settled(create_app(make_engine('sqlite://')))\n"
+        "from carefund.storage.database import Database\n"
+        "settled(create_app(Database.open('sqlite://')))\n"
         "print(gc.get_freeze_count())\n"
     )
     frozen = subprocess.run(

@@ -10,15 +10,16 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import func, text
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from carefund import funds
 from carefund.ledger.verify import verify
 from carefund.models import Disbursement, Income, JournalEntry, Posting
-from carefund.storage.db import make_engine, read_session
+from carefund.storage.database import Database
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record
 from tests.test_api_concurrency import free_port, wait_until_up
 
@@ -113,8 +114,9 @@ def client_work(
 
 
 def check_books(url: str, acknowledged: list) -> None:  # type: ignore[type-arg]
-    engine = make_engine(url)
-    with read_session(engine) as session:
+    database = Database.open(url)
+
+    def read(session: Session) -> Any:
         fund = funds.get_fund(session, "HC-CARE")
         result = verify(session, fund)
         assert result.ok, result
@@ -145,15 +147,17 @@ def check_books(url: str, acknowledged: list) -> None:  # type: ignore[type-arg]
         ).scalar_one()
         assert orphans == 0
         assert session.exec(select(func.count()).select_from(Posting)).one() == 2 * entries
-    engine.dispose()
+
+    database.read(read)
+    database.dispose()
 
 
-def test_acknowledged_writes_survive_sigkill(engine, database_url: str, tmp_path: Path) -> None:
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    record(engine, staff["clerk"], "100000.00", on="2026-01-02")
-    member = make_recipient(engine, staff["clerk"])
-    tokens = {role: make_token(engine, staff[role]) for role in ("clerk", "approver", "cashier")}
+def test_acknowledged_writes_survive_sigkill(database, database_url: str, tmp_path: Path) -> None:
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "100000.00", on="2026-01-02")
+    member = make_recipient(database, staff["clerk"])
+    tokens = {role: make_token(database, staff[role]) for role in ("clerk", "approver", "cashier")}
     server = Server(database_url, tmp_path / "serve.log")
     acknowledged: list = []  # type: ignore[type-arg]
     for _cycle in range(CYCLES):

@@ -1,10 +1,11 @@
 """The demo district: its books verify, every month reconciles, the story's figures hold."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from carefund.access.users import user_for_token
 from carefund.demo import DemoRefused, build_demo
@@ -12,15 +13,13 @@ from carefund.funds import get_fund, list_funds
 from carefund.ledger.verify import verify
 from carefund.models import Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
 from carefund.reports import statements
-from carefund.storage.db import read_session
 from carefund.vocabulary import Aspect, MemberCategory, Role
 
 
-def test_the_demo_district(engine) -> None:
-    result = build_demo(engine)
+def test_the_demo_district(database) -> None:
+    result = build_demo(database)
 
-    with read_session(engine) as session:
-        # The books verify and every month of 2026 reconciles, in both funds.
+    def read(session: Session) -> Any:
         heads = {}
         for fund in list_funds(session):
             verified = verify(session, fund)
@@ -82,15 +81,21 @@ def test_the_demo_district(engine) -> None:
         # A user of every role, who can use the printed token.
         assert {u.role for u in result.users} == {r.value for r in Role}
         for user in result.users:
-            assert user_for_token(session, user.token).username == user.username
+            assert user_for_token(database, user.token).username == user.username
             assert len(user.password) >= 8
+        return heads, fund
+
+    heads, fund = database.read(read)
 
     with pytest.raises(DemoRefused):
-        build_demo(engine)
+        build_demo(database)
 
-    if engine.dialect.name == "sqlite":
+    if database.engine.dialect.name == "sqlite":
         # Deterministic: rebuilt from scratch, the same books to the last hash.
-        build_demo(engine, force=True)
-        with read_session(engine) as session:
-            again = {fund.code: verify(session, fund).head_hash for fund in list_funds(session)}
+        build_demo(database, force=True)
+        again = database.read(
+            lambda session: {
+                fund.code: verify(session, fund).head_hash for fund in list_funds(session)
+            }
+        )
         assert again == heads

@@ -5,16 +5,17 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import date
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlmodel import Session
 
 import receipts
 from carefund import disbursements, incomes
 from carefund.errors import Forbidden, InvalidInput, NotFound
 from carefund.reports import documents, slips
 from carefund.reports.statements import Check
-from carefund.storage.db import read_session, write_session
 from receipts.fonts import builtin_font, document_font
 from tests.builders import make_fund, make_staff, record
 from tests.document_fixtures import (
@@ -28,13 +29,17 @@ from tests.document_fixtures import (
 )
 
 
-def test_a_receipt_says_who_paid_what_in_figures_and_capitals(engine) -> None:
-    quarter = care_quarter(engine)
+def test_a_receipt_says_who_paid_what_in_figures_and_capitals(database) -> None:
+    quarter = care_quarter(database)
     donation = quarter.incomes[2]
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         view = slips.receipt_view(session, income_id=donation.id, actor=quarter.staff["clerk"])
         raw = pdf_text(receipts.render_receipt(view))
         text = compact(raw)
+        return view, raw, text
+
+    view, raw, text = database.read(read)
 
     assert view.receipt_no == "HC-CARE-2026-000003"
     assert view.amount.fen == 876_543
@@ -71,13 +76,19 @@ def test_a_receipt_says_who_paid_what_in_figures_and_capitals(engine) -> None:
     assert view.qr_payload.isascii()
 
 
-def test_a_reversed_income_s_receipt_is_void_and_its_number_never_comes_back(engine) -> None:
-    quarter = care_quarter(engine)
+def test_a_reversed_income_s_receipt_is_void_and_its_number_never_comes_back(database) -> None:
+    quarter = care_quarter(database)
     sponsorship = quarter.incomes[3]
-    with read_session(engine) as session:
-        view = slips.receipt_view(session, income_id=sponsorship.id, actor=quarter.staff["auditor"])
+
+    def read(session: Session) -> Any:
+        view = slips.receipt_view(
+            session, income_id=sponsorship.id, actor=quarter.staff["auditor"]
+        )
         raw = pdf_text(receipts.render_receipt(view))
         text = compact(raw)
+        return view, raw, text
+
+    view, raw, text = database.read(read)
     assert view.void and view.receipt_no == "HC-CARE-2026-000004"
     assert "作 废" in raw  # the stamp across the receipt
     assert "本收据已作废" in text
@@ -85,16 +96,22 @@ def test_a_reversed_income_s_receipt_is_void_and_its_number_never_comes_back(eng
     assert "记-202603-0001" in text  # the reversal's voucher
     assert "叁万元整" in text
 
-    later = record(engine, quarter.staff["clerk"], "100.00", on="2026-03-20")
+    later = record(database, quarter.staff["clerk"], "100.00", on="2026-03-20")
     assert later.receipt_no == "HC-CARE-2026-000005"
 
 
-def test_a_voucher_shows_the_masked_id_and_who_did_each_step(engine) -> None:
-    quarter = care_quarter(engine)
+def test_a_voucher_shows_the_masked_id_and_who_did_each_step(database) -> None:
+    quarter = care_quarter(database)
     paid = quarter.paid[5]  # 欧阳小华, 生活帮扶 1,200.50
-    with read_session(engine) as session:
-        view = slips.voucher_view(session, disbursement_id=paid.id, actor=quarter.staff["clerk"])
+
+    def read(session: Session) -> Any:
+        view = slips.voucher_view(
+            session, disbursement_id=paid.id, actor=quarter.staff["clerk"]
+        )
         text = compact(pdf_text(receipts.render_voucher(view)))
+        return text
+
+    text = database.read(read)
     masked = quarter.id_numbers[1][:6] + "********" + quarter.id_numbers[1][-4:]
     for expected in (
         "关爱资金领款签收单",
@@ -117,23 +134,28 @@ def test_a_voucher_shows_the_masked_id_and_who_did_each_step(engine) -> None:
     assert quarter.phones[1] not in text
 
 
-def test_a_reversed_disbursement_s_voucher_is_stamped(engine) -> None:
-    quarter = care_quarter(engine)
-    with read_session(engine) as session:
-        view = slips.voucher_view(
+def test_a_reversed_disbursement_s_voucher_is_stamped(database) -> None:
+    quarter = care_quarter(database)
+    view = database.read(
+        lambda session: slips.voucher_view(
             session, disbursement_id=quarter.paid[0].id, actor=quarter.staff["clerk"]
         )
+    )
     assert view.stamp == "已冲销"
     assert "重复发放" in compact(pdf_text(receipts.render_voucher(view)))
 
 
-def test_the_quarter_statement_reconciles_on_paper(engine) -> None:
-    quarter = care_quarter(engine)
-    with read_session(engine) as session:
+def test_the_quarter_statement_reconciles_on_paper(database) -> None:
+    quarter = care_quarter(database)
+
+    def read(session: Session) -> Any:
         view = documents.statement_view(
             session, fund_code="HC-CARE", period="2026-Q1", actor=quarter.staff["auditor"]
         )
         pages = pdf_pages(receipts.render_statement(view))
+        return view, pages
+
+    view, pages = database.read(read)
     text = compact("\n".join(pages))
 
     assert view.statement.income_total_fen == QUARTER_INCOME_FEN
@@ -179,10 +201,11 @@ def test_the_quarter_statement_reconciles_on_paper(engine) -> None:
         assert re.search(rf"第\s*{number}\s*页\s*共\s*{len(pages)}\s*页", page), page[:200]
 
 
-def test_a_failed_check_is_printed_as_failed(engine) -> None:
+def test_a_failed_check_is_printed_as_failed(database) -> None:
     # Renderers take plain data: a statement whose books do not reconcile, made by hand.
-    quarter = care_quarter(engine)
-    with read_session(engine) as session:
+    quarter = care_quarter(database)
+
+    def read(session: Session) -> Any:
         view = documents.statement_view(
             session, fund_code="HC-CARE", period="2026-Q1", actor=quarter.staff["auditor"]
         )
@@ -194,27 +217,34 @@ def test_a_failed_check_is_printed_as_failed(engine) -> None:
             ),
         )
         text = compact(pdf_text(receipts.render_statement(broken)))
+        return text
+
+    text = database.read(read)
     assert "借方合计＝贷方合计0.010.02不通过" in text
     assert "存在未通过的核对项" in text
 
 
-def test_a_long_statement_repeats_its_headers_on_every_journal_page(engine) -> None:
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
+def test_a_long_statement_repeats_its_headers_on_every_journal_page(database) -> None:
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
     for day in range(1, 29):
         for payer in range(4):
             record(
-                engine,
+                database,
                 staff["clerk"],
                 f"{100 + payer}.00",
                 on=f"2026-05-{day:02d}",
                 payer=f"第{payer + 1}党支部",
             )
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         view = documents.statement_view(
             session, fund_code="HC-CARE", period="2026-05", actor=staff["admin"]
         )
         pages = pdf_pages(receipts.render_statement(view))
+        return pages
+
+    pages = database.read(read)
     journal_pages = [page for page in pages if "记-202605-" in page]
     assert len(journal_pages) >= 6  # 112 entries, 224 posting lines
     for page in journal_pages:
@@ -225,13 +255,17 @@ def test_a_long_statement_repeats_its_headers_on_every_journal_page(engine) -> N
     assert re.search(rf"共\s*{len(pages)}\s*页", pages[-1])
 
 
-def test_the_public_list_masks_names_and_shows_nothing_personal(engine) -> None:
-    quarter = care_quarter(engine)
-    with read_session(engine) as session:
+def test_the_public_list_masks_names_and_shows_nothing_personal(database) -> None:
+    quarter = care_quarter(database)
+
+    def read(session: Session) -> Any:
         view = documents.disclosure_view(
             session, fund_code="HC-CARE", period="2026-Q1", actor=quarter.staff["clerk"]
         )
         text = compact(pdf_text(receipts.render_disclosure(view)))
+        return view, text
+
+    view, text = database.read(read)
     for expected in (
         "关爱资金发放情况公示",
         "王*明",
@@ -257,9 +291,10 @@ def test_the_public_list_masks_names_and_shows_nothing_personal(engine) -> None:
     assert [row.aspect_zh for row in hardship.rows] == ["精神关怀", "生活帮扶"]
 
 
-def test_batch_receipts_cover_the_range_one_page_each(engine) -> None:
-    quarter = care_quarter(engine)
-    with read_session(engine) as session:
+def test_batch_receipts_cover_the_range_one_page_each(database) -> None:
+    quarter = care_quarter(database)
+
+    def read(session: Session) -> Any:
         view = slips.receipt_batch_view(
             session,
             fund_code="HC-CARE",
@@ -284,6 +319,9 @@ def test_batch_receipts_cover_the_range_one_page_each(engine) -> None:
                 end="2026-01-01",
                 actor=quarter.staff["auditor"],
             )
+        return view, pages, empty_pages
+
+    view, pages, empty_pages = database.read(read)
     assert [receipt.receipt_no[-6:] for receipt in view.receipts] == ["000002", "000003", "000004"]
     assert len(pages) == 3
     assert "HC-CARE-2026-000002" in pages[0] and "HC-CARE-2026-000004" in pages[2]
@@ -292,34 +330,40 @@ def test_batch_receipts_cover_the_range_one_page_each(engine) -> None:
     assert len(empty_pages) == 1 and "没有收款收据" in compact(empty_pages[0])
 
 
-def test_no_pdf_ever_shows_a_full_id_number_or_phone(engine) -> None:
-    quarter = care_quarter(engine)
+def test_no_pdf_ever_shows_a_full_id_number_or_phone(database) -> None:
+    quarter = care_quarter(database)
     auditor = quarter.staff["auditor"]
-    with read_session(engine) as session:
-        documents_pdf = [
-            receipts.render_statement(
-                documents.statement_view(session, fund_code="HC-CARE", period="2026", actor=auditor)
-            ),
-            receipts.render_disclosure(
-                documents.disclosure_view(
-                    session, fund_code="HC-CARE", period="2026", actor=auditor
+    documents_pdf = database.read(
+        lambda session: (
+            [
+                receipts.render_statement(
+                    documents.statement_view(
+                        session, fund_code="HC-CARE", period="2026", actor=auditor
+                    )
+                ),
+                receipts.render_disclosure(
+                    documents.disclosure_view(
+                        session, fund_code="HC-CARE", period="2026", actor=auditor
+                    )
+                ),
+                receipts.render_receipt_batch(
+                    slips.receipt_batch_view(
+                        session,
+                        fund_code="HC-CARE",
+                        start="2026-01-01",
+                        end="2026-12-31",
+                        actor=auditor,
+                    )
+                ),
+            ]
+            + [
+                receipts.render_voucher(
+                    slips.voucher_view(session, disbursement_id=paid.id, actor=auditor)
                 )
-            ),
-            receipts.render_receipt_batch(
-                slips.receipt_batch_view(
-                    session,
-                    fund_code="HC-CARE",
-                    start="2026-01-01",
-                    end="2026-12-31",
-                    actor=auditor,
-                )
-            ),
-        ] + [
-            receipts.render_voucher(
-                slips.voucher_view(session, disbursement_id=paid.id, actor=auditor)
-            )
-            for paid in quarter.paid
-        ]
+                for paid in quarter.paid
+            ]
+        )
+    )
     for content in documents_pdf:
         text = compact(pdf_text(content))
         for secret in quarter.id_numbers + quarter.phones:
@@ -328,9 +372,10 @@ def test_no_pdf_ever_shows_a_full_id_number_or_phone(engine) -> None:
             assert secret[6:14] not in text
 
 
-def test_roles_and_missing_things(engine) -> None:
-    quarter = care_quarter(engine)
-    with read_session(engine) as session:
+def test_roles_and_missing_things(database) -> None:
+    quarter = care_quarter(database)
+
+    def read(session: Session) -> Any:
         with pytest.raises(Forbidden):
             documents.statement_view(
                 session, fund_code="HC-CARE", period="2026", actor=quarter.staff["clerk"]
@@ -344,11 +389,13 @@ def test_roles_and_missing_things(engine) -> None:
                 session, fund_code="HC-CARE", period="2026-Q5", actor=quarter.staff["clerk"]
             )
 
+    database.read(read)
 
-def test_a_later_reversal_shows_as_a_negative_line_in_its_own_period(engine) -> None:
-    quarter = care_quarter(engine)
-    with write_session(engine) as session:
-        incomes.record_income(
+
+def test_a_later_reversal_shows_as_a_negative_line_in_its_own_period(database) -> None:
+    quarter = care_quarter(database)
+    database.write(
+        lambda session: incomes.record_income(
             session,
             fund_code="HC-CARE",
             source="fiscal_support",
@@ -357,19 +404,25 @@ def test_a_later_reversal_shows_as_a_negative_line_in_its_own_period(engine) -> 
             received_on="2026-04-01",
             actor=quarter.staff["clerk"],
         )
-    with write_session(engine) as session:
-        disbursements.reverse_disbursement(
+    )
+    database.write(
+        lambda session: disbursements.reverse_disbursement(
             session,
             disbursement_id=quarter.paid[4].id,
             reason="核实后退回",
             on="2026-04-02",
             actor=quarter.staff["approver"],
         )
-    with read_session(engine) as session:
+    )
+
+    def read(session: Session) -> Any:
         view = documents.disclosure_view(
             session, fund_code="HC-CARE", period="2026-04", actor=quarter.staff["clerk"]
         )
         text = compact(pdf_text(receipts.render_disclosure(view)))
+        return view, text
+
+    view, text = database.read(read)
     # 欧阳小华's February 精神关怀 (300.00) came back in April: April's list nets it out.
     assert view.total.fen == -30_000
     assert view.total.capitals == "负叁佰元整"
@@ -377,10 +430,11 @@ def test_a_later_reversal_shows_as_a_negative_line_in_its_own_period(engine) -> 
 
 
 @pytest.mark.parametrize("which", ["builtin", "configured"])
-def test_both_fonts_render_readable_text(engine, which, tmp_path) -> None:
-    quarter = care_quarter(engine)
+def test_both_fonts_render_readable_text(database, which, tmp_path) -> None:
+    quarter = care_quarter(database)
     font = builtin_font() if which == "builtin" else document_font()
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         view = slips.receipt_view(
             session, income_id=quarter.incomes[0].id, actor=quarter.staff["clerk"]
         )
@@ -388,6 +442,9 @@ def test_both_fonts_render_readable_text(engine, which, tmp_path) -> None:
             session, fund_code="HC-CARE", period="2026-01", actor=quarter.staff["auditor"]
         )
         statement_text = compact(pdf_text(receipts.render_statement(statement, font)))
+        return view, statement_text
+
+    view, statement_text = database.read(read)
     assert "伍万元整" in compact(pdf_text(receipts.render_receipt(view, font)))
     assert compact(font.description) in statement_text
     assert ("嵌入字体" in statement_text) == font.embedded
@@ -402,10 +459,11 @@ def test_an_unusable_configured_font_falls_back(tmp_path) -> None:
         assert str(bogus) not in font.description
 
 
-def test_statement_periods(engine) -> None:
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    with read_session(engine) as session:
+def test_statement_periods(database) -> None:
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+
+    def read(session: Session) -> Any:
         for period, start, end in (
             ("2026-11", date(2026, 11, 1), date(2026, 11, 30)),
             ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
@@ -416,6 +474,8 @@ def test_statement_periods(engine) -> None:
             )
             assert (view.period.start, view.period.end) == (start, end)
             assert "0.00" in pdf_text(receipts.render_statement(view))
+
+    database.read(read)
 
 
 def test_carefund_renders_nothing_itself() -> None:

@@ -15,12 +15,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def books(engine):  # type: ignore[no-untyped-def]
+def books(database):  # type: ignore[no-untyped-def]
     """The quarter's books, a client, and a bearer header per role."""
-    quarter = care_quarter(engine)
-    client = TestClient(create_app(engine))
+    quarter = care_quarter(database)
+    client = TestClient(create_app(database))
     headers = {
-        role: {"Authorization": f"Bearer {make_token(engine, user)}"}
+        role: {"Authorization": f"Bearer {make_token(database, user)}"}
         for role, user in quarter.staff.items()
     }
     return quarter, client, headers

@@ -5,9 +5,11 @@ import csv
 import io
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 import receipts
@@ -15,7 +17,6 @@ from carefund.money import format_fen
 from carefund.reports import documents
 from carefund.reports.statements import statement_json
 from carefund.settings import get_settings
-from carefund.storage.db import read_session
 from cli.main import app
 from receipts.layout import ledger_amount
 from tests.document_fixtures import (
@@ -55,22 +56,25 @@ def _yuan(value: object) -> str:
     return format_fen(int((Decimal(str(value)) * 100).to_integral_exact()))
 
 
-def test_json_csv_xlsx_and_pdf_of_one_statement_agree(engine) -> None:
-    quarter = care_quarter(engine)
+def test_json_csv_xlsx_and_pdf_of_one_statement_agree(database) -> None:
+    quarter = care_quarter(database)
     auditor = quarter.staff["auditor"]
 
-    def view() -> documents.StatementView:
+    def view(session: Session) -> documents.StatementView:
         # Each form consumes the journal once, as each request does.
         return documents.statement_view(
             session, fund_code="HC-CARE", period="2026-Q1", actor=auditor
         )
 
-    with read_session(engine) as session:
-        raw_json = statement_json(view().statement)
+    def read(session: Session) -> Any:
+        raw_json = statement_json(view(session).statement)
         as_json = _flatten(raw_json)
-        as_csv = receipts.statement_csv(view())
-        as_xlsx = load_workbook(io.BytesIO(receipts.statement_xlsx(view())))
-        as_pdf = compact(pdf_text(receipts.render_statement(view())))
+        as_csv = receipts.statement_csv(view(session))
+        as_xlsx = load_workbook(io.BytesIO(receipts.statement_xlsx(view(session))))
+        as_pdf = compact(pdf_text(receipts.render_statement(view(session))))
+        return raw_json, as_json, as_csv, as_xlsx, as_pdf
+
+    raw_json, as_json, as_csv, as_xlsx, as_pdf = database.read(read)
 
     assert as_json["income.total"] == format_fen(QUARTER_INCOME_FEN)
     assert as_json["disbursed.total"] == format_fen(QUARTER_DISBURSED_FEN)
@@ -124,10 +128,10 @@ def test_json_csv_xlsx_and_pdf_of_one_statement_agree(engine) -> None:
     assert [row[0] for row in recipient_rows] == [row[0] for row in recipients[1:]]
 
 
-def test_xlsx_amounts_are_numbers_with_two_decimals(engine) -> None:
-    quarter = care_quarter(engine)
-    with read_session(engine) as session:
-        workbook = load_workbook(
+def test_xlsx_amounts_are_numbers_with_two_decimals(database) -> None:
+    quarter = care_quarter(database)
+    workbook = database.read(
+        lambda session: load_workbook(
             io.BytesIO(
                 receipts.statement_xlsx(
                     documents.statement_view(
@@ -139,6 +143,7 @@ def test_xlsx_amounts_are_numbers_with_two_decimals(engine) -> None:
                 )
             )
         )
+    )
     assert workbook.sheetnames == ["汇总", "日记账", "关爱对象"]
     amounts = [
         cell
@@ -164,8 +169,8 @@ def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     get_settings.cache_clear()
 
 
-def test_the_statement_command_writes_each_format(engine, cli_database, tmp_path) -> None:
-    care_quarter(engine)
+def test_the_statement_command_writes_each_format(database, cli_database, tmp_path) -> None:
+    care_quarter(database)
     runner = CliRunner()
     for suffix in (".pdf", ".csv", ".xlsx", ".json"):
         target = tmp_path / f"q1{suffix}"
@@ -194,9 +199,9 @@ def test_the_statement_command_writes_each_format(engine, cli_database, tmp_path
     ],
 )
 def test_the_statement_command_refuses_clearly(
-    engine, cli_database, tmp_path, arguments, message
+    database, cli_database, tmp_path, arguments, message
 ) -> None:
-    care_quarter(engine)
+    care_quarter(database)
     arguments = [argument.replace("{tmp}", str(tmp_path)) for argument in arguments]
     result = CliRunner().invoke(app, ["statement", *arguments])
     assert result.exit_code == 2

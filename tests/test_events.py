@@ -2,44 +2,50 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
 
 import pytest
+from sqlmodel import Session
 
 from carefund import disbursements, events, incomes, periods, recipients
 from carefund.errors import InvalidInput
-from carefund.storage.db import read_session, write_session
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit
 
 
-def read_all(engine, page_size: int = 3) -> list:  # type: ignore[no-untyped-def]
+def read_all(database, page_size: int = 3) -> list:  # type: ignore[no-untyped-def]
     seen, cursor = [], None
     while True:
-        with read_session(engine) as session:
-            page, cursor = events.read_events(session, after=cursor, limit=page_size)
+        page, cursor = database.read(partial(events.read_events, after=cursor, limit=page_size))
         if not page:
             return seen
         seen.extend(page)
 
 
-def test_every_change_is_an_event_in_order(engine) -> None:
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    income = record(engine, staff["clerk"], "100.00")
-    member = make_recipient(engine, staff["clerk"])
-    with write_session(engine) as session:
-        recipients.update_recipient(
+def test_every_change_is_an_event_in_order(database) -> None:
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    income = record(database, staff["clerk"], "100.00")
+    member = make_recipient(database, staff["clerk"])
+    database.write(
+        lambda session: recipients.update_recipient(
             session, recipient_id=member.id, branch="第二支部", actor=staff["clerk"]
         )
-    first = submit(engine, staff["clerk"], member, "10.00")
-    pay(engine, staff["cashier"], approve(engine, staff["approver"], first))
-    second = submit(engine, staff["clerk"], member, "5.00")
-    third = submit(engine, staff["clerk"], member, "5.00")
-    with write_session(engine) as session:
+    )
+    first = submit(database, staff["clerk"], member, "10.00")
+    pay(database, staff["cashier"], approve(database, staff["approver"], first))
+    second = submit(database, staff["clerk"], member, "5.00")
+    third = submit(database, staff["clerk"], member, "5.00")
+
+    def write(session: Session) -> Any:
         disbursements.reject_disbursement(
             session, disbursement_id=second.id, reason="重复", actor=staff["approver"]
         )
         disbursements.cancel_disbursement(session, disbursement_id=third.id, actor=staff["clerk"])
-    with write_session(engine) as session:
+
+    database.write(write)
+
+    def write(session: Session) -> Any:
         disbursements.reverse_disbursement(
             session,
             disbursement_id=first.id,
@@ -50,13 +56,18 @@ def test_every_change_is_an_event_in_order(engine) -> None:
         incomes.reverse_income(
             session, income_id=income.id, reason="退回", on="2026-03-21", actor=staff["approver"]
         )
-    with write_session(engine) as session:
+
+    database.write(write)
+
+    def write(session: Session) -> Any:
         periods.close_period(session, fund_code="HC-CARE", month="2026-03", actor=staff["approver"])
         periods.reopen_period(
             session, fund_code="HC-CARE", month="2026-03", reason="补录", actor=staff["admin"]
         )
 
-    types = [event.type for event in read_all(engine)]
+    database.write(write)
+
+    types = [event.type for event in read_all(database)]
     assert types == [
         "fund.created",
         "income.recorded",
@@ -74,55 +85,53 @@ def test_every_change_is_an_event_in_order(engine) -> None:
         "period.closed",
         "period.reopened",
     ]
-    paid = [e for e in read_all(engine) if e.type == "disbursement.paid"][0]
+    paid = [e for e in read_all(database) if e.type == "disbursement.paid"][0]
     assert paid.data["voucher_no"].startswith("记-202603-")
     assert paid.data["amount"] == "10.00"
 
 
-def test_personal_data_never_reaches_the_feed(engine) -> None:
-    staff = make_staff(engine)
-    make_recipient(engine, staff["clerk"], id_number="11010519491231002X", phone="13812345678")
-    text = repr([event.data for event in read_all(engine)])
+def test_personal_data_never_reaches_the_feed(database) -> None:
+    staff = make_staff(database)
+    make_recipient(database, staff["clerk"], id_number="11010519491231002X", phone="13812345678")
+    text = repr([event.data for event in read_all(database)])
     assert "11010519491231002X" not in text and "13812345678" not in text
     assert "110105********002X" in text and "138****5678" in text
 
 
-def test_a_cursor_never_skips_or_repeats_while_writers_go_on(engine) -> None:
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
+def test_a_cursor_never_skips_or_repeats_while_writers_go_on(database) -> None:
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
 
     def write() -> None:
         for number in range(60):
-            record(engine, staff["clerk"], f"{number + 1}.00")
+            record(database, staff["clerk"], f"{number + 1}.00")
 
     seen, cursor = [], None
     with ThreadPoolExecutor(max_workers=3) as pool:
         writers = [pool.submit(write) for _ in range(3)]
         while not all(writer.done() for writer in writers):
-            with read_session(engine) as session:
-                page, cursor = events.read_events(session, after=cursor, limit=7)
+            page, cursor = database.read(partial(events.read_events, after=cursor, limit=7))
             seen.extend(event.id for event in page)
         for writer in writers:
             writer.result()  # a writer's error fails the test here
     while True:
-        with read_session(engine) as session:
-            page, cursor = events.read_events(session, after=cursor, limit=50)
+        page, cursor = database.read(partial(events.read_events, after=cursor, limit=50))
         if not page:
             break
         seen.extend(event.id for event in page)
     assert len(seen) == len(set(seen)) == 1 + 180
 
 
-def test_a_slow_transaction_cannot_slip_an_event_behind_a_cursor(engine) -> None:
-    if engine.dialect.name != "postgresql":
+def test_a_slow_transaction_cannot_slip_an_event_behind_a_cursor(database) -> None:
+    if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serializes writers, so commit order is id order")
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    make_fund(engine, staff["admin"], code="HC-RELIEF", name="特困党员救助基金")
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    make_fund(database, staff["admin"], code="HC-RELIEF", name="特困党员救助基金")
     started, release = threading.Event(), threading.Event()
 
     def slow() -> None:
-        with write_session(engine) as session:
+        def write(session: Session) -> Any:
             incomes.record_income(
                 session,
                 fund_code="HC-RELIEF",
@@ -135,30 +144,34 @@ def test_a_slow_transaction_cannot_slip_an_event_behind_a_cursor(engine) -> None
             started.set()
             release.wait(10)
 
-    with read_session(engine) as session:
-        _, cursor = events.read_events(session, after=None, limit=100)
+        database.write(write)
+
+    _, cursor = database.read(lambda session: events.read_events(session, after=None, limit=100))
     with ThreadPoolExecutor(max_workers=2) as pool:
         slow_writer = pool.submit(slow)
         started.wait(5)
         # Another fund's income does its work at once, but commits its event only after
         # the slow transaction's, so the feed can never show it first.
-        fast_writer = pool.submit(record, engine, staff["clerk"], "2.00")
+        fast_writer = pool.submit(record, database, staff["clerk"], "2.00")
         with pytest.raises(TimeoutError):
             fast_writer.result(timeout=0.5)
-        with read_session(engine) as session:
+
+        def read(session: Session) -> Any:
             assert events.read_events(session, after=cursor, limit=100)[0] == []
+
+        database.read(read)
         release.set()
         slow_writer.result()
         fast_writer.result()
-    with read_session(engine) as session:
-        rest, _ = events.read_events(session, after=cursor, limit=100)
+    rest, _ = database.read(lambda session: events.read_events(session, after=cursor, limit=100))
     assert [event.data["payer"] for event in rest] == ["慢", "区财政局"]
 
 
-def test_a_bad_cursor_is_refused_and_an_empty_read_keeps_the_cursor(engine) -> None:
+def test_a_bad_cursor_is_refused_and_an_empty_read_keeps_the_cursor(database) -> None:
     with pytest.raises(InvalidInput):
         events.decode_cursor("not a cursor!")
     assert events.decode_cursor(events.encode_cursor(7)) == 7
-    with read_session(engine) as session:
-        page, cursor = events.read_events(session, after=events.encode_cursor(7), limit=10)
+    page, cursor = database.read(
+        lambda session: events.read_events(session, after=events.encode_cursor(7), limit=10)
+    )
     assert page == [] and events.decode_cursor(cursor) == 7

@@ -5,29 +5,31 @@ import sys
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from beancount import loader
 from beancount.core import data
+from sqlmodel import Session
 
 from carefund import disbursements, funds, incomes
 from carefund.reports.export import beancount_account, export_beancount
 from carefund.reports.statements import build_statement, parse_period
-from carefund.storage.db import read_session, write_session
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
 
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"
 
 
-def build_books(engine) -> None:  # type: ignore[no-untyped-def]
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    record(engine, staff["clerk"], "10000.00", on="2026-01-05", payer='某"引号"公司')
-    record(engine, staff["clerk"], "2345.67", source="member_donation", on="2026-01-06")
-    wrong = record(engine, staff["clerk"], "99.99", source="sponsorship", on="2026-01-07")
-    member = make_recipient(engine, staff["clerk"], category="retired")
-    paid = disburse(engine, staff, member, "800.00", aspect="spiritual_care", on="2026-02-01")
-    disburse(engine, staff, make_recipient(engine, staff["clerk"]), "1200.50", on="2026-02-02")
-    with write_session(engine) as session:
+def build_books(database) -> None:  # type: ignore[no-untyped-def]
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "10000.00", on="2026-01-05", payer='某"引号"公司')
+    record(database, staff["clerk"], "2345.67", source="member_donation", on="2026-01-06")
+    wrong = record(database, staff["clerk"], "99.99", source="sponsorship", on="2026-01-07")
+    member = make_recipient(database, staff["clerk"], category="retired")
+    paid = disburse(database, staff, member, "800.00", aspect="spiritual_care", on="2026-02-01")
+    disburse(database, staff, make_recipient(database, staff["clerk"]), "1200.50", on="2026-02-02")
+
+    def write(session: Session) -> Any:
         incomes.reverse_income(
             session, income_id=wrong.id, reason="退回", on="2026-02-03", actor=staff["approver"]
         )
@@ -39,15 +41,21 @@ def build_books(engine) -> None:  # type: ignore[no-untyped-def]
             actor=staff["approver"],
         )
 
+    database.write(write)
 
-def test_bean_check_accepts_the_export_and_its_balances_are_ours(engine, tmp_path: Path) -> None:
-    build_books(engine)
+
+def test_bean_check_accepts_the_export_and_its_balances_are_ours(database, tmp_path: Path) -> None:
+    build_books(database)
     ledger = tmp_path / "books.beancount"
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         fund = funds.get_fund(session, "HC-CARE")
         ledger.write_text("\n".join(export_beancount(session, fund)) + "\n", encoding="utf-8")
         year = build_statement(session, fund, parse_period("2026"))
         cash_fen = fund.cash_fen
+        return year, cash_fen
+
+    year, cash_fen = database.read(read)
 
     checked = subprocess.run(
         [str(BEAN_CHECK), str(ledger)], capture_output=True, text=True, check=False
@@ -75,10 +83,10 @@ def test_bean_check_accepts_the_export_and_its_balances_are_ours(engine, tmp_pat
     )
 
 
-def test_the_export_command_writes_a_file(engine, database_url: str, tmp_path: Path) -> None:
+def test_the_export_command_writes_a_file(database, database_url: str, tmp_path: Path) -> None:
     from tests.test_cli import carefund
 
-    build_books(engine)
+    build_books(database)
     target = tmp_path / "out.beancount"
     result = carefund(
         "export", "--format", "beancount", "--fund", "HC-CARE", "-o", str(target), url=database_url

@@ -25,7 +25,7 @@ from carefund.money import AMOUNT_MAX_FEN, capital_amount, format_fen, parse_amo
 from carefund.reports.statements import parse_period
 from carefund.rrule import PLAN_RULE_HORIZON_YEARS, parse_rule
 from carefund.sheets import FIELDS, HEADER_ALIASES, read_sheet
-from carefund.storage.db import make_engine
+from carefund.storage.database import Database
 from carefund.validation import DATE_MAX, DATE_MIN
 from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory
 from tests.builders import make_user
@@ -223,9 +223,9 @@ def sqlite_engine(sqlite_template: str, tmp_path):  # type: ignore[no-untyped-de
     """A clean SQLite database and a clerk; each example's import is rolled back."""
     path = tmp_path / "fuzz.db"
     shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield engine, make_user(engine, "clerk")
-    engine.dispose()
+    database = Database.open(f"sqlite:///{path}")
+    yield database, make_user(database, "clerk")
+    database.dispose()
 
 
 @fuzz
@@ -235,8 +235,8 @@ def test_an_import_writes_rows_or_refuses_clearly(
 ) -> None:
     """The whole use case, on a database: a result or a domain error, never anything else;
     rolled back after each example."""
-    engine, clerk = sqlite_engine
-    with Session(engine) as session:
+    database, clerk = sqlite_engine
+    with Session(database) as session:
         try:
             result = import_recipients(session, data=as_csv(header, rows, "utf-8"), actor=clerk)
             assert result.created + result.updated + result.unchanged >= 1

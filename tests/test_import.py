@@ -2,19 +2,19 @@
 
 import io
 import zipfile
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from api.app import create_app
 from carefund import imports, sheets
 from carefund.audit import history
 from carefund.errors import ImportRejected, ImportTooLarge, InvalidInput
 from carefund.models import Event, Recipient
-from carefund.storage.db import read_session, write_session
 from tests.builders import make_recipient, make_staff, make_token, valid_id_number
 
 ID_1, ID_2, ID_3 = valid_id_number(1), valid_id_number(2), valid_id_number(3)
@@ -28,14 +28,14 @@ CHINESE_CSV = (
 )
 
 
-def do_import(engine, clerk, data: bytes):
-    with write_session(engine) as session:
-        return imports.import_recipients(session, data=data, actor=clerk).public()
+def do_import(database, clerk, data: bytes):
+    return database.write(
+        lambda session: imports.import_recipients(session, data=data, actor=clerk).public()
+    )
 
 
-def roll(engine) -> dict[str, Recipient]:
-    with read_session(engine) as session:
-        return {r.member_no: r for r in session.exec(select(Recipient))}
+def roll(database) -> dict[str, Recipient]:
+    return database.read(lambda session: {r.member_no: r for r in session.exec(select(Recipient))})
 
 
 def xlsx(rows: list[list[object]]) -> bytes:
@@ -49,35 +49,38 @@ def xlsx(rows: list[list[object]]) -> bytes:
 
 
 @pytest.fixture
-def staff(engine):
-    return make_staff(engine)
+def staff(database):
+    return make_staff(database)
 
 
-def test_good_csv_with_api_field_names_and_a_bom(engine, staff) -> None:
+def test_good_csv_with_api_field_names_and_a_bom(database, staff) -> None:
     data = (
         "\ufeffmember_no,name,category,branch,phone\n"
         "A1,张三,hardship,第一党支部,13800000001\n"
         "A2,李四,cadre,第二党支部,\n"
     ).encode("utf-8")
-    assert do_import(engine, staff["clerk"], data) == {
+    assert do_import(database, staff["clerk"], data) == {
         "created": 2,
         "updated": 0,
         "unchanged": 0,
         "ignored_columns": [],
     }
-    stored = roll(engine)
+    stored = roll(database)
     assert stored["A1"].name == "张三" and stored["A1"].phone == "13800000001"
     assert stored["A2"].category == "cadre" and stored["A2"].phone is None
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         created = session.exec(select(func.count()).where(Event.type == "recipient.created")).one()
         assert created == 2
         assert history(session, "recipient", stored["A1"].id)[0].action == "recipient.created"
 
+    database.read(read)
 
-def test_chinese_headers_and_category_names(engine, staff) -> None:
-    result = do_import(engine, staff["clerk"], CHINESE_CSV.encode("utf-8"))
+
+def test_chinese_headers_and_category_names(database, staff) -> None:
+    result = do_import(database, staff["clerk"], CHINESE_CSV.encode("utf-8"))
     assert result["created"] == 3
-    stored = roll(engine)
+    stored = roll(database)
     assert stored["D001"].category == "hardship"
     assert stored["D001"].id_number == ID_1
     assert stored["D002"].category == "retired" and stored["D002"].phone == "0531-87654321"
@@ -85,19 +88,19 @@ def test_chinese_headers_and_category_names(engine, staff) -> None:
     assert stored["D003"].branch == "东关村党支部"
 
 
-def test_gb18030_csv_as_excel_writes_it(engine, staff) -> None:
-    result = do_import(engine, staff["clerk"], CHINESE_CSV.encode("gb18030"))
+def test_gb18030_csv_as_excel_writes_it(database, staff) -> None:
+    result = do_import(database, staff["clerk"], CHINESE_CSV.encode("gb18030"))
     assert result["created"] == 3
-    assert roll(engine)["D002"].name == "欧阳秀英"
+    assert roll(database)["D002"].name == "欧阳秀英"
 
 
-def test_utf16_tab_separated_text_as_excel_saves_unicode_text(engine, staff) -> None:
+def test_utf16_tab_separated_text_as_excel_saves_unicode_text(database, staff) -> None:
     data = CHINESE_CSV.replace(",", "\t").encode("utf-16")
-    assert do_import(engine, staff["clerk"], data)["created"] == 3
-    assert roll(engine)["D001"].name == "王建国"
+    assert do_import(database, staff["clerk"], data)["created"] == 3
+    assert roll(database)["D001"].name == "王建国"
 
 
-def test_xlsx_with_a_title_row_and_numbers_in_cells(engine, staff) -> None:
+def test_xlsx_with_a_title_row_and_numbers_in_cells(database, staff) -> None:
     data = xlsx(
         [
             ["城关街道关爱对象名册（2026 年）"],
@@ -106,9 +109,9 @@ def test_xlsx_with_a_title_row_and_numbers_in_cells(engine, staff) -> None:
             ["1002", "钱晓红", "non_public", "", None, None],
         ]
     )
-    result = do_import(engine, staff["clerk"], data)
+    result = do_import(database, staff["clerk"], data)
     assert result == {"created": 2, "updated": 0, "unchanged": 0, "ignored_columns": ["备注"]}
-    stored = roll(engine)
+    stored = roll(database)
     assert stored["1001"].phone == "13900000002" and stored["1001"].category == "mobile"
     assert stored["1002"].category == "non_public"
 
@@ -117,29 +120,30 @@ def test_xlsx_with_a_title_row_and_numbers_in_cells(engine, staff) -> None:
         [["名册"], ["编号", "姓名", "类别"], ["1003", "孙丽", "流动党员"], ["1004", "", "流动党员"]]
     )
     with pytest.raises(ImportRejected) as caught:
-        do_import(engine, staff["clerk"], bad)
+        do_import(database, staff["clerk"], bad)
     assert caught.value.errors == [{"row": 4, "field": "name", "msg": "不能为空"}]
 
 
-def test_rows_upsert_by_member_no(engine, staff) -> None:
-    do_import(engine, staff["clerk"], CHINESE_CSV.encode("utf-8"))
+def test_rows_upsert_by_member_no(database, staff) -> None:
+    do_import(database, staff["clerk"], CHINESE_CSV.encode("utf-8"))
     changed = CHINESE_CSV.replace("13812345678", "13987654321") + "D004,孙丽,流动党员,,,,\n"
-    result = do_import(engine, staff["clerk2"], changed.encode("utf-8"))
+    result = do_import(database, staff["clerk2"], changed.encode("utf-8"))
     assert (result["created"], result["updated"], result["unchanged"]) == (1, 1, 2)
-    stored = roll(engine)
+    stored = roll(database)
     assert stored["D001"].phone == "13987654321"
     # An empty optional cell leaves what is stored (D002's address was never given anyway,
     # D001's ID number stays when a later sheet leaves the column out).
     partial = "编号,姓名,类别\nD001,王建国,生活困难党员\n"
-    assert do_import(engine, staff["clerk"], partial.encode())["unchanged"] == 1
-    assert roll(engine)["D001"].id_number == ID_1
-    with read_session(engine) as session:
-        changes = [a.detail for a in history(session, "recipient", stored["D001"].id)]
+    assert do_import(database, staff["clerk"], partial.encode())["unchanged"] == 1
+    assert roll(database)["D001"].id_number == ID_1
+    changes = database.read(
+        lambda session: [a.detail for a in history(session, "recipient", stored["D001"].id)]
+    )
     assert changes[-1] == {"changes": {"phone": ["138****5678", "139****4321"]}}
 
 
-def test_every_bad_row_is_reported_and_nothing_imported(engine, staff) -> None:
-    make_recipient(engine, staff["clerk"], member_no="D001", name="原有党员")
+def test_every_bad_row_is_reported_and_nothing_imported(database, staff) -> None:
+    make_recipient(database, staff["clerk"], member_no="D001", name="原有党员")
     data = (
         "编号,姓名,类别,身份证号,电话\n"
         "D001,王建国,生活困难党员,,\n"  # row 2: fine (an update)
@@ -151,7 +155,7 @@ def test_every_bad_row_is_reported_and_nothing_imported(engine, staff) -> None:
         "D008,郑洁,流动党员,,\n"  # row 8: fine
     ).encode()
     with pytest.raises(ImportRejected) as caught:
-        do_import(engine, staff["clerk"], data)
+        do_import(database, staff["clerk"], data)
     assert sorted((e["row"], e["field"]) for e in caught.value.errors) == [
         (3, "id_number"),
         (3, "name"),
@@ -162,8 +166,8 @@ def test_every_bad_row_is_reported_and_nothing_imported(engine, staff) -> None:
     ]
     assert "与第 3 行重复" in next(e["msg"] for e in caught.value.errors if e["row"] == 7)
     assert "生活困难党员" in next(e["msg"] for e in caught.value.errors if e["row"] == 4)
-    assert set(roll(engine)) == {"D001"}
-    assert roll(engine)["D001"].name == "原有党员"
+    assert set(roll(database)) == {"D001"}
+    assert roll(database)["D001"].name == "原有党员"
 
 
 @pytest.mark.parametrize(
@@ -183,34 +187,34 @@ def test_every_bad_row_is_reported_and_nothing_imported(engine, staff) -> None:
         (b"\xb0\xa1\xff\xfe\x80", "编码"),
     ],
 )
-def test_files_that_are_not_rolls_are_refused_clearly(engine, staff, data, words) -> None:
+def test_files_that_are_not_rolls_are_refused_clearly(database, staff, data, words) -> None:
     with pytest.raises(InvalidInput) as caught:
-        do_import(engine, staff["clerk"], data)
+        do_import(database, staff["clerk"], data)
     assert words in caught.value.message
     assert caught.value.field == "file"
-    assert roll(engine) == {}
+    assert roll(database) == {}
 
 
-def test_files_over_the_limits_are_refused(engine, staff, monkeypatch) -> None:
+def test_files_over_the_limits_are_refused(database, staff, monkeypatch) -> None:
     monkeypatch.setattr(sheets, "IMPORT_ROWS_MAX", 2)
     with pytest.raises(ImportTooLarge, match="最多 2 行"):
-        do_import(engine, staff["clerk"], CHINESE_CSV.encode())
+        do_import(database, staff["clerk"], CHINESE_CSV.encode())
     monkeypatch.setattr(sheets, "IMPORT_BYTES_MAX", 100)
     with pytest.raises(ImportTooLarge, match="文件过大"):
-        do_import(engine, staff["clerk"], CHINESE_CSV.encode())
-    assert roll(engine) == {}
+        do_import(database, staff["clerk"], CHINESE_CSV.encode())
+    assert roll(database) == {}
 
 
-def test_only_clerks_and_systems_may_import(engine, staff) -> None:
+def test_only_clerks_and_systems_may_import(database, staff) -> None:
     from carefund.errors import Forbidden
 
     with pytest.raises(Forbidden):
-        do_import(engine, staff["auditor"], CHINESE_CSV.encode())
+        do_import(database, staff["auditor"], CHINESE_CSV.encode())
 
 
-def test_import_through_the_api(engine, staff, monkeypatch) -> None:
-    client = TestClient(create_app(engine))
-    headers = {"Authorization": f"Bearer {make_token(engine, staff['clerk'])}"}
+def test_import_through_the_api(database, staff, monkeypatch) -> None:
+    client = TestClient(create_app(database))
+    headers = {"Authorization": f"Bearer {make_token(database, staff['clerk'])}"}
     answer = client.post(
         "/api/v1/recipients/import",
         headers=headers,
@@ -246,18 +250,21 @@ def test_import_through_the_api(engine, staff, monkeypatch) -> None:
     )
     assert answer.status_code == 413 and "文件过大" in answer.json()["detail"]
 
-    auditor = {"Authorization": f"Bearer {make_token(engine, staff['auditor'])}"}
+    auditor = {"Authorization": f"Bearer {make_token(database, staff['auditor'])}"}
     answer = client.post(
         "/api/v1/recipients/import",
         headers=auditor,
         files={"file": ("roll.csv", CHINESE_CSV.encode(), "text/csv")},
     )
     assert answer.status_code == 403
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         assert session.exec(select(func.count(col(Recipient.id)))).one() == 4
 
+    database.read(read)
 
-def test_import_from_the_command_line(database_url, engine, staff, tmp_path, monkeypatch) -> None:
+
+def test_import_from_the_command_line(database_url, database, staff, tmp_path, monkeypatch) -> None:
     from typer.testing import CliRunner
 
     from carefund.settings import get_settings
@@ -281,7 +288,7 @@ def test_import_from_the_command_line(database_url, engine, staff, tmp_path, mon
         assert answer.exit_code == 2
     finally:
         get_settings.cache_clear()
-    assert set(roll(engine)) == {"D001", "D002", "D003"}
+    assert set(roll(database)) == {"D001", "D002", "D003"}
 
 
 def test_a_workbook_that_unzips_far_beyond_its_size_is_refused_before_it_is_read(

@@ -3,18 +3,18 @@ close never unbalance an entry, never make cash negative, never break the chain 
 leave a gap in receipt numbers."""
 
 from datetime import date
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from carefund import disbursements, funds, incomes, periods
 from carefund.errors import CarefundError
 from carefund.ledger.verify import verify
 from carefund.models import Disbursement, Income, JournalEntry, Posting
-from carefund.storage.db import read_session, write_session
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource, MemberCategory
 from tests.builders import make_fund, make_recipient, make_staff
 
@@ -25,15 +25,15 @@ days = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 10, 31))
 months = st.sampled_from([f"2026-{m:02d}" for m in range(1, 11)])
 
 
-def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
+def make_machine(fresh_database):  # type: ignore[no-untyped-def]
     class Books(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.engine = fresh_engine()
-            self.staff = make_staff(self.engine)
-            make_fund(self.engine, self.staff["admin"])
+            self.database = fresh_database()
+            self.staff = make_staff(self.database)
+            make_fund(self.database, self.staff["admin"])
             self.roll = [
-                make_recipient(self.engine, self.staff["clerk"], category=category.value)
+                make_recipient(self.database, self.staff["clerk"], category=category.value)
                 for category in MemberCategory
             ]
             self.income_ids: list[int] = []
@@ -43,8 +43,7 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
             # Refusals (closed period, short funds, wrong state) are expected; they must
             # leave nothing behind, which the invariants below check.
             try:
-                with write_session(self.engine) as session:
-                    return use_case(session, **kwargs)
+                return self.database.write(lambda session: use_case(session, **kwargs))
             except CarefundError:
                 return None
 
@@ -135,7 +134,7 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
 
         @invariant()
         def books_hold(self) -> None:
-            with read_session(self.engine) as session:
+            def read(session: Session) -> Any:
                 fund = funds.get_fund(session, "HC-CARE")
                 result = verify(session, fund)
                 assert result.ok, result
@@ -163,11 +162,13 @@ def make_machine(fresh_engine):  # type: ignore[no-untyped-def]
                 if fund.closed_through:
                     assert fund.closed_through <= date(2026, 10, 31)
 
+            self.database.read(read)
+
     return Books
 
 
-def test_random_operations_never_break_the_books(fresh_engine) -> None:
-    machine = make_machine(fresh_engine)
+def test_random_operations_never_break_the_books(fresh_database) -> None:
+    machine = make_machine(fresh_database)
     run_state_machine_as_test(
         machine,
         settings=settings(

@@ -1,11 +1,13 @@
 """The journal: append-only, recomputable hash chain, tampering found by verify."""
 
 import hashlib
+from typing import Any
 
 import pytest
 import rfc8785
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session
 
 from carefund import funds
 from carefund.access.users import get_user
@@ -13,37 +15,37 @@ from carefund.ledger import journal
 from carefund.ledger.accounts import account_name_zh, chart_of_accounts
 from carefund.ledger.verify import VerifyResult, verify
 from carefund.models import GENESIS_HASH
-from carefund.storage.db import read_session, write_session
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
 
 
 @pytest.fixture
-def books(engine):  # type: ignore[no-untyped-def]
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    record(engine, staff["clerk"], "1000.00", on="2026-03-01")
+def books(database):  # type: ignore[no-untyped-def]
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "1000.00", on="2026-03-01")
     record(
-        engine,
+        database,
         staff["clerk"],
         "250.50",
         source="member_donation",
         on="2026-03-02",
         payer="第一支部",
     )
-    member = make_recipient(engine, staff["clerk"], name="王小明")
-    disburse(engine, staff, member, "300.00", on="2026-03-05")
-    return engine
+    member = make_recipient(database, staff["clerk"], name="王小明")
+    disburse(database, staff, member, "300.00", on="2026-03-05")
+    return database
 
 
-def _journal(engine) -> list[dict]:  # type: ignore[no-untyped-def]
-    with read_session(engine) as session:
+def _journal(database) -> list[dict]:  # type: ignore[no-untyped-def]
+    def read(session: Session) -> Any:
         fund = funds.get_fund(session, "HC-CARE")
         return journal.journal_page(session, fund, start=None, end=None, after_seq=0, limit=100)
 
+    return database.read(read)
 
-def _verify(engine) -> VerifyResult:  # type: ignore[no-untyped-def]
-    with read_session(engine) as session:
-        return verify(session, funds.get_fund(session, "HC-CARE"))
+
+def _verify(database) -> VerifyResult:  # type: ignore[no-untyped-def]
+    return database.read(lambda session: verify(session, funds.get_fund(session, "HC-CARE")))
 
 
 def test_anyone_can_recompute_the_chain_from_the_journal(books) -> None:
@@ -95,7 +97,7 @@ def test_every_entry_balances_and_postings_are_one_sided(books) -> None:
     ],
 )
 def test_the_database_refuses_to_change_the_journal(books, statement: str) -> None:
-    with pytest.raises((DBAPIError, IntegrityError)), books.begin() as connection:
+    with pytest.raises((DBAPIError, IntegrityError)), books.engine.begin() as connection:
         connection.execute(text(statement))
     assert _verify(books).ok
 
@@ -124,7 +126,7 @@ def _drop_guards(connection) -> None:  # type: ignore[no-untyped-def]
 def test_verify_names_the_entry_changed_behind_the_services_back(
     books, tamper: str, bad_seq: int
 ) -> None:
-    with books.begin() as connection:
+    with books.engine.begin() as connection:
         _drop_guards(connection)
         connection.execute(text(tamper))
     result = _verify(books)
@@ -134,7 +136,7 @@ def test_verify_names_the_entry_changed_behind_the_services_back(
 
 
 def test_verify_notices_a_deleted_last_entry(books) -> None:
-    with books.begin() as connection:
+    with books.engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             connection.execute(text("DROP TRIGGER journal_entry_no_delete"))
             connection.execute(text("DROP TRIGGER posting_no_delete"))
@@ -149,7 +151,7 @@ def test_verify_notices_a_deleted_last_entry(books) -> None:
 
 
 def test_verify_notices_the_stored_cash_changed(books) -> None:
-    with books.begin() as connection:
+    with books.engine.begin() as connection:
         connection.execute(text("UPDATE fund SET cash_fen = cash_fen + 100"))
     result = _verify(books)
     assert not result.ok and "余额" in (result.problem or "")
@@ -158,14 +160,15 @@ def test_verify_notices_the_stored_cash_changed(books) -> None:
 def test_a_reversal_points_at_what_it_reverses_and_negates_it(books) -> None:
     from carefund import incomes
 
-    with write_session(books) as session:
-        incomes.reverse_income(
+    books.write(
+        lambda session: incomes.reverse_income(
             session,
             income_id=2,
             reason="重复",
             on="2026-03-20",
             actor=get_user(session, "approver"),
         )
+    )
     entries = _journal(books)
     reversal = entries[-1]
     assert reversal["reverses_seq"] == 2

@@ -7,14 +7,14 @@ bureau and pays 800.00 to one member in hardship, each step by its own person.
 
 import re
 from datetime import date
+from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from carefund import funds
 from carefund.access import sessions, users
 from carefund.models import Disbursement, Income, Recipient, User
-from carefund.storage import db
 from tests.builders import make_recipient, record, valid_id_number
 from tests.pages_support import (
     PASSWORD,
@@ -28,14 +28,13 @@ TODAY = date.today().isoformat()
 
 
 @pytest.fixture
-def pages(engine, monkeypatch) -> Pages:
+def pages(database, monkeypatch) -> Pages:
     cheap_password_hashing(monkeypatch)
-    return make_pages(engine)
+    return make_pages(database)
 
 
-def _count(engine, model) -> int:
-    with db.read_session(engine) as session:
-        return len(session.exec(select(model)).all())
+def _count(database, model) -> int:
+    return database.read(lambda session: len(session.exec(select(model)).all()))
 
 
 # ---------------------------------------------------------------------------------------
@@ -111,9 +110,12 @@ def test_wrong_password_is_refused_and_five_lock_the_account(pages) -> None:
     guessed = pages.log_in("clerk", "another-guess")
     assert guessed.status_code == 401 and "已暂时锁定" not in guessed.text
     assert "用户名或密码错误" in guessed.text
-    with db.read_session(pages.engine) as session:
+
+    def read(session: Session) -> Any:
         clerk = session.exec(select(User).where(User.username == "clerk")).one()
         assert clerk.locked_until is not None
+
+    pages.database.read(read)
     # Another account is not affected.
     assert pages.log_in("clerk2", PASSWORD).status_code == 303
 
@@ -172,10 +174,13 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(pages) -> None:
 
 def test_a_deactivated_user_is_logged_out(pages) -> None:
     desk = pages.desk("cashier")
-    with db.write_session(pages.engine) as session:
+
+    def write(session: Session) -> Any:
         cashier = session.exec(select(User).where(User.username == "cashier")).one()
         cashier.active = False
         session.add(cashier)
+
+    pages.database.write(write)
     assert desk.get("/").status_code == 303
     # The login form then shows itself, instead of sending the stale cookie back to "/".
     assert desk.get("/login").status_code == 200
@@ -217,7 +222,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(pages) -> N
     stolen = re.search(r'name="csrf_token" value="([^"]+)"', other.page("/")).group(1)
     assert desk.post("/incomes/new", income | {"csrf_token": stolen}, csrf=False).status_code == 403
     assert desk.post("/logout", csrf=False).status_code == 403
-    assert _count(pages.engine, Income) == 0
+    assert _count(pages.database, Income) == 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -266,7 +271,7 @@ def test_an_auditor_cannot_write_through_a_form(pages) -> None:
         },
     )
     assert answer.status_code == 403
-    assert _count(pages.engine, Income) == 0
+    assert _count(pages.database, Income) == 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -298,8 +303,11 @@ def test_recording_an_income_lands_on_it_with_its_receipt(pages) -> None:
     assert receipt.status_code == 200
     assert receipt.headers["content-type"] == "application/pdf"
     assert receipt.content.startswith(b"%PDF")
-    with db.read_session(pages.engine) as session:
+
+    def read(session: Session) -> Any:
         assert funds.get_fund(session, "HC-CARE").cash_fen == 123456
+
+    pages.database.read(read)
     listing = clerk.page("/incomes")
     assert "HC-CARE-2026-000001" in listing and "¥1,234.56" in listing
 
@@ -328,7 +336,7 @@ def test_income_form_errors_stand_next_to_their_fields_and_nothing_is_written(pa
         assert message and words in message, (change, message)
         # What was typed stays in the form.
         assert 'value="第一支部"' in answer.text or field == "payer"
-    assert _count(pages.engine, Income) == 0
+    assert _count(pages.database, Income) == 0
 
 
 def test_an_empty_form_shows_every_mistake_at_once(pages) -> None:
@@ -349,11 +357,11 @@ def test_an_empty_form_shows_every_mistake_at_once(pages) -> None:
     for name in ("member_no", "name", "category", "id_number", "phone"):
         assert field_error(new.text, name), name
     assert 'value="1"' not in new.text  # personal data typed in is not echoed back
-    assert _count(pages.engine, Income) == 0 and _count(pages.engine, Recipient) == 0
+    assert _count(pages.database, Income) == 0 and _count(pages.database, Recipient) == 0
 
 
 def test_reversing_an_income_needs_an_approver_and_a_reason(pages) -> None:
-    income = record(pages.engine, pages.staff["clerk"], "300.00", on=TODAY)
+    income = record(pages.database, pages.staff["clerk"], "300.00", on=TODAY)
     clerk = pages.desk("clerk")
     assert "冲销此收入" not in clerk.page(f"/incomes/{income.id}")
     approver = pages.desk("approver")
@@ -428,10 +436,13 @@ def test_adding_and_editing_a_recipient_never_shows_the_stored_id_number(pages) 
         form_page=page_path + "/edit",
     )
     assert edit.status_code == 303
-    with db.read_session(pages.engine) as session:
+
+    def read(session: Session) -> Any:
         stored = session.exec(select(Recipient).where(Recipient.member_no == "DY09001")).one()
         assert stored.id_number == id_number and stored.phone == "13900001111"
         assert stored.branch == "第二支部"
+
+    pages.database.read(read)
     history = clerk.page(page_path)
     assert "所在支部：第一支部 → 第二支部" in history
     bad = clerk.post(
@@ -444,8 +455,8 @@ def test_adding_and_editing_a_recipient_never_shows_the_stored_id_number(pages) 
 
 def test_recipient_search_by_name_number_and_branch(pages) -> None:
     clerk_user = pages.staff["clerk"]
-    make_recipient(pages.engine, clerk_user, name="李秀英", member_no="DY1", branch="柳林乡支部")
-    make_recipient(pages.engine, clerk_user, name="张伟", member_no="DY2", category="retired")
+    make_recipient(pages.database, clerk_user, name="李秀英", member_no="DY1", branch="柳林乡支部")
+    make_recipient(pages.database, clerk_user, name="张伟", member_no="DY2", category="retired")
     clerk = pages.desk("clerk")
     assert "李秀英" in clerk.page("/recipients?q=秀英")
     assert "李秀英" in clerk.page("/recipients?q=柳林")
@@ -469,7 +480,7 @@ def test_an_import_with_a_bad_row_shows_the_row_and_imports_nothing(pages) -> No
     assert answer.status_code == 422
     rows = re.findall(r'<tr><td class="num">(\d+)</td><td class="nowrap">([^<]+)</td>', answer.text)
     assert rows == [("3", "党员类别")]
-    assert _count(pages.engine, Recipient) == 0
+    assert _count(pages.database, Recipient) == 0
     good = sheet.replace("外星人".encode(), "流动党员".encode())
     answer = clerk.post(
         "/recipients/import",
@@ -487,8 +498,10 @@ def test_an_import_with_a_bad_row_shows_the_row_and_imports_nothing(pages) -> No
 
 
 def test_submit_approve_pay_and_print_the_voucher(pages) -> None:
-    record(pages.engine, pages.staff["clerk"], "1234.56", on=TODAY)
-    member = make_recipient(pages.engine, pages.staff["clerk"], name="孙桂兰", member_no="DY00777")
+    record(pages.database, pages.staff["clerk"], "1234.56", on=TODAY)
+    member = make_recipient(
+        pages.database, pages.staff["clerk"], name="孙桂兰", member_no="DY00777"
+    )
     clerk = pages.desk("clerk")
     found = clerk.page("/disbursements/new?q=孙桂兰")
     assert f"recipient_id={member.id}" in found
@@ -532,13 +545,16 @@ def test_submit_approve_pay_and_print_the_voucher(pages) -> None:
     assert "已发放" in page and "记-" in page
     voucher = clerk.get(f"/disbursements/{number}/voucher.pdf")
     assert voucher.status_code == 200 and voucher.content.startswith(b"%PDF")
-    with db.read_session(pages.engine) as session:
+
+    def read(session: Session) -> Any:
         fund = funds.get_fund(session, "HC-CARE")
         assert fund.cash_fen == 123456 - 80000
 
+    pages.database.read(read)
+
 
 def test_nobody_approves_what_they_submitted_and_short_funds_are_explained(pages) -> None:
-    member = make_recipient(pages.engine, pages.staff["clerk"])
+    member = make_recipient(pages.database, pages.staff["clerk"])
     admin = pages.desk("admin")
     answer = admin.post(
         "/disbursements/new",
@@ -560,7 +576,7 @@ def test_nobody_approves_what_they_submitted_and_short_funds_are_explained(pages
 
 
 def test_submit_form_errors(pages) -> None:
-    member = make_recipient(pages.engine, pages.staff["clerk"])
+    member = make_recipient(pages.database, pages.staff["clerk"])
     clerk = pages.desk("clerk")
     good = {
         "fund": "HC-CARE",
@@ -576,11 +592,11 @@ def test_submit_form_errors(pages) -> None:
     assert no_aspect.status_code == 422 and field_error(no_aspect.text, "aspect")
     nobody = clerk.post("/disbursements/new", good | {"recipient_id": ""})
     assert nobody.status_code in (404, 422) and "请先查找并选择关爱对象" in nobody.text
-    assert _count(pages.engine, Disbursement) == 0
+    assert _count(pages.database, Disbursement) == 0
 
 
 def test_reject_needs_a_reason(pages) -> None:
-    member = make_recipient(pages.engine, pages.staff["clerk"])
+    member = make_recipient(pages.database, pages.staff["clerk"])
     clerk = pages.desk("clerk")
     answer = clerk.post(
         "/disbursements/new",
@@ -609,8 +625,8 @@ def test_reject_needs_a_reason(pages) -> None:
 
 
 def test_plan_rule_editor_preview_create_and_run(pages) -> None:
-    first = make_recipient(pages.engine, pages.staff["clerk"], member_no="DY1")
-    make_recipient(pages.engine, pages.staff["clerk"], member_no="DY2")
+    first = make_recipient(pages.database, pages.staff["clerk"], member_no="DY1")
+    make_recipient(pages.database, pages.staff["clerk"], member_no="DY2")
     clerk = pages.desk("clerk")
     form = {
         "fund": "HC-CARE",
@@ -656,9 +672,12 @@ def test_plan_rule_editor_preview_create_and_run(pages) -> None:
     paused = clerk.post(plan_path + "/pause", form_page=plan_path)
     assert paused.headers["location"].endswith("done=paused")
     assert "恢复" in clerk.page(plan_path)
-    with db.read_session(pages.engine) as session:
+
+    def read(session: Session) -> Any:
         made = session.exec(select(Disbursement).where(Disbursement.recipient_id == first.id))
         assert len(made.all()) == 3
+
+    pages.database.read(read)
 
 
 # ---------------------------------------------------------------------------------------
@@ -666,7 +685,7 @@ def test_plan_rule_editor_preview_create_and_run(pages) -> None:
 
 
 def test_an_auditor_reads_the_books_and_downloads_statements(pages) -> None:
-    record(pages.engine, pages.staff["clerk"], "500.00", on="2026-03-05")
+    record(pages.database, pages.staff["clerk"], "500.00", on="2026-03-05")
     auditor = pages.desk("auditor")
     journal = auditor.page("/books/journal?fund=HC-CARE&from=2026-01-01")
     assert "记-202603-0001" in journal and "银行存款" in journal and "¥500.00" in journal
@@ -721,7 +740,7 @@ def test_verify_close_and_reopen(pages) -> None:
 
 
 def test_dashboard_shows_money_waiting_work_and_the_chain(pages) -> None:
-    record(pages.engine, pages.staff["clerk"], "1234.56", on=TODAY)
+    record(pages.database, pages.staff["clerk"], "1234.56", on=TODAY)
     page = pages.desk("approver").page("/")
     assert "¥1,234.56" in page and "账链完整" in page
     assert "笔支出等待审批" in page

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from carefund.storage.db import make_engine
+from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from tests.browser_support import chromium, chromium_missing, live_server
 from tests.builders import make_fund, make_recipient, make_user, record
@@ -34,10 +34,10 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
     """A fund with money in it, a small roll, one user per role; served live."""
     with pytest.MonkeyPatch.context() as patch:
         cheap_password_hashing(patch)
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'pages.db'}")
-        upgrade(engine)
+        database = Database.open(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'pages.db'}")
+        upgrade(database.engine)
         staff = {
-            name: make_user(engine, role, username=name, password=PASSWORD)
+            name: make_user(database, role, username=name, password=PASSWORD)
             for name, role in (
                 ("admin", "admin"),
                 ("clerk", "clerk"),
@@ -47,14 +47,14 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
                 ("visitor", "clerk"),
             )
         }
-        make_fund(engine, staff["admin"])
-        record(engine, staff["clerk"], "20000.00", on=TODAY.replace(day=1).isoformat())
+        make_fund(database, staff["admin"])
+        record(database, staff["clerk"], "20000.00", on=TODAY.replace(day=1).isoformat())
         make_recipient(
-            engine, staff["clerk"], name="孙桂兰", member_no="DY00777", branch="城关街道第一支部"
+            database, staff["clerk"], name="孙桂兰", member_no="DY00777", branch="城关街道第一支部"
         )
-        with live_server(engine) as base_url, chromium() as browser:
-            yield {"url": base_url, "browser": browser, "engine": engine}
-        engine.dispose()
+        with live_server(database) as base_url, chromium() as browser:
+            yield {"url": base_url, "browser": browser, "database": database}
+        database.dispose()
 
 
 def desk(site: dict[str, Any], username: str, password: str = PASSWORD) -> Any:

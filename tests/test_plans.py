@@ -2,20 +2,21 @@
 
 import threading
 from datetime import date
+from functools import partial
+from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from carefund import plans, recipients, rrule
 from carefund.errors import Conflict, InvalidInput, InvalidTransition, PeriodClosed
 from carefund.models import Disbursement
 from carefund.periods import close_period
-from carefund.storage.db import read_session, write_session
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record
 
 
 def make_plan(
-    engine,
+    database,
     clerk,
     roll,
     *,
@@ -25,7 +26,7 @@ def make_plan(
     amount="500.00",
     fund="HC-CARE",
 ):
-    with write_session(engine) as session:
+    def write(session: Session) -> Any:
         plan = plans.create_plan(
             session,
             fund_code=fund,
@@ -41,14 +42,17 @@ def make_plan(
         )
         return plan, plans.plan_public(session, plan)
 
-
-def run(engine, user, plan, through):
-    with write_session(engine) as session:
-        return plans.run_plan(session, plan_id=plan.id, through=through, actor=user)
+    return database.write(write)
 
 
-def generated(engine, plan) -> list[tuple[int, date]]:
-    with read_session(engine) as session:
+def run(database, user, plan, through):
+    return database.write(
+        lambda session: plans.run_plan(session, plan_id=plan.id, through=through, actor=user)
+    )
+
+
+def generated(database, plan) -> list[tuple[int, date]]:
+    def read(session: Session) -> Any:
         rows = session.exec(
             select(Disbursement.recipient_id, Disbursement.due_on)
             .where(Disbursement.plan_id == plan.id)
@@ -56,42 +60,47 @@ def generated(engine, plan) -> list[tuple[int, date]]:
         )
         return [(rid, due) for rid, due in rows]
 
+    return database.read(read)
+
 
 @pytest.fixture
-def district(engine):
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
-    roll = [make_recipient(engine, staff["clerk"]) for _ in range(3)]
+def district(database):
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    roll = [make_recipient(database, staff["clerk"]) for _ in range(3)]
     return staff, roll
 
 
-def test_monthly_plan_pays_each_member_on_the_fifth(engine, district) -> None:
+def test_monthly_plan_pays_each_member_on_the_fifth(database, district) -> None:
     staff, roll = district
-    plan, public = make_plan(engine, staff["clerk"], roll)
+    plan, public = make_plan(database, staff["clerk"], roll)
     assert public["next_due"] == "2026-01-05"
     assert public["preview"] == [f"2026-{m:02d}-05" for m in range(1, 7)]
     assert public["recipient_ids"] == [r.id for r in roll]
 
-    result = run(engine, staff["clerk"], plan, "2026-03-31")
+    result = run(database, staff["clerk"], plan, "2026-03-31")
     assert (result.created, result.skipped, result.complete) == (9, [], True)
     assert result.last_due == date(2026, 3, 5)
-    dues = sorted({due for _, due in generated(engine, plan)})
+    dues = sorted({due for _, due in generated(database, plan)})
     assert dues == [date(2026, 1, 5), date(2026, 2, 5), date(2026, 3, 5)]
 
-    with read_session(engine) as session:
+    def read(session: Session) -> Any:
         made = session.exec(select(Disbursement).where(Disbursement.plan_id == plan.id)).all()
         assert {(d.status, d.amount_fen, d.aspect, d.submitted_by) for d in made} == {
             ("submitted", 50_000, "life_assistance", "clerk")
         }
         public = plans.plan_public(session, plan)
+        return public
+
+    public = database.read(read)
     assert public["next_due"] == "2026-04-05"
     assert public["last_generated_due"] == "2026-03-05"
 
 
-def test_weekly_plan_every_monday(engine, district) -> None:
+def test_weekly_plan_every_monday(database, district) -> None:
     staff, roll = district
     plan, public = make_plan(
-        engine,
+        database,
         staff["clerk"],
         roll[:1],
         rule="FREQ=WEEKLY;BYDAY=MO",
@@ -99,17 +108,17 @@ def test_weekly_plan_every_monday(engine, district) -> None:
         amount="50",
     )
     assert public["next_due"] == "2026-11-02"
-    assert run(engine, staff["clerk"], plan, "2026-11-30").created == 5
-    assert [due.day for _, due in generated(engine, plan)] == [2, 9, 16, 23, 30]
+    assert run(database, staff["clerk"], plan, "2026-11-30").created == 5
+    assert [due.day for _, due in generated(database, plan)] == [2, 9, 16, 23, 30]
 
 
-def test_last_working_day_of_the_month(engine, district) -> None:
+def test_last_working_day_of_the_month(database, district) -> None:
     staff, roll = district
     plan, _ = make_plan(
-        engine, staff["clerk"], roll[:1], rule="FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"
+        database, staff["clerk"], roll[:1], rule="FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"
     )
-    assert run(engine, staff["clerk"], plan, "2026-06-30").created == 6
-    assert [due.isoformat() for _, due in generated(engine, plan)] == [
+    assert run(database, staff["clerk"], plan, "2026-06-30").created == 6
+    assert [due.isoformat() for _, due in generated(database, plan)] == [
         "2026-01-30",
         "2026-02-27",
         "2026-03-31",
@@ -119,39 +128,42 @@ def test_last_working_day_of_the_month(engine, district) -> None:
     ]
 
 
-def test_until_ends_the_due_dates(engine, district) -> None:
+def test_until_ends_the_due_dates(database, district) -> None:
     staff, roll = district
-    plan, public = make_plan(engine, staff["clerk"], roll[:1], until="2026-03-05")
+    plan, public = make_plan(database, staff["clerk"], roll[:1], until="2026-03-05")
     assert public["preview"] == ["2026-01-05", "2026-02-05", "2026-03-05"]
-    assert run(engine, staff["clerk"], plan, "2026-12-31").created == 3
-    with read_session(engine) as session:
+    assert run(database, staff["clerk"], plan, "2026-12-31").created == 3
+
+    def read(session: Session) -> Any:
         assert plans.plan_public(session, plans.get_plan(session, plan.id))["next_due"] is None
 
+    database.read(read)
 
-def test_through_before_the_start_creates_nothing(engine, district) -> None:
+
+def test_through_before_the_start_creates_nothing(database, district) -> None:
     staff, roll = district
-    plan, _ = make_plan(engine, staff["clerk"], roll, start="2026-06-01")
-    assert run(engine, staff["clerk"], plan, "2026-05-31").created == 0
+    plan, _ = make_plan(database, staff["clerk"], roll, start="2026-06-01")
+    assert run(database, staff["clerk"], plan, "2026-05-31").created == 0
     # After the start but before the first due date (the 5th): nothing either.
-    assert run(engine, staff["clerk"], plan, "2026-06-04").created == 0
-    assert generated(engine, plan) == []
-    assert run(engine, staff["clerk"], plan, "2026-06-05").created == 3
+    assert run(database, staff["clerk"], plan, "2026-06-04").created == 0
+    assert generated(database, plan) == []
+    assert run(database, staff["clerk"], plan, "2026-06-05").created == 3
 
 
-def test_running_again_creates_nothing_twice(engine, district) -> None:
+def test_running_again_creates_nothing_twice(database, district) -> None:
     staff, roll = district
-    plan, _ = make_plan(engine, staff["clerk"], roll)
-    assert run(engine, staff["clerk"], plan, "2026-02-28").created == 6
-    assert run(engine, staff["clerk"], plan, "2026-02-28").created == 0
-    assert run(engine, staff["clerk"], plan, "2026-01-31").created == 0
-    assert run(engine, staff["clerk2"], plan, "2026-04-30").created == 6
-    rows = generated(engine, plan)
+    plan, _ = make_plan(database, staff["clerk"], roll)
+    assert run(database, staff["clerk"], plan, "2026-02-28").created == 6
+    assert run(database, staff["clerk"], plan, "2026-02-28").created == 0
+    assert run(database, staff["clerk"], plan, "2026-01-31").created == 0
+    assert run(database, staff["clerk2"], plan, "2026-04-30").created == 6
+    rows = generated(database, plan)
     assert len(rows) == len(set(rows)) == 12
 
 
-def test_concurrent_runs_create_nothing_twice(engine, district) -> None:
+def test_concurrent_runs_create_nothing_twice(database, district) -> None:
     staff, roll = district
-    plan, _ = make_plan(engine, staff["clerk"], roll)
+    plan, _ = make_plan(database, staff["clerk"], roll)
     barrier = threading.Barrier(4)
     results: list[int] = []
     failures: list[BaseException] = []
@@ -159,7 +171,7 @@ def test_concurrent_runs_create_nothing_twice(engine, district) -> None:
     def worker() -> None:
         try:
             barrier.wait()
-            results.append(run(engine, staff["clerk"], plan, "2026-06-30").created)
+            results.append(run(database, staff["clerk"], plan, "2026-06-30").created)
         except BaseException as exc:  # noqa: BLE001 (reported below)
             failures.append(exc)
 
@@ -170,18 +182,19 @@ def test_concurrent_runs_create_nothing_twice(engine, district) -> None:
         thread.join()
     assert failures == []
     assert sorted(results) == [0, 0, 0, 18]
-    rows = generated(engine, plan)
+    rows = generated(database, plan)
     assert len(rows) == len(set(rows)) == 18
 
 
-def test_inactive_recipient_is_skipped_and_reported(engine, district) -> None:
+def test_inactive_recipient_is_skipped_and_reported(database, district) -> None:
     staff, roll = district
-    plan, _ = make_plan(engine, staff["clerk"], roll)
-    with write_session(engine) as session:
-        recipients.update_recipient(
+    plan, _ = make_plan(database, staff["clerk"], roll)
+    database.write(
+        lambda session: recipients.update_recipient(
             session, recipient_id=roll[1].id, active=False, actor=staff["clerk"]
         )
-    result = run(engine, staff["clerk"], plan, "2026-02-28")
+    )
+    result = run(database, staff["clerk"], plan, "2026-02-28")
     assert result.created == 4
     assert result.skipped == [
         {
@@ -191,76 +204,98 @@ def test_inactive_recipient_is_skipped_and_reported(engine, district) -> None:
             "due_dates": ["2026-01-05", "2026-02-05"],
         }
     ]
-    assert roll[1].id not in {rid for rid, _ in generated(engine, plan)}
+    assert roll[1].id not in {rid for rid, _ in generated(database, plan)}
 
 
-def test_pause_resume_and_end(engine, district) -> None:
+def test_pause_resume_and_end(database, district) -> None:
     staff, roll = district
-    plan, _ = make_plan(engine, staff["clerk"], roll)
-    with write_session(engine) as session:
+    plan, _ = make_plan(database, staff["clerk"], roll)
+
+    def write(session: Session) -> Any:
         assert plans.pause_plan(session, plan_id=plan.id, actor=staff["clerk"]).status == "paused"
+
+    database.write(write)
     with pytest.raises(InvalidTransition):
-        run(engine, staff["clerk"], plan, "2026-03-31")
-    with pytest.raises(InvalidTransition), write_session(engine) as session:
-        plans.pause_plan(session, plan_id=plan.id, actor=staff["clerk"])
-    with write_session(engine) as session:
+        run(database, staff["clerk"], plan, "2026-03-31")
+    with pytest.raises(InvalidTransition):
+
+        def write(session: Session) -> Any:
+            plans.pause_plan(session, plan_id=plan.id, actor=staff["clerk"])
+
+        database.write(write)
+
+    def write(session: Session) -> Any:
         assert plans.resume_plan(session, plan_id=plan.id, actor=staff["clerk"]).status == "active"
+
+    database.write(write)
     # Due dates passed during the pause are generated once resumed.
-    assert run(engine, staff["clerk"], plan, "2026-03-31").created == 9
-    with write_session(engine) as session:
+    assert run(database, staff["clerk"], plan, "2026-03-31").created == 9
+
+    def write(session: Session) -> Any:
         ended = plans.end_plan(session, plan_id=plan.id, actor=staff["clerk"])
         assert ended.status == "ended"
         assert plans.plan_public(session, ended)["next_due"] is None
+
+    database.write(write)
     with pytest.raises(InvalidTransition):
-        run(engine, staff["clerk"], plan, "2026-04-30")
-    with pytest.raises(InvalidTransition), write_session(engine) as session:
-        plans.resume_plan(session, plan_id=plan.id, actor=staff["clerk"])
+        run(database, staff["clerk"], plan, "2026-04-30")
+    with pytest.raises(InvalidTransition):
+
+        def write(session: Session) -> Any:
+            plans.resume_plan(session, plan_id=plan.id, actor=staff["clerk"])
+
+        database.write(write)
 
 
-def test_a_plan_across_a_closed_period(engine, district) -> None:
+def test_a_plan_across_a_closed_period(database, district) -> None:
     """Generating is fine in a closed month; paying on a date in it is refused."""
     staff, roll = district
-    record(engine, staff["clerk"], "10000.00", on="2026-01-02")
-    with write_session(engine) as session:
+    record(database, staff["clerk"], "10000.00", on="2026-01-02")
+
+    def write(session: Session) -> Any:
         close_period(session, fund_code="HC-CARE", month="2026-01", actor=staff["approver"])
         close_period(session, fund_code="HC-CARE", month="2026-02", actor=staff["approver"])
-    plan, _ = make_plan(engine, staff["clerk"], roll[:1])
-    assert run(engine, staff["clerk"], plan, "2026-03-31").created == 3
-    with read_session(engine) as session:
-        made = list(
+
+    database.write(write)
+    plan, _ = make_plan(database, staff["clerk"], roll[:1])
+    assert run(database, staff["clerk"], plan, "2026-03-31").created == 3
+    made = database.read(
+        lambda session: list(
             session.exec(
                 select(Disbursement)
                 .where(Disbursement.plan_id == plan.id)
                 .order_by(col(Disbursement.due_on))
             )
         )
+    )
     for disbursement in made:
-        approve(engine, staff["approver"], disbursement)
+        approve(database, staff["approver"], disbursement)
     with pytest.raises(PeriodClosed):
-        pay(engine, staff["cashier"], made[0], on="2026-01-05")
-    paid = [pay(engine, staff["cashier"], d, on="2026-03-10") for d in made]
+        pay(database, staff["cashier"], made[0], on="2026-01-05")
+    paid = [pay(database, staff["cashier"], d, on="2026-03-10") for d in made]
     assert {d.status for d in paid} == {"paid"}
 
 
-def test_a_run_stops_at_its_limit_and_goes_on_next_time(engine, district, monkeypatch) -> None:
+def test_a_run_stops_at_its_limit_and_goes_on_next_time(database, district, monkeypatch) -> None:
     staff, roll = district
     monkeypatch.setattr(plans, "PLAN_RUN_DISBURSEMENTS_MAX", 7)
-    plan, _ = make_plan(engine, staff["clerk"], roll)
-    first = run(engine, staff["clerk"], plan, "2026-04-30")
+    plan, _ = make_plan(database, staff["clerk"], roll)
+    first = run(database, staff["clerk"], plan, "2026-04-30")
     assert (first.created, first.complete, first.last_due) == (6, False, date(2026, 2, 5))
-    second = run(engine, staff["clerk"], plan, "2026-04-30")
+    second = run(database, staff["clerk"], plan, "2026-04-30")
     assert (second.created, second.complete) == (6, True)
-    assert len(set(generated(engine, plan))) == 12
+    assert len(set(generated(database, plan))) == 12
 
 
-def test_run_all_plans_runs_every_active_plan(engine, district) -> None:
+def test_run_all_plans_runs_every_active_plan(database, district) -> None:
     staff, roll = district
-    monthly, _ = make_plan(engine, staff["clerk"], roll)
-    weekly, _ = make_plan(engine, staff["clerk"], roll[:1], rule="FREQ=WEEKLY;BYDAY=FR")
-    paused, _ = make_plan(engine, staff["clerk"], roll[:1])
-    with write_session(engine) as session:
-        plans.pause_plan(session, plan_id=paused.id, actor=staff["clerk"])
-    results = plans.run_all_plans(engine, through="2026-01-31", actor=staff["clerk"])
+    monthly, _ = make_plan(database, staff["clerk"], roll)
+    weekly, _ = make_plan(database, staff["clerk"], roll[:1], rule="FREQ=WEEKLY;BYDAY=FR")
+    paused, _ = make_plan(database, staff["clerk"], roll[:1])
+    database.write(
+        lambda session: plans.pause_plan(session, plan_id=paused.id, actor=staff["clerk"])
+    )
+    results = plans.run_all_plans(database, through="2026-01-31", actor=staff["clerk"])
     assert [(r["plan_id"], r["created"]) for r in results] == [(monthly.id, 3), (weekly.id, 5)]
 
 
@@ -303,7 +338,7 @@ def test_rules_are_read_case_insensitively_with_or_without_the_prefix() -> None:
     assert rule[1].date() == date(2026, 2, 28)
 
 
-def test_bad_plans_are_refused(engine, district) -> None:
+def test_bad_plans_are_refused(database, district) -> None:
     staff, roll = district
     cases = [
         ({"recipient_ids": []}, InvalidInput, "recipient_ids"),
@@ -324,26 +359,27 @@ def test_bad_plans_are_refused(engine, district) -> None:
             "aspect": "life_assistance",
             "recipient_ids": [roll[0].id],
         } | change
-        with pytest.raises(error) as caught, write_session(engine) as session:
-            plans.create_plan(session, actor=staff["clerk"], **body)
+        with pytest.raises(error) as caught:
+            database.write(partial(plans.create_plan, actor=staff["clerk"], **body))
         assert caught.value.field == field, change
-    with write_session(engine) as session:
-        recipients.update_recipient(
+    database.write(
+        lambda session: recipients.update_recipient(
             session, recipient_id=roll[2].id, active=False, actor=staff["clerk"]
         )
+    )
     with pytest.raises(Conflict):
-        make_plan(engine, staff["clerk"], roll)
+        make_plan(database, staff["clerk"], roll)
 
 
-def test_plans_through_the_api(engine, district) -> None:
+def test_plans_through_the_api(database, district) -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from tests.builders import make_token
 
     staff, roll = district
-    client = TestClient(create_app(engine))
-    clerk = {"Authorization": f"Bearer {make_token(engine, staff['clerk'])}"}
+    client = TestClient(create_app(database))
+    clerk = {"Authorization": f"Bearer {make_token(database, staff['clerk'])}"}
     body = {
         "name": "特困党员救助卡月度发放",
         "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
@@ -399,18 +435,18 @@ def test_plans_through_the_api(engine, district) -> None:
     assert answer.status_code == 404
     assert client.get("/api/v1/plans/999999", headers=clerk).status_code == 404
 
-    cashier = {"Authorization": f"Bearer {make_token(engine, staff['cashier'])}"}
+    cashier = {"Authorization": f"Bearer {make_token(database, staff['cashier'])}"}
     assert client.post("/api/v1/funds/HC-CARE/plans", headers=cashier, json=body).status_code == 403
 
 
-def test_plans_run_from_the_command_line(database_url, engine, district, monkeypatch) -> None:
+def test_plans_run_from_the_command_line(database_url, database, district, monkeypatch) -> None:
     from typer.testing import CliRunner
 
     from carefund.settings import get_settings
     from cli.main import app
 
     staff, roll = district
-    plan, _ = make_plan(engine, staff["clerk"], roll)
+    plan, _ = make_plan(database, staff["clerk"], roll)
     monkeypatch.setenv("CAREFUND_DATABASE_URL", database_url)
     get_settings.cache_clear()
     try:
@@ -423,4 +459,4 @@ def test_plans_run_from_the_command_line(database_url, engine, district, monkeyp
         assert answer.exit_code == 2
     finally:
         get_settings.cache_clear()
-    assert len(generated(engine, plan)) == 6
+    assert len(generated(database, plan)) == 6

@@ -1,15 +1,18 @@
 """The roll: masking, the audit trail of changes, search."""
 
+from typing import Any
+
+from sqlmodel import Session
+
 from carefund import audit, privacy, recipients
-from carefund.storage.db import read_session, write_session
 from tests.builders import make_recipient, make_staff, valid_id_number
 
 
-def test_personal_data_is_stored_and_only_shown_masked(engine) -> None:
-    staff = make_staff(engine)
+def test_personal_data_is_stored_and_only_shown_masked(database) -> None:
+    staff = make_staff(database)
     id_number = valid_id_number(7)
     member = make_recipient(
-        engine, staff["clerk"], name="欧阳小华", id_number=id_number.lower(), phone="13812345678"
+        database, staff["clerk"], name="欧阳小华", id_number=id_number.lower(), phone="13812345678"
     )
     public = recipients.recipient_public(member)
     assert member.id_number == id_number  # stored whole, upper-cased check character
@@ -18,10 +21,11 @@ def test_personal_data_is_stored_and_only_shown_masked(engine) -> None:
     assert id_number not in repr(public) and "13812345678" not in repr(public)
 
 
-def test_an_update_is_kept_in_the_audit_trail_with_personal_data_masked(engine) -> None:
-    staff = make_staff(engine)
-    member = make_recipient(engine, staff["clerk"], category="mobile", phone="13812345678")
-    with write_session(engine) as session:
+def test_an_update_is_kept_in_the_audit_trail_with_personal_data_masked(database) -> None:
+    staff = make_staff(database)
+    member = make_recipient(database, staff["clerk"], category="mobile", phone="13812345678")
+
+    def write(session: Session) -> Any:
         recipients.update_recipient(
             session,
             recipient_id=member.id,
@@ -32,8 +36,9 @@ def test_an_update_is_kept_in_the_audit_trail_with_personal_data_masked(engine) 
         recipients.update_recipient(
             session, recipient_id=member.id, category="hardship", actor=staff["clerk2"]
         )
-    with read_session(engine) as session:
-        trail = audit.history(session, "recipient", member.id)
+
+    database.write(write)
+    trail = database.read(lambda session: audit.history(session, "recipient", member.id))
     assert [entry.action for entry in trail] == ["recipient.created", "recipient.updated"]
     change = trail[-1]
     assert change.actor == "clerk2"
@@ -44,22 +49,22 @@ def test_an_update_is_kept_in_the_audit_trail_with_personal_data_masked(engine) 
     assert "13987654321" not in repr([entry.detail for entry in trail])
 
 
-def test_search_by_name_member_number_or_branch(engine) -> None:
-    staff = make_staff(engine)
+def test_search_by_name_member_number_or_branch(database) -> None:
+    staff = make_staff(database)
     make_recipient(
-        engine, staff["clerk"], name="张三", member_no="A001", branch="城关街道第一党支部"
+        database, staff["clerk"], name="张三", member_no="A001", branch="城关街道第一党支部"
     )
     make_recipient(
-        engine,
+        database,
         staff["clerk"],
         name="李四",
         member_no="B002",
         branch="东风社区党支部",
         category="retired",
     )
-    make_recipient(engine, staff["clerk"], name="王五_", member_no="C003", active=False)
-    with read_session(engine) as session:
+    make_recipient(database, staff["clerk"], name="王五_", member_no="C003", active=False)
 
+    def read(session: Session) -> Any:
         def names(**kwargs):  # type: ignore[no-untyped-def]
             return [r.name for r in recipients.list_recipients(session, **kwargs)]
 
@@ -69,6 +74,8 @@ def test_search_by_name_member_number_or_branch(engine) -> None:
         assert names(q="_") == ["王五_"]  # LIKE wildcards are taken literally
         assert names(category="retired") == ["李四"]
         assert names(active=False) == ["王五_"]
+
+    return database.read(read)
 
 
 def test_public_lists_mask_names() -> None:

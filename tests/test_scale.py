@@ -6,9 +6,10 @@ months hold their balances, and the use cases carry on where the generator stopp
 """
 
 from collections import defaultdict
+from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bench.scale import ACTORS, BookSize, generate
 from carefund import funds, incomes
@@ -17,22 +18,22 @@ from carefund.errors import PeriodClosed
 from carefund.ledger.verify import verify
 from carefund.models import Counter, Disbursement, Income, JournalEntry, Period
 from carefund.reports.statements import build_statement, parse_period
-from carefund.storage.db import read_session, write_session
 
 TINY = BookSize(entries=600, funds=3, recipients=40)
 
 
 @pytest.fixture
-def books(engine):  # type: ignore[no-untyped-def]
-    made = generate(engine, TINY, seed=11, echo=lambda line: None)
-    return engine, made
+def books(database):  # type: ignore[no-untyped-def]
+    made = generate(database, TINY, seed=11, echo=lambda line: None)
+    return database, made
 
 
 def test_every_chain_verifies_and_holds_what_was_generated(books) -> None:
-    engine, made = books
+    database, made = books
     assert made.entries == 600 and made.incomes + made.payments + made.reversals == 600
     assert made.reversals > 0, "the sample should exercise reversals"
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         results = [verify(session, fund) for fund in funds.list_funds(session)]
         assert all(result.ok for result in results), [r.problem for r in results]
         assert sum(result.entries for result in results) == 600
@@ -40,10 +41,13 @@ def test_every_chain_verifies_and_holds_what_was_generated(books) -> None:
             select(JournalEntry).where(col(JournalEntry.reverses_seq).is_not(None))
         ).first()
 
+    database.read(read)
+
 
 def test_statements_reconcile_every_month_and_the_year(books) -> None:
-    engine, _made = books
-    with read_session(engine) as session:
+    database, _made = books
+
+    def read(session: Session) -> Any:
         for fund in funds.list_funds(session):
             closing = None
             for label in [f"2026-{month:02d}" for month in range(1, 13)] + ["2025", "2026"]:
@@ -54,10 +58,13 @@ def test_statements_reconcile_every_month_and_the_year(books) -> None:
                     closing = statement.closing_fen
             assert closing == fund.cash_fen
 
+    database.read(read)
+
 
 def test_receipts_and_vouchers_are_gap_free_and_counters_agree(books) -> None:
-    engine, _made = books
-    with read_session(engine) as session:
+    database, _made = books
+
+    def read(session: Session) -> Any:
         for fund in funds.list_funds(session):
             receipts: dict[str, list[int]] = defaultdict(list)
             for receipt_no in session.exec(
@@ -82,10 +89,13 @@ def test_receipts_and_vouchers_are_gap_free_and_counters_agree(books) -> None:
                 assert sorted(numbers) == list(range(1, len(numbers) + 1)), month
                 assert counters[f"voucher:{month}"] == len(numbers)
 
+    database.read(read)
+
 
 def test_reversed_records_point_at_their_reversals(books) -> None:
-    engine, _made = books
-    with read_session(engine) as session:
+    database, _made = books
+
+    def read(session: Session) -> Any:
         reversed_incomes = session.exec(select(Income).where(Income.status == "reversed")).all()
         reversed_payments = session.exec(
             select(Disbursement).where(Disbursement.status == "reversed")
@@ -97,10 +107,13 @@ def test_reversed_records_point_at_their_reversals(books) -> None:
             assert original and reversal and reversal.reverses_seq == original.seq
             assert reversal.entry_date >= original.entry_date
 
+    database.read(read)
+
 
 def test_closed_months_hold_the_balance_at_their_end(books) -> None:
-    engine, _made = books
-    with read_session(engine) as session:
+    database, _made = books
+
+    def read(session: Session) -> Any:
         for fund in funds.list_funds(session):
             assert (
                 fund.closed_through is not None and fund.closed_through.isoformat() == "2025-12-31"
@@ -111,10 +124,13 @@ def test_closed_months_hold_the_balance_at_their_end(books) -> None:
                 statement = build_statement(session, fund, parse_period(period.month))
                 assert period.closing_balance_fen == statement.closing_fen, period.month
 
+    database.read(read)
+
 
 def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
-    engine, _made = books
-    with write_session(engine) as session:
+    database, _made = books
+
+    def write(session: Session) -> Any:
         clerk = users.get_user(session, ACTORS["clerk"])
         before = funds.get_fund(session, "PROV-CARE")
         head_seq = before.head_seq
@@ -127,7 +143,11 @@ def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
             received_on="2026-12-31",
             actor=clerk,
         )
-    with read_session(engine) as session:
+        return before, head_seq, income
+
+    before, head_seq, income = database.write(write)
+
+    def read(session: Session) -> Any:
         last = session.exec(
             select(Income.receipt_no)
             .where(Income.fund_id == before.id)
@@ -138,13 +158,19 @@ def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
         fund = funds.get_fund(session, "PROV-CARE")
         assert fund.head_seq == head_seq + 1
         assert verify(session, fund).ok
-    with pytest.raises(PeriodClosed), write_session(engine) as session:
-        incomes.record_income(
-            session,
-            fund_code="PROV-CARE",
-            source="fiscal_support",
-            payer="省财政厅",
-            amount="1.00",
-            received_on="2025-06-30",
-            actor=users.get_user(session, ACTORS["clerk"]),
-        )
+
+    database.read(read)
+    with pytest.raises(PeriodClosed):
+
+        def write(session: Session) -> Any:
+            incomes.record_income(
+                session,
+                fund_code="PROV-CARE",
+                source="fiscal_support",
+                payer="省财政厅",
+                amount="1.00",
+                received_on="2025-06-30",
+                actor=users.get_user(session, ACTORS["clerk"]),
+            )
+
+        database.write(write)

@@ -1,33 +1,35 @@
 """A worked example that reads like an accounting worksheet: four incomes, six recipients,
 eighteen disbursements over the 6×3 matrix, a reversal and a closed month."""
 
+from typing import Any
+
 import pytest
+from sqlmodel import Session
 
 from carefund import disbursements, funds, incomes, periods
 from carefund.errors import PeriodClosed
 from carefund.ledger.verify import verify
 from carefund.reports import statements
-from carefund.storage.db import read_session, write_session
 from carefund.vocabulary import Aspect, MemberCategory
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
 
 
-def test_a_quarter_of_the_care_fund(engine) -> None:
-    staff = make_staff(engine)
-    make_fund(engine, staff["admin"])
+def test_a_quarter_of_the_care_fund(database) -> None:
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
 
     # January: money in from the four sources.
     record(
-        engine,
+        database,
         staff["clerk"],
         "50000.00",
         source="party_dues_subsidy",
         on="2026-01-05",
         payer="区委组织部",
     )
-    record(engine, staff["clerk"], "120000.00", source="fiscal_support", on="2026-01-10")
+    record(database, staff["clerk"], "120000.00", source="fiscal_support", on="2026-01-10")
     record(
-        engine,
+        database,
         staff["clerk"],
         "8765.43",
         source="member_donation",
@@ -35,25 +37,30 @@ def test_a_quarter_of_the_care_fund(engine) -> None:
         payer="机关党支部",
     )
     sponsorship = record(
-        engine, staff["clerk"], "30000.00", source="sponsorship", on="2026-01-20", payer="某某集团"
+        database,
+        staff["clerk"],
+        "30000.00",
+        source="sponsorship",
+        on="2026-01-20",
+        payer="某某集团",
     )
 
     # February: one recipient per category, and each helped in each aspect.
-    roll = {c: make_recipient(engine, staff["clerk"], category=c.value) for c in MemberCategory}
+    roll = {c: make_recipient(database, staff["clerk"], category=c.value) for c in MemberCategory}
     amounts = {
         Aspect.work_incentive: "500.00",
         Aspect.spiritual_care: "300.00",
         Aspect.life_assistance: "1200.50",
     }
     paid = [
-        disburse(engine, staff, roll[c], amounts[a], aspect=a.value, on="2026-02-10")
+        disburse(database, staff, roll[c], amounts[a], aspect=a.value, on="2026-02-10")
         for c in MemberCategory
         for a in Aspect
     ]
     assert len(paid) == 18
 
     # March: the sponsorship was booked twice by mistake elsewhere; reverse one payment too.
-    with write_session(engine) as session:
+    def write(session: Session) -> Any:
         incomes.reverse_income(
             session,
             income_id=sponsorship.id,
@@ -68,12 +75,18 @@ def test_a_quarter_of_the_care_fund(engine) -> None:
             on="2026-03-03",
             actor=staff["approver"],
         )
-    with write_session(engine) as session:
-        periods.close_period(session, fund_code="HC-CARE", month="2026-02", actor=staff["approver"])
+
+    database.write(write)
+    database.write(
+        lambda session: periods.close_period(
+            session, fund_code="HC-CARE", month="2026-02", actor=staff["approver"]
+        )
+    )
 
     income_total = 5_000_000 + 12_000_000 + 876_543
     disbursed_total = 6 * (50_000 + 30_000 + 120_050) - 50_000
-    with read_session(engine) as session:
+
+    def read(session: Session) -> Any:
         fund = funds.get_fund(session, "HC-CARE")
         assert fund.cash_fen == income_total - disbursed_total
         assert verify(session, fund).ok
@@ -95,13 +108,19 @@ def test_a_quarter_of_the_care_fund(engine) -> None:
         assert february.disbursed_total_fen == 6 * 200_050
         assert february.entry_count == 18
 
-    with pytest.raises(PeriodClosed), write_session(engine) as session:
-        incomes.record_income(
-            session,
-            fund_code="HC-CARE",
-            source="fiscal_support",
-            payer="x",
-            amount="1",
-            received_on="2026-02-28",
-            actor=staff["clerk"],
-        )
+    database.read(read)
+
+    with pytest.raises(PeriodClosed):
+
+        def write(session: Session) -> Any:
+            incomes.record_income(
+                session,
+                fund_code="HC-CARE",
+                source="fiscal_support",
+                payer="x",
+                amount="1",
+                received_on="2026-02-28",
+                actor=staff["clerk"],
+            )
+
+        database.write(write)

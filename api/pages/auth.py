@@ -11,8 +11,9 @@ import secrets
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
-from api.deps import get_engine
+from api.deps import get_database
 from api.pages.web import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -29,7 +30,6 @@ from api.pages.web import (
 from carefund.access import sessions, users
 from carefund.errors import Unauthenticated
 from carefund.models import User
-from carefund.storage import db
 
 router = page_router()
 
@@ -141,22 +141,24 @@ def _check_password(request: Request, username: str, password: str) -> User:
     """The user, or `Unauthenticated`; a failed attempt is committed, so that it counts."""
     if len(password) > PASSWORD_LENGTH_MAX:
         raise Unauthenticated("用户名或密码错误")
-    refusal: Unauthenticated | None = None
-    with db.write_session(get_engine(request)) as session:
+
+    def attempt(session: Session) -> User | Unauthenticated:
+        # The refusal is returned, not raised, so that the attempt's count is committed.
         try:
-            user = users.check_password(session, username=username, password=password)
+            return users.check_password(session, username=username, password=password)
         except Unauthenticated as exc:
-            refusal = exc
-    if refusal is not None:
-        raise refusal
-    return user
+            return exc
+
+    outcome = get_database(request).write(attempt)
+    if isinstance(outcome, Unauthenticated):
+        raise outcome
+    return outcome
 
 
 @router.post("/logout")
 def logout(request: Request, user: PageUser, _form: Posted) -> Response:
     assert user.id is not None
-    with db.write_session(get_engine(request)) as session:
-        sessions.end_sessions(session, user_id=user.id)
+    get_database(request).write(lambda session: sessions.end_sessions(session, user_id=user.id))
     response = redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

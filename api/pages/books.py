@@ -2,12 +2,14 @@
 disclosure list, verifying the chain, closing a month (approver) and reopening it (admin)."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 import receipts
-from api.deps import get_engine, unit_of_work
+from api.deps import get_database
 from api.pages.incomes import pdf
 from api.pages.web import (
     PAGE_SIZE,
@@ -30,7 +32,6 @@ from carefund.errors import CarefundError, InvalidInput, NotFound
 from carefund.ledger import journal
 from carefund.ledger.accounts import account_name_zh
 from carefund.reports import documents, statements
-from carefund.storage import db
 
 router = page_router()
 
@@ -69,7 +70,8 @@ def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
         errors[exc.field or "from"] = exc.message
         start = end = None
     after = query.get("after")
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         every, fund = funds_and_current(session, request)
         entries = (
             journal.journal_page(
@@ -83,6 +85,9 @@ def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
             if fund
             else []
         )
+        return every, fund, entries
+
+    every, fund, entries = get_database(request).read(read)
     more = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
     for entry in entries:
@@ -118,7 +123,9 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
     period = request.query_params.get("period") or f"{today:%Y-%m}"
     errors: dict[str, str] = {}
     statement = None
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
+        nonlocal statement, errors
         every, fund = funds_and_current(session, request)
         if fund is not None:
             try:
@@ -127,6 +134,9 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
                 )
             except CarefundError as exc:
                 errors = form_errors(exc, {"period"})
+        return every, fund
+
+    every, fund = get_database(request).read(read)
     return render(
         request,
         "books/reports.html",
@@ -149,7 +159,8 @@ def statement_download(fmt: str, request: Request, user: PageUser) -> Response:
         raise NotFound("没有这种报表格式（可选 PDF、XLSX、CSV）")
     query = request.query_params
     code, period = query.get("fund", ""), query.get("period", "")
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         view = documents.statement_view(session, fund_code=code, period=period, actor=user)
         # Rendered inside the session: the statement's journal streams from the database.
         content = {
@@ -157,6 +168,9 @@ def statement_download(fmt: str, request: Request, user: PageUser) -> Response:
             "xlsx": receipts.statement_xlsx,
             "csv": receipts.statement_csv,
         }[fmt](view)
+        return view, content
+
+    view, content = get_database(request).read(read)
     filename = f"statement-{view.fund.code}-{view.period.label}.{fmt}"
     return Response(
         content,
@@ -171,10 +185,11 @@ def statement_download(fmt: str, request: Request, user: PageUser) -> Response:
 @router.get("/books/disclosure.pdf")
 def disclosure_download(request: Request, user: PageUser) -> Response:
     query = request.query_params
-    with db.read_session(get_engine(request)) as session:
-        view = documents.disclosure_view(
+    view = get_database(request).read(
+        lambda session: documents.disclosure_view(
             session, fund_code=query.get("fund", ""), period=query.get("period", ""), actor=user
         )
+    )
     return pdf(
         receipts.render_disclosure(view),
         f"disclosure-{view.fund.code}-{view.period.label}.pdf",
@@ -190,10 +205,13 @@ def _periods_page(
     verified: object = None,
     status: int = 200,
 ) -> HTMLResponse:
-    with db.read_session(get_engine(request)) as session:
+    def read(session: Session) -> Any:
         every, fund = funds_and_current(session, request)
         rows = periods.list_periods(session, fund.id) if fund else []
         chain = chain_status(request, session, fund) if fund else None
+        return every, fund, rows, chain
+
+    every, fund, rows, chain = get_database(request).read(read)
     defaults = {"month": _month_to_close(fund.closed_through if fund else None), "reopen_month": ""}
     standing = [p for p in rows if p.reopened_at is None]
     if standing:
@@ -233,11 +251,15 @@ def periods_page(request: Request, user: PageUser) -> HTMLResponse:
 def verify(request: Request, user: PageUser, _form: Posted) -> HTMLResponse:
     """Recompute the chain now (not from the cache)."""
     require(user, Action.verify)
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         _every, fund = funds_and_current(session, request)
         if fund is None:
             raise NotFound("还没有基金")
         result = chain_status(request, session, fund, fresh=True)
+        return result
+
+    result = get_database(request).read(read)
     return _periods_page(request, verified=result)
 
 
@@ -245,8 +267,9 @@ def verify(request: Request, user: PageUser, _form: Posted) -> HTMLResponse:
 def close(request: Request, user: PageUser, form: Posted) -> Response:
     code, month = request.query_params.get("fund", ""), form.get("month")
     try:
-        with unit_of_work(request) as session:
-            periods.close_period(session, fund_code=code, month=month, actor=user)
+        get_database(request).write(
+            lambda session: periods.close_period(session, fund_code=code, month=month, actor=user)
+        )
     except CarefundError as exc:
         return _periods_page(
             request,
@@ -262,14 +285,15 @@ def reopen(request: Request, user: PageUser, form: Posted) -> Response:
     code = request.query_params.get("fund", "")
     values = {"reopen_month": form.get("reopen_month"), "reason": form.get("reason")}
     try:
-        with unit_of_work(request) as session:
-            periods.reopen_period(
+        get_database(request).write(
+            lambda session: periods.reopen_period(
                 session,
                 fund_code=code,
                 month=values["reopen_month"],
                 reason=values["reason"],
                 actor=user,
             )
+        )
     except CarefundError as exc:
         errors = form_errors(exc, {"reason"}, {"period": "reopen_month"})
         if "_form" in errors:

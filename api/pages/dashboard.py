@@ -1,16 +1,17 @@
 """The dashboard: each fund's money, this month's flow, what waits for the user, the chain."""
 
 from datetime import date
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
-from api.deps import get_engine
+from api.deps import get_database
 from api.pages.web import PageUser, chain_status, page_router, render
 from carefund import disbursements, funds
 from carefund.access.users import Action, may
 from carefund.reports import statements
-from carefund.storage import db
 
 router = page_router()
 
@@ -20,7 +21,8 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
     today = date.today()
     month = statements.parse_period(f"{today:%Y-%m}")
     cards = []
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         for fund in funds.list_funds(session):
             figures = statements.build_statement(session, fund, month)
             counts = disbursements.count_by_status(session, fund=fund)
@@ -36,6 +38,8 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
                     "chain": chain_status(request, session, fund),
                 }
             )
+
+    get_database(request).read(read)
     waiting = []
     if may(user, Action.approve_disbursement):
         waiting.append(

@@ -3,12 +3,14 @@ queue (approve, or reject with a reason), the cashier's queue (pay with a date a
 the voucher PDF, cancel and reverse with a reason."""
 
 from datetime import date
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 import receipts
-from api.deps import get_engine, unit_of_work
+from api.deps import get_database
 from api.pages.incomes import pdf
 from api.pages.web import (
     PAGE_SIZE,
@@ -32,7 +34,6 @@ from carefund.access.users import Action, require
 from carefund.errors import CarefundError, NotFound
 from carefund.models import Disbursement, User
 from carefund.reports import slips
-from carefund.storage import db
 from carefund.validation import clean_text
 from carefund.vocabulary import Aspect, DisbursementStatus
 
@@ -81,7 +82,8 @@ def disbursement_list(request: Request, user: PageUser) -> HTMLResponse:
     if status is not None and status not in DisbursementStatus.__members__:
         errors["status"], status = "未知的状态", None
     before = query.get("before")
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         every, fund = funds_and_current(session, request)
         rows = (
             disbursements.list_disbursements(
@@ -96,6 +98,9 @@ def disbursement_list(request: Request, user: PageUser) -> HTMLResponse:
             else []
         )
         names = _names(session, rows)
+        return every, fund, rows, names
+
+    every, fund, rows, names = get_database(request).read(read)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     older = (
@@ -121,7 +126,8 @@ def disbursement_list(request: Request, user: PageUser) -> HTMLResponse:
 
 def _queue(request: Request, status: str, template: str, title: str) -> HTMLResponse:
     after = request.query_params.get("after")
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         rows = disbursements.list_disbursements(
             session,
             status=status,
@@ -131,6 +137,9 @@ def _queue(request: Request, status: str, template: str, title: str) -> HTMLResp
         names = _names(session, rows)
         every = funds.list_funds(session)
         available = {fund.id: funds.available_fen(session, fund) for fund in every}
+        return rows, names, every, available
+
+    rows, names, every, available = get_database(request).read(read)
     more = len(rows) > QUEUE_SIZE
     rows = rows[:QUEUE_SIZE]
     return render(
@@ -162,7 +171,9 @@ def payments(request: Request, user: PageUser) -> HTMLResponse:
 def _new_page(request: Request, *, values: dict, errors: dict, status: int = 200) -> HTMLResponse:
     q = request.query_params.get("q", "").strip()
     matches: list = []
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
+        nonlocal errors, matches
         every, fund = funds_and_current(session, request)
         picked = None
         if values.get("recipient_id"):
@@ -177,6 +188,9 @@ def _new_page(request: Request, *, values: dict, errors: dict, status: int = 200
                 )
             except CarefundError as exc:
                 errors = errors | {"q": exc.message}
+        return every, fund, picked
+
+    every, fund, picked = get_database(request).read(read)
     values.setdefault("fund", fund.code if fund else "")
     return render(
         request,
@@ -219,8 +233,8 @@ def submit(request: Request, user: PageUser, form: Posted) -> Response:
         return _new_page(request, values=values, errors=errors, status=422)
     try:
         recipient_id = record_id(values["recipient_id"]) if values["recipient_id"] else None
-        with unit_of_work(request) as session:
-            made = disbursements.submit_disbursement(
+        made = get_database(request).write(
+            lambda session: disbursements.submit_disbursement(
                 session,
                 fund_code=values["fund"],
                 recipient_id=recipient_id,
@@ -230,6 +244,7 @@ def submit(request: Request, user: PageUser, form: Posted) -> Response:
                 memo=values["memo"],
                 actor=user,
             )
+        )
     except CarefundError as exc:
         errors = form_errors(exc, SUBMIT_FIELDS)
         if isinstance(exc, NotFound) and exc.field == "fund":
@@ -249,12 +264,15 @@ def _detail_page(
     values: dict | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    with db.read_session(get_engine(request)) as session:
+    def read(session: Session) -> Any:
         disbursement = disbursements.get_disbursement(session, number)
         view = disbursements.disbursement_view(session, disbursement)
         recipient = recipients.get_recipient(session, disbursement.recipient_id)
         fund = funds.get_fund(session, view["fund"])
         available = funds.available_fen(session, fund)
+        return disbursement, view, recipient, fund, available
+
+    disbursement, view, recipient, fund, available = get_database(request).read(read)
     today = date.today().isoformat()
     return render(
         request,
@@ -281,8 +299,11 @@ def detail(disbursement_id: str, request: Request, user: PageUser) -> HTMLRespon
 
 @router.get("/disbursements/{disbursement_id}/voucher.pdf")
 def voucher(disbursement_id: str, request: Request, user: PageUser) -> Response:
-    with db.read_session(get_engine(request)) as session:
-        view = slips.voucher_view(session, disbursement_id=record_id(disbursement_id), actor=user)
+    view = get_database(request).read(
+        lambda session: slips.voucher_view(
+            session, disbursement_id=record_id(disbursement_id), actor=user
+        )
+    )
     filename = f"voucher-{view.fund.code}-{view.disbursement_id}.pdf"
     return pdf(receipts.render_voucher(view), filename)
 
@@ -292,7 +313,8 @@ def _step(request: Request, user: User, form: Posted, disbursement_id: str, step
     number = record_id(disbursement_id)
     values = {name: form.get(name) for name in STEP_FIELDS}
     try:
-        with unit_of_work(request) as session:
+
+        def write(session: Session) -> Any:
             if step == "approve":
                 disbursements.approve_disbursement(session, disbursement_id=number, actor=user)
             elif step == "reject":
@@ -317,6 +339,8 @@ def _step(request: Request, user: User, form: Posted, disbursement_id: str, step
                     on=values["on"] or None,
                     actor=user,
                 )
+
+        get_database(request).write(write)
     except CarefundError as exc:
         aliases = {"date": "paid_on" if step == "pay" else "on"}
         errors = form_errors(exc, STEP_FIELDS, aliases)

@@ -2,12 +2,14 @@
 the receipt PDF, and reversal with a reason."""
 
 from datetime import date
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 import receipts
-from api.deps import get_engine, unit_of_work
+from api.deps import get_database
 from api.pages.web import (
     PAGE_SIZE,
     PageUser,
@@ -30,7 +32,6 @@ from carefund import funds, incomes
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, InvalidInput, NotFound
 from carefund.reports import slips
-from carefund.storage import db
 from carefund.validation import clean_text, parse_date
 from carefund.vocabulary import IncomeSource
 
@@ -62,7 +63,8 @@ def income_list(request: Request, user: PageUser) -> HTMLResponse:
         start = end = None
     before = query.get("before")
     before_id = record_id(before) if before else None
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         every, fund = funds_and_current(session, request)
         rows = []
         if fund is not None:
@@ -76,6 +78,9 @@ def income_list(request: Request, user: PageUser) -> HTMLResponse:
                 before_id=before_id,
                 limit=PAGE_SIZE + 1,
             )
+        return every, fund, rows
+
+    every, fund, rows = get_database(request).read(read)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     older = (
@@ -103,8 +108,7 @@ def income_list(request: Request, user: PageUser) -> HTMLResponse:
 
 
 def _form_page(request: Request, *, values: dict, errors: dict, status: int = 200) -> HTMLResponse:
-    with db.read_session(get_engine(request)) as session:
-        every = funds.list_funds(session)
+    every = get_database(request).read(lambda session: funds.list_funds(session))
     return render(
         request,
         "incomes/new.html",
@@ -147,8 +151,8 @@ def record_income(request: Request, user: PageUser, form: Posted) -> Response:
     if errors:
         return _form_page(request, values=values, errors=errors, status=422)
     try:
-        with unit_of_work(request) as session:
-            income = incomes.record_income(
+        income = get_database(request).write(
+            lambda session: incomes.record_income(
                 session,
                 fund_code=values["fund"],
                 source=values["source"],
@@ -159,6 +163,7 @@ def record_income(request: Request, user: PageUser, form: Posted) -> Response:
                 memo=values["memo"],
                 actor=user,
             )
+        )
     except CarefundError as exc:
         errors = form_errors(exc, INCOME_FIELDS, {"date": "received_on"})
         if isinstance(exc, NotFound) and exc.field == "fund":
@@ -175,10 +180,13 @@ def _detail_page(
     values: dict | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    with db.read_session(get_engine(request)) as session:
+    def read(session: Session) -> Any:
         income = incomes.get_income(session, income_id)
         view = incomes.income_view(session, income)
         fund = funds.get_fund(session, view["fund"])
+        return income, view, fund
+
+    income, view, fund = get_database(request).read(read)
     done = MESSAGES.get(request.query_params.get("done", ""))
     return render(
         request,
@@ -201,8 +209,9 @@ def income_detail(income_id: str, request: Request, user: PageUser) -> HTMLRespo
 
 @router.get("/incomes/{income_id}/receipt.pdf")
 def income_receipt(income_id: str, request: Request, user: PageUser) -> Response:
-    with db.read_session(get_engine(request)) as session:
-        view = slips.receipt_view(session, income_id=record_id(income_id), actor=user)
+    view = get_database(request).read(
+        lambda session: slips.receipt_view(session, income_id=record_id(income_id), actor=user)
+    )
     return pdf(receipts.render_receipt(view), f"receipt-{view.receipt_no}.pdf")
 
 
@@ -224,14 +233,15 @@ def reverse_income(income_id: str, request: Request, user: PageUser, form: Poste
     number = record_id(income_id)
     values = {name: form.get(name) for name in REVERSE_FIELDS}
     try:
-        with unit_of_work(request) as session:
-            incomes.reverse_income(
+        get_database(request).write(
+            lambda session: incomes.reverse_income(
                 session,
                 income_id=number,
                 reason=values["reason"],
                 on=values["on"] or None,
                 actor=user,
             )
+        )
     except CarefundError as exc:
         return _detail_page(
             request,

@@ -3,11 +3,13 @@ weekday N, or a raw RRULE) with a preview of the due dates, running through a da
 pause / resume / end."""
 
 from datetime import date
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
-from api.deps import get_engine, unit_of_work
+from api.deps import get_database
 from api.pages import rule_editor
 from api.pages.web import (
     PageUser,
@@ -23,7 +25,7 @@ from api.pages.web import (
 from carefund import funds, plans, recipients
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, InvalidInput, NotFound
-from carefund.storage import db
+from carefund.models import Plan
 
 router = page_router()
 
@@ -57,7 +59,7 @@ MESSAGES = {
 
 @router.get("/plans")
 def plan_list(request: Request, user: PageUser) -> HTMLResponse:
-    with db.read_session(get_engine(request)) as session:
+    def read(session: Session) -> Any:
         every = funds.list_funds(session)
         # Every fund's plans unless one is asked for: a district has a handful.
         code = request.query_params.get("fund")
@@ -67,6 +69,9 @@ def plan_list(request: Request, user: PageUser) -> HTMLResponse:
             | {"rule_zh": rule_editor.describe_rule(plan.rule), "amount_fen": plan.amount_fen}
             for plan in plans.list_plans(session, fund=fund, limit=PLANS_SHOWN_MAX)
         ]
+        return every, fund, rows
+
+    every, fund, rows = get_database(request).read(read)
     return render(request, "plans/list.html", title="定期计划", funds=every, fund=fund, rows=rows)
 
 
@@ -79,8 +84,7 @@ def _form_page(
     rule_zh: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    with db.read_session(get_engine(request)) as session:
-        every = funds.list_funds(session)
+    every = get_database(request).read(lambda session: funds.list_funds(session))
     weekdays = [(str(i + 1), f"星期{name}") for i, name in enumerate(rule_editor.WEEKDAY_NAMES_ZH)]
     month_days = [(str(day), f"{day} 日") for day in range(1, 29)] + [("-1", "月末")]
     return render(
@@ -132,7 +136,8 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
                 preview=preview,
                 rule_zh=rule_editor.describe_rule(rule),
             )
-        with unit_of_work(request) as session:
+
+        def create(session: Session) -> Plan:
             if values["member_nos"].strip():
                 ids = recipients.ids_for_member_nos(
                     session, values["member_nos"], field="member_nos"
@@ -145,7 +150,7 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
                     raise InvalidInput("该类别没有在册的关爱对象", field="category")
             else:
                 raise InvalidInput("请填写党员编号，或选择一个类别", field="member_nos")
-            plan = plans.create_plan(
+            return plans.create_plan(
                 session,
                 fund_code=values["fund"],
                 name=values["name"],
@@ -158,6 +163,8 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
                 recipient_ids=ids,
                 actor=user,
             )
+
+        plan = get_database(request).write(create)
     except CarefundError as exc:
         errors = form_errors(
             exc,
@@ -179,10 +186,14 @@ def _detail_page(
     status: int = 200,
 ) -> HTMLResponse:
     query = request.query_params
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         plan = plans.get_plan(session, number)
         public = plans.plan_public(session, plan)
         roll = recipients.recipients_by_id(session, public["recipient_ids"][:ROLL_SHOWN_MAX])
+        return plan, public, roll
+
+    plan, public, roll = get_database(request).read(read)
     done = MESSAGES.get(query.get("done", ""))
     if query.get("done") == "run":
         created = query.get("created", "0")
@@ -220,8 +231,11 @@ def run(plan_id: str, request: Request, user: PageUser, form: Posted) -> Respons
     number = record_id(plan_id)
     values = {"through": form.get("through")}
     try:
-        with unit_of_work(request) as session:
-            result = plans.run_plan(session, plan_id=number, through=values["through"], actor=user)
+        result = get_database(request).write(
+            lambda session: plans.run_plan(
+                session, plan_id=number, through=values["through"], actor=user
+            )
+        )
     except CarefundError as exc:
         return _detail_page(
             request,
@@ -240,8 +254,9 @@ def _change(request: Request, user: object, plan_id: str, change: str) -> Respon
     number = record_id(plan_id)
     steps = {"pause": plans.pause_plan, "resume": plans.resume_plan, "end": plans.end_plan}
     try:
-        with unit_of_work(request) as session:
-            plan = steps[change](session, plan_id=number, actor=user)  # type: ignore[arg-type]
+        plan = get_database(request).write(
+            lambda session: steps[change](session, plan_id=number, actor=user)
+        )
     except CarefundError as exc:
         return _detail_page(
             request, number, status=error_status(exc), errors={"_form": exc.message}

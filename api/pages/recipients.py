@@ -2,10 +2,13 @@
 phone only ever masked: the edit form takes a new value but never shows the stored one),
 import a CSV/XLSX with every bad row in a table, and each member's history of aid."""
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
-from api.deps import get_engine, unit_of_work
+from api.deps import get_database
 from api.pages.web import (
     PAGE_SIZE,
     PageUser,
@@ -18,13 +21,11 @@ from api.pages.web import (
     record_id,
     redirect,
     render,
-    run_sync,
     with_query,
 )
 from carefund import audit, disbursements, funds, imports, recipients
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, ImportRejected, InvalidInput
-from carefund.storage import db
 from carefund.vocabulary import MemberCategory
 
 router = page_router()
@@ -58,7 +59,9 @@ def recipient_list(request: Request, user: PageUser) -> HTMLResponse:
         errors["category"] = "未知的党员类别"
         category = None
     after = query.get("after")
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
+        nonlocal errors
         try:
             rows = recipients.list_recipients(
                 session,
@@ -71,6 +74,9 @@ def recipient_list(request: Request, user: PageUser) -> HTMLResponse:
         except CarefundError as exc:
             errors |= form_errors(exc, {"q", "category"})
             rows = []
+        return rows
+
+    rows = get_database(request).read(read)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     following = (
@@ -121,10 +127,11 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
         values["id_number"] = values["phone"] = ""
         return _form_page(request, values=values, errors=errors, status=422)
     try:
-        with unit_of_work(request) as session:
-            recipient = recipients.create_recipient(
+        recipient = get_database(request).write(
+            lambda session: recipients.create_recipient(
                 session, member_no=values["member_no"], actor=user, **fields
             )
+        )
     except CarefundError as exc:
         # Personal data typed in is not echoed back into the page.
         values["id_number"] = values["phone"] = ""
@@ -176,7 +183,11 @@ async def import_file(request: Request, user: PageUser, form: Posted) -> Respons
         error, status = "请选择要导入的 CSV 或 XLSX 文件。", 422
     else:
         try:
-            result = await run_sync(_import, request, user, data)
+            # A whole roll is long: a thread of its own, not the group commit.
+            result = await get_database(request).write_async(
+                lambda session: imports.import_recipients(session, data=data, actor=user),
+                short=False,
+            )
         except ImportRejected as exc:
             rejected, status = exc, 422
         except CarefundError as exc:
@@ -193,21 +204,20 @@ async def import_file(request: Request, user: PageUser, form: Posted) -> Respons
     )
 
 
-def _import(request: Request, user: object, data: bytes) -> imports.ImportResult:
-    with unit_of_work(request) as session:
-        return imports.import_recipients(session, data=data, actor=user)  # type: ignore[arg-type]
-
-
 @router.get("/recipients/{recipient_id}")
 def detail(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
     number = record_id(recipient_id)
-    with db.read_session(get_engine(request)) as session:
+
+    def read(session: Session) -> Any:
         recipient = recipients.get_recipient(session, number)
         aid = disbursements.list_disbursements(
             session, recipient_id=number, newest_first=True, limit=HISTORY_ROWS_MAX
         )
         codes = {fund.id: fund.code for fund in funds.list_funds(session)}
         changes = audit.history(session, "recipient", number)
+        return recipient, aid, codes, changes
+
+    recipient, aid, codes, changes = get_database(request).read(read)
     paid = sum(d.amount_fen for d in aid if d.status == "paid")
     return render(
         request,
@@ -226,8 +236,9 @@ def detail(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
 @router.get("/recipients/{recipient_id}/edit")
 def edit_form(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
     require(user, Action.manage_recipients)
-    with db.read_session(get_engine(request)) as session:
-        recipient = recipients.get_recipient(session, record_id(recipient_id))
+    recipient = get_database(request).read(
+        lambda session: recipients.get_recipient(session, record_id(recipient_id))
+    )
     values = {
         "name": recipient.name,
         "category": recipient.category,
@@ -256,11 +267,15 @@ def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> R
     try:
         if errors:
             raise InvalidInput(next(iter(errors.values())))
-        with unit_of_work(request) as session:
-            recipients.update_recipient(session, recipient_id=number, actor=user, **changes)
+        get_database(request).write(
+            lambda session: recipients.update_recipient(
+                session, recipient_id=number, actor=user, **changes
+            )
+        )
     except CarefundError as exc:
-        with db.read_session(get_engine(request)) as session:
-            recipient = recipients.get_recipient(session, number)
+        recipient = get_database(request).read(
+            lambda session: recipients.get_recipient(session, number)
+        )
         return _form_page(
             request,
             values=values,

@@ -2,9 +2,10 @@
 
 Pages authenticate with a signed session cookie (`carefund.access.sessions`), never with the API's
 bearer tokens, and every POST carries the session's CSRF token in a hidden field. A page
-route is thin like an API route: it reads the form, calls one `carefund` function in a unit
-of work, and redirects (POST → 303 → GET), or shows the form again with each domain error
-next to its field.
+route is thin like an API route: it reads the form, calls one `carefund` function through
+`database.write` (page routes run in worker threads, so the blocking way is the right one),
+and redirects (POST → 303 → GET), or shows the form again with each domain error next to
+its field. It reads through `database.read`; `api.deps.get_database(request)` gives it.
 """
 
 import hmac
@@ -15,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -24,12 +26,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute, APIRouter
 from fastapi.templating import Jinja2Templates
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Scope, Send
 
-from api.deps import get_engine
+from api.deps import get_database
 from api.errors import status_for
 from carefund import funds, limits
 from carefund.access import sessions
@@ -40,7 +41,6 @@ from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped, parse_amount
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.settings import get_settings
-from carefund.storage import db
 from carefund.validation import choose
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
@@ -167,14 +167,18 @@ class CsrfRefused(Exception):
 
 
 def signing_secret(request: Request) -> bytes:
-    """The cookie-signing secret, read (or made) once per process."""
-    state = request.app.state
-    secret = getattr(state, "page_secret", None)
+    """The cookie-signing secret, read (or made) once per process and database."""
+    cache = get_database(request).cache
+    secret = cache.get(_SECRET_KEY)
     if secret is None:
-        with db.write_session(get_engine(request)) as session:
-            secret = sessions.signing_secret(session, get_settings().secret_key)
-        state.page_secret = secret
+        secret = cache[_SECRET_KEY] = get_database(request).write(
+            partial(sessions.signing_secret, configured=get_settings().secret_key)
+        )
     return secret
+
+
+_SECRET_KEY = "pages.signing_secret"
+_VERIFY_KEY = "pages.verified"
 
 
 def page_user(request: Request) -> User:
@@ -182,8 +186,7 @@ def page_user(request: Request) -> User:
     secret = signing_secret(request)
     try:
         ticket = sessions.read_ticket(secret, request.cookies.get(SESSION_COOKIE))
-        with db.read_session(get_engine(request)) as session:
-            user = sessions.user_for_ticket(session, ticket)
+        user = get_database(request).read(partial(sessions.user_for_ticket, ticket=ticket))
     except Unauthenticated:
         raise LoginRequired from None
     request.state.user = user
@@ -351,11 +354,6 @@ def funds_and_current(session: Any, request: Request) -> tuple[list[Fund], Fund 
     return every, every[0] if every else None
 
 
-def run_sync(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run blocking work (a unit of work) off the event loop from an async page."""
-    return run_in_threadpool(function, *args, **kwargs)
-
-
 def _error_page(request: Request, status: int, message: str, *, title: str) -> HTMLResponse:
     return render(request, "error.html", status=status, title=title, message=message)
 
@@ -467,10 +465,9 @@ the service's back (which leaves the head as it was) shows within this time."""
 
 def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = False) -> Any:
     """`carefund.ledger.verify.verify` of the fund, reused while its head and the time allow."""
-    state = request.app.state
-    cache: dict[str, tuple[int, str, float, Any]] | None = getattr(state, "verify_cache", None)
-    if cache is None:
-        cache = state.verify_cache = {}
+    cache: dict[str, tuple[int, str, float, Any]] = get_database(request).cache.setdefault(
+        _VERIFY_KEY, {}
+    )
     known = cache.get(fund.code)
     now = time.monotonic()
     if (

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from api.deps import CurrentUser, ReadSession
+from api.deps import CurrentUser, DatabaseDep
 from api.paging import Limit
 from api.routing import ledger_router
 from api.schemas_events import EventsPage
@@ -16,7 +16,7 @@ router = ledger_router("events")
 
 @router.get("/events", response_model=EventsPage)
 def read_events(
-    session: ReadSession,
+    database: DatabaseDep,
     user: CurrentUser,
     after: Annotated[
         str | None,
@@ -26,5 +26,7 @@ def read_events(
 ) -> dict:
     """事件流，最早的在前：用返回的 `next_cursor` 作 `after` 继续读取，不漏不重。"""
     require(user, Action.read)
-    found, next_cursor = events.read_events(session, after=after, limit=limit)
+    found, next_cursor = database.read(
+        lambda session: events.read_events(session, after=after, limit=limit)
+    )
     return {"items": [events.event_public(event) for event in found], "next_cursor": next_cursor}

@@ -1,15 +1,13 @@
 """Importing the recipient roll from a CSV or XLSX file (multipart `file`)."""
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import CurrentUser, unit_of_work
+from api.deps import CurrentUser, DatabaseDep
 from api.routing import ledger_router
 from api.schemas_plans import ImportPublic
 from carefund import imports, sheets
 from carefund.errors import ImportTooLarge, InvalidInput
-from carefund.models import User
 
 router = ledger_router("recipients")
 
@@ -45,7 +43,7 @@ _REQUEST_BODY = {
         422: {"description": "Bad rows: `errors` lists every one as {row, field, msg}."},
     },
 )
-async def import_recipients(request: Request, user: CurrentUser) -> dict:
+async def import_recipients(request: Request, database: DatabaseDep, user: CurrentUser) -> dict:
     """Upsert recipients by `member_no`, all or nothing."""
     limit = sheets.IMPORT_BYTES_MAX + MULTIPART_OVERHEAD_BYTES_MAX
     declared = request.headers.get("content-length", "")
@@ -59,9 +57,8 @@ async def import_recipients(request: Request, user: CurrentUser) -> dict:
         if not isinstance(upload, UploadFile):
             raise InvalidInput("请用 multipart/form-data 上传文件，字段名为 file", field="file")
         data = await upload.read(sheets.IMPORT_BYTES_MAX + 1)
-    return await run_in_threadpool(_import, request, user, data)
-
-
-def _import(request: Request, user: User, data: bytes) -> dict:
-    with unit_of_work(request) as session:
-        return imports.import_recipients(session, data=data, actor=user).public()
+    # Parsing and checking a whole roll is long: a thread of its own, not the group commit.
+    return await database.write_async(
+        lambda session: imports.import_recipients(session, data=data, actor=user).public(),
+        short=False,
+    )

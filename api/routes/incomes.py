@@ -1,9 +1,9 @@
 """Incomes: record money received, list and read them, reverse one (voiding its receipt)."""
 
-from fastapi import Request, Response
+from fastapi import Response
 from sqlmodel import Session
 
-from api.deps import CurrentUser, ReadSession, in_unit_of_work, unit_of_work
+from api.deps import CurrentUser, DatabaseDep
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import answer, ledger_router
 from api.schemas import FromDate, Page, PathId, ToDate
@@ -17,7 +17,7 @@ router = ledger_router("incomes")
 
 @router.post("/funds/{code}/incomes", status_code=201, response_model=IncomePublic)
 async def record_income(
-    code: str, body: IncomeCreate, request: Request, user: CurrentUser
+    code: str, body: IncomeCreate, database: DatabaseDep, user: CurrentUser
 ) -> Response:
     """登记收入（clerk、integration）：入账并编连续的收据号。"""
 
@@ -35,13 +35,13 @@ async def record_income(
         )
         return incomes.income_view(session, income)
 
-    return answer(IncomePublic, await in_unit_of_work(request, record), status_code=201)
+    return answer(IncomePublic, await database.write_async(record), status_code=201)
 
 
 @router.get("/funds/{code}/incomes", response_model=Page[IncomePublic])
 def list_incomes(
     code: str,
-    session: ReadSession,
+    database: DatabaseDep,
     user: CurrentUser,
     source: IncomeSource | None = None,
     from_: FromDate = None,
@@ -51,33 +51,42 @@ def list_incomes(
 ) -> dict:
     """基金的收入，可按来源与收款日期筛选。"""
     require(user, Action.read)
-    rows = incomes.list_incomes(
-        session,
-        fund=funds.get_fund(session, code),
-        source=source,
-        start=from_,
-        end=to,
-        after_id=decode_cursor(cursor),
-        limit=limit + 1,
-    )
-    return page(incomes.incomes_view(session, rows), limit=limit)
+
+    def read(session: Session) -> list[dict]:
+        rows = incomes.list_incomes(
+            session,
+            fund=funds.get_fund(session, code),
+            source=source,
+            start=from_,
+            end=to,
+            after_id=decode_cursor(cursor),
+            limit=limit + 1,
+        )
+        return incomes.incomes_view(session, rows)
+
+    return page(database.read(read), limit=limit)
 
 
 @router.get("/incomes/{income_id}", response_model=IncomePublic)
-def get_income(income_id: PathId, session: ReadSession, user: CurrentUser) -> dict:
+def get_income(income_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
     """一笔收入。"""
     require(user, Action.read)
-    return incomes.income_view(session, incomes.get_income(session, income_id))
+    return database.read(
+        lambda session: incomes.income_view(session, incomes.get_income(session, income_id))
+    )
 
 
 @router.post("/incomes/{income_id}/reverse", response_model=IncomePublic)
-def reverse_income(
-    income_id: PathId, body: IncomeReverse, request: Request, user: CurrentUser
+async def reverse_income(
+    income_id: PathId, body: IncomeReverse, database: DatabaseDep, user: CurrentUser
 ) -> dict:
     """冲销收入（approver）：红字凭证记于 `on`（默认今天，须在未结账期间）；
     收据作废，号码不再使用。"""
-    with unit_of_work(request) as session:
+
+    def reverse(session: Session) -> dict:
         income = incomes.reverse_income(
             session, income_id=income_id, reason=body.reason, on=body.on, actor=user
         )
         return incomes.income_view(session, income)
+
+    return await database.write_async(reverse)

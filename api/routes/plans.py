@@ -1,8 +1,8 @@
 """Recurring plans: make one, read them, run one through a day, pause, resume, end."""
 
-from fastapi import Request
+from sqlmodel import Session
 
-from api.deps import CurrentUser, ReadSession, unit_of_work
+from api.deps import CurrentUser, DatabaseDep
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
 from api.schemas import Page, PathId
@@ -14,55 +14,83 @@ router = ledger_router("plans")
 
 
 @router.post("/funds/{code}/plans", status_code=201, response_model=PlanPublic)
-def create_plan(code: str, body: PlanCreate, request: Request, user: CurrentUser) -> dict:
-    with unit_of_work(request) as session:
-        plan = plans.create_plan(session, fund_code=code, actor=user, **body.model_dump())
+async def create_plan(
+    code: str, body: PlanCreate, database: DatabaseDep, user: CurrentUser
+) -> dict:
+    fields = body.model_dump()
+
+    def create(session: Session) -> dict:
+        plan = plans.create_plan(session, fund_code=code, actor=user, **fields)
         return plans.plan_public(session, plan)
+
+    return await database.write_async(create)
 
 
 @router.get("/funds/{code}/plans", response_model=Page[PlanPublic])
 def list_plans(
     code: str,
-    session: ReadSession,
+    database: DatabaseDep,
     user: CurrentUser,
     status: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
     require(user, Action.read)
-    fund = funds.get_fund(session, code)
-    rows = plans.list_plans(
-        session, fund=fund, status=status, after_id=decode_cursor(cursor), limit=limit + 1
-    )
-    return page([plans.plan_public(session, plan) for plan in rows], limit=limit)
+
+    def read(session: Session) -> list[dict]:
+        fund = funds.get_fund(session, code)
+        rows = plans.list_plans(
+            session, fund=fund, status=status, after_id=decode_cursor(cursor), limit=limit + 1
+        )
+        return [plans.plan_public(session, plan) for plan in rows]
+
+    return page(database.read(read), limit=limit)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic)
-def get_plan(plan_id: PathId, session: ReadSession, user: CurrentUser) -> dict:
+def get_plan(plan_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
     require(user, Action.read)
-    return plans.plan_public(session, plans.get_plan(session, plan_id))
+    return database.read(
+        lambda session: plans.plan_public(session, plans.get_plan(session, plan_id))
+    )
 
 
 @router.post("/plans/{plan_id}/run", response_model=PlanRunPublic)
-def run_plan(plan_id: PathId, body: PlanRun, request: Request, user: CurrentUser) -> dict:
+async def run_plan(
+    plan_id: PathId, body: PlanRun, database: DatabaseDep, user: CurrentUser
+) -> dict:
     """One submitted disbursement per recipient per due date up to `through`, none twice."""
-    with unit_of_work(request) as session:
-        return plans.run_plan(session, plan_id=plan_id, through=body.through, actor=user).public()
+    # A run may submit many disbursements: a thread of its own, not the group commit.
+    return await database.write_async(
+        lambda session: plans.run_plan(
+            session, plan_id=plan_id, through=body.through, actor=user
+        ).public(),
+        short=False,
+    )
 
 
 @router.post("/plans/{plan_id}/pause", response_model=PlanPublic)
-def pause_plan(plan_id: PathId, request: Request, user: CurrentUser) -> dict:
-    with unit_of_work(request) as session:
-        return plans.plan_public(session, plans.pause_plan(session, plan_id=plan_id, actor=user))
+async def pause_plan(plan_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
+    return await database.write_async(
+        lambda session: plans.plan_public(
+            session, plans.pause_plan(session, plan_id=plan_id, actor=user)
+        )
+    )
 
 
 @router.post("/plans/{plan_id}/resume", response_model=PlanPublic)
-def resume_plan(plan_id: PathId, request: Request, user: CurrentUser) -> dict:
-    with unit_of_work(request) as session:
-        return plans.plan_public(session, plans.resume_plan(session, plan_id=plan_id, actor=user))
+async def resume_plan(plan_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
+    return await database.write_async(
+        lambda session: plans.plan_public(
+            session, plans.resume_plan(session, plan_id=plan_id, actor=user)
+        )
+    )
 
 
 @router.post("/plans/{plan_id}/end", response_model=PlanPublic)
-def end_plan(plan_id: PathId, request: Request, user: CurrentUser) -> dict:
-    with unit_of_work(request) as session:
-        return plans.plan_public(session, plans.end_plan(session, plan_id=plan_id, actor=user))
+async def end_plan(plan_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
+    return await database.write_async(
+        lambda session: plans.plan_public(
+            session, plans.end_plan(session, plan_id=plan_id, actor=user)
+        )
+    )

@@ -1,8 +1,8 @@
 """Recipients (关爱对象): add, list and search, read, change; personal data only masked."""
 
-from fastapi import Request
+from sqlmodel import Session
 
-from api.deps import CurrentUser, ReadSession, unit_of_work
+from api.deps import CurrentUser, DatabaseDep
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
 from api.schemas import Page, PathId, SearchText
@@ -15,19 +15,21 @@ router = ledger_router("recipients")
 
 
 @router.post("/recipients", status_code=201, response_model=RecipientPublic)
-def create_recipient(body: RecipientCreate, request: Request, user: CurrentUser) -> dict:
+async def create_recipient(body: RecipientCreate, database: DatabaseDep, user: CurrentUser) -> dict:
     """新增关爱对象（clerk、integration）；身份证号与电话只以遮蔽形式返回。"""
     fields = body.model_dump(exclude_unset=True)
-    with unit_of_work(request) as session:
-        recipient = recipients.create_recipient(
-            session, member_no=fields.pop("member_no"), actor=user, **fields
-        )
+    member_no = fields.pop("member_no")
+
+    def create(session: Session) -> dict:
+        recipient = recipients.create_recipient(session, member_no=member_no, actor=user, **fields)
         return recipients.recipient_public(recipient)
+
+    return await database.write_async(create)
 
 
 @router.get("/recipients", response_model=Page[RecipientPublic])
 def list_recipients(
-    session: ReadSession,
+    database: DatabaseDep,
     user: CurrentUser,
     category: MemberCategory | None = None,
     q: SearchText = None,
@@ -37,31 +39,41 @@ def list_recipients(
 ) -> dict:
     """关爱对象名册，可按类别、启用状态筛选，`q` 搜索姓名、党员编号、支部。"""
     require(user, Action.read)
-    rows = recipients.list_recipients(
-        session,
-        category=category,
-        q=q,
-        active=active,
-        after_id=decode_cursor(cursor),
-        limit=limit + 1,
-    )
-    return page([recipients.recipient_public(r) for r in rows], limit=limit)
+
+    def read(session: Session) -> list[dict]:
+        rows = recipients.list_recipients(
+            session,
+            category=category,
+            q=q,
+            active=active,
+            after_id=decode_cursor(cursor),
+            limit=limit + 1,
+        )
+        return [recipients.recipient_public(r) for r in rows]
+
+    return page(database.read(read), limit=limit)
 
 
 @router.get("/recipients/{recipient_id}", response_model=RecipientPublic)
-def get_recipient(recipient_id: PathId, session: ReadSession, user: CurrentUser) -> dict:
+def get_recipient(recipient_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
     """一名关爱对象。"""
     require(user, Action.read)
-    return recipients.recipient_public(recipients.get_recipient(session, recipient_id))
+    return database.read(
+        lambda session: recipients.recipient_public(recipients.get_recipient(session, recipient_id))
+    )
 
 
 @router.patch("/recipients/{recipient_id}", response_model=RecipientPublic)
-def update_recipient(
-    recipient_id: PathId, body: RecipientUpdate, request: Request, user: CurrentUser
+async def update_recipient(
+    recipient_id: PathId, body: RecipientUpdate, database: DatabaseDep, user: CurrentUser
 ) -> dict:
     """修改关爱对象（clerk、integration）；只改所传字段，改动记入审计日志。"""
-    with unit_of_work(request) as session:
+    changes = body.model_dump(exclude_unset=True)
+
+    def update(session: Session) -> dict:
         recipient = recipients.update_recipient(
-            session, recipient_id=recipient_id, actor=user, **body.model_dump(exclude_unset=True)
+            session, recipient_id=recipient_id, actor=user, **changes
         )
         return recipients.recipient_public(recipient)
+
+    return await database.write_async(update)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Path
 
-from api.deps import CurrentUser, ReadSession
+from api.deps import CurrentUser, DatabaseDep
 from api.routing import ledger_router
 from api.schemas_books import StatementPublic
 from carefund import funds
@@ -24,10 +24,13 @@ PeriodLabel = Annotated[
 
 
 @router.get("/funds/{code}/statements/{period}.json", response_model=StatementPublic)
-def get_statement(code: str, period: PeriodLabel, session: ReadSession, user: CurrentUser) -> dict:
+def get_statement(code: str, period: PeriodLabel, database: DatabaseDep, user: CurrentUser) -> dict:
     """期间报表（auditor、admin、approver）：月 `2026-11`、季 `2026-Q4` 或年 `2026`。"""
     require(user, Action.read_statements)
-    statement = statements.build_statement(
-        session, funds.get_fund(session, code), statements.parse_period(period)
+    return database.read(
+        lambda session: statements.statement_json(
+            statements.build_statement(
+                session, funds.get_fund(session, code), statements.parse_period(period)
+            )
+        )
     )
-    return statements.statement_json(statement)

@@ -14,12 +14,12 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
 from carefund.models import ApiToken, User, as_utc, row_id, utcnow
+from carefund.storage.database import Database
 from carefund.vocabulary import Role
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -152,7 +152,6 @@ call authenticates, and the lookup would otherwise cost as much as a small use c
 revoked token or deactivated user therefore stops working within this many seconds."""
 TOKEN_CACHE_SIZE_MAX = 4_096
 
-_token_cache: dict[tuple[str, str], tuple[float, User]] = {}
 _TOKEN_USER = (
     select(User)
     .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
@@ -160,28 +159,30 @@ _TOKEN_USER = (
 )
 
 
-def known_user_for_token(engine: Engine, token: str) -> User | None:
+def known_user_for_token(database: Database, token: str) -> User | None:
     """The user of a token looked up in the last `TOKEN_CACHE_SECONDS`, without asking the
     database; None when it was not (then `user_for_token` decides)."""
-    cached = _token_cache.get((str(engine.url), _token_hash(token)))
+    cached = database.token_cache.get(_token_hash(token))
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     return None
 
 
-def user_for_token(session: Session, token: str) -> User:
+def user_for_token(database: Database, token: str) -> User:
     """The active user a bearer token belongs to, or `Unauthenticated`."""
-    engine = session.get_bind().engine
-    cached = known_user_for_token(engine, token)
+    cached = known_user_for_token(database, token)
     if cached is not None:
         return cached
-    key = (str(engine.url), _token_hash(token))
-    row = session.exec(_TOKEN_USER, params={"token_hash": key[1]}).first()  # type: ignore[call-overload]
+    token_hash = _token_hash(token)
+    row = database.read(
+        lambda session: session.exec(_TOKEN_USER, params={"token_hash": token_hash}).first()  # type: ignore[call-overload]
+    )
     if row is None or not row.active:
         raise Unauthenticated("令牌无效或已停用")
-    if len(_token_cache) >= TOKEN_CACHE_SIZE_MAX:
-        _token_cache.clear()
-    _token_cache[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, row)
+    cache = database.token_cache
+    if len(cache) >= TOKEN_CACHE_SIZE_MAX:
+        cache.clear()
+    cache[token_hash] = (time.monotonic() + TOKEN_CACHE_SECONDS, row)
     return row
 
 

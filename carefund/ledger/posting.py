@@ -25,7 +25,7 @@ from carefund.ledger.journal import postings_of
 from carefund.limits import FUND_CODE_LENGTH_MAX
 from carefund.models import Counter, Fund, JournalEntry, Posting, utcnow
 from carefund.money import format_fen
-from carefund.storage.db import DirectStatement, insert_row
+from carefund.storage.direct import DirectStatement, insert_row
 
 Row = TypeVar("Row", bound=SQLModel)
 

@@ -4,7 +4,7 @@ SQLite lets one writer in at a time, and with `synchronous=FULL` every commit wa
 the disk. A server that commits each request on its own spends much of a posting's time
 in BEGIN, COMMIT and fsync, and its worker threads queue for the writer lock and then
 for the GIL: each statement lets go of the GIL and must wait to get it back from the
-event loop. Here, per engine and event loop, the units of work that are waiting are run
+event loop. Here, per database and event loop, the units of work that are waiting are run
 together:
 
 1. a thread takes the writer lock and begins the transaction (`BEGIN IMMEDIATE` may wait
@@ -29,21 +29,25 @@ Units of work are for short use cases (recording one income, say): they run on t
 event loop, so a long one would hold up every other request. They should return plain
 data; ORM objects they return are detached once the batch has committed. PostgreSQL
 commits concurrent transactions together by itself and lets different funds post in
-parallel, so it has no group committer (`group_commit_for` answers None).
+parallel, so it has no group committer.
+
+Nothing calls a committer directly: `Database.write_async` hands a short use case on
+SQLite to the committer it keeps for the running loop.
 """
 
 import asyncio
-import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from carefund.errors import CarefundError
-from carefund.storage.db import direct_connection, is_sqlite, write_session
+from carefund.storage.direct import direct_connection
+
+if TYPE_CHECKING:
+    from carefund.storage.database import Database
 
 BATCH_SIZE_MAX = 64
 """Units of work one transaction holds at most, so that one commit never grows unbounded."""
@@ -65,10 +69,11 @@ class _BatchAborted(Exception):
 
 
 class _Transaction:
-    """One `write_session`, begun and ended in threads and used on the loop in between."""
+    """One `Database.write_transaction`, begun and ended in threads and used on the loop in
+    between."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._context: AbstractContextManager[Session] = write_session(engine)
+    def __init__(self, database: "Database") -> None:
+        self._context: AbstractContextManager[Session] = database.write_transaction()
         self.session: Session | None = None
 
     def begin(self) -> None:
@@ -94,22 +99,22 @@ class _Transaction:
 
 
 class GroupCommitter:
-    """The queue of units of work of one SQLite engine on one event loop."""
+    """The queue of units of work of one SQLite database on one event loop (the loop it is
+    used on; it keeps no reference to it, so that the database's committer of a finished
+    loop can go)."""
 
-    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop) -> None:
-        assert is_sqlite(engine), engine.dialect.name
-        # Weakly, so that an engine nobody uses any more can go (tests make many).
-        self._engine = weakref.ref(engine)
-        self._loop = loop
+    def __init__(self, database: "Database") -> None:
+        assert database.is_sqlite, database.engine.dialect.name
+        self._database = database
         self._waiting: list[_Job] = []
         self._drainer: asyncio.Task | None = None
 
     async def run(self, unit_of_work: UnitOfWork) -> Any:
         """Run the unit of work in the next shared transaction; its result once committed."""
-        job = _Job(unit_of_work, self._loop.create_future())
+        job = _Job(unit_of_work, asyncio.get_running_loop().create_future())
         self._waiting.append(job)
         if self._drainer is None:
-            self._drainer = self._loop.create_task(self._drain())
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
         return await job.future
 
     async def _drain(self) -> None:
@@ -119,16 +124,11 @@ class GroupCommitter:
         finally:
             self._drainer = None
 
-    def _engine_or_fail(self) -> Engine:
-        engine = self._engine()
-        assert engine is not None, "units of work queued for an engine that is gone"
-        return engine
-
     async def _in_thread(self, function: Callable[[], None]) -> None:
-        await self._loop.run_in_executor(None, function)
+        await asyncio.get_running_loop().run_in_executor(None, function)
 
     async def _run_batch(self) -> None:
-        transaction = _Transaction(self._engine_or_fail())
+        transaction = _Transaction(self._database)
         try:
             await self._in_thread(transaction.begin)
         except BaseException as exc:  # locked out: the waiting jobs fail, none is written
@@ -165,7 +165,7 @@ class GroupCommitter:
 
     async def _run_alone(self, unit_of_work: UnitOfWork) -> tuple[bool, Any]:
         """One unit of work in a transaction of its own (after a batch was aborted)."""
-        transaction = _Transaction(self._engine_or_fail())
+        transaction = _Transaction(self._database)
         try:
             await self._in_thread(transaction.begin)
         except Exception as exc:
@@ -220,22 +220,3 @@ def _answer(batch: list[_Job]) -> None:
             job.future.set_result(value)
         else:
             job.future.set_exception(value)
-
-
-_COMMITTERS: "weakref.WeakKeyDictionary[Engine, weakref.WeakKeyDictionary]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def group_commit_for(engine: Engine) -> GroupCommitter | None:
-    """The group committer of an SQLite engine on the running loop; None on PostgreSQL."""
-    if not is_sqlite(engine):
-        return None
-    loop = asyncio.get_running_loop()
-    per_loop = _COMMITTERS.get(engine)
-    if per_loop is None:
-        per_loop = _COMMITTERS[engine] = weakref.WeakKeyDictionary()
-    committer = per_loop.get(loop)
-    if committer is None:
-        committer = per_loop[loop] = GroupCommitter(engine, loop)
-    return committer

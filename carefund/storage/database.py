@@ -1,0 +1,163 @@
+"""The `Database`: one database and everything this process keeps for it.
+
+There is one way to write and one way to read, for the API, the pages, the command line,
+the benchmarks and the tests alike:
+
+- `database.write(use_case)` runs `use_case(session)` in one transaction and commits it
+  once, when the use case returns; any error rolls it back. On SQLite the writers of this
+  process queue on the database's writer lock and the holder writes through its one writer
+  connection, beginning with `BEGIN IMMEDIATE`; on PostgreSQL a pooled connection is used.
+  It blocks: call it from a thread (a command, a test, a page).
+- `await database.write_async(use_case, short=...)` is the API's way. On SQLite a short use
+  case joins the group commit of the running event loop (`carefund.storage.group_commit`):
+  concurrent requests share one transaction and one fsync, and each gets its answer only
+  after the commit. A long use case (an import, a plan run), and every one on PostgreSQL,
+  runs `write` in a worker thread. A use case run this way should return plain data.
+- `database.read(query)` runs `query(session)` in a session that never commits; the
+  objects it returns stay readable afterwards.
+
+Use cases take the session as their first argument and never commit (one use case, one
+transaction). The per-database state that used to live in module-level registries (the
+writer lock and connection, the group committers, the token cache, the pages' cache) lives
+here, so a second database in the same process (tests make many) shares none of it.
+"""
+
+import asyncio
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from carefund.storage.engines import SQLITE_BEGIN_OPTION, default_lock_timeout_ms, make_engine
+from carefund.storage.group_commit import GroupCommitter
+
+T = TypeVar("T")
+
+
+class Database:
+    """One database and everything this process keeps for it."""
+
+    engine: Engine
+
+    def __init__(self, engine: Engine, *, lock_timeout_ms: int | None = None) -> None:
+        """`lock_timeout_ms` (default: the setting) bounds the wait for the writer lock."""
+        self.engine = engine
+        if lock_timeout_ms is None:
+            lock_timeout_ms = default_lock_timeout_ms()
+        self.lock_timeout_s = lock_timeout_ms / 1000
+        self.token_cache: dict[str, tuple[float, Any]] = {}
+        """Users of recently seen API tokens, by token hash (`carefund.access.users`)."""
+        self.cache: dict[str, Any] = {}
+        """What the web pages keep for this database: chain checks, the signing secret."""
+        self._is_sqlite = engine.dialect.name == "sqlite"
+        self._writer_lock = threading.Lock()
+        # The engine's twin whose transactions begin with BEGIN IMMEDIATE.
+        self._immediate = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        self._writer_connection: Connection | None = None
+        self._committers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommitter]
+        self._committers = weakref.WeakKeyDictionary()
+        if self._is_sqlite:
+            event.listen(engine, "engine_disposed", self._on_engine_disposed)
+
+    @classmethod
+    def open(cls, url: str, *, lock_timeout_ms: int | None = None) -> "Database":
+        """The database at `url` (see `carefund.storage.engines.make_engine`)."""
+        engine = make_engine(url, lock_timeout_ms=lock_timeout_ms)
+        return cls(engine, lock_timeout_ms=lock_timeout_ms)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._is_sqlite
+
+    def write(self, use_case: Callable[[Session], T]) -> T:
+        """Run `use_case(session)` in one transaction, committed once; blocking."""
+        with self.write_transaction() as session:
+            return use_case(session)
+
+    async def write_async(self, use_case: Callable[[Session], T], *, short: bool = True) -> T:
+        """`write` for the event loop: a short use case on SQLite joins the group commit;
+        a long one, and every one on PostgreSQL, runs `write` in a worker thread."""
+        if short and self._is_sqlite:
+            return await self._group_committer().run(use_case)
+        return await anyio.to_thread.run_sync(self.write, use_case)
+
+    def read(self, query: Callable[[Session], T]) -> T:
+        """Run `query(session)` in a session that never commits. Closing it (not rolling
+        back) leaves the loaded objects readable after it."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            return query(session)
+
+    def dispose(self) -> None:
+        """Close the writer connection and every pooled connection."""
+        self.engine.dispose()  # closes the writer connection too (`_on_engine_disposed`)
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Session]:
+        """The transaction `write` runs a use case in; the group committer's way in, since
+        it begins and ends the transaction in threads and runs use cases on the loop.
+        Everyone else calls `write`."""
+        if not self._is_sqlite:
+            with _committed_once(self.engine) as session:
+                yield session
+            return
+        # Should a thread already hold it (a unit of work inside another), go on without it
+        # and let SQLite's busy timeout decide, as it would without the lock.
+        locked = self._writer_lock.acquire(timeout=self.lock_timeout_s)
+        try:
+            # The lock holder writes through the writer connection: no pool round trip per
+            # unit of work, and SQLite's page cache stays warm from one to the next.
+            bind = self._locked_writer_connection() if locked else self._immediate
+            with _committed_once(bind) as session:
+                yield session
+        finally:
+            if locked:
+                self._writer_lock.release()
+
+    def _locked_writer_connection(self) -> Connection:
+        """The writer connection; only the holder of the writer lock uses it.
+
+        SQLite lets one writer in at a time, and a writer that finds it busy sleeps in
+        growing steps (up to 100 ms) before it tries again, so under load a few unlucky
+        requests wait very long. Queueing this process's writers on a lock instead hands
+        the database on at once. Writers in other processes still meet SQLite's own busy
+        handling.
+        """
+        connection = self._writer_connection
+        if connection is not None and connection.in_transaction():
+            # A unit of work that ended without commit or rollback (it cannot, but should
+            # it): never let the next one join its transaction.
+            connection.close()
+            connection = None
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self._writer_connection = self._immediate.connect()
+        return connection
+
+    def _on_engine_disposed(self, _engine: Engine) -> None:
+        connection, self._writer_connection = self._writer_connection, None
+        if connection is not None:
+            connection.close()
+
+    def _group_committer(self) -> GroupCommitter:
+        """The group committer of the running event loop (one per loop: each has its queue)."""
+        loop = asyncio.get_running_loop()
+        committer = self._committers.get(loop)
+        if committer is None:
+            committer = self._committers[loop] = GroupCommitter(self)
+        return committer
+
+
+@contextmanager
+def _committed_once(bind: Engine | Connection) -> Iterator[Session]:
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

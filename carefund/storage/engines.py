@@ -1,0 +1,122 @@
+"""Engines configured for the ledger, on SQLite and PostgreSQL.
+
+SQLite gets WAL, `synchronous=FULL`, foreign keys and a busy timeout, and a transaction
+begins with the mode its connection asks for (`sqlite_begin`): the writers' connections
+ask for `BEGIN IMMEDIATE`, because a deferred transaction that reads and then writes
+fails with "database is locked" whatever the timeout. PostgreSQL goes through psycopg 3
+with a bounded pool and a lock timeout. `carefund.storage.database.Database` wraps an
+engine with everything else a process keeps for its database.
+"""
+
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlmodel import Session, create_engine
+
+from carefund.errors import InvalidInput
+from carefund.settings import get_settings
+from carefund.storage.direct import wrapped_driver_error
+
+POSTGRES_CONNECT_TIMEOUT_S = 5
+"""How long to wait for PostgreSQL to accept a connection."""
+POSTGRES_POOL_SIZE = 10
+"""Connections each process keeps open to PostgreSQL."""
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+"""The execution option that picks how an SQLite transaction begins (DEFERRED, IMMEDIATE)."""
+
+
+def normalize_url(url: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and use psycopg 3 for all of them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_lock_timeout_ms() -> int:
+    """How long any wait for a lock lasts unless the caller says otherwise (the setting)."""
+    return get_settings().lock_timeout_ms
+
+
+def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
+    """An engine for `url`, configured for the ledger; a clear error when the URL is unusable.
+
+    `lock_timeout_ms` (default: the setting) bounds every wait for a lock.
+    """
+    url = normalize_url(url)
+    if lock_timeout_ms is None:
+        lock_timeout_ms = default_lock_timeout_ms()
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InvalidInput(f"数据库地址无法解析：{url!r}（应如 sqlite:///./carefund.db）") from exc
+    backend = parsed.get_backend_name()
+    try:
+        if backend == "sqlite":
+            return _sqlite_engine(url, lock_timeout_ms)
+        if backend == "postgresql":
+            return create_engine(
+                url,
+                pool_size=POSTGRES_POOL_SIZE,
+                max_overflow=20,
+                pool_pre_ping=True,
+                pool_timeout=lock_timeout_ms / 1000,
+                connect_args={
+                    "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+                    "options": f"-c lock_timeout={lock_timeout_ms}",
+                },
+            )
+        raise InvalidInput(f"不支持的数据库：{backend}（只支持 sqlite 与 postgresql）")
+    except NoSuchModuleError as exc:
+        raise InvalidInput(f"数据库驱动不可用：{url!r}") from exc
+
+
+def _sqlite_engine(url: str, lock_timeout_ms: int) -> Engine:
+    in_memory = make_url(url).database in (None, "", ":memory:")
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": lock_timeout_ms / 1000},
+        # The connection used last has the warmest page cache (a file's pool only).
+        **({} if in_memory else {"pool_use_lifo": True}),
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+        # Statement and savepoint journals (needed only to roll back inside a transaction,
+        # never for durability) in memory: as files they cost a write per page changed.
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        # Straight to the driver: this runs once per unit of work, on the posting path too.
+        sql = _BEGIN_SQL[mode]
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql)
+        except sqlite3.Error as exc:
+            raise wrapped_driver_error(connection, sql, [], exc, cursor) from exc
+
+    return engine
+
+
+_BEGIN_SQL = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE")}
+
+
+def is_sqlite(engine_or_session: Engine | Session) -> bool:
+    bind = (
+        engine_or_session.get_bind()
+        if isinstance(engine_or_session, Session)
+        else engine_or_session
+    )
+    return bind.dialect.name == "sqlite"
