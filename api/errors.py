@@ -74,6 +74,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         if exc.field and status == 422
         else None
     )
+    if isinstance(exc, errors.InvalidFields):
+        errors_list = [
+            {"loc": [_where(request, field), field], "msg": message}
+            for field, message in exc.errors.items()
+        ]
     if isinstance(exc, errors.ImportRejected):
         # API.md fixes this shape: every bad row of the file, as the clerk sees it.
         errors_list = exc.errors

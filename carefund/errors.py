@@ -15,6 +15,18 @@ class InvalidInput(CarefundError):
     """The input itself is wrong (a bad amount, an unknown category, text too long)."""
 
 
+class InvalidFields(InvalidInput):
+    """Several input fields are wrong at once; `errors` says what is wrong with each, so a
+    form can show every mistake together (the first one is also the message and field)."""
+
+    def __init__(self, errors: dict[str, str]):
+        assert errors, "InvalidFields needs at least one field"
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        #: {field: message}, in the order the fields were checked.
+        self.errors = errors
+
+
 class NotFound(CarefundError):
     """The thing asked for does not exist."""
 

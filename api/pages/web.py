@@ -35,7 +35,7 @@ from api.errors import status_for
 from carefund import funds, limits
 from carefund.access import sessions
 from carefund.access.users import Action, may
-from carefund.errors import CarefundError, InvalidInput, NotFound, Unauthenticated
+from carefund.errors import CarefundError, InvalidFields, InvalidInput, NotFound, Unauthenticated
 from carefund.ledger.verify import verify
 from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped, parse_amount
@@ -328,7 +328,14 @@ def message_for(error: CarefundError) -> str:
 def form_errors(
     error: CarefundError, fields: set[str], aliases: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """The domain error as {form field: message}; `_form` when it belongs to no field."""
+    """The domain error as {form field: message}; `_form` when it belongs to no field.
+    `InvalidFields` gives every bad field its own message."""
+    if isinstance(error, InvalidFields):
+        return {
+            name if name in fields else "_form": message
+            for field, message in error.errors.items()
+            if (name := (aliases or {}).get(field, field))
+        }
     name = (aliases or {}).get(error.field or "", error.field or "")
     message = message_for(error)
     return {name: message} if name in fields else {"_form": message}
