@@ -6,14 +6,15 @@ forms of a statement can be compared line by line and always agree. The journal 
 streamed: the XLSX is written in openpyxl's write-only mode, row by row.
 """
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from carefund.money import fen_to_decimal, format_fen
@@ -24,6 +25,7 @@ from carefund.reports.documents import (
     income_rows,
     matrix_rows,
 )
+from receipts.cells import SafeCsvWriter, xlsx_row, xlsx_text
 from receipts.paged import local_time
 
 CSV_BOM = "\ufeff"
@@ -39,7 +41,8 @@ class SummaryLine:
     label: str
     key: str
     fen: int | None = None
-    text: str | None = None
+    text: str | int | date | None = None
+    """Text, a count or a date: typed in XLSX, written as text in CSV."""
 
 
 def heading_lines(view: StatementView) -> list[SummaryLine]:
@@ -51,13 +54,13 @@ def heading_lines(view: StatementView) -> list[SummaryLine]:
         SummaryLine("基金名称", "fund_name", text=view.fund.name),
         SummaryLine("管理单位", "org", text=view.fund.org),
         SummaryLine("报表期间", "period.label", text=f"{period.label}（{period.label_zh}）"),
-        SummaryLine("期间起", "period.start", text=period.start.isoformat()),
-        SummaryLine("期间止", "period.end", text=period.end.isoformat()),
+        SummaryLine("期间起", "period.start", text=period.start),
+        SummaryLine("期间止", "period.end", text=period.end),
         SummaryLine("结账状态", "closed", text="已结账" if view.closed else "未全部结账"),
         SummaryLine("生成时间", "generated_at", text=local_time(view.generated_at)),
         SummaryLine("生成人", "generated_by", text=view.generated_by),
-        SummaryLine("凭证笔数", "entry_count", text=str(statement.entry_count)),
-        SummaryLine("受助人数", "recipients_paid", text=str(statement.recipients_paid)),
+        SummaryLine("凭证笔数", "entry_count", text=statement.entry_count),
+        SummaryLine("受助人数", "recipients_paid", text=statement.recipients_paid),
         SummaryLine("链头哈希", "head_hash", text=statement.head_hash),
     ]
 
@@ -98,7 +101,7 @@ def _journal_values(view: StatementView) -> Iterator[list[object]]:
         yield [
             row.seq,
             row.voucher_no,
-            row.entry_date.isoformat(),
+            row.entry_date,
             row.memo,
             row.account,
             row.account_zh,
@@ -120,7 +123,7 @@ def statement_csv(view: StatementView) -> bytes:
     separated by an empty row. Amounts are plain `1234.56` so spreadsheets read numbers."""
     buffer = io.StringIO()
     buffer.write(CSV_BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(["项目", "代码", "内容"])
     for line in heading_lines(view):
         writer.writerow([line.label, line.key, line.text])
@@ -187,8 +190,8 @@ def statement_xlsx(view: StatementView) -> bytes:
     return buffer.getvalue()
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: object, *, header: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+def _cell(sheet: WriteOnlyWorksheet, value: str, *, header: bool = False) -> WriteOnlyCell:
+    cell = xlsx_text(sheet, value)
     if header:
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
@@ -204,6 +207,16 @@ def _amount(sheet: WriteOnlyWorksheet, fen: int | None, *, bold: bool = False) -
     return cell
 
 
+def _append(sheet: WriteOnlyWorksheet, values: list[object]) -> None:
+    """One row, every cell typed and safe from formula injection (`receipts.cells`)."""
+    sheet.append(xlsx_row(sheet, values))
+
+
+def _filter_table(sheet: WriteOnlyWorksheet, *, columns: int, rows: int) -> None:
+    """An autofilter over the header row and `rows` data rows below it."""
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
+
+
 def _header_row(sheet: WriteOnlyWorksheet, labels: list[str]) -> list[WriteOnlyCell]:
     return [_cell(sheet, label, header=True) for label in labels]
 
@@ -213,13 +226,13 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
         sheet.column_dimensions[column].width = width
     title = _cell(sheet, f"{view.fund.name}收支审计报表 {view.statement.period.label_zh}")
     title.font = Font(bold=True, size=14)
-    sheet.append([title])
+    _append(sheet, [title])
     sheet.append([])
-    sheet.append(_header_row(sheet, ["项目", "代码", "内容"]))
+    _append(sheet, _header_row(sheet, ["项目", "代码", "内容"]))
     for line in heading_lines(view):
-        sheet.append([line.label, line.key, line.text])
+        _append(sheet, [line.label, line.key, line.text])
     sheet.append([])
-    sheet.append(_header_row(sheet, ["项目", "代码", "金额（元）"]))
+    _append(sheet, _header_row(sheet, ["项目", "代码", "金额（元）"]))
     for line in figure_lines(view):
         is_total = line.key in (
             "income.total",
@@ -227,36 +240,42 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
             "opening_balance",
             "closing_balance",
         )
-        sheet.append([_cell(sheet, line.label), line.key, _amount(sheet, line.fen, bold=is_total)])
+        _append(
+            sheet, [_cell(sheet, line.label), line.key, _amount(sheet, line.fen, bold=is_total)]
+        )
     sheet.append([])
     aspects = aspect_headings()
-    sheet.append(
+    _append(
+        sheet,
         _header_row(
             sheet, ["党员类别", "代码"] + [f"{name}（元）" for _a, name in aspects] + ["合计（元）"]
-        )
+        ),
     )
     for category, name_zh, cells, total in matrix_rows(view.statement):
-        sheet.append(
+        _append(
+            sheet,
             [name_zh, category]
             + [_amount(sheet, fen) for fen in cells]
-            + [_amount(sheet, total, bold=True)]
+            + [_amount(sheet, total, bold=True)],
         )
     column_totals = view.statement.aspect_totals_fen()
-    sheet.append(
+    _append(
+        sheet,
         [_cell(sheet, "合计"), ""]
         + [_amount(sheet, column_totals[aspect], bold=True) for aspect, _name in aspects]
-        + [_amount(sheet, view.statement.disbursed_total_fen, bold=True)]
+        + [_amount(sheet, view.statement.disbursed_total_fen, bold=True)],
     )
     sheet.append([])
-    sheet.append(_header_row(sheet, ["核对项目", "结果", "左方（元）", "右方（元）"]))
+    _append(sheet, _header_row(sheet, ["核对项目", "结果", "左方（元）", "右方（元）"]))
     for check in view.statement.checks:
-        sheet.append(
+        _append(
+            sheet,
             [
                 check.name,
                 "通过" if check.passed else "不通过",
                 _amount(sheet, check.left_fen),
                 _amount(sheet, check.right_fen),
-            ]
+            ],
         )
 
 
@@ -264,12 +283,16 @@ def _journal_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
     for column, width in zip("ABCDEFGH", (8, 16, 12, 48, 36, 34, 16, 16), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
-    sheet.append(_header_row(sheet, JOURNAL_HEADER))
+    _append(sheet, _header_row(sheet, JOURNAL_HEADER))
+    rows = 0
     for values in _journal_values(view):
         debit, credit = values[6], values[7]
         assert isinstance(debit, int) and isinstance(credit, int)
-        sheet.append(values[:6] + [_amount(sheet, debit or None), _amount(sheet, credit or None)])
-    sheet.append(
+        _append(sheet, values[:6] + [_amount(sheet, debit or None), _amount(sheet, credit or None)])
+        rows += 1
+    _filter_table(sheet, columns=len(JOURNAL_HEADER), rows=rows)
+    _append(
+        sheet,
         [
             _cell(sheet, "合计"),
             "",
@@ -279,7 +302,7 @@ def _journal_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
             "",
             _amount(sheet, view.statement.debits_fen, bold=True),
             _amount(sheet, view.statement.credits_fen, bold=True),
-        ]
+        ],
     )
 
 
@@ -287,11 +310,14 @@ def _recipient_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
     for column, width in zip("ABCDEFGH", (14, 12, 24, 30, 16, 16, 16, 16), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
-    sheet.append(_header_row(sheet, _recipient_header()))
+    header = _recipient_header()
+    _append(sheet, _header_row(sheet, header))
+    _filter_table(sheet, columns=len(header), rows=len(view.recipients))
     aspects = [aspect for aspect, _name in aspect_headings()]
     for item in view.recipients:
-        sheet.append(
+        _append(
+            sheet,
             [item.member_no, item.name, category_zh(item.category), item.branch]
             + [_amount(sheet, item.aspects_fen[aspect]) for aspect in aspects]
-            + [_amount(sheet, item.total_fen, bold=True)]
+            + [_amount(sheet, item.total_fen, bold=True)],
         )
