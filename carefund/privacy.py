@@ -1,22 +1,50 @@
-"""Masking personal data: ID numbers, phones and, on public lists, names."""
+"""Masking personal data, in one place: ID numbers, phones and, on public lists, names.
+
+What stays visible says nothing about the person: an ID number keeps the first three
+digits of its region code (province and city) and its last four (as DESIGN.md shows,
+`370***********1234`) — the birth date and the county are hidden; a mobile keeps its
+network prefix and last four (`138****5678`); a landline keeps its area code and last
+two (`010*****67`), so at least half of every number is hidden.
+"""
+
+ID_NUMBER_SHOWN_HEAD = 3
+ID_NUMBER_SHOWN_TAIL = 4
+MOBILE_SHOWN_HEAD = 3
+MOBILE_SHOWN_TAIL = 4
+LANDLINE_SHOWN_TAIL = 2
+
+
+def _masked(text: str, *, head: int, tail: int) -> str:
+    """`text` with all but `head` leading and `tail` trailing characters starred; a text too
+    short for that is starred but for its last character."""
+    if len(text) <= head + tail:
+        return "*" * (len(text) - 1) + text[-1:]
+    return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail :]
 
 
 def mask_id_number(id_number: str | None) -> str | None:
-    """370602198001011234 → 370602********1234: region kept, birth date hidden."""
+    """370602198001011234 → 370***********1234."""
     if not id_number:
         return None
-    if len(id_number) <= 10:
-        return "*" * (len(id_number) - 4) + id_number[-4:] if len(id_number) > 4 else "****"
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+    return _masked(id_number, head=ID_NUMBER_SHOWN_HEAD, tail=ID_NUMBER_SHOWN_TAIL)
+
+
+def _area_code_length(digits: str) -> int:
+    # Beijing (010) and the big cities (020–029) have three-digit area codes; others four.
+    return 3 if digits[1:2] in ("1", "2") else 4
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """13812345678 → 138****5678."""
+    """13812345678 → 138****5678; 0101234567 → 010*****67; 0531-88123456 → 0531-******56."""
     if not phone:
         return None
-    if len(phone) < 8:
-        return "*" * (len(phone) - 2) + phone[-2:]
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    digits = phone.replace("-", "")
+    if not digits.startswith("0"):
+        return _masked(digits, head=MOBILE_SHOWN_HEAD, tail=MOBILE_SHOWN_TAIL)
+    area = _area_code_length(digits)
+    separator = "-" if "-" in phone else ""
+    number = _masked(digits[area:], head=0, tail=LANDLINE_SHOWN_TAIL)
+    return digits[:area] + separator + number
 
 
 def mask_name(name: str) -> str:

@@ -16,7 +16,7 @@ def test_personal_data_is_stored_and_only_shown_masked(database) -> None:
     )
     public = recipients.recipient_public(member)
     assert member.id_number == id_number  # stored whole, upper-cased check character
-    assert public["id_number_masked"] == id_number[:6] + "********" + id_number[-4:]
+    assert public["id_number_masked"] == id_number[:3] + "*" * 11 + id_number[-4:]
     assert public["phone_masked"] == "138****5678"
     assert id_number not in repr(public) and "13812345678" not in repr(public)
 
@@ -82,5 +82,15 @@ def test_public_lists_mask_names() -> None:
     assert privacy.mask_name("王小明") == "王*明"
     assert privacy.mask_name("欧阳小华") == "欧阳*华"
     assert privacy.mask_name("李明") == "李*"
-    assert privacy.mask_id_number("370602198001011234") == "370602********1234"
+
+
+def test_masks_hide_at_least_half_of_every_number_as_design_shows() -> None:
+    # DESIGN.md: 370***********1234 — the region's first digits and the last four only.
+    assert privacy.mask_id_number("370602198001011234") == "370***********1234"
+    assert privacy.mask_id_number("11010519491231002X") == "110***********002X"
     assert privacy.mask_phone("13812345678") == "138****5678"
+    # Landlines keep their area code and last two digits.
+    assert privacy.mask_phone("0101234567") == "010*****67"
+    assert privacy.mask_phone("02112345678") == "021******78"
+    assert privacy.mask_phone("0531-88123456") == "0531-******56"
+    assert privacy.mask_id_number(None) is None and privacy.mask_phone("") is None
