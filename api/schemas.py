@@ -34,7 +34,11 @@ MoneyIn = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"},
+                {
+                    "type": "string",
+                    # Full-width digits (typed with a Chinese input method) count too.
+                    "pattern": r"^([0０]|[1-9１-９][0-9０-９]{0,9})([.．][0-9０-９]{1,2})?$",
+                },
                 {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000},
             ],
             "description": "元，最多两位小数，> 0，≤ 1000000000.00",

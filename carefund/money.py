@@ -5,6 +5,7 @@ and format, and `float` never does.
 """
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from carefund.errors import InvalidInput
@@ -20,8 +21,10 @@ _AMOUNT_PATTERN = re.compile(r"(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?")
 def parse_amount(value: object, *, field: str = "amount") -> int:
     """Parse a positive yuan amount (`"1234.56"`, `1234`, `Decimal("1234.5")`) into fen.
 
-    Rejects zero, negatives, more than two decimals, more than 1,000,000,000.00, NaN,
-    exponents, thousands separators and floats (a float has already lost the exact value).
+    Rejects zero, negatives, more than two decimals (`100.000` too: a third decimal says
+    the amount was not meant in fen), more than 1,000,000,000.00, NaN, exponents, thousands
+    separators and floats (a float has already lost the exact value). Text is NFKC-normalised
+    first, so full-width digits typed with a Chinese input method (`１０００．５`) count.
     """
     if isinstance(value, bool | float):
         raise InvalidInput('金额必须是最多两位小数的数字字符串，如 "1234.56"', field=field)
@@ -30,6 +33,7 @@ def parse_amount(value: object, *, field: str = "amount") -> int:
     elif isinstance(value, Decimal):
         fen = _decimal_to_fen(value, field)
     elif isinstance(value, str):
+        value = unicodedata.normalize("NFKC", value)
         if not _AMOUNT_PATTERN.fullmatch(value):
             raise InvalidInput(
                 f'金额格式不正确：{value[:40]!r}；应为最多两位小数的正数，如 "1234.56"',
@@ -48,7 +52,7 @@ def _decimal_to_fen(value: Decimal, field: str) -> int:
         exponent = value.as_tuple().exponent
         assert isinstance(exponent, int)
         # A positive exponent means scientific notation such as 1E+3, which we refuse.
-        if exponent > 0 or exponent < -2 and value != value.quantize(Decimal("0.01")):
+        if exponent > 0 or exponent < -2:
             raise InvalidInput("金额最多两位小数，且不能用科学计数法", field=field)
         return int((value * FEN_PER_YUAN).to_integral_exact())
     except InvalidOperation as exc:

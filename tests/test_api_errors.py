@@ -73,6 +73,8 @@ def test_bad_amounts_are_refused_with_422(fund: Api, amount: object) -> None:
         b"12345678901234567890.12",
         b"1.0000000000000001",
         b"9" * 5000,
+        b"100.000",  # three decimals, even as zeros (issue 13)
+        b'"100.000"',
     ],
 )
 def test_numbers_that_float_would_mangle_are_refused(fund: Api, raw: bytes) -> None:
@@ -89,6 +91,7 @@ def test_numbers_that_float_would_mangle_are_refused(fund: Api, raw: bytes) -> N
         (b"7", "7.00"),
         (b"1000000000.00", "1000000000.00"),
         (b"2.50", "2.50"),
+        (b'"\xef\xbc\x91\xef\xbc\x90\xef\xbc\x90\xef\xbc\x90"', "1000.00"),  # "１０００"
     ],
 )
 def test_json_numbers_with_two_decimals_are_taken_exactly(fund: Api, raw: bytes, fen: str) -> None:

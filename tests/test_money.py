@@ -49,6 +49,10 @@ def test_parse_accepts_plain_yuan(text: str, fen: int) -> None:
         Decimal("1E+2"),
         Decimal("NaN"),
         Decimal("0.001"),
+        # More than two decimals is refused even when they are zeros (issue 13).
+        Decimal("12.300"),
+        "100.000",
+        "１０００．０００",
         0,
         -3,
         10**10,
@@ -62,7 +66,12 @@ def test_parse_rejects_everything_else(bad: object) -> None:
 def test_parse_accepts_integers_and_decimals_with_two_places() -> None:
     assert parse_amount(12) == 1200
     assert parse_amount(Decimal("12.30")) == 1230
-    assert parse_amount(Decimal("12.300")) == 1230
+
+
+def test_full_width_digits_typed_with_a_chinese_input_method_count() -> None:
+    assert parse_amount("１０００") == 1000_00
+    assert parse_amount("１２３４．５６") == 1234_56
+    assert parse_amount("1０.5") == 10_50
 
 
 @given(fens)
