@@ -1,8 +1,10 @@
 """Disbursements: submit, then approve / reject / cancel / pay / reverse; list and read."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
@@ -17,8 +19,9 @@ from api.schemas_disbursements import (
     DisbursementReverse,
     NoFields,
 )
-from carefund import disbursements, funds
-from carefund.access.users import Action, require
+from carefund import disbursements
+from carefund.models import User
+from carefund.storage.database import Database
 from carefund.vocabulary import DisbursementStatus
 
 router = ledger_router("disbursements")
@@ -31,19 +34,27 @@ async def submit_disbursement(
     """提交支出申请（clerk、integration），状态 `submitted`。"""
 
     def submit(session: Session) -> dict:
-        disbursement = disbursements.submit_disbursement(
-            session,
-            fund_code=code,
-            recipient_id=body.recipient_id,
-            amount=body.amount,
-            aspect=body.aspect,
-            purpose=body.purpose,
-            memo=body.memo,
-            actor=user,
+        made = disbursements.submit_disbursement(
+            session, fund_code=code, actor=user, **body.model_dump()
         )
-        return disbursements.disbursement_view(session, disbursement)
+        return disbursements.disbursements_public(session, [made])[0]
 
     return await database.write_async(submit)
+
+
+async def _step(
+    database: Database, user: User, step: str, disbursement_id: int, body: BaseModel | None
+) -> dict:
+    """One workflow step, answered with the disbursement as it now stands."""
+    return await database.write_async(
+        partial(
+            disbursements.take_step,
+            step=step,
+            disbursement_id=disbursement_id,
+            fields=body.model_dump() if body else {},
+            actor=user,
+        )
+    )
 
 
 @router.post("/disbursements/{disbursement_id}/approve", response_model=DisbursementPublic)
@@ -51,14 +62,7 @@ async def approve_disbursement(
     disbursement_id: PathId, database: DatabaseDep, user: CurrentUser, body: NoFields | None = None
 ) -> dict:
     """审批（approver）：提交人本人不能审批（403）；可用余额不足 409。"""
-
-    def approve(session: Session) -> dict:
-        disbursement = disbursements.approve_disbursement(
-            session, disbursement_id=disbursement_id, actor=user
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(approve)
+    return await _step(database, user, "approve", disbursement_id, body)
 
 
 @router.post("/disbursements/{disbursement_id}/reject", response_model=DisbursementPublic)
@@ -66,14 +70,7 @@ async def reject_disbursement(
     disbursement_id: PathId, body: DisbursementReject, database: DatabaseDep, user: CurrentUser
 ) -> dict:
     """驳回（approver），须写明理由。"""
-
-    def reject(session: Session) -> dict:
-        disbursement = disbursements.reject_disbursement(
-            session, disbursement_id=disbursement_id, reason=body.reason, actor=user
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(reject)
+    return await _step(database, user, "reject", disbursement_id, body)
 
 
 @router.post("/disbursements/{disbursement_id}/cancel", response_model=DisbursementPublic)
@@ -81,14 +78,7 @@ async def cancel_disbursement(
     disbursement_id: PathId, database: DatabaseDep, user: CurrentUser, body: NoFields | None = None
 ) -> dict:
     """撤回尚未审批的申请（clerk）。"""
-
-    def cancel(session: Session) -> dict:
-        disbursement = disbursements.cancel_disbursement(
-            session, disbursement_id=disbursement_id, actor=user
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(cancel)
+    return await _step(database, user, "cancel", disbursement_id, body)
 
 
 @router.post("/disbursements/{disbursement_id}/pay", response_model=DisbursementPublic)
@@ -96,18 +86,7 @@ async def pay_disbursement(
     disbursement_id: PathId, body: DisbursementPay, database: DatabaseDep, user: CurrentUser
 ) -> dict:
     """支付已审批的支出（cashier）：按 `paid_on` 入账。"""
-
-    def pay(session: Session) -> dict:
-        disbursement = disbursements.pay_disbursement(
-            session,
-            disbursement_id=disbursement_id,
-            paid_on=body.paid_on,
-            method=body.method,
-            actor=user,
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(pay)
+    return await _step(database, user, "pay", disbursement_id, body)
 
 
 @router.post("/disbursements/{disbursement_id}/reverse", response_model=DisbursementPublic)
@@ -115,14 +94,7 @@ async def reverse_disbursement(
     disbursement_id: PathId, body: DisbursementReverse, database: DatabaseDep, user: CurrentUser
 ) -> dict:
     """冲销已支付的支出（approver）：红字凭证记于 `on`（默认今天）。"""
-
-    def reverse(session: Session) -> dict:
-        disbursement = disbursements.reverse_disbursement(
-            session, disbursement_id=disbursement_id, reason=body.reason, on=body.on, actor=user
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(reverse)
+    return await _step(database, user, "reverse", disbursement_id, body)
 
 
 @router.get("/disbursements", response_model=Page[DisbursementPublic])
@@ -138,12 +110,11 @@ def list_disbursements(
     cursor: Cursor = None,
 ) -> dict:
     """支出列表，可按基金、状态、关爱对象与提交日期筛选。"""
-    require(user, Action.read)
-
-    def read(session: Session) -> list[dict]:
-        rows = disbursements.list_disbursements(
-            session,
-            fund=funds.get_fund(session, fund) if fund is not None else None,
+    rows = database.read(
+        partial(
+            disbursements.list_disbursements,
+            actor=user,
+            fund_code=fund,
             status=status,
             recipient_id=recipient_id,
             start=from_,
@@ -151,17 +122,13 @@ def list_disbursements(
             after_id=decode_cursor(cursor),
             limit=limit + 1,
         )
-        return disbursements.disbursements_view(session, rows)
-
-    return page(database.read(read), limit=limit)
+    )
+    return page(rows, limit=limit)
 
 
 @router.get("/disbursements/{disbursement_id}", response_model=DisbursementPublic)
 def get_disbursement(disbursement_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
     """一笔支出。"""
-    require(user, Action.read)
     return database.read(
-        lambda session: disbursements.disbursement_view(
-            session, disbursements.get_disbursement(session, disbursement_id)
-        )
+        partial(disbursements.get_disbursement, disbursement_id=disbursement_id, actor=user)
     )
