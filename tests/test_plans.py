@@ -278,7 +278,7 @@ def test_a_plan_across_a_closed_period(database, district) -> None:
 
 def test_a_run_stops_at_its_limit_and_goes_on_next_time(database, district, monkeypatch) -> None:
     staff, roll = district
-    monkeypatch.setattr(plans, "PLAN_RUN_DISBURSEMENTS_MAX", 7)
+    monkeypatch.setattr(plans.runs, "PLAN_RUN_DISBURSEMENTS_MAX", 7)
     plan, _ = make_plan(database, staff["clerk"], roll)
     first = run(database, staff["clerk"], plan, "2026-04-30")
     assert (first.created, first.complete, first.last_due) == (6, False, date(2026, 2, 5))
