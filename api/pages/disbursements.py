@@ -12,23 +12,21 @@ from sqlmodel import Session
 
 import receipts
 from api.deps import get_database
+from api.pages.form_posts import post_form
 from api.pages.incomes import pdf
 from api.pages.web import (
     PAGE_SIZE,
     PageUser,
     Posted,
     amount_text,
-    error_status,
-    form_errors,
     funds_and_current,
     page_router,
     record_id,
-    redirect,
     render,
     with_query,
 )
 from carefund import disbursements, funds, recipients
-from carefund.errors import CarefundError, NotFound
+from carefund.errors import NotFound
 from carefund.models import User
 from carefund.reports import slips
 from carefund.vocabulary import DisbursementStatus
@@ -216,27 +214,24 @@ def new_form(request: Request, user: PageUser) -> HTMLResponse:
 @router.post("/disbursements/new")
 def submit(request: Request, user: PageUser, form: Posted) -> Response:
     values = {name: form.get(name) for name in SUBMIT_FIELDS}
-    try:
-        made = get_database(request).write(
-            lambda session: disbursements.submit_disbursement(
-                session,
-                fund_code=values["fund"],
-                recipient_id=_picked_id(values["recipient_id"]),
-                amount=amount_text(values["amount"]),
-                aspect=values["aspect"],
-                purpose=values["purpose"],
-                memo=values["memo"],
-                actor=user,
-            )
-        )
-    except CarefundError as exc:
-        errors = form_errors(exc, SUBMIT_FIELDS)
-        if isinstance(exc, NotFound) and exc.field == "fund":
-            errors = {"fund": "请选择基金"}
-        if isinstance(exc, NotFound) and exc.field == "recipient_id":
-            errors = {"recipient_id": "请先查找并选择关爱对象"}
-        return _new_page(request, user, values=values, errors=errors, status=error_status(exc))
-    return redirect(f"/disbursements/{made.id}?done=submitted")
+    return post_form(
+        request,
+        lambda session: disbursements.submit_disbursement(
+            session,
+            fund_code=values["fund"],
+            recipient_id=_picked_id(values["recipient_id"]),
+            amount=amount_text(values["amount"]),
+            aspect=values["aspect"],
+            purpose=values["purpose"],
+            memo=values["memo"],
+            actor=user,
+        ),
+        fields=SUBMIT_FIELDS,
+        again=lambda errors, status: _new_page(
+            request, user, values=values, errors=errors, status=status
+        ),
+        then=lambda made: f"/disbursements/{made.id}?done=submitted",
+    )
 
 
 def _detail_page(
@@ -300,29 +295,23 @@ def take_step(
     if step not in disbursements.STEPS:
         raise NotFound(f"没有这一步：{step[:20]}")
     values = {name: form.get(name) for name in STEP_FIELDS}
-    try:
-        get_database(request).write(
-            partial(
-                disbursements.take_step,
-                step=step,
-                disbursement_id=number,
-                fields=values,
-                actor=user,
-            )
-        )
-    except CarefundError as exc:
-        aliases = {"date": "paid_on" if step == "pay" else "on"}
-        errors = form_errors(exc, STEP_FIELDS, aliases)
-        errors["_step"] = step
-        return _detail_page(
+    back = form.get("back")
+    if back not in ("/disbursements/approvals", "/disbursements/payments"):
+        back = f"/disbursements/{number}"
+    return post_form(
+        request,
+        partial(
+            disbursements.take_step, step=step, disbursement_id=number, fields=values, actor=user
+        ),
+        fields=STEP_FIELDS,
+        aliases={"date": "paid_on" if step == "pay" else "on"},
+        again=lambda errors, status: _detail_page(
             request,
             user,
             number,
-            errors=errors,
-            status=error_status(exc),
+            errors=errors | {"_step": step},
+            status=status,
             values=values | {"method": values["method"] or "转账"},
-        )
-    back = form.get("back")
-    if back in ("/disbursements/approvals", "/disbursements/payments"):
-        return redirect(f"{back}?done={DONE[step]}")
-    return redirect(f"/disbursements/{number}?done={DONE[step]}")
+        ),
+        then=lambda _shown: f"{back}?done={DONE[step]}",
+    )

@@ -12,15 +12,14 @@ from sqlmodel import Session
 
 from api.deps import get_database
 from api.pages import rule_editor
+from api.pages.form_posts import field_messages, post_form
 from api.pages.web import (
     PageUser,
     Posted,
     amount_text,
     error_status,
-    form_errors,
     page_router,
     record_id,
-    redirect,
     render,
     templates,
 )
@@ -117,6 +116,11 @@ def new_form(request: Request, user: PageUser) -> HTMLResponse:
 @router.post("/plans/new")
 def create(request: Request, user: PageUser, form: Posted) -> Response:
     values = {name: form.get(name) for name in PLAN_FIELDS}
+    aliases = {"rule": "raw" if values["kind"] == "raw" else "kind", "recipient_ids": "member_nos"}
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _form_page(request, user, values=values, errors=errors, status=status)
+
     try:
         rule = rule_editor.rule_from_parts(
             kind=values["kind"],
@@ -134,32 +138,29 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
                 preview=preview,
                 rule_zh=rule_editor.describe_rule(rule),
             )
-        plan = get_database(request).write(
-            lambda session: plans.create_plan(
-                session,
-                fund_code=values["fund"],
-                name=values["name"],
-                rule=rule,
-                start=values["start"],
-                until=values["until"],
-                amount=amount_text(values["amount"]),
-                aspect=values["aspect"],
-                purpose=values["purpose"],
-                member_nos=values["member_nos"],
-                category=values["category"],
-                actor=user,
-            )
-        )
     except CarefundError as exc:
-        errors = form_errors(
-            exc,
-            PLAN_FIELDS,
-            {"rule": "raw" if values["kind"] == "raw" else "kind", "recipient_ids": "member_nos"},
-        )
-        if isinstance(exc, NotFound) and exc.field == "fund":
-            errors = {"fund": "请选择基金"}
-        return _form_page(request, user, values=values, errors=errors, status=error_status(exc))
-    return redirect(f"/plans/{plan.id}?done=created")
+        return again(field_messages(exc, PLAN_FIELDS, aliases), error_status(exc))
+    return post_form(
+        request,
+        lambda session: plans.create_plan(
+            session,
+            fund_code=values["fund"],
+            name=values["name"],
+            rule=rule,
+            start=values["start"],
+            until=values["until"],
+            amount=amount_text(values["amount"]),
+            aspect=values["aspect"],
+            purpose=values["purpose"],
+            member_nos=values["member_nos"],
+            category=values["category"],
+            actor=user,
+        ),
+        fields=PLAN_FIELDS,
+        aliases=aliases,
+        again=again,
+        then=lambda plan: f"/plans/{plan.id}?done=created",
+    )
 
 
 def _detail_page(
@@ -215,24 +216,17 @@ def detail(plan_id: str, request: Request, user: PageUser) -> HTMLResponse:
 def run(plan_id: str, request: Request, user: PageUser, form: Posted) -> Response:
     number = record_id(plan_id)
     values = {"through": form.get("through")}
-    try:
-        result = get_database(request).write(
-            lambda session: plans.run_plan(
-                session, plan_id=number, through=values["through"], actor=user
-            )
-        )
-    except CarefundError as exc:
-        return _detail_page(
-            request,
-            user,
-            number,
-            values=values,
-            status=error_status(exc),
-            errors=form_errors(exc, {"through"}),
-        )
-    return redirect(
-        f"/plans/{number}?done=run&created={result.created}"
-        f"&skipped={len(result.skipped)}&complete={int(result.complete)}"
+    return post_form(
+        request,
+        partial(plans.run_plan, plan_id=number, through=values["through"], actor=user),
+        fields={"through"},
+        again=lambda errors, status: _detail_page(
+            request, user, number, values=values, status=status, errors=errors
+        ),
+        then=lambda result: (
+            f"/plans/{number}?done=run&created={result.created}"
+            f"&skipped={len(result.skipped)}&complete={int(result.complete)}"
+        ),
     )
 
 
@@ -242,12 +236,12 @@ def change(plan_id: str, change: str, request: Request, user: PageUser, _form: P
     number = record_id(plan_id)
     if change not in plans.STATUS_CHANGES:
         raise NotFound(f"没有这一操作：{change[:20]}")
-    try:
-        plan = get_database(request).write(
-            partial(plans.change_plan, plan_id=number, change=change, actor=user)
-        )
-    except CarefundError as exc:
-        return _detail_page(
-            request, user, number, status=error_status(exc), errors={"_form": exc.message}
-        )
-    return redirect(f"/plans/{number}?done={plan.status}")
+    return post_form(
+        request,
+        partial(plans.change_plan, plan_id=number, change=change, actor=user),
+        fields=(),
+        again=lambda errors, status: _detail_page(
+            request, user, number, status=status, errors=errors
+        ),
+        then=lambda plan: f"/plans/{number}?done={plan.status}",
+    )

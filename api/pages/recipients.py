@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import get_database
+from api.pages.form_posts import post_form
 from api.pages.web import (
     PAGE_SIZE,
     PageUser,
@@ -18,7 +19,6 @@ from api.pages.web import (
     form_errors,
     page_router,
     record_id,
-    redirect,
     render,
     with_query,
 )
@@ -133,19 +133,15 @@ def new_form(request: Request, user: PageUser) -> HTMLResponse:
 @router.post("/recipients/new")
 def create(request: Request, user: PageUser, form: Posted) -> Response:
     values = {name: form.get(name) for name in RECIPIENT_FIELDS}
-    try:
-        recipient = get_database(request).write(
-            lambda session: recipients.create_recipient(session, actor=user, **values)
-        )
-    except CarefundError as exc:
-        return _form_page(
-            request,
-            user,
-            values=values,
-            errors=form_errors(exc, RECIPIENT_FIELDS),
-            status=error_status(exc),
-        )
-    return redirect(f"/recipients/{recipient.id}?done=created")
+    return post_form(
+        request,
+        lambda session: recipients.create_recipient(session, actor=user, **values),
+        fields=RECIPIENT_FIELDS,
+        again=lambda errors, status: _form_page(
+            request, user, values=values, errors=errors, status=status
+        ),
+        then=lambda recipient: f"/recipients/{recipient.id}?done=created",
+    )
 
 
 @router.get("/recipients/import")
@@ -245,19 +241,14 @@ def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> R
             changes[name] = ""
         elif form.get(name).strip():
             changes[name] = form.get(name)
-    try:
-        get_database(request).write(
-            lambda session: recipients.update_recipient(
-                session, recipient_id=number, actor=user, **changes
-            )
-        )
-    except CarefundError as exc:
-        return _form_page(
-            request,
-            user,
-            values=values,
-            recipient_id=number,
-            status=error_status(exc),
-            errors=form_errors(exc, RECIPIENT_FIELDS),
-        )
-    return redirect(f"/recipients/{number}?done=updated")
+    return post_form(
+        request,
+        lambda session: recipients.update_recipient(
+            session, recipient_id=number, actor=user, **changes
+        ),
+        fields=RECIPIENT_FIELDS,
+        again=lambda errors, status: _form_page(
+            request, user, values=values, errors=errors, recipient_id=number, status=status
+        ),
+        then=lambda _recipient: f"/recipients/{number}?done=updated",
+    )
