@@ -24,12 +24,7 @@ from sqlmodel import Session, col, select
 from carefund.access.users import Action, require
 from carefund.errors import Conflict, ImportRejected, InvalidInput
 from carefund.models import Recipient, User
-from carefund.recipients import (
-    clean_fields,
-    clean_member_no,
-    create_recipients,
-    update_recipient,
-)
+from carefund.recipients import RECIPIENT_CHECKS, create_recipients, update_recipient
 from carefund.sheets import Sheet, read_sheet
 from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory
 
@@ -127,11 +122,9 @@ def _at(cells: list[str], index: int) -> str:
 def _check(errors: list[dict[str, Any]], row: int, name: str, text: str) -> Any:
     """The cleaned value of one cell (by `carefund.recipients`' own rules), or `_BAD`."""
     try:
-        if name == "member_no":
-            return clean_member_no(text)
         if name == "category":
             text = _category_value(text)
-        return clean_fields({name: text})[name]
+        return RECIPIENT_CHECKS[name](text)
     except InvalidInput as exc:
         message = exc.message
         if name == "category":

@@ -1,13 +1,14 @@
 """The roll of recipients (关爱对象): add, edit with an audit trail, search."""
 
 import re
+from functools import partial
 from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
-from carefund.audit import write_audit
+from carefund.audit import history, write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.limits import (
@@ -20,9 +21,9 @@ from carefund.limits import (
     PHONE_LENGTH_MAX,
     SEARCH_LENGTH_MAX,
 )
-from carefund.models import Recipient, User, utcnow
+from carefund.models import AuditLog, Recipient, User, utcnow
 from carefund.privacy import mask_id_number, mask_phone
-from carefund.validation import choose, clean_text, is_id
+from carefund.validation import FieldCheck, check_fields, choose, clean_text, is_id
 from carefund.vocabulary import MemberCategory
 
 MEMBER_NO_PATTERN = re.compile(r"[A-Za-z0-9\-_]{1,32}")
@@ -31,7 +32,6 @@ PHONE_PATTERN = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
 ID_NUMBER_PATTERN = re.compile(r"[1-9][0-9]{16}[0-9X]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
-EDITABLE_FIELDS = ("name", "category", "branch", "id_number", "phone", "address", "active")
 PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 """Fields never shown unmasked, with how each is masked."""
 
@@ -67,23 +67,10 @@ def clean_member_no(value: object) -> str:
     return text
 
 
-def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """Validate the editable fields present in `fields` into stored form."""
-    cleaners = {
-        "name": lambda v: clean_text(
-            v, field="name", length_max=PERSON_NAME_LENGTH_MAX, required=True
-        ),
-        "category": lambda v: choose(MemberCategory, v, field="category").value,
-        "branch": lambda v: clean_text(v, field="branch", length_max=NAME_LENGTH_MAX),
-        "id_number": clean_id_number,
-        "phone": clean_phone,
-        "address": lambda v: clean_text(v, field="address", length_max=ADDRESS_LENGTH_MAX),
-        "active": _clean_active,
-    }
-    unknown = set(fields) - set(cleaners)
-    if unknown:
-        raise InvalidInput(f"未知字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
-    return {name: cleaners[name](value) for name, value in fields.items()}
+def _clean_category(value: object) -> str:
+    if value in (None, ""):
+        raise InvalidInput("不能为空", field="category")
+    return choose(MemberCategory, value, field="category").value
 
 
 def _clean_active(value: object) -> bool:
@@ -92,19 +79,41 @@ def _clean_active(value: object) -> bool:
     return value
 
 
+RECIPIENT_CHECKS: dict[str, FieldCheck] = {
+    "member_no": clean_member_no,
+    "name": partial(clean_text, field="name", length_max=PERSON_NAME_LENGTH_MAX, required=True),
+    "category": _clean_category,
+    "branch": partial(clean_text, field="branch", length_max=NAME_LENGTH_MAX),
+    "id_number": clean_id_number,
+    "phone": clean_phone,
+    "address": partial(clean_text, field="address", length_max=ADDRESS_LENGTH_MAX),
+    "active": _clean_active,
+}
+"""Every field of a recipient, as its stored form; the member number is never changed."""
+EDITABLE_FIELDS = tuple(name for name in RECIPIENT_CHECKS if name != "member_no")
+REQUIRED_FIELDS = ("member_no", "name", "category")
+"""What a new member on the roll must have."""
+
+
+def _checked(fields: dict[str, Any], *, new: bool) -> dict[str, Any]:
+    """The fields given (and, for a new member, the required ones) in stored form."""
+    unknown = set(fields) - set(RECIPIENT_CHECKS if new else EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"未知字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    names = [n for n in RECIPIENT_CHECKS if n in fields or (new and n in REQUIRED_FIELDS)]
+    return check_fields({name: RECIPIENT_CHECKS[name] for name in names}, fields)
+
+
 def create_recipient(
     session: Session, *, member_no: object, actor: User, **fields: Any
 ) -> Recipient:
     """Add a member to the roll; `member_no` must be new."""
     require(actor, Action.manage_recipients)
-    member_no = clean_member_no(member_no)
-    if "name" not in fields or "category" not in fields:
-        missing = "name" if "name" not in fields else "category"
-        raise InvalidInput("不能为空", field=missing)
-    values = clean_fields(fields)
+    values = _checked({"member_no": member_no, **fields}, new=True)
+    member_no = values["member_no"]
     if session.exec(select(Recipient).where(Recipient.member_no == member_no)).first():
         raise Duplicate(f"党员编号已存在：{member_no}", field="member_no")
-    recipient = Recipient(member_no=member_no, **values)
+    recipient = Recipient(**values)
     session.add(recipient)
     session.flush()
     _record_created(session, recipient, actor)
@@ -129,8 +138,8 @@ def update_recipient(
 ) -> Recipient:
     """Change some fields; the audit trail keeps old and new values (personal data masked)."""
     require(actor, Action.manage_recipients)
-    recipient = get_recipient(session, recipient_id)
-    values = clean_fields(fields)
+    recipient = recipient_row(session, recipient_id)
+    values = _checked(fields, new=False)
     changes: dict[str, list[Any]] = {}
     for name, new in values.items():
         old = getattr(recipient, name)
@@ -153,11 +162,33 @@ def update_recipient(
     return recipient
 
 
-def get_recipient(session: Session, recipient_id: object) -> Recipient:
+def recipient_row(session: Session, recipient_id: object) -> Recipient:
+    """The stored recipient, for use cases that go on from it."""
     recipient = session.get(Recipient, recipient_id) if is_id(recipient_id) else None
     if recipient is None:
         raise NotFound(f"关爱对象不存在：{recipient_id}", field="recipient_id")
     return recipient
+
+
+def get_recipient(session: Session, *, recipient_id: object, actor: User) -> dict[str, Any]:
+    """One recipient's public form."""
+    require(actor, Action.read)
+    return recipient_public(recipient_row(session, recipient_id))
+
+
+def recipient_form(
+    session: Session, *, actor: User, recipient_id: object = None
+) -> dict[str, Any] | None:
+    """What the form to add (no id) or to edit a member starts from: None, or the member's
+    public form; only for who may manage the roll."""
+    require(actor, Action.manage_recipients)
+    return None if recipient_id is None else recipient_public(recipient_row(session, recipient_id))
+
+
+def recipient_changes(session: Session, *, recipient_id: int, actor: User) -> list[AuditLog]:
+    """The audit trail of one member, oldest first (personal data masked in it)."""
+    require(actor, Action.read)
+    return history(session, "recipient", recipient_id)
 
 
 def find_by_member_no(session: Session, member_no: str) -> Recipient | None:
@@ -167,13 +198,15 @@ def find_by_member_no(session: Session, member_no: str) -> Recipient | None:
 def list_recipients(
     session: Session,
     *,
+    actor: User,
     category: str | None = None,
     q: str | None = None,
     active: bool | None = None,
     after_id: int = 0,
     limit: int = 50,
-) -> list[Recipient]:
-    """A page of the roll by id; `q` matches name, member number or branch."""
+) -> list[dict[str, Any]]:
+    """A page of the roll by id, in public form; `q` matches name, member number or branch."""
+    require(actor, Action.read)
     query = select(Recipient).where(col(Recipient.id) > after_id)
     if category is not None:
         query = query.where(
@@ -191,7 +224,8 @@ def list_recipients(
                 col(Recipient.branch).like(pattern, escape="\\"),
             )
         )
-    return list(session.exec(query.order_by(col(Recipient.id)).limit(limit)))
+    rows = session.exec(query.order_by(col(Recipient.id)).limit(limit))
+    return [recipient_public(recipient) for recipient in rows]
 
 
 def recipient_public(recipient: Recipient) -> dict[str, Any]:
@@ -209,6 +243,16 @@ def recipient_public(recipient: Recipient) -> dict[str, Any]:
     }
 
 
+def recipients_public_by_id(
+    session: Session, *, recipient_ids: list[int], actor: User
+) -> dict[int, dict[str, Any]]:
+    """The public form of these recipients, by id (a few queries however many), for lists
+    that name them."""
+    require(actor, Action.read)
+    found = recipients_by_id(session, recipient_ids)
+    return {recipient_id: recipient_public(r) for recipient_id, r in found.items()}
+
+
 def create_recipients(
     session: Session, *, rows: list[tuple[object, dict[str, Any]]], actor: User
 ) -> list[Recipient]:
@@ -216,12 +260,8 @@ def create_recipients(
     `create_recipient`, written in a few batched statements instead of several per member.
     Every `member_no` must be new, also within `rows`."""
     require(actor, Action.manage_recipients)
-    cleaned: list[tuple[str, dict[str, Any]]] = []
-    for member_no, fields in rows:
-        if "name" not in fields or "category" not in fields:
-            raise InvalidInput("不能为空", field="name" if "name" not in fields else "category")
-        cleaned.append((clean_member_no(member_no), clean_fields(fields)))
-    numbers = [member_no for member_no, _ in cleaned]
+    cleaned = [_checked({"member_no": member_no, **fields}, new=True) for member_no, fields in rows]
+    numbers = [values["member_no"] for values in cleaned]
     if len(set(numbers)) != len(numbers):
         raise Duplicate("党员编号有重复", field="member_no")
     for index in range(0, len(numbers), _LOOKUP_CHUNK):
@@ -232,7 +272,7 @@ def create_recipients(
         ).first()
         if taken:
             raise Duplicate(f"党员编号已存在：{taken}", field="member_no")
-    made = [Recipient(member_no=member_no, **values) for member_no, values in cleaned]
+    made = [Recipient(**values) for values in cleaned]
     session.add_all(made)
     session.flush()
     for recipient in made:

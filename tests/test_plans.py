@@ -40,7 +40,7 @@ def make_plan(
             recipient_ids=[r.id for r in roll],
             actor=clerk,
         )
-        return plan, plans.plan_public(session, plan)
+        return plan, plans.plans_public(session, [plan])[0]
 
     return database.write(write)
 
@@ -89,7 +89,7 @@ def test_monthly_plan_pays_each_member_on_the_fifth(database, district) -> None:
         assert {(d.status, d.amount_fen, d.aspect, d.submitted_by) for d in made} == {
             ("submitted", 50_000, "life_assistance", "clerk")
         }
-        public = plans.plan_public(session, plan)
+        public = plans.plans_public(session, [plan])[0]
         return public
 
     public = database.read(read)
@@ -135,7 +135,7 @@ def test_until_ends_the_due_dates(database, district) -> None:
     assert run(database, staff["clerk"], plan, "2026-12-31").created == 3
 
     def read(session: Session) -> Any:
-        assert plans.plan_public(session, plans.get_plan(session, plan.id))["next_due"] is None
+        assert plans.get_plan(session, plan_id=plan.id, actor=staff["clerk"])["next_due"] is None
 
     database.read(read)
 
@@ -234,7 +234,7 @@ def test_pause_resume_and_end(database, district) -> None:
     def write(session: Session) -> Any:
         ended = plans.end_plan(session, plan_id=plan.id, actor=staff["clerk"])
         assert ended.status == "ended"
-        assert plans.plan_public(session, ended)["next_due"] is None
+        assert plans.plans_public(session, [ended])[0]["next_due"] is None
 
     database.write(write)
     with pytest.raises(InvalidTransition):
@@ -278,7 +278,7 @@ def test_a_plan_across_a_closed_period(database, district) -> None:
 
 def test_a_run_stops_at_its_limit_and_goes_on_next_time(database, district, monkeypatch) -> None:
     staff, roll = district
-    monkeypatch.setattr(plans, "PLAN_RUN_DISBURSEMENTS_MAX", 7)
+    monkeypatch.setattr(plans.runs, "PLAN_RUN_DISBURSEMENTS_MAX", 7)
     plan, _ = make_plan(database, staff["clerk"], roll)
     first = run(database, staff["clerk"], plan, "2026-04-30")
     assert (first.created, first.complete, first.last_due) == (6, False, date(2026, 2, 5))

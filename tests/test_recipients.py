@@ -66,7 +66,10 @@ def test_search_by_name_member_number_or_branch(database) -> None:
 
     def read(session: Session) -> Any:
         def names(**kwargs):  # type: ignore[no-untyped-def]
-            return [r.name for r in recipients.list_recipients(session, **kwargs)]
+            return [
+                r["name"]
+                for r in recipients.list_recipients(session, actor=staff["clerk"], **kwargs)
+            ]
 
         assert names(q="张") == ["张三"]
         assert names(q="B00") == ["李四"]

@@ -25,7 +25,7 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
     def read(session: Session) -> Any:
         for fund in funds.list_funds(session):
             figures = statements.build_statement(session, fund, month)
-            counts = disbursements.count_by_status(session, fund=fund)
+            counts = disbursements.count_by_status(session, fund_code=fund.code, actor=user)
             cards.append(
                 {
                     "fund": fund,

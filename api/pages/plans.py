@@ -3,6 +3,7 @@ weekday N, or a raw RRULE) with a preview of the due dates, running through a da
 pause / resume / end."""
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -11,23 +12,23 @@ from sqlmodel import Session
 
 from api.deps import get_database
 from api.pages import rule_editor
+from api.pages.form_posts import field_messages, post_form
 from api.pages.web import (
     PageUser,
     Posted,
     amount_text,
     error_status,
-    form_errors,
     page_router,
     record_id,
-    redirect,
     render,
+    templates,
 )
 from carefund import funds, plans, recipients
-from carefund.access.users import Action, require
-from carefund.errors import CarefundError, InvalidInput, NotFound
-from carefund.models import Plan
+from carefund.errors import CarefundError, NotFound
+from carefund.models import User
 
 router = page_router()
+templates.env.filters["rule_zh"] = rule_editor.describe_rule
 
 PLAN_FIELDS = {
     "fund",
@@ -59,16 +60,13 @@ MESSAGES = {
 
 @router.get("/plans")
 def plan_list(request: Request, user: PageUser) -> HTMLResponse:
+    code = request.query_params.get("fund")
+
     def read(session: Session) -> Any:
         every = funds.list_funds(session)
         # Every fund's plans unless one is asked for: a district has a handful.
-        code = request.query_params.get("fund")
         fund = funds.get_fund(session, code) if code else None
-        rows = [
-            plans.plan_public(session, plan)
-            | {"rule_zh": rule_editor.describe_rule(plan.rule), "amount_fen": plan.amount_fen}
-            for plan in plans.list_plans(session, fund=fund, limit=PLANS_SHOWN_MAX)
-        ]
+        rows = plans.list_plans(session, actor=user, fund_code=code or None, limit=PLANS_SHOWN_MAX)
         return every, fund, rows
 
     every, fund, rows = get_database(request).read(read)
@@ -77,6 +75,7 @@ def plan_list(request: Request, user: PageUser) -> HTMLResponse:
 
 def _form_page(
     request: Request,
+    user: User,
     *,
     values: dict,
     errors: dict,
@@ -84,7 +83,7 @@ def _form_page(
     rule_zh: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    every = get_database(request).read(lambda session: funds.list_funds(session))
+    every = get_database(request).read(partial(plans.plan_form, actor=user))
     weekdays = [(str(i + 1), f"星期{name}") for i, name in enumerate(rule_editor.WEEKDAY_NAMES_ZH)]
     month_days = [(str(day), f"{day} 日") for day in range(1, 29)] + [("-1", "月末")]
     return render(
@@ -104,7 +103,6 @@ def _form_page(
 
 @router.get("/plans/new")
 def new_form(request: Request, user: PageUser) -> HTMLResponse:
-    require(user, Action.manage_plans)
     values = {
         "fund": request.query_params.get("fund", ""),
         "kind": "monthly",
@@ -112,13 +110,17 @@ def new_form(request: Request, user: PageUser) -> HTMLResponse:
         "weekday": "1",
         "start": date.today().isoformat(),
     }
-    return _form_page(request, values=values, errors={})
+    return _form_page(request, user, values=values, errors={})
 
 
 @router.post("/plans/new")
 def create(request: Request, user: PageUser, form: Posted) -> Response:
-    require(user, Action.manage_plans)
     values = {name: form.get(name) for name in PLAN_FIELDS}
+    aliases = {"rule": "raw" if values["kind"] == "raw" else "kind", "recipient_ids": "member_nos"}
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _form_page(request, user, values=values, errors=errors, status=status)
+
     try:
         rule = rule_editor.rule_from_parts(
             kind=values["kind"],
@@ -126,59 +128,44 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
             weekday=values["weekday"],
             raw=values["raw"],
         )
-        until = values["until"] or None
         if form.get("action") == "preview":
-            preview = rule_editor.preview_rule(rule, start=values["start"], until=until)
+            preview = rule_editor.preview_rule(rule, start=values["start"], until=values["until"])
             return _form_page(
                 request,
+                user,
                 values=values | {"rule": rule},
                 errors={},
                 preview=preview,
                 rule_zh=rule_editor.describe_rule(rule),
             )
-
-        def create(session: Session) -> Plan:
-            if values["member_nos"].strip():
-                ids = recipients.ids_for_member_nos(
-                    session, values["member_nos"], field="member_nos"
-                )
-            elif values["category"]:
-                ids = recipients.active_ids_in_category(
-                    session, values["category"], field="category"
-                )
-                if not ids:
-                    raise InvalidInput("该类别没有在册的关爱对象", field="category")
-            else:
-                raise InvalidInput("请填写党员编号，或选择一个类别", field="member_nos")
-            return plans.create_plan(
-                session,
-                fund_code=values["fund"],
-                name=values["name"],
-                rule=rule,
-                start=values["start"],
-                until=until,
-                amount=amount_text(values["amount"]),
-                aspect=values["aspect"],
-                purpose=values["purpose"],
-                recipient_ids=ids,
-                actor=user,
-            )
-
-        plan = get_database(request).write(create)
     except CarefundError as exc:
-        errors = form_errors(
-            exc,
-            PLAN_FIELDS,
-            {"rule": "raw" if values["kind"] == "raw" else "kind", "recipient_ids": "member_nos"},
-        )
-        if isinstance(exc, NotFound) and exc.field == "fund":
-            errors = {"fund": "请选择基金"}
-        return _form_page(request, values=values, errors=errors, status=error_status(exc))
-    return redirect(f"/plans/{plan.id}?done=created")
+        return again(field_messages(exc, PLAN_FIELDS, aliases), error_status(exc))
+    return post_form(
+        request,
+        lambda session: plans.create_plan(
+            session,
+            fund_code=values["fund"],
+            name=values["name"],
+            rule=rule,
+            start=values["start"],
+            until=values["until"],
+            amount=amount_text(values["amount"]),
+            aspect=values["aspect"],
+            purpose=values["purpose"],
+            member_nos=values["member_nos"],
+            category=values["category"],
+            actor=user,
+        ),
+        fields=PLAN_FIELDS,
+        aliases=aliases,
+        again=again,
+        then=lambda plan: f"/plans/{plan.id}?done=created",
+    )
 
 
 def _detail_page(
     request: Request,
+    user: User,
     number: int,
     *,
     errors: dict | None = None,
@@ -188,12 +175,12 @@ def _detail_page(
     query = request.query_params
 
     def read(session: Session) -> Any:
-        plan = plans.get_plan(session, number)
-        public = plans.plan_public(session, plan)
-        roll = recipients.recipients_by_id(session, public["recipient_ids"][:ROLL_SHOWN_MAX])
-        return plan, public, roll
+        plan = plans.get_plan(session, plan_id=number, actor=user)
+        shown = plan["recipient_ids"][:ROLL_SHOWN_MAX]
+        roll = recipients.recipients_public_by_id(session, recipient_ids=shown, actor=user)
+        return plan, [roll[i] for i in shown if i in roll]
 
-    plan, public, roll = get_database(request).read(read)
+    plan, roll = get_database(request).read(read)
     done = MESSAGES.get(query.get("done", ""))
     if query.get("done") == "run":
         created = query.get("created", "0")
@@ -210,11 +197,10 @@ def _detail_page(
         request,
         "plans/detail.html",
         status=status,
-        title=plan.name,
+        title=plan["name"],
         plan=plan,
-        public=public,
-        rule_zh=rule_editor.describe_rule(plan.rule),
-        roll=[roll[i] for i in public["recipient_ids"][:ROLL_SHOWN_MAX] if i in roll],
+        rule_zh=rule_editor.describe_rule(plan["rule"]),
+        roll=roll,
         done=done,
         errors=errors or {},
         values=values or {"through": date.today().isoformat()},
@@ -223,57 +209,39 @@ def _detail_page(
 
 @router.get("/plans/{plan_id}")
 def detail(plan_id: str, request: Request, user: PageUser) -> HTMLResponse:
-    return _detail_page(request, record_id(plan_id))
+    return _detail_page(request, user, record_id(plan_id))
 
 
 @router.post("/plans/{plan_id}/run")
 def run(plan_id: str, request: Request, user: PageUser, form: Posted) -> Response:
     number = record_id(plan_id)
     values = {"through": form.get("through")}
-    try:
-        result = get_database(request).write(
-            lambda session: plans.run_plan(
-                session, plan_id=number, through=values["through"], actor=user
-            )
-        )
-    except CarefundError as exc:
-        return _detail_page(
-            request,
-            number,
-            values=values,
-            status=error_status(exc),
-            errors=form_errors(exc, {"through"}),
-        )
-    return redirect(
-        f"/plans/{number}?done=run&created={result.created}"
-        f"&skipped={len(result.skipped)}&complete={int(result.complete)}"
+    return post_form(
+        request,
+        partial(plans.run_plan, plan_id=number, through=values["through"], actor=user),
+        fields={"through"},
+        again=lambda errors, status: _detail_page(
+            request, user, number, values=values, status=status, errors=errors
+        ),
+        then=lambda result: (
+            f"/plans/{number}?done=run&created={result.created}"
+            f"&skipped={len(result.skipped)}&complete={int(result.complete)}"
+        ),
     )
 
 
-def _change(request: Request, user: object, plan_id: str, change: str) -> Response:
+@router.post("/plans/{plan_id}/{change}")
+def change(plan_id: str, change: str, request: Request, user: PageUser, _form: Posted) -> Response:
+    """Pause, resume or end."""
     number = record_id(plan_id)
-    steps = {"pause": plans.pause_plan, "resume": plans.resume_plan, "end": plans.end_plan}
-    try:
-        plan = get_database(request).write(
-            lambda session: steps[change](session, plan_id=number, actor=user)
-        )
-    except CarefundError as exc:
-        return _detail_page(
-            request, number, status=error_status(exc), errors={"_form": exc.message}
-        )
-    return redirect(f"/plans/{number}?done={plan.status}")
-
-
-@router.post("/plans/{plan_id}/pause")
-def pause(plan_id: str, request: Request, user: PageUser, _form: Posted) -> Response:
-    return _change(request, user, plan_id, "pause")
-
-
-@router.post("/plans/{plan_id}/resume")
-def resume(plan_id: str, request: Request, user: PageUser, _form: Posted) -> Response:
-    return _change(request, user, plan_id, "resume")
-
-
-@router.post("/plans/{plan_id}/end")
-def end(plan_id: str, request: Request, user: PageUser, _form: Posted) -> Response:
-    return _change(request, user, plan_id, "end")
+    if change not in plans.STATUS_CHANGES:
+        raise NotFound(f"没有这一操作：{change[:20]}")
+    return post_form(
+        request,
+        partial(plans.change_plan, plan_id=number, change=change, actor=user),
+        fields=(),
+        again=lambda errors, status: _detail_page(
+            request, user, number, status=status, errors=errors
+        ),
+        then=lambda plan: f"/plans/{number}?done={plan.status}",
+    )

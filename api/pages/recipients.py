@@ -2,6 +2,7 @@
 phone only ever masked: the edit form takes a new value but never shows the stored one),
 import a CSV/XLSX with every bad row in a table, and each member's history of aid."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -9,23 +10,22 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import get_database
+from api.pages.form_posts import post_form
 from api.pages.web import (
     PAGE_SIZE,
     PageUser,
     Posted,
-    chosen,
     error_status,
-    field_errors,
     form_errors,
     page_router,
     record_id,
-    redirect,
     render,
     with_query,
 )
-from carefund import audit, disbursements, funds, imports, recipients
-from carefund.access.users import Action, require
-from carefund.errors import CarefundError, ImportRejected, InvalidInput
+from carefund import disbursements, imports, recipients
+from carefund.errors import CarefundError, ImportRejected
+from carefund.models import User
+from carefund.money import parse_amount
 from carefund.vocabulary import MemberCategory
 
 router = page_router()
@@ -42,6 +42,8 @@ FIELD_NAMES_ZH = {
     "file": "文件",
 }
 RECIPIENT_FIELDS = {"member_no", "name", "category", "branch", "id_number", "phone", "address"}
+EDIT_FIELDS = ("name", "category", "branch", "address")
+"""What the edit form shows as stored (the ID number and phone never)."""
 HISTORY_ROWS_MAX = 200
 """Disbursements shown on a member's page, newest first."""
 MESSAGES = {"created": "关爱对象已登记。", "updated": "修改已保存。"}
@@ -65,6 +67,7 @@ def recipient_list(request: Request, user: PageUser) -> HTMLResponse:
         try:
             rows = recipients.list_recipients(
                 session,
+                actor=user,
                 category=category,
                 q=q or None,
                 active=active,
@@ -80,7 +83,7 @@ def recipient_list(request: Request, user: PageUser) -> HTMLResponse:
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     following = (
-        with_query("/recipients", q=q, category=category, active=active_text, after=rows[-1].id)
+        with_query("/recipients", q=q, category=category, active=active_text, after=rows[-1]["id"])
         if more
         else None
     )
@@ -97,14 +100,25 @@ def recipient_list(request: Request, user: PageUser) -> HTMLResponse:
 
 
 def _form_page(
-    request: Request, *, values: dict, errors: dict, recipient: object = None, status: int = 200
+    request: Request,
+    user: User,
+    *,
+    values: dict,
+    errors: dict,
+    recipient_id: int | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
-    title = "修改关爱对象" if recipient else "登记关爱对象"
+    recipient = get_database(request).read(
+        partial(recipients.recipient_form, actor=user, recipient_id=recipient_id)
+    )
+    if status != 200:
+        # Personal data typed in is not echoed back into the page.
+        values = values | {"id_number": "", "phone": ""}
     return render(
         request,
         "recipients/form.html",
         status=status,
-        title=title,
+        title="修改关爱对象" if recipient else "登记关爱对象",
         values=values,
         errors=errors,
         recipient=recipient,
@@ -113,55 +127,27 @@ def _form_page(
 
 @router.get("/recipients/new")
 def new_form(request: Request, user: PageUser) -> HTMLResponse:
-    require(user, Action.manage_recipients)
-    return _form_page(request, values={"active": True}, errors={})
+    return _form_page(request, user, values={"active": True}, errors={})
 
 
 @router.post("/recipients/new")
 def create(request: Request, user: PageUser, form: Posted) -> Response:
-    require(user, Action.manage_recipients)
     values = {name: form.get(name) for name in RECIPIENT_FIELDS}
-    fields = {k: v for k, v in values.items() if k != "member_no"}
-    errors = _all_errors(values)
-    if errors:
-        values["id_number"] = values["phone"] = ""
-        return _form_page(request, values=values, errors=errors, status=422)
-    try:
-        recipient = get_database(request).write(
-            lambda session: recipients.create_recipient(
-                session, member_no=values["member_no"], actor=user, **fields
-            )
-        )
-    except CarefundError as exc:
-        # Personal data typed in is not echoed back into the page.
-        values["id_number"] = values["phone"] = ""
-        return _form_page(
-            request,
-            values=values,
-            errors=form_errors(exc, RECIPIENT_FIELDS),
-            status=error_status(exc),
-        )
-    return redirect(f"/recipients/{recipient.id}?done=created")
-
-
-def _all_errors(values: dict) -> dict[str, str]:
-    """Each field checked alone by `carefund.recipients`' own rules."""
-    checks: dict = {
-        name: (lambda name=name: recipients.clean_fields({name: values[name]}))
-        for name in values
-        if name not in ("member_no", "category")
-    }
-    if "member_no" in values:
-        checks["member_no"] = lambda: recipients.clean_member_no(values["member_no"])
-    checks["category"] = lambda: chosen(
-        MemberCategory, values.get("category", ""), field="category"
+    return post_form(
+        request,
+        lambda session: recipients.create_recipient(session, actor=user, **values),
+        fields=RECIPIENT_FIELDS,
+        again=lambda errors, status: _form_page(
+            request, user, values=values, errors=errors, status=status
+        ),
+        then=lambda recipient: f"/recipients/{recipient.id}?done=created",
     )
-    return field_errors(checks)
 
 
 @router.get("/recipients/import")
 def import_form(request: Request, user: PageUser) -> HTMLResponse:
-    require(user, Action.manage_recipients)
+    # The import writes the roll: its form is for who may manage it.
+    get_database(request).read(partial(recipients.recipient_form, actor=user))
     return render(
         request,
         "recipients/import.html",
@@ -174,12 +160,12 @@ def import_form(request: Request, user: PageUser) -> HTMLResponse:
 
 @router.post("/recipients/import")
 async def import_file(request: Request, user: PageUser, form: Posted) -> Response:
-    require(user, Action.manage_recipients)
     _name, data = form.files.get("file", ("", b""))
     rejected = result = None
     status = 200
     error = ""
     if not data:
+        get_database(request).read(partial(recipients.recipient_form, actor=user))
         error, status = "请选择要导入的 CSV 或 XLSX 文件。", 422
     else:
         try:
@@ -209,23 +195,21 @@ def detail(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
     number = record_id(recipient_id)
 
     def read(session: Session) -> Any:
-        recipient = recipients.get_recipient(session, number)
+        recipient = recipients.get_recipient(session, recipient_id=number, actor=user)
         aid = disbursements.list_disbursements(
-            session, recipient_id=number, newest_first=True, limit=HISTORY_ROWS_MAX
+            session, actor=user, recipient_id=number, newest_first=True, limit=HISTORY_ROWS_MAX
         )
-        codes = {fund.id: fund.code for fund in funds.list_funds(session)}
-        changes = audit.history(session, "recipient", number)
-        return recipient, aid, codes, changes
+        changes = recipients.recipient_changes(session, recipient_id=number, actor=user)
+        return recipient, aid, changes
 
-    recipient, aid, codes, changes = get_database(request).read(read)
-    paid = sum(d.amount_fen for d in aid if d.status == "paid")
+    recipient, aid, changes = get_database(request).read(read)
+    paid = sum(parse_amount(d["amount"]) for d in aid if d["status"] == "paid")
     return render(
         request,
         "recipients/detail.html",
-        title=recipient.name,
+        title=recipient["name"],
         recipient=recipient,
         aid=aid,
-        codes=codes,
         paid_fen=paid,
         changes=changes,
         field_names=FIELD_NAMES_ZH,
@@ -235,26 +219,19 @@ def detail(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
 
 @router.get("/recipients/{recipient_id}/edit")
 def edit_form(recipient_id: str, request: Request, user: PageUser) -> HTMLResponse:
-    require(user, Action.manage_recipients)
+    number = record_id(recipient_id)
     recipient = get_database(request).read(
-        lambda session: recipients.get_recipient(session, record_id(recipient_id))
+        partial(recipients.recipient_form, actor=user, recipient_id=number)
     )
-    values = {
-        "name": recipient.name,
-        "category": recipient.category,
-        "branch": recipient.branch,
-        "address": recipient.address,
-        "active": recipient.active,
-    }
-    return _form_page(request, values=values, errors={}, recipient=recipient)
+    assert recipient is not None
+    values = {name: recipient[name] for name in EDIT_FIELDS} | {"active": recipient["active"]}
+    return _form_page(request, user, values=values, errors={}, recipient_id=number)
 
 
 @router.post("/recipients/{recipient_id}/edit")
 def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> Response:
-    require(user, Action.manage_recipients)
     number = record_id(recipient_id)
-    values: dict = {name: form.get(name) for name in ("name", "category", "branch", "address")}
-    errors = _all_errors(values | {"id_number": form.get("id_number"), "phone": form.get("phone")})
+    values: dict = {name: form.get(name) for name in EDIT_FIELDS}
     values["active"] = form.get("active") == "1"
     changes = dict(values)
     # The stored ID number and phone are never shown; an empty box leaves them as they are,
@@ -264,23 +241,14 @@ def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> R
             changes[name] = ""
         elif form.get(name).strip():
             changes[name] = form.get(name)
-    try:
-        if errors:
-            raise InvalidInput(next(iter(errors.values())))
-        get_database(request).write(
-            lambda session: recipients.update_recipient(
-                session, recipient_id=number, actor=user, **changes
-            )
-        )
-    except CarefundError as exc:
-        recipient = get_database(request).read(
-            lambda session: recipients.get_recipient(session, number)
-        )
-        return _form_page(
-            request,
-            values=values,
-            recipient=recipient,
-            status=error_status(exc),
-            errors=errors or form_errors(exc, RECIPIENT_FIELDS),
-        )
-    return redirect(f"/recipients/{number}?done=updated")
+    return post_form(
+        request,
+        lambda session: recipients.update_recipient(
+            session, recipient_id=number, actor=user, **changes
+        ),
+        fields=RECIPIENT_FIELDS,
+        again=lambda errors, status: _form_page(
+            request, user, values=values, errors=errors, recipient_id=number, status=status
+        ),
+        then=lambda _recipient: f"/recipients/{number}?done=updated",
+    )

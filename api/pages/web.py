@@ -104,10 +104,13 @@ def date_zh(day: date | datetime | str | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def moment_zh(moment: datetime | None) -> str:
-    """2026年11月5日 14:03, in the server's local time."""
-    if moment is None:
+def moment_zh(moment: datetime | str | None) -> str:
+    """2026年11月5日 14:03, in the server's local time (from a datetime or its ISO text, as
+    public forms give it)."""
+    if moment is None or moment == "":
         return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone()
     return f"{date_zh(local)} {local:%H:%M}"
 

@@ -1,8 +1,12 @@
 """Disbursements: submit, then approve / reject / cancel / pay / reverse; list and read."""
 
-from typing import Annotated
+import inspect
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
@@ -17,8 +21,9 @@ from api.schemas_disbursements import (
     DisbursementReverse,
     NoFields,
 )
-from carefund import disbursements, funds
-from carefund.access.users import Action, require
+from carefund import disbursements
+from carefund.models import User
+from carefund.storage.database import Database
 from carefund.vocabulary import DisbursementStatus
 
 router = ledger_router("disbursements")
@@ -31,98 +36,72 @@ async def submit_disbursement(
     """提交支出申请（clerk、integration），状态 `submitted`。"""
 
     def submit(session: Session) -> dict:
-        disbursement = disbursements.submit_disbursement(
-            session,
-            fund_code=code,
-            recipient_id=body.recipient_id,
-            amount=body.amount,
-            aspect=body.aspect,
-            purpose=body.purpose,
-            memo=body.memo,
-            actor=user,
+        made = disbursements.submit_disbursement(
+            session, fund_code=code, actor=user, **body.model_dump()
         )
-        return disbursements.disbursement_view(session, disbursement)
+        return disbursements.disbursements_public(session, [made])[0]
 
     return await database.write_async(submit)
 
 
-@router.post("/disbursements/{disbursement_id}/approve", response_model=DisbursementPublic)
-async def approve_disbursement(
-    disbursement_id: PathId, database: DatabaseDep, user: CurrentUser, body: NoFields | None = None
-) -> dict:
-    """审批（approver）：提交人本人不能审批（403）；可用余额不足 409。"""
+STEP_BODIES: dict[str, tuple[Any, str]] = {
+    "approve": (NoFields | None, "审批（approver）：提交人本人不能审批（403）；可用余额不足 409。"),
+    "reject": (DisbursementReject, "驳回（approver），须写明理由。"),
+    "cancel": (NoFields | None, "撤回尚未审批的申请（clerk）。"),
+    "pay": (DisbursementPay, "支付已审批的支出（cashier）：按 `paid_on` 入账。"),
+    "reverse": (
+        DisbursementReverse,
+        "冲销已支付的支出（approver）：红字凭证记于 `on`（默认今天）。",
+    ),
+}
+"""Each workflow step's body (None: it may be left out) and what the API's docs say of it."""
 
-    def approve(session: Session) -> dict:
-        disbursement = disbursements.approve_disbursement(
-            session, disbursement_id=disbursement_id, actor=user
+
+def _step_route(step: str, body_type: Any, doc: str) -> Callable[..., Awaitable[dict]]:
+    """The route of one workflow step, answered with the disbursement as it now stands."""
+
+    async def route(
+        disbursement_id: int, database: Database, user: User, body: BaseModel | None
+    ) -> dict:
+        return await database.write_async(
+            partial(
+                disbursements.take_step,
+                step=step,
+                disbursement_id=disbursement_id,
+                fields=body.model_dump() if body else {},
+                actor=user,
+            )
         )
-        return disbursements.disbursement_view(session, disbursement)
 
-    return await database.write_async(approve)
-
-
-@router.post("/disbursements/{disbursement_id}/reject", response_model=DisbursementPublic)
-async def reject_disbursement(
-    disbursement_id: PathId, body: DisbursementReject, database: DatabaseDep, user: CurrentUser
-) -> dict:
-    """驳回（approver），须写明理由。"""
-
-    def reject(session: Session) -> dict:
-        disbursement = disbursements.reject_disbursement(
-            session, disbursement_id=disbursement_id, reason=body.reason, actor=user
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(reject)
-
-
-@router.post("/disbursements/{disbursement_id}/cancel", response_model=DisbursementPublic)
-async def cancel_disbursement(
-    disbursement_id: PathId, database: DatabaseDep, user: CurrentUser, body: NoFields | None = None
-) -> dict:
-    """撤回尚未审批的申请（clerk）。"""
-
-    def cancel(session: Session) -> dict:
-        disbursement = disbursements.cancel_disbursement(
-            session, disbursement_id=disbursement_id, actor=user
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(cancel)
+    optional = body_type != NoFields | None
+    route.__name__ = f"{step}_disbursement"
+    route.__doc__ = doc
+    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("disbursement_id", _POSITIONAL, annotation=PathId),
+            inspect.Parameter("database", _POSITIONAL, annotation=DatabaseDep),
+            inspect.Parameter("user", _POSITIONAL, annotation=CurrentUser),
+            inspect.Parameter(
+                "body",
+                _POSITIONAL,
+                annotation=body_type,
+                default=inspect.Parameter.empty if optional else None,
+            ),
+        ],
+        return_annotation=dict,
+    )
+    return route
 
 
-@router.post("/disbursements/{disbursement_id}/pay", response_model=DisbursementPublic)
-async def pay_disbursement(
-    disbursement_id: PathId, body: DisbursementPay, database: DatabaseDep, user: CurrentUser
-) -> dict:
-    """支付已审批的支出（cashier）：按 `paid_on` 入账。"""
+_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
-    def pay(session: Session) -> dict:
-        disbursement = disbursements.pay_disbursement(
-            session,
-            disbursement_id=disbursement_id,
-            paid_on=body.paid_on,
-            method=body.method,
-            actor=user,
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(pay)
-
-
-@router.post("/disbursements/{disbursement_id}/reverse", response_model=DisbursementPublic)
-async def reverse_disbursement(
-    disbursement_id: PathId, body: DisbursementReverse, database: DatabaseDep, user: CurrentUser
-) -> dict:
-    """冲销已支付的支出（approver）：红字凭证记于 `on`（默认今天）。"""
-
-    def reverse(session: Session) -> dict:
-        disbursement = disbursements.reverse_disbursement(
-            session, disbursement_id=disbursement_id, reason=body.reason, on=body.on, actor=user
-        )
-        return disbursements.disbursement_view(session, disbursement)
-
-    return await database.write_async(reverse)
+for _step, (_body, _doc) in STEP_BODIES.items():
+    router.add_api_route(
+        f"/disbursements/{{disbursement_id}}/{_step}",
+        _step_route(_step, _body, _doc),
+        methods=["POST"],
+        response_model=DisbursementPublic,
+    )
 
 
 @router.get("/disbursements", response_model=Page[DisbursementPublic])
@@ -138,12 +117,11 @@ def list_disbursements(
     cursor: Cursor = None,
 ) -> dict:
     """支出列表，可按基金、状态、关爱对象与提交日期筛选。"""
-    require(user, Action.read)
-
-    def read(session: Session) -> list[dict]:
-        rows = disbursements.list_disbursements(
-            session,
-            fund=funds.get_fund(session, fund) if fund is not None else None,
+    rows = database.read(
+        partial(
+            disbursements.list_disbursements,
+            actor=user,
+            fund_code=fund,
             status=status,
             recipient_id=recipient_id,
             start=from_,
@@ -151,17 +129,13 @@ def list_disbursements(
             after_id=decode_cursor(cursor),
             limit=limit + 1,
         )
-        return disbursements.disbursements_view(session, rows)
-
-    return page(database.read(read), limit=limit)
+    )
+    return page(rows, limit=limit)
 
 
 @router.get("/disbursements/{disbursement_id}", response_model=DisbursementPublic)
 def get_disbursement(disbursement_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
     """一笔支出。"""
-    require(user, Action.read)
     return database.read(
-        lambda session: disbursements.disbursement_view(
-            session, disbursements.get_disbursement(session, disbursement_id)
-        )
+        partial(disbursements.get_disbursement, disbursement_id=disbursement_id, actor=user)
     )

@@ -1,5 +1,7 @@
 """Recurring plans: make one, read them, run one through a day, pause, resume, end."""
 
+from functools import partial
+
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
@@ -7,8 +9,9 @@ from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
 from api.schemas import Page, PathId
 from api.schemas_plans import PlanCreate, PlanPublic, PlanRun, PlanRunPublic
-from carefund import funds, plans
-from carefund.access.users import Action, require
+from carefund import plans
+from carefund.models import User
+from carefund.storage.database import Database
 
 router = ledger_router("plans")
 
@@ -17,11 +20,9 @@ router = ledger_router("plans")
 async def create_plan(
     code: str, body: PlanCreate, database: DatabaseDep, user: CurrentUser
 ) -> dict:
-    fields = body.model_dump()
-
     def create(session: Session) -> dict:
-        plan = plans.create_plan(session, fund_code=code, actor=user, **fields)
-        return plans.plan_public(session, plan)
+        plan = plans.create_plan(session, fund_code=code, actor=user, **body.model_dump())
+        return plans.plans_public(session, [plan])[0]
 
     return await database.write_async(create)
 
@@ -35,24 +36,22 @@ def list_plans(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
-    require(user, Action.read)
-
-    def read(session: Session) -> list[dict]:
-        fund = funds.get_fund(session, code)
-        rows = plans.list_plans(
-            session, fund=fund, status=status, after_id=decode_cursor(cursor), limit=limit + 1
+    rows = database.read(
+        partial(
+            plans.list_plans,
+            actor=user,
+            fund_code=code,
+            status=status,
+            after_id=decode_cursor(cursor),
+            limit=limit + 1,
         )
-        return [plans.plan_public(session, plan) for plan in rows]
-
-    return page(database.read(read), limit=limit)
+    )
+    return page(rows, limit=limit)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic)
 def get_plan(plan_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
-    require(user, Action.read)
-    return database.read(
-        lambda session: plans.plan_public(session, plans.get_plan(session, plan_id))
-    )
+    return database.read(partial(plans.get_plan, plan_id=plan_id, actor=user))
 
 
 @router.post("/plans/{plan_id}/run", response_model=PlanRunPublic)
@@ -69,28 +68,26 @@ async def run_plan(
     )
 
 
+async def _change(database: Database, user: User, plan_id: int, change: str) -> dict:
+    """Pause, resume or end, answered with the plan as it now stands."""
+
+    def write(session: Session) -> dict:
+        plan = plans.change_plan(session, plan_id=plan_id, change=change, actor=user)
+        return plans.plans_public(session, [plan])[0]
+
+    return await database.write_async(write)
+
+
 @router.post("/plans/{plan_id}/pause", response_model=PlanPublic)
 async def pause_plan(plan_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
-    return await database.write_async(
-        lambda session: plans.plan_public(
-            session, plans.pause_plan(session, plan_id=plan_id, actor=user)
-        )
-    )
+    return await _change(database, user, plan_id, "pause")
 
 
 @router.post("/plans/{plan_id}/resume", response_model=PlanPublic)
 async def resume_plan(plan_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
-    return await database.write_async(
-        lambda session: plans.plan_public(
-            session, plans.resume_plan(session, plan_id=plan_id, actor=user)
-        )
-    )
+    return await _change(database, user, plan_id, "resume")
 
 
 @router.post("/plans/{plan_id}/end", response_model=PlanPublic)
 async def end_plan(plan_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
-    return await database.write_async(
-        lambda session: plans.plan_public(
-            session, plans.end_plan(session, plan_id=plan_id, actor=user)
-        )
-    )
+    return await _change(database, user, plan_id, "end")

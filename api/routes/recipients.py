@@ -1,5 +1,7 @@
 """Recipients (关爱对象): add, list and search, read, change; personal data only masked."""
 
+from functools import partial
+
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
@@ -8,7 +10,6 @@ from api.routing import ledger_router
 from api.schemas import Page, PathId, SearchText
 from api.schemas_recipients import RecipientCreate, RecipientPublic, RecipientUpdate
 from carefund import recipients
-from carefund.access.users import Action, require
 from carefund.vocabulary import MemberCategory
 
 router = ledger_router("recipients")
@@ -18,11 +19,11 @@ router = ledger_router("recipients")
 async def create_recipient(body: RecipientCreate, database: DatabaseDep, user: CurrentUser) -> dict:
     """新增关爱对象（clerk、integration）；身份证号与电话只以遮蔽形式返回。"""
     fields = body.model_dump(exclude_unset=True)
-    member_no = fields.pop("member_no")
 
     def create(session: Session) -> dict:
-        recipient = recipients.create_recipient(session, member_no=member_no, actor=user, **fields)
-        return recipients.recipient_public(recipient)
+        return recipients.recipient_public(
+            recipients.create_recipient(session, actor=user, **fields)
+        )
 
     return await database.write_async(create)
 
@@ -38,29 +39,24 @@ def list_recipients(
     cursor: Cursor = None,
 ) -> dict:
     """关爱对象名册，可按类别、启用状态筛选，`q` 搜索姓名、党员编号、支部。"""
-    require(user, Action.read)
-
-    def read(session: Session) -> list[dict]:
-        rows = recipients.list_recipients(
-            session,
+    rows = database.read(
+        partial(
+            recipients.list_recipients,
+            actor=user,
             category=category,
             q=q,
             active=active,
             after_id=decode_cursor(cursor),
             limit=limit + 1,
         )
-        return [recipients.recipient_public(r) for r in rows]
-
-    return page(database.read(read), limit=limit)
+    )
+    return page(rows, limit=limit)
 
 
 @router.get("/recipients/{recipient_id}", response_model=RecipientPublic)
 def get_recipient(recipient_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
     """一名关爱对象。"""
-    require(user, Action.read)
-    return database.read(
-        lambda session: recipients.recipient_public(recipients.get_recipient(session, recipient_id))
-    )
+    return database.read(partial(recipients.get_recipient, recipient_id=recipient_id, actor=user))
 
 
 @router.patch("/recipients/{recipient_id}", response_model=RecipientPublic)
@@ -71,9 +67,8 @@ async def update_recipient(
     changes = body.model_dump(exclude_unset=True)
 
     def update(session: Session) -> dict:
-        recipient = recipients.update_recipient(
-            session, recipient_id=recipient_id, actor=user, **changes
+        return recipients.recipient_public(
+            recipients.update_recipient(session, recipient_id=recipient_id, actor=user, **changes)
         )
-        return recipients.recipient_public(recipient)
 
     return await database.write_async(update)

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
-from carefund.disbursements import get_disbursement
+from carefund.disbursements import disbursement_row
 from carefund.errors import InvalidInput
 from carefund.funds import get_fund
 from carefund.incomes import get_income
@@ -219,7 +219,7 @@ class VoucherView:
 def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> VoucherView:
     """The voucher of one disbursement; the ID number masked, the phone left out."""
     require(actor, Action.read)
-    disbursement: Disbursement = get_disbursement(session, disbursement_id)
+    disbursement: Disbursement = disbursement_row(session, disbursement_id)
     fund = session.get(Fund, disbursement.fund_id)
     recipient = session.get(Recipient, disbursement.recipient_id)
     assert fund is not None and recipient is not None and disbursement.id is not None
