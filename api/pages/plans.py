@@ -11,17 +11,10 @@ from sqlmodel import Session
 
 from api.deps import get_database
 from api.pages import rule_editor
-from api.pages.web import (
-    PageUser,
-    Posted,
-    amount_text,
-    error_status,
-    form_errors,
-    page_router,
-    record_id,
-    redirect,
-    render,
-)
+from api.pages.errors import error_status, page_router
+from api.pages.forms import amount_text, form_errors, record_id
+from api.pages.rendering import redirect, render
+from api.pages.sessions import PageUser, Posted
 from carefund import funds, plans, recipients
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, InvalidInput, NotFound

@@ -9,20 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import get_database
-from api.pages.web import (
-    PAGE_SIZE,
-    PageUser,
-    Posted,
-    chosen,
-    error_status,
-    field_errors,
-    form_errors,
-    page_router,
-    record_id,
-    redirect,
-    render,
-    with_query,
-)
+from api.pages.errors import error_status, page_router
+from api.pages.forms import chosen, field_errors, form_errors, record_id
+from api.pages.rendering import PAGE_SIZE, redirect, render, with_query
+from api.pages.sessions import PageUser, Posted
 from carefund import audit, disbursements, funds, imports, recipients
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, ImportRejected, InvalidInput
