@@ -109,16 +109,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def served(
+def start_server(
     database_url: str,
     *,
-    workers: int,
+    workers: int = 1,
     stdout: Output = subprocess.DEVNULL,
     stderr: Output = None,
-) -> Iterator[int]:
+    own_session: bool = False,
+) -> tuple[subprocess.Popen, int]:
     """`carefund serve` (`python -m cli serve`) on `database_url` and a free port, answering
-    `/healthz` before this yields the port; stopped afterwards."""
+    `/healthz` when this returns it and its port; the caller stops it. `own_session` puts it
+    in a process group of its own, so that its workers can be killed with it."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -135,17 +136,39 @@ def served(
         env=os.environ | {"CAREFUND_DATABASE_URL": database_url},
         stdout=stdout,
         stderr=stderr,
+        start_new_session=own_session,
     )
     try:
         _wait_until_up(port, server)
+    except BaseException:
+        _stop(server)
+        raise
+    return server, port
+
+
+@contextmanager
+def served(
+    database_url: str,
+    *,
+    workers: int,
+    stdout: Output = subprocess.DEVNULL,
+    stderr: Output = None,
+) -> Iterator[int]:
+    """`start_server`, yielding its port; stopped afterwards."""
+    server, port = start_server(database_url, workers=workers, stdout=stdout, stderr=stderr)
+    try:
         yield port
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=SERVER_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=SERVER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _wait_until_up(port: int, server: subprocess.Popen) -> None:
