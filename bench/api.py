@@ -1,159 +1,34 @@
 """Benchmark of the API: `GET /healthz` against `POST /funds/{code}/incomes`, same client, same run.
 
-Starts `carefund serve` on a fresh SQLite file, then drives it with a small keep-alive
-HTTP/1.1 client (plain sockets, so that the client costs little of the machine's CPU and
-the figures are the server's). Prints requests per second and p50/p99 latency of each and
-the ratio of posting to the bare rate. Afterwards it checks the books: one gap-free
-receipt per posted income and an intact hash chain.
+Starts `carefund serve` on a fresh SQLite file, then drives it with the small keep-alive
+HTTP/1.1 client of `bench.client` (plain sockets, so that the client costs little of the
+machine's CPU and the figures are the server's). Prints requests per second and p50/p99
+latency of each and the ratio of posting to the bare rate. Afterwards it checks the books:
+one gap-free receipt per posted income and an intact hash chain.
 
     python -m bench.api [--seconds 5] [--connections 8] [--workers 1]
 """
 
 import argparse
-import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
+from bench.client import Result, drive, http_request
+from bench.common import scratch_postgres, served
 from bench.figures import Figure, Target
 
-SERVER_START_SECONDS = 30
 QUICK_SECONDS = 2.0
 """Seconds per measurement in `python -m bench` (without --full)."""
 TARGET_RATIO = 0.25
 TARGET_INCOMES_PER_SECOND = 500
 TARGET_P99_MS = 100
-
-
-@dataclass
-class Result:
-    name: str
-    requests: int
-    seconds: float
-    latencies_ms: list[float]
-    statuses: dict[int, int]
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds
-
-    def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-    def line(self) -> str:
-        return (
-            f"{self.name:<28} {self.per_second:8.0f} req/s   p50 {self.percentile(0.5):6.2f} ms"
-            f"   p99 {self.percentile(0.99):6.2f} ms   ({self.requests} requests, "
-            f"statuses {dict(sorted(self.statuses.items()))})"
-        )
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection that sends a prepared request and reads the answer."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buffer = b""
-
-    def exchange(self, request: bytes) -> int:
-        self.sock.sendall(request)
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        status = int(lines[0].split()[1])
-        length = 0
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        while len(self.buffer) < length:
-            self._fill()
-        self.buffer = self.buffer[length:]
-        return status
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("server closed the connection")
-        self.buffer += chunk
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def http_request(
-    method: str, path: str, token: str | None = None, body: dict | None = None
-) -> bytes:
-    payload = json.dumps(body).encode() if body is not None else b""
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
-    if token:
-        lines.append(f"Authorization: Bearer {token}")
-    if body is not None:
-        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
-
-
-def drive(
-    name: str,
-    port: int,
-    make_request: object,
-    seconds: float,
-    connections: int,
-    observe: object = None,
-) -> Result:
-    """Send requests on `connections` connections for `seconds`; latencies of each.
-
-    `observe(index, number, status)`, if given, hears every answer (from the clients'
-    threads), e.g. to add up what was acknowledged."""
-    latencies: list[list[float]] = [[] for _ in range(connections)]
-    statuses: list[dict[int, int]] = [{} for _ in range(connections)]
-    start = threading.Barrier(connections + 1)
-    stop_at = [0.0]
-
-    def worker(index: int) -> None:
-        connection = Connection(port)
-        number = 0
-        start.wait()
-        while time.perf_counter() < stop_at[0]:
-            request = make_request(index, number)  # type: ignore[operator]
-            number += 1
-            began = time.perf_counter()
-            status = connection.exchange(request)
-            latencies[index].append((time.perf_counter() - began) * 1000)
-            statuses[index][status] = statuses[index].get(status, 0) + 1
-            if observe is not None:
-                observe(index, number - 1, status)  # type: ignore[operator]
-        connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    for thread in threads:
-        thread.start()
-    stop_at[0] = time.perf_counter() + seconds
-    began = time.perf_counter()
-    start.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    merged: dict[int, int] = {}
-    for counts in statuses:
-        for status, count in counts.items():
-            merged[status] = merged.get(status, 0) + count
-    flat = [value for per in latencies for value in per]
-    return Result(name, len(flat), elapsed, flat, merged)
 
 
 def prepare(database_url: str) -> tuple[str, str]:
@@ -227,44 +102,8 @@ def scratch_database(postgres_url: str | None, directory: str) -> Iterator[str]:
     if not postgres_url:
         yield f"sqlite:///{Path(directory) / 'bench.db'}"
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from carefund.storage.engines import normalize_url
-
-    admin_url = normalize_url(postgres_url)
-    name = f"carefund_bench_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_up(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("carefund serve exited; see its output above")
-        try:
-            connection = Connection(port)
-            status = connection.exchange(http_request("GET", "/healthz"))
-            connection.close()
-            if status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("carefund serve did not answer in time")
+    with scratch_postgres(postgres_url, "api") as database_url:
+        yield database_url
 
 
 def run(quick: bool) -> list[Figure]:
@@ -294,54 +133,47 @@ def measure(
         scratch_database(postgres, directory) as database_url,
     ):
         clerk_token, _admin_token = prepare(database_url)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "carefund",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--no-access-log",
-            ],
-            env=os.environ | {"CAREFUND_DATABASE_URL": database_url},
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_up(port, server)
-            healthz = http_request("GET", "/healthz")
-            drive("warm-up", port, lambda i, n: healthz, 1.0, connections)
-            bare = drive("GET /healthz", port, lambda i, n: healthz, seconds, connections)
-
-            def income(index: int, number: int) -> bytes:
-                return http_request(
-                    "POST",
-                    "/api/v1/funds/HC-CARE/incomes",
-                    clerk_token,
-                    {
-                        "source": "member_donation",
-                        "payer": f"第{index}党支部",
-                        "amount": f"{number % 1000 + 1}.{index:02d}",
-                        "received_on": "2026-11-05",
-                    },
-                )
-
-            posting = drive("POST /funds/{code}/incomes", port, income, seconds, connections)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        with served(database_url, workers=workers) as port:
+            bare, posting = drive_both(port, clerk_token, seconds, connections)
         books = check_books(database_url, posting.statuses.get(201, 0))
         floor = commit_floor(directory)
-
-    ratio = posting.per_second / bare.per_second
     backend = "PostgreSQL" if postgres else "SQLite file"
     print(
         f"carefund API benchmark — {backend}, {workers} worker(s), "
         f"{connections} connections, {seconds:.0f} s each, {os.cpu_count()} CPUs"
     )
+    report(bare, posting, books, floor)
+    return figures(
+        bare, posting, floor, note=f"{backend}, {workers} worker(s), {connections} connections"
+    )
+
+
+def drive_both(port: int, token: str, seconds: float, connections: int) -> tuple[Result, Result]:
+    """The bare rate (`GET /healthz`, after a warm-up) and the posting rate, same clients."""
+    healthz = http_request("GET", "/healthz")
+    drive("warm-up", port, lambda i, n: healthz, 1.0, connections)
+    bare = drive("GET /healthz", port, lambda i, n: healthz, seconds, connections)
+
+    def income(index: int, number: int) -> bytes:
+        return http_request(
+            "POST",
+            "/api/v1/funds/HC-CARE/incomes",
+            token,
+            {
+                "source": "member_donation",
+                "payer": f"第{index}党支部",
+                "amount": f"{number % 1000 + 1}.{index:02d}",
+                "received_on": "2026-11-05",
+            },
+        )
+
+    posting = drive("POST /funds/{code}/incomes", port, income, seconds, connections)
+    return bare, posting
+
+
+def report(bare: Result, posting: Result, books: str, floor: float) -> None:
+    """The lines a person reads after the header."""
+    ratio = posting.per_second / bare.per_second
     print(bare.line())
     print(posting.line())
     print(
@@ -353,7 +185,9 @@ def measure(
         f"disk ceiling: {floor:.0f} commits/s for a one-row SQLite transaction "
         f"(WAL, synchronous=FULL) on the same disk"
     )
-    note = f"{backend}, {workers} worker(s), {connections} connections"
+
+
+def figures(bare: Result, posting: Result, floor: float, *, note: str) -> list[Figure]:
     server_errors = sum(n for status, n in posting.statuses.items() if status >= 500)
     return [
         Figure(

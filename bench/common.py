@@ -1,15 +1,22 @@
-"""What the benchmarks share: a fresh migrated database and a clerk to act as."""
+"""What the benchmarks share: a fresh migrated database, a clerk to act as, scratch
+PostgreSQL databases, and `carefund serve` started for the API benchmarks (and the tests
+that drive a served app)."""
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.client import Connection, http_request
 from carefund.access import users
 from carefund.models import User
 from carefund.storage.database import Database
@@ -83,3 +90,98 @@ def scratch_postgres(server_url: str, label: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+SERVER_START_SECONDS = 30
+SERVER_STOP_SECONDS = 30
+
+Output = IO[str] | int | None
+"""Where the server's output goes: a file, `subprocess.DEVNULL`, or None (inherited)."""
+
+
+class ServerDidNotStart(RuntimeError):
+    """`carefund serve` exited, or did not answer `/healthz` in time."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(
+    database_url: str,
+    *,
+    workers: int = 1,
+    stdout: Output = subprocess.DEVNULL,
+    stderr: Output = None,
+    own_session: bool = False,
+) -> tuple[subprocess.Popen, int]:
+    """`carefund serve` (`python -m cli serve`) on `database_url` and a free port, answering
+    `/healthz` when this returns it and its port; the caller stops it. `own_session` puts it
+    in a process group of its own, so that its workers can be killed with it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+        ],
+        env=os.environ | {"CAREFUND_DATABASE_URL": database_url},
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=own_session,
+    )
+    try:
+        _wait_until_up(port, server)
+    except BaseException:
+        _stop(server)
+        raise
+    return server, port
+
+
+@contextmanager
+def served(
+    database_url: str,
+    *,
+    workers: int,
+    stdout: Output = subprocess.DEVNULL,
+    stderr: Output = None,
+) -> Iterator[int]:
+    """`start_server`, yielding its port; stopped afterwards."""
+    server, port = start_server(database_url, workers=workers, stdout=stdout, stderr=stderr)
+    try:
+        yield port
+    finally:
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=SERVER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _wait_until_up(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise ServerDidNotStart("carefund serve exited; see its output")
+        try:
+            connection = Connection(port)
+            status = connection.exchange(http_request("GET", "/healthz"))
+            connection.close()
+            if status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise ServerDidNotStart("carefund serve did not answer in time")

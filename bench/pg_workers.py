@@ -1,7 +1,7 @@
 """Several workers on PostgreSQL: 32 clients posting incomes into one fund, then into many.
 
 Starts `carefund serve --workers 4` on a scratch PostgreSQL database and drives it with the
-keep-alive client of `bench.api`: first every client posts into the same fund (writes to
+keep-alive client of `bench.client`: first every client posts into the same fund (writes to
 one fund queue on its row lock), then each client into its own fund (writes to different
 funds go in parallel). Afterwards it checks the books of every fund: no 5xx answers, one
 receipt per acknowledged income and no gap, the chain intact, and the balance exactly the
@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,8 +23,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bench.api import Connection, Result, drive, free_port, http_request, wait_until_up
-from bench.common import postgres_server_url, scratch_postgres
+from bench.client import Connection, Result, drive, http_request
+from bench.common import postgres_server_url, scratch_postgres, served
 from bench.figures import Figure, Target
 from carefund.money import format_fen, parse_amount
 
@@ -157,20 +156,7 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
 
 
 def _api_balance(connection: Connection, token: str, code: str) -> str:
-    connection.sock.sendall(http_request("GET", f"/api/v1/funds/{code}", token))
-    # Connection.exchange discards the body; read this one answer by hand.
-    while b"\r\n\r\n" not in connection.buffer:
-        connection._fill()
-    head, _, rest = connection.buffer.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":")[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length")
-    )
-    connection.buffer = rest
-    while len(connection.buffer) < length:
-        connection._fill()
-    body, connection.buffer = connection.buffer[:length], connection.buffer[length:]
+    _, body = connection.fetch(http_request("GET", f"/api/v1/funds/{code}", token))
     return str(json.loads(body)["balance"])
 
 
@@ -180,44 +166,37 @@ def measure(
     server_url = server_url or postgres_server_url()
     if server_url is None:
         raise SystemExit("no PostgreSQL answers: give --postgres URL")
+    ledger = Ledger.empty()
     with scratch_postgres(server_url, "workers") as database_url:
         token = prepare(database_url)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "carefund",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--no-access-log",
-            ],
-            env=os.environ | {"CAREFUND_DATABASE_URL": database_url},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        ledger = Ledger.empty()
-        try:
-            wait_until_up(port, server)
-            healthz = http_request("GET", "/healthz")
-            drive("warm-up", port, lambda i, n: healthz, 1.0, clients)
-            bare = drive("GET /healthz", port, lambda i, n: healthz, seconds, clients)
-            one = phase(port, token, seconds, clients, lambda index: ONE_FUND, ledger)
-            many = phase(
-                port, token, seconds, clients, lambda index: many_fund(index % MANY_FUNDS), ledger
-            )
+        with served(
+            database_url, workers=workers, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ) as port:
+            bare, one, many = drive_phases(port, token, seconds, clients, ledger)
             problems = check_books(database_url, port, token, ledger)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
     print(
         f"PostgreSQL, carefund serve --workers {workers}, {clients} clients, "
         f"{seconds:.0f} s each, {os.cpu_count()} CPUs"
     )
+    report(bare, one, many, ledger, problems)
+    note = f"PostgreSQL, {workers} workers, {clients} clients"
+    return figures(bare, one, many, problems, note=note)
+
+
+def drive_phases(
+    port: int, token: str, seconds: float, clients: int, ledger: Ledger
+) -> tuple[Result, Result, Result]:
+    """The bare rate (after a warm-up), then posting into one fund, then into many."""
+    healthz = http_request("GET", "/healthz")
+    drive("warm-up", port, lambda i, n: healthz, 1.0, clients)
+    bare = drive("GET /healthz", port, lambda i, n: healthz, seconds, clients)
+    one = phase(port, token, seconds, clients, lambda index: ONE_FUND, ledger)
+    many = phase(port, token, seconds, clients, lambda index: many_fund(index % MANY_FUNDS), ledger)
+    return bare, one, many
+
+
+def report(bare: Result, one: Result, many: Result, ledger: Ledger, problems: list[str]) -> None:
+    """The lines a person reads after the header."""
     print(bare.line())
     print(one.line().replace("POST …/incomes", "POST, one fund", 1))
     print(many.line().replace("POST …/incomes", f"POST, {MANY_FUNDS} funds", 1))
@@ -230,7 +209,11 @@ def measure(
             else "; ".join(problems)
         )
     )
-    note = f"PostgreSQL, {workers} workers, {clients} clients"
+
+
+def figures(
+    bare: Result, one: Result, many: Result, problems: list[str], *, note: str
+) -> list[Figure]:
     server_errors = sum(
         n for result in (bare, one, many) for status, n in result.statuses.items() if status >= 500
     )

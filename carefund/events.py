@@ -8,13 +8,12 @@ and committed in the same order. Only the tail of a write (its event and its com
 serialized this way; funds still lock, check and post in parallel.
 """
 
-import base64
 from typing import Any
 
 from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, select
 
-from carefund.errors import InvalidInput
+from carefund.cursors import CursorKind
 from carefund.models import Event, as_utc, utcnow
 from carefund.storage.direct import DirectStatement
 from carefund.storage.engines import is_sqlite
@@ -43,7 +42,13 @@ EVENTS_LOCK_KEY = 0x6361_7265_6675_6E64  # "carefund"
 
 CURSOR_LENGTH_MAX = 100
 """A cursor this feed made is far shorter; longer ones are not decoded."""
-_BIGINT_MAX = 2**63 - 1
+EVENT_CURSOR = CursorKind(
+    prefix="e",
+    field="after",
+    message="游标无效",
+    position_max=2**63 - 1,
+    length_max=CURSOR_LENGTH_MAX,
+)
 
 _EVENT = Event.__table__  # type: ignore[attr-defined]
 _INSERT_EVENT = DirectStatement(
@@ -65,25 +70,12 @@ def record_event(session: Session, event_type: str, data: dict[str, Any]) -> Non
 
 
 def encode_cursor(event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"e{event_id}".encode()).decode().rstrip("=")
+    return EVENT_CURSOR.encode(event_id)
 
 
 def decode_cursor(value: str | None) -> int:
     """The event id a cursor points after; 0 for the start of the feed."""
-    if not value:
-        return 0
-    if len(value) > CURSOR_LENGTH_MAX:
-        raise InvalidInput("游标无效", field="after")
-    try:
-        decoded = base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode()).decode()
-        if not decoded.startswith("e"):
-            raise ValueError(decoded)
-        event_id = int(decoded[1:])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("游标无效", field="after") from exc
-    if not 0 <= event_id <= _BIGINT_MAX:
-        raise InvalidInput("游标无效", field="after")
-    return event_id
+    return EVENT_CURSOR.decode(value)
 
 
 def read_events(session: Session, *, after: str | None, limit: int) -> tuple[list[Event], str]:

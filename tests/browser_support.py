@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from api.app import create_app
+from bench.common import free_port
 from carefund.storage.database import Database
 
 CHROMIUM = os.environ.get("CAREFUND_CHROMIUM", "/usr/bin/chromium")
@@ -42,12 +42,6 @@ def chromium_missing() -> str | None:
     except ImportError:
         return "the playwright package is not installed (pip install -e '.[test]')"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -9,17 +9,16 @@ starts a server and runs for minutes):
 """
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from bench.common import served
 from carefund.disbursements import approve_disbursement
 from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record, submit
-from tests.test_api_concurrency import free_port, wait_until_up
 from tests.test_api_schemathesis import REJECTIONS
 
 BASELINE = Path(__file__).with_name("schemathesis-baseline.json")
@@ -76,16 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             f"expected-statuses = {REJECTIONS}\n",
             encoding="utf-8",
         )
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--no-access-log"],
-            env=os.environ | {"CAREFUND_DATABASE_URL": url},
-            stdout=subprocess.DEVNULL,
-            stderr=(Path(folder) / "server.log").open("w"),
-        )
-        try:
-            wait_until_up(base, server)
+        with (
+            (Path(folder) / "server.log").open("w") as server_log,
+            served(url, workers=1, stderr=server_log) as port,
+        ):
+            base = f"http://127.0.0.1:{port}"
             command = [
                 str(Path(sys.executable).with_name("schemathesis")),
                 "--config-file",
@@ -116,9 +110,6 @@ def main(argv: list[str] | None = None) -> int:
             for check, reason in EXCLUDED_CHECKS.items():
                 print(f"(not checked: {check} — {reason})")
             returncode = subprocess.run(command).returncode
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         log = (Path(folder) / "server.log").read_text(encoding="utf-8", errors="replace")
         if "Traceback" in log:
             print("the server logged a traceback:\n" + log[-4000:])

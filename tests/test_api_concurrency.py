@@ -4,17 +4,14 @@ In-process (threads sharing one app) on both backends, and against `carefund ser
 --workers 4` on PostgreSQL, where the workers are separate processes.
 """
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bench.common import served
 from carefund.storage.database import Database
 from tests import conftest
 from tests.api_support import Api
@@ -94,12 +91,6 @@ def test_parallel_clients_get_gap_free_receipts_and_an_exact_balance(api: Api) -
     )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def postgres_url(request: pytest.FixtureRequest) -> str:
     if not conftest.POSTGRES_ADMIN_URL:
@@ -119,27 +110,11 @@ def test_four_server_workers_on_postgresql(postgres_url: str, tmp_path: Path) ->
     admin_token = make_token(database, staff["admin"])
     database.dispose()
 
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "4",
-            "--no-access-log",
-        ],
-        env=os.environ | {"CAREFUND_DATABASE_URL": postgres_url},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, server)
+    with (
+        (tmp_path / "serve.log").open("w") as log,
+        served(postgres_url, workers=4, stdout=log, stderr=subprocess.STDOUT) as port,
+    ):
+        base = f"http://127.0.0.1:{port}"
 
         def run_client(client: int) -> list[int]:
             with httpx.Client(
@@ -162,24 +137,3 @@ def test_four_server_workers_on_postgresql(postgres_url: str, tmp_path: Path) ->
                 lambda path, params: http.get(path, params=params).json(),
                 CLIENTS * INCOMES_PER_CLIENT,
             )
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
-def wait_until_up(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "carefund serve exited"
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("carefund serve did not answer in time")

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from bench.scale import ACTORS, BookSize, generate
+from bench.province import ACTORS, BookSize, generate
 from carefund import funds, incomes
 from carefund.access import users
 from carefund.ledger.verify import verify

@@ -5,7 +5,6 @@ and receipt numbers have no gap. Repeated, on SQLite and PostgreSQL."""
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,12 +15,12 @@ import httpx
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from bench.common import start_server
 from carefund import funds
 from carefund.ledger.verify import verify
 from carefund.models import Disbursement, Income, JournalEntry, Posting
 from carefund.storage.database import Database
 from tests.builders import make_fund, make_recipient, make_staff, make_token, record
-from tests.test_api_concurrency import free_port, wait_until_up
 
 CYCLES = 3
 CLIENTS = 6
@@ -37,16 +36,10 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--no-access-log"],
-            env=os.environ | {"CAREFUND_DATABASE_URL": self.url},
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.process, port = start_server(
+            self.url, stdout=self.log.open("a"), stderr=subprocess.STDOUT, own_session=True
         )
-        wait_until_up(self.base, self.process)
+        self.base = f"http://127.0.0.1:{port}"
 
     def kill(self) -> None:
         assert self.process is not None

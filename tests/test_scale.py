@@ -1,4 +1,4 @@
-"""The scale generator (bench/scale.py) writes real books: tiny ones here, on both backends.
+"""The scale generator (bench/province) writes real books: tiny ones here, on both backends.
 
 The benchmark trusts its million-entry books because these checks pass on small ones:
 every chain verifies, statements reconcile, receipts and vouchers are gap-free, closed
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from bench.scale import ACTORS, BookSize, generate
+from bench.province import ACTORS, BookSize, generate
 from carefund import funds, incomes
 from carefund.access import users
 from carefund.errors import PeriodClosed

@@ -11,7 +11,8 @@ from starlette.responses import Response
 
 from api.middleware import BodyLimitMiddleware
 from api.pages import auth, books, dashboard, disbursements, incomes, plans, recipients
-from api.pages.web import HERE, SECURITY_HEADERS, refuse_with_page, templates
+from api.pages.errors import SECURITY_HEADERS, refuse_with_page
+from api.pages.rendering import HERE, templates
 
 STATIC_PREFIX = "/static"
 

@@ -14,17 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import get_database
-from api.pages.web import (
+from api.pages.errors import page_router
+from api.pages.rendering import redirect, render
+from api.pages.sessions import (
     CSRF_FIELD,
     LOGIN_COOKIE,
     SESSION_COOKIE,
     LoginRequired,
     PageUser,
     Posted,
-    page_router,
     page_user,
-    redirect,
-    render,
     signing_secret,
 )
 from carefund.access import sessions, users

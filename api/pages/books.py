@@ -10,22 +10,12 @@ from sqlmodel import Session
 
 import receipts
 from api.deps import get_database
+from api.pages.errors import error_status, page_router
+from api.pages.forms import form_errors, parse_optional_date, record_id
+from api.pages.fund_status import chain_status, funds_and_current
 from api.pages.incomes import pdf
-from api.pages.web import (
-    PAGE_SIZE,
-    PageUser,
-    Posted,
-    chain_status,
-    error_status,
-    form_errors,
-    funds_and_current,
-    page_router,
-    parse_optional_date,
-    record_id,
-    redirect,
-    render,
-    with_query,
-)
+from api.pages.rendering import PAGE_SIZE, redirect, render, with_query
+from api.pages.sessions import PageUser, Posted
 from carefund import periods
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, InvalidInput, NotFound

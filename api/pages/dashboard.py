@@ -8,7 +8,10 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from api.deps import get_database
-from api.pages.web import PageUser, chain_status, page_router, render
+from api.pages.errors import page_router
+from api.pages.fund_status import chain_status
+from api.pages.rendering import render
+from api.pages.sessions import PageUser
 from carefund import disbursements, funds
 from carefund.access.users import Action, may
 from carefund.reports import statements

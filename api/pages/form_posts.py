@@ -9,7 +9,9 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from api.deps import get_database
-from api.pages.web import error_status, form_errors, redirect
+from api.pages.errors import error_status
+from api.pages.forms import form_errors
+from api.pages.rendering import redirect
 from carefund.errors import CarefundError, NotFound
 
 T = TypeVar("T")

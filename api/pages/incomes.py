@@ -10,24 +10,19 @@ from sqlmodel import Session
 
 import receipts
 from api.deps import get_database
-from api.pages.web import (
-    PAGE_SIZE,
-    PageUser,
-    Posted,
+from api.pages.errors import error_status, page_router
+from api.pages.forms import (
     amount_text,
     checked_amount,
     chosen,
-    error_status,
     field_errors,
     form_errors,
-    funds_and_current,
-    page_router,
     parse_optional_date,
     record_id,
-    redirect,
-    render,
-    with_query,
 )
+from api.pages.fund_status import funds_and_current
+from api.pages.rendering import PAGE_SIZE, redirect, render, with_query
+from api.pages.sessions import PageUser, Posted
 from carefund import funds, incomes
 from carefund.access.users import Action, require
 from carefund.errors import CarefundError, InvalidInput, NotFound

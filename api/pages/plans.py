@@ -12,17 +12,11 @@ from sqlmodel import Session
 
 from api.deps import get_database
 from api.pages import rule_editor
+from api.pages.errors import error_status, page_router
 from api.pages.form_posts import field_messages, post_form
-from api.pages.web import (
-    PageUser,
-    Posted,
-    amount_text,
-    error_status,
-    page_router,
-    record_id,
-    render,
-    templates,
-)
+from api.pages.forms import amount_text, record_id
+from api.pages.rendering import render, templates
+from api.pages.sessions import PageUser, Posted
 from carefund import funds, plans, recipients
 from carefund.errors import CarefundError, NotFound
 from carefund.models import User

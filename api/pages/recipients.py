@@ -10,18 +10,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import get_database
+from api.pages.errors import error_status, page_router
 from api.pages.form_posts import post_form
-from api.pages.web import (
-    PAGE_SIZE,
-    PageUser,
-    Posted,
-    error_status,
-    form_errors,
-    page_router,
-    record_id,
-    render,
-    with_query,
-)
+from api.pages.forms import form_errors, record_id
+from api.pages.rendering import PAGE_SIZE, render, with_query
+from api.pages.sessions import PageUser, Posted
 from carefund import disbursements, imports, recipients
 from carefund.errors import CarefundError, ImportRejected
 from carefund.models import User

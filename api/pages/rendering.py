@@ -1,0 +1,163 @@
+"""How pages are drawn: the templates and their filters, the menu, `render` and `redirect`."""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from carefund import limits
+from carefund.access.users import Action, may
+from carefund.models import Fund, User
+from carefund.money import FEN_PER_YUAN, format_fen_grouped
+from carefund.privacy import mask_id_number, mask_phone
+from carefund.vocabulary import (
+    ASPECT_NAMES_ZH,
+    CATEGORY_NAMES_ZH,
+    ROLE_NAMES_ZH,
+    SOURCE_NAMES_ZH,
+    STATUS_NAMES_ZH,
+    Aspect,
+    DisbursementStatus,
+    IncomeSource,
+    MemberCategory,
+    Role,
+)
+
+HERE = Path(__file__).resolve().parent
+PAGE_SIZE = 50
+"""Rows per page of a list."""
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+# ---------------------------------------------------------------------------------------
+# How things read: filters for templates
+
+
+def money(fen: int | None) -> str:
+    return "" if fen is None else format_fen_grouped(fen)
+
+
+def yuan(text: str) -> str:
+    """A two-decimal yuan string, as the journal gives it, for people: ¥1,234.56."""
+    return format_fen_grouped(int(Decimal(text) * FEN_PER_YUAN))
+
+
+def date_zh(day: date | datetime | str | None) -> str:
+    """2026年11月5日, as a person reads a date."""
+    if day is None or day == "":
+        return ""
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def moment_zh(moment: datetime | str | None) -> str:
+    """2026年11月5日 14:03, in the server's local time (from a datetime or its ISO text, as
+    public forms give it)."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone()
+    return f"{date_zh(local)} {local:%H:%M}"
+
+
+def _name(table: dict[Any, str], enum: type) -> Callable[[str | None], str]:
+    def name(value: str | None) -> str:
+        if value is None:
+            return ""
+        try:
+            return table[enum(value)]
+        except ValueError:
+            return value
+
+    return name
+
+
+templates.env.filters.update(
+    money=money,
+    yuan=yuan,
+    date_zh=date_zh,
+    moment_zh=moment_zh,
+    category_zh=_name(CATEGORY_NAMES_ZH, MemberCategory),
+    aspect_zh=_name(ASPECT_NAMES_ZH, Aspect),
+    source_zh=_name(SOURCE_NAMES_ZH, IncomeSource),
+    status_zh=_name(STATUS_NAMES_ZH, DisbursementStatus),
+    role_zh=_name(ROLE_NAMES_ZH, Role),
+    mask_id=mask_id_number,
+    mask_phone=mask_phone,
+)
+
+
+def funds_options(every: list[Fund]) -> list[tuple[str, str]]:
+    return [(fund.code, f"{fund.name}（{fund.code}）") for fund in every]
+
+
+templates.env.globals.update(
+    funds_options=funds_options,
+    CATEGORIES=list(CATEGORY_NAMES_ZH.items()),
+    ASPECTS=list(ASPECT_NAMES_ZH.items()),
+    SOURCES=list(SOURCE_NAMES_ZH.items()),
+    STATUSES=list(STATUS_NAMES_ZH.items()),
+    Action=Action,
+    limits=limits,
+)
+
+
+def _nav(user: User, path: str) -> list[dict[str, Any]]:
+    """The menu, with only what the user's role may use."""
+    items = [
+        ("/", "首页", Action.read),
+        ("/incomes", "收入", Action.read),
+        ("/recipients", "关爱对象", Action.read),
+        ("/disbursements", "支出", Action.read),
+        ("/disbursements/approvals", "待审批", Action.approve_disbursement),
+        ("/disbursements/payments", "待发放", Action.pay_disbursement),
+        ("/plans", "定期计划", Action.read),
+        ("/books/journal", "账簿", Action.read),
+        ("/books/reports", "报表", Action.read_statements),
+        ("/books/periods", "结账", Action.read),
+    ]
+    shown = [(href, label) for href, label, action in items if may(user, action)]
+    # The longest matching prefix is the current section, so /disbursements/payments marks
+    # 待发放 and not 支出.
+    current = max(
+        (href for href, _ in shown if path == href or (href != "/" and path.startswith(href))),
+        key=len,
+        default=None,
+    )
+    return [{"href": href, "label": label, "current": href == current} for href, label in shown]
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page, with the user, the menu and the CSRF token every form needs."""
+    user: User | None = getattr(request.state, "user", None)
+    base = {
+        "user": user,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "nav": _nav(user, request.url.path) if user else [],
+        "may": (lambda action: may(user, action)) if user else (lambda action: False),
+        "today": date.today(),
+        "errors": {},
+        "values": {},
+        "query": request.query_params,
+    }
+    return templates.TemplateResponse(request, template, base | context, status_code=status)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a POST: see the result with a GET (303), so a reload posts nothing twice."""
+    return RedirectResponse(url, status_code=303)
+
+
+def with_query(path: str, **params: Any) -> str:
+    """`path` with the non-empty params as a query string."""
+    kept = {key: value for key, value in params.items() if value not in (None, "")}
+    return f"{path}?{urlencode(kept)}" if kept else path

@@ -1,0 +1,244 @@
+"""Commands about the books: funds, verify, statements, export, backup, plan runs."""
+
+import sqlite3
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from carefund.errors import CarefundError
+from carefund.funds import create_fund, get_fund, list_funds
+from carefund.ledger.verify import verify as verify_chain
+from cli.common import database, err, fail, operator, out
+
+fund_app = typer.Typer(help="Manage funds.", no_args_is_help=True)
+plans_app = typer.Typer(help="Recurring plans (定期发放计划).", no_args_is_help=True)
+
+
+@fund_app.command("add")
+def fund_add(
+    code: Annotated[str, typer.Argument(help="Fund code such as HC-CARE.")],
+    name: Annotated[str, typer.Option(help="Full name, e.g. 某区党内关爱基金.")],
+    org: Annotated[str, typer.Option(help="Organisation printed on receipts.")] = "",
+) -> None:
+    """Open a fund with empty books."""
+    try:
+        database().write(
+            lambda session: create_fund(
+                session, code=code, name=name, org=org, actor=operator(session, None)
+            )
+        )
+    except CarefundError as exc:
+        fail(exc.message)
+    out.print(f"已开设基金 {code}")
+
+
+@fund_app.command("list")
+def fund_list() -> None:
+    """List funds with their balances."""
+    from carefund.funds import fund_public
+
+    def show(session: Session) -> None:
+        for fund in list_funds(session):
+            public = fund_public(session, fund)
+            out.print(
+                f"{fund.code}\t{fund.name}\t余额 {public['balance']}\t可用 {public['available']}",
+                highlight=False,
+            )
+
+    database().read(show)
+
+
+def verify(
+    fund: Annotated[str | None, typer.Option(help="Only this fund (default: every fund).")] = None,
+) -> None:
+    """Recompute every fund's hash chain; exit 1 naming the fund and first bad seq if broken."""
+    broken = False
+    try:
+
+        def check(session: Session) -> None:
+            nonlocal broken
+            funds = [get_fund(session, fund)] if fund else list_funds(session)
+            for item in funds:
+                result = verify_chain(session, item)
+                if result.ok:
+                    out.print(
+                        f"{item.code}: 完好，{result.entries} 笔，链头 {result.head_hash}",
+                        highlight=False,
+                    )
+                else:
+                    broken = True
+                    where = (
+                        f"，第一笔不符 seq {result.first_bad_seq}" if result.first_bad_seq else ""
+                    )
+                    err.print(
+                        f"[bold red]{item.code}: 已损坏{where}：{result.problem}[/]",
+                        highlight=False,
+                    )
+
+        database().read(check)
+    except CarefundError as exc:
+        fail(exc.message)
+    if broken:
+        raise typer.Exit(1)
+
+
+STATEMENT_FORMATS = (".pdf", ".csv", ".xlsx", ".json")
+"""What `carefund statement -o FILE` can write, chosen by FILE's suffix."""
+
+
+def statement(
+    fund: Annotated[str, typer.Option(help="Fund code, e.g. HC-CARE.")],
+    period: Annotated[str, typer.Option(help="2026-11 (month), 2026-Q4 (quarter) or 2026 (year).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write: .pdf, .csv, .xlsx or .json.")
+    ],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Generate as this user (default: the operator).")
+    ] = None,
+) -> None:
+    """Write a fund's audit statement for a month, quarter or year; the format follows FILE.
+
+    Exits 1 (after writing the file) when a reconciliation check fails, like `verify`."""
+    import json
+
+    suffix = output.suffix.lower()
+    if suffix not in STATEMENT_FORMATS:
+        choices = "、".join(STATEMENT_FORMATS)
+        fail(f"不支持的文件类型 {output.suffix or '（无后缀）'}：请用 {choices}")
+    if not output.parent.is_dir():
+        fail(f"目录不存在：{output.parent}")
+    from carefund.reports import documents, statements
+
+    try:
+
+        def rendered(session: Session) -> tuple[documents.StatementView, bytes]:
+            # Rendered inside the read: the statement's journal streams from the database.
+            view = documents.statement_view(
+                session, fund_code=fund, period=period, actor=operator(session, as_user)
+            )
+            if suffix == ".json":
+                content = json.dumps(
+                    statements.statement_json(view.statement), ensure_ascii=False, indent=2
+                ).encode("utf-8")
+            else:
+                # The composition root may use the renderers; carefund's modules never do.
+                import receipts
+
+                render = {
+                    ".pdf": receipts.render_statement,
+                    ".csv": receipts.statement_csv,
+                    ".xlsx": receipts.statement_xlsx,
+                }[suffix]
+                content = render(view)
+            return view, content
+
+        view, content = database().read(rendered)
+    except CarefundError as exc:
+        fail(exc.message)
+    try:
+        output.write_bytes(content)
+    except OSError as exc:
+        fail(f"无法写入 {output}：{exc.strerror}")
+    checks = "对账全部通过" if view.statement.reconciled else "对账未通过，请核查"
+    out.print(
+        f"已生成 {output}（{view.fund.code} {view.period.label_zh}，"
+        f"{view.statement.entry_count} 笔凭证，{checks}）",
+        highlight=False,
+    )
+    if not view.statement.reconciled:
+        raise typer.Exit(1)
+
+
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist).")],
+) -> None:
+    """Copy an SQLite database online into FILE, consistent even while the server writes."""
+    configured = database().engine
+    if configured.dialect.name != "sqlite":
+        fail("PostgreSQL 请用 pg_dump 备份，例如：pg_dump -Fc -f carefund.dump DBNAME")
+    if file.exists():
+        fail(f"文件已存在：{file}（不覆盖已有文件）")
+    source_path = configured.url.database
+    if not source_path or source_path == ":memory:":
+        fail("内存数据库无法备份")
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(file)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    out.print(f"已备份到 {file}")
+
+
+def export(
+    fund: Annotated[str, typer.Option(help="The fund to export.")],
+    format: Annotated[
+        str, typer.Option("--format", help="Only `beancount` for now.")
+    ] = "beancount",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (default: standard output)."),
+    ] = None,
+) -> None:
+    """Write a fund's books as a beancount ledger, for an independent check with bean-check."""
+    from carefund.reports.export import export_beancount
+
+    if format != "beancount":
+        fail(f"不支持的格式：{format}（目前只支持 beancount）")
+    try:
+
+        def write_out(session: Session) -> None:
+            lines = export_beancount(session, get_fund(session, fund))
+            if output is None:
+                for line in lines:
+                    print(line)
+            else:
+                with output.open("w", encoding="utf-8") as handle:
+                    for line in lines:
+                        handle.write(line + "\n")
+
+        database().read(write_out)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OSError as exc:
+        fail(f"无法写入 {output}：{exc.strerror}")
+
+
+@plans_app.command("run")
+def plans_run(
+    through: Annotated[str, typer.Option(help="Generate due dates up to this day (YYYY-MM-DD).")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user (default: the operator).")
+    ] = None,
+) -> None:
+    """Run every active plan through DATE, as a nightly job: one submitted disbursement per
+    recipient per due date, never twice. Exit 1 if a plan was refused."""
+    from carefund import plans
+
+    configured = database()
+    try:
+        actor = configured.read(lambda session: operator(session, as_user))
+        results = plans.run_all_plans(configured, through=through, actor=actor)
+    except CarefundError as exc:
+        fail(exc.message)
+    refused = False
+    for result in results:
+        if "error" in result:
+            refused = True
+            err.print(f"[red]计划 #{result['plan_id']}：{result['error']}[/]", highlight=False)
+            continue
+        line = f"计划 #{result['plan_id']}：新建 {result['created']} 笔"
+        if result["skipped"]:
+            names = ", ".join(item["member_no"] for item in result["skipped"])
+            line += f"，跳过已停用的关爱对象 {names}"
+        if not result["complete"]:
+            line += f"（达到单次上限，已处理到 {result['last_due']}，请再次运行）"
+        out.print(line, highlight=False)
+    total = sum(result.get("created", 0) for result in results)
+    out.print(f"共 {len(results)} 个计划，新建 {total} 笔待审批支出。", highlight=False)
+    if refused:
+        raise typer.Exit(1)

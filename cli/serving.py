@@ -1,0 +1,110 @@
+"""Commands that set up and run the service: `init`, `serve`, `demo`."""
+
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from carefund.errors import CarefundError
+from carefund.funds import list_funds
+from carefund.settings import get_settings
+from carefund.storage.database import Database
+from carefund.storage.schema import upgrade
+from cli.common import err, fail, out
+
+
+def init() -> None:
+    """Create the database schema, or upgrade it to the newest version (safe to run again)."""
+    try:
+        configured = Database.open(get_settings().database_url)
+        upgrade(configured.engine)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    out.print(f"数据库已就绪：{configured.engine.url.render_as_string(hide_password=True)}")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (use PostgreSQL for many).", min=1, max=64)
+    ] = 1,
+    demo: Annotated[
+        bool, typer.Option(help="Fill an empty database with a demo district.")
+    ] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
+    """Run the REST API (and web pages) with uvicorn; upgrades the schema first."""
+    import uvicorn
+
+    try:
+        configured = Database.open(get_settings().database_url)
+        upgrade(configured.engine)
+        if demo:
+            _load_demo(configured)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    where = configured.engine.url.render_as_string(hide_password=True)
+    err.print(
+        f"carefund 服务：网页 http://{host}:{port}/ · API 文档 http://{host}:{port}/api/v1/docs"
+        f"（数据库 {where}）",
+        highlight=False,
+    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": "info",
+    }
+    if workers > 1:
+        # Each worker process builds its own app and database from the environment.
+        configured.dispose()
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **options)
+    else:
+        from api.app import create_app, settled
+
+        uvicorn.run(settled(create_app(configured)), **options)
+
+
+def _load_demo(configured: Database) -> None:
+    """Build the demo district into an empty database and print how to log in; a database
+    that already holds something is served as it is."""
+    from carefund.demo import DemoRefused, build_demo
+
+    if configured.read(list_funds):
+        err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
+        return
+    err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+    try:
+        result = build_demo(configured)
+    except DemoRefused as exc:
+        err.print(f"{exc.message}；按现有数据启动。", highlight=False)
+        return
+    for line in result.lines():
+        out.print(line, highlight=False)
+
+
+def demo(
+    force: Annotated[
+        bool, typer.Option("--force", help="ERASE the database first, if it holds anything.")
+    ] = False,
+) -> None:
+    """Build the demo district of 2026 into the configured database; prints the users'
+    passwords and tokens (shown only this once)."""
+    from carefund.demo import build_demo
+
+    try:
+        configured = Database.open(get_settings().database_url)
+        upgrade(configured.engine)
+        err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+        result = build_demo(configured, force=force)
+    except CarefundError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"无法连接数据库：{exc.orig}")
+    for line in result.lines():
+        out.print(line, highlight=False)
