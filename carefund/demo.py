@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from carefund import disbursements, incomes, periods, plans, recipients
 from carefund.access import users
 from carefund.errors import Conflict
-from carefund.funds import create_fund, fund_public
+from carefund.funds import create_fund, funds_public
 from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User
 from carefund.recipients import id_number_check_char
 from carefund.storage.database import Database
@@ -793,10 +793,7 @@ class _Builder:
 
     def _result(self, credentials: list[DemoUser]) -> DemoResult:
         def figures(session: Session) -> tuple[list[dict[str, Any]], Any, int]:
-            funds = [
-                fund_public(session, fund)
-                for fund in session.exec(select(Fund).order_by(col(Fund.code)))
-            ]
+            funds = funds_public(session, list(session.exec(select(Fund).order_by(col(Fund.code)))))
             paid = session.exec(
                 select(func.count(), func.coalesce(func.sum(Disbursement.amount_fen), 0)).where(
                     Disbursement.status == "paid"

@@ -35,7 +35,7 @@ def test_sixteen_writers_get_consecutive_receipts_and_an_exact_balance(database)
                 received_on="2026-06-01",
                 actor=staff["clerk"],
             )
-            return income.receipt_no
+            return income["receipt_no"]
 
         return database.write(write)
 

@@ -81,9 +81,7 @@ def test_a_reversed_income_s_receipt_is_void_and_its_number_never_comes_back(dat
     sponsorship = quarter.incomes[3]
 
     def read(session: Session) -> Any:
-        view = slips.receipt_view(
-            session, income_id=sponsorship.id, actor=quarter.staff["auditor"]
-        )
+        view = slips.receipt_view(session, income_id=sponsorship.id, actor=quarter.staff["auditor"])
         raw = pdf_text(receipts.render_receipt(view))
         text = compact(raw)
         return view, raw, text
@@ -105,9 +103,7 @@ def test_a_voucher_shows_the_masked_id_and_who_did_each_step(database) -> None:
     paid = quarter.paid[5]  # 欧阳小华, 生活帮扶 1,200.50
 
     def read(session: Session) -> Any:
-        view = slips.voucher_view(
-            session, disbursement_id=paid.id, actor=quarter.staff["clerk"]
-        )
+        view = slips.voucher_view(session, disbursement_id=paid.id, actor=quarter.staff["clerk"])
         text = compact(pdf_text(receipts.render_voucher(view)))
         return text
 

@@ -14,7 +14,11 @@ CHECKS = {
 
 def test_good_fields_come_back_clean() -> None:
     clean = check_fields(CHECKS, {"payer": " 区财政 ", "received_on": "2026-11-05"})
-    assert clean == {"payer": "区财政", "received_on": parse_date("2026-11-05", field="x"), "memo": ""}
+    assert clean == {
+        "payer": "区财政",
+        "received_on": parse_date("2026-11-05", field="x"),
+        "memo": "",
+    }
 
 
 def test_every_bad_field_is_named_at_once_in_the_order_checked() -> None:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 import receipts
 from api.deps import get_database
-from api.pages.incomes import pdf
+from api.downloads import pdf
 from api.pages.web import (
     PAGE_SIZE,
     PageUser,

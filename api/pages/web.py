@@ -32,11 +32,10 @@ from starlette.types import Scope, Send
 
 from api.deps import get_database
 from api.errors import status_for
-from carefund import funds, limits
+from carefund import books, funds, limits
 from carefund.access import sessions
 from carefund.access.users import Action, may
 from carefund.errors import CarefundError, InvalidFields, InvalidInput, NotFound, Unauthenticated
-from carefund.ledger.verify import verify
 from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped, parse_amount
 from carefund.privacy import mask_id_number, mask_phone
@@ -104,10 +103,12 @@ def date_zh(day: date | datetime | str | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def moment_zh(moment: datetime | None) -> str:
-    """2026年11月5日 14:03, in the server's local time."""
+def moment_zh(moment: datetime | str | None) -> str:
+    """2026年11月5日 14:03, in the server's local time (from a datetime or its ISO text)."""
     if moment is None:
         return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone()
     return f"{date_zh(local)} {local:%H:%M}"
 
@@ -354,11 +355,9 @@ def record_id(text: str) -> int:
 
 def funds_and_current(session: Any, request: Request) -> tuple[list[Fund], Fund | None]:
     """Every fund, and the one the page is about (`?fund=`, else the first)."""
-    every = funds.list_funds(session)
-    code = request.query_params.get("fund")
-    if code:
-        return every, funds.get_fund(session, code)
-    return every, every[0] if every else None
+    return funds.fund_choices(
+        session, actor=request.state.user, code=request.query_params.get("fund")
+    )
 
 
 def _error_page(request: Request, status: int, message: str, *, title: str) -> HTMLResponse:
@@ -471,7 +470,8 @@ the service's back (which leaves the head as it was) shows within this time."""
 
 
 def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = False) -> Any:
-    """`carefund.ledger.verify.verify` of the fund, reused while its head and the time allow."""
+    """`carefund.books.chain_status` of the fund, reused while its head and the time allow;
+    `fresh` recomputes it by `carefund.books.verify_fund` (for those who may verify)."""
     cache: dict[str, tuple[int, str, float, Any]] = get_database(request).cache.setdefault(
         _VERIFY_KEY, {}
     )
@@ -484,7 +484,13 @@ def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = Fa
         and now - known[2] < VERIFY_CACHE_SECONDS
     ):
         return known[3]
-    result = verify(session, fund)
+    # Recomputing on request is the auditor's verification; the cached look is anyone's.
+    user = request.state.user
+    result = (
+        books.verify_fund(session, code=fund.code, actor=user)
+        if fresh
+        else books.chain_status(session, fund=fund, actor=user)
+    )
     cache[fund.code] = (fund.head_seq, fund.head_hash, now, result)
     return result
 
