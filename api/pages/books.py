@@ -17,17 +17,17 @@ from api.pages.web import (
     PageUser,
     Posted,
     chain_status,
+    date_filter,
     error_status,
     form_errors,
     funds_and_current,
     page_router,
-    parse_optional_date,
     record_id,
     render,
     with_query,
 )
 from carefund import books, periods
-from carefund.errors import CarefundError, InvalidInput, NotFound
+from carefund.errors import CarefundError, NotFound
 from carefund.ledger.accounts import account_name_zh
 from carefund.reports import documents, statements
 
@@ -60,12 +60,7 @@ def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
     today = date.today()
     start_text = query.get("from", today.replace(day=1).isoformat())
     end_text = query.get("to", "")
-    try:
-        start = parse_optional_date(start_text, field="from")
-        end = parse_optional_date(end_text, field="to")
-    except InvalidInput as exc:
-        errors[exc.field or "from"] = exc.message
-        start = end = None
+    start, end = date_filter(start_text, end_text, errors)
     after = query.get("after")
 
     def read(session: Session) -> Any:

@@ -16,17 +16,17 @@ from api.pages.web import (
     PageUser,
     Posted,
     amount_text,
+    date_filter,
     error_status,
     form_errors,
     funds_and_current,
     page_router,
-    parse_optional_date,
     record_id,
     render,
     with_query,
 )
 from carefund import funds, incomes
-from carefund.errors import CarefundError, InvalidInput, NotFound
+from carefund.errors import CarefundError, NotFound
 from carefund.models import User
 from carefund.money import parse_amount
 from carefund.vocabulary import IncomeSource, IncomeStatus
@@ -51,12 +51,7 @@ def income_list(request: Request, user: PageUser) -> HTMLResponse:
     if source is not None and source not in IncomeSource.__members__:
         errors["source"] = "未知的收入来源"
         source = None
-    try:
-        start = parse_optional_date(query.get("from"), field="from")
-        end = parse_optional_date(query.get("to"), field="to")
-    except InvalidInput as exc:
-        errors[exc.field or "from"] = exc.message
-        start = end = None
+    start, end = date_filter(query.get("from"), query.get("to"), errors)
     before = query.get("before")
     before_id = record_id(before) if before else None
 

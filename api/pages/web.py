@@ -443,6 +443,18 @@ def parse_optional_date(value: str | None, *, field: str) -> date | None:
         raise InvalidInput("日期格式应为 YYYY-MM-DD", field=field) from None
 
 
+def date_filter(
+    start_text: str | None, end_text: str | None, errors: dict[str, str]
+) -> tuple[date | None, date | None]:
+    """A list's `from`–`to` filter; a bad date is told in `errors` and the filter dropped."""
+    try:
+        start = parse_optional_date(start_text, field="from")
+        return start, parse_optional_date(end_text, field="to")
+    except InvalidInput as exc:
+        errors[exc.field or "from"] = exc.message
+        return None, None
+
+
 def checked_amount(value: str, *, field: str = "amount") -> int:
     """A form's amount in fen, by `carefund.money.parse_amount`; 不能为空 when left empty."""
     if not value.strip():
