@@ -172,9 +172,9 @@ def bench_receipts(
 ) -> list[Figure]:
     ids = database.read(
         lambda session: [
-            income.id
+            income["id"]
             for income in incomes.list_incomes(
-                session, fund=funds.get_fund(session, code), limit=count
+                session, fund_code=code, actor=staff["clerk"], limit=count
             )
         ]
     )

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
 from carefund.cursors import CursorKind
-from carefund.models import Event, as_utc, utcnow
+from carefund.models import Event, User, as_utc, utcnow
 from carefund.storage.direct import DirectStatement
 from carefund.storage.engines import is_sqlite
 
@@ -88,6 +89,13 @@ def read_events(session: Session, *, after: str | None, limit: int) -> tuple[lis
         )
     )
     return events, encode_cursor(events[-1].id if events else after_id)  # type: ignore[arg-type]
+
+
+def read_feed(session: Session, *, after: str | None, limit: int, actor: User) -> dict[str, Any]:
+    """A page of the feed as the API shows it: `items` after the cursor and `next_cursor`."""
+    require(actor, Action.read)
+    found, next_cursor = read_events(session, after=after, limit=limit)
+    return {"items": [event_public(event) for event in found], "next_cursor": next_cursor}
 
 
 def event_public(event: Event) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Funds: opening one, reading its balance and available balance."""
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -16,25 +17,42 @@ from carefund.ledger.posting import FundHead
 from carefund.limits import NAME_LENGTH_MAX
 from carefund.models import Disbursement, Fund, Posting, User, as_utc
 from carefund.money import format_fen
-from carefund.validation import clean_text
+from carefund.validation import FieldCheck, check_fields, clean_text
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource
 
 FUND_CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9\-]{1,31}")
 """Upper-case letters, digits and hyphens, as it appears in receipt numbers."""
+FUNDS_MAX = 500
+"""The most funds one read answers (a district has a handful)."""
 
 
-def create_fund(session: Session, *, code: str, name: str, org: str = "", actor: User) -> Fund:
-    """Open a fund with empty books."""
-    require(actor, Action.manage_funds)
-    if not isinstance(code, str) or not FUND_CODE_PATTERN.fullmatch(code):
+def _fund_code(value: object) -> str:
+    if not isinstance(value, str) or not FUND_CODE_PATTERN.fullmatch(value):
         raise InvalidInput(
             "基金代码应为 2–32 位大写字母、数字或连字符，以字母开头，如 HC-CARE", field="code"
         )
-    name = clean_text(name, field="name", length_max=NAME_LENGTH_MAX, required=True)
-    org = clean_text(org, field="org", length_max=NAME_LENGTH_MAX)
-    if session.exec(select(Fund).where(Fund.code == code)).first():
-        raise Duplicate(f"基金代码已存在：{code}", field="code")
-    fund = Fund(code=code, name=name, org=org)
+    return value
+
+
+FUND_CHECKS: dict[str, FieldCheck] = {
+    "code": _fund_code,
+    "name": lambda value: clean_text(
+        value, field="name", length_max=NAME_LENGTH_MAX, required=True
+    ),
+    "org": lambda value: clean_text(value, field="org", length_max=NAME_LENGTH_MAX),
+}
+"""The rules of a new fund's fields, for `create_fund` and any form that opens one."""
+
+
+def create_fund(
+    session: Session, *, code: object, name: object, org: object = "", actor: User
+) -> dict[str, Any]:
+    """Open a fund with empty books; its public form."""
+    require(actor, Action.manage_funds)
+    clean = check_fields(FUND_CHECKS, {"code": code, "name": name, "org": org})
+    if session.exec(select(Fund).where(Fund.code == clean["code"])).first():
+        raise Duplicate(f"基金代码已存在：{clean['code']}", field="code")
+    fund = Fund(**clean)
     session.add(fund)
     session.flush()
     write_audit(
@@ -42,13 +60,16 @@ def create_fund(session: Session, *, code: str, name: str, org: str = "", actor:
         actor=actor.username,
         action="fund.created",
         obj=("fund", fund.id),
-        detail={"code": code},
+        detail={"code": fund.code},
     )
-    record_event(session, "fund.created", {"code": code, "name": name, "org": org})
-    return fund
+    # A new fund has nothing approved yet, so nothing is reserved.
+    public = fund_public(fund, reserved_fen=0)
+    record_event(session, "fund.created", public)
+    return public
 
 
 def get_fund(session: Session, code: str) -> Fund:
+    """The fund with this code, for use cases that work on it (they ask `require` first)."""
     # A code that cannot exist is not looked up: it may hold bytes the database refuses.
     valid = isinstance(code, str) and FUND_CODE_PATTERN.fullmatch(code)
     fund = session.exec(select(Fund).where(Fund.code == code)).first() if valid else None
@@ -58,16 +79,39 @@ def get_fund(session: Session, code: str) -> Fund:
 
 
 def list_funds(session: Session) -> list[Fund]:
+    """Every fund by code, for use cases that go over them all."""
     return list(session.exec(select(Fund).order_by(col(Fund.code))))
 
 
-def funds_page(session: Session, *, after_id: int = 0, limit: int = 50) -> list[Fund]:
-    """A page of the funds in the order they were opened."""
-    return list(
+def read_fund(session: Session, *, code: str, actor: User) -> dict[str, Any]:
+    """One fund's public form: `balance` is posted cash, `available` that less reservations."""
+    require(actor, Action.read)
+    fund = get_fund(session, code)
+    return fund_public(fund, reserved_fen=reserved_fen(session, fund_id=fund.id))
+
+
+def read_funds(
+    session: Session, *, actor: User, after_id: int = 0, limit: int = FUNDS_MAX
+) -> list[dict[str, Any]]:
+    """A page of funds' public forms, in the order they were opened."""
+    require(actor, Action.read)
+    rows = list(
         session.exec(
             select(Fund).where(col(Fund.id) > after_id).order_by(col(Fund.id)).limit(limit)
         )
     )
+    return funds_public(session, rows)
+
+
+def fund_choices(
+    session: Session, *, actor: User, code: str | None = None
+) -> tuple[list[Fund], Fund | None]:
+    """Every fund, and the one a page is about: `code`, else the first (None when none)."""
+    require(actor, Action.read)
+    every = list_funds(session)
+    if code:
+        return every, get_fund(session, code)
+    return every, every[0] if every else None
 
 
 def reserved_fen(session: Session, *, fund_id: int | None) -> int:
@@ -81,6 +125,19 @@ def reserved_fen(session: Session, *, fund_id: int | None) -> int:
     return int(total)
 
 
+def _reserved_by_fund(session: Session, fund_ids: Sequence[int | None]) -> dict[int, int]:
+    """`reserved_fen` of several funds in one query (funds with none are left out)."""
+    rows = session.exec(
+        select(Disbursement.fund_id, func.sum(Disbursement.amount_fen))
+        .where(
+            col(Disbursement.fund_id).in_(fund_ids),
+            Disbursement.status == DisbursementStatus.approved.value,
+        )
+        .group_by(col(Disbursement.fund_id))
+    )
+    return {fund_id: int(total or 0) for fund_id, total in rows}
+
+
 def available_fen(session: Session, fund: Fund) -> int:
     """Posted cash minus approved-but-unpaid disbursements."""
     return fund.cash_fen - reserved_fen(session, fund_id=fund.id)
@@ -91,21 +148,33 @@ def available_fen_under_lock(session: Session, fund: FundHead) -> int:
     return fund.cash_fen - reserved_fen(session, fund_id=fund.id)
 
 
-def fund_public(session: Session, fund: Fund) -> dict[str, Any]:
-    """A fund as the API shows it."""
+def fund_public(fund: Fund, *, reserved_fen: int) -> dict[str, Any]:
+    """A fund as the API shows it (and as its event carries it); `reserved_fen` is what
+    approved-but-unpaid disbursements hold back, which the row does not know."""
     return {
+        "id": fund.id,
         "code": fund.code,
         "name": fund.name,
         "org": fund.org,
         "balance": format_fen(fund.cash_fen),
-        "available": format_fen(available_fen(session, fund)),
+        "available": format_fen(fund.cash_fen - reserved_fen),
         "created_at": as_utc(fund.created_at).isoformat(),
         "closed_through": fund.closed_through.isoformat() if fund.closed_through else None,
     }
 
 
-def balances(session: Session, fund: Fund, as_of: date | None = None) -> dict[str, Any]:
+def funds_public(session: Session, rows: Sequence[Fund]) -> list[dict[str, Any]]:
+    """`fund_public` of several funds, their reservations loaded in one query."""
+    reserved = _reserved_by_fund(session, [fund.id for fund in rows]) if rows else {}
+    return [fund_public(fund, reserved_fen=reserved.get(fund.id or 0, 0)) for fund in rows]
+
+
+def balances(
+    session: Session, *, code: str, as_of: date | None = None, actor: User
+) -> dict[str, Any]:
     """Cash, available, income per source and disbursed per aspect, up to `as_of` inclusive."""
+    require(actor, Action.read)
+    fund = get_fund(session, code)
     query = (
         select(Posting.account, func.sum(Posting.debit_fen), func.sum(Posting.credit_fen))
         .where(Posting.fund_id == fund.id)

@@ -1,24 +1,25 @@
 """Incomes: money received, each with a gap-free receipt number and a posted entry."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
 from carefund.errors import InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
-from carefund.funds import available_fen_under_lock
+from carefund.funds import available_fen_under_lock, get_fund, list_funds
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, income_account
 from carefund.ledger.posting import (
-    PostedEntry,
     check_open,
     insert_snapshot,
     lock_fund_head,
     lock_fund_head_of,
     post_entry,
-    reverse_entry,
+    reverse_posted,
     take_numbers,
     voucher_sequence,
 )
@@ -26,11 +27,70 @@ from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
 from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.storage.direct import DirectStatement
-from carefund.validation import choose, clean_text, is_id, parse_date
+from carefund.validation import (
+    FieldCheck,
+    check_fields,
+    choose,
+    clean_text,
+    get_row,
+    is_id,
+    parse_date,
+)
 from carefund.vocabulary import SOURCE_NAMES_ZH, IncomeSource, IncomeStatus
 
 RECEIPT_SEQUENCE_MAX = 999_999
 """Receipt numbers have six digits per fund and year."""
+
+INCOME_CHECKS: dict[str, FieldCheck] = {
+    "source": lambda value: choose(IncomeSource, value, field="source"),
+    "payer": lambda value: clean_text(
+        value, field="payer", length_max=NAME_LENGTH_MAX, required=True
+    ),
+    "amount": parse_amount,
+    "received_on": lambda value: parse_date(value, field="received_on"),
+    "method": lambda value: clean_text(value, field="method", length_max=METHOD_LENGTH_MAX),
+    "memo": lambda value: clean_text(value, field="memo"),
+}
+"""The rules of an income's fields, for `record_income` and the form that records one."""
+
+REVERSE_CHECKS: dict[str, FieldCheck] = {
+    "reason": lambda value: clean_text(value, field="reason", required=True),
+    "on": lambda value: date.today() if value is None else parse_date(value, field="on"),
+}
+"""The rules of a reversal's fields: a reason, and its date (today when not given)."""
+
+
+@dataclass(frozen=True)
+class IncomeRefs:
+    """What an income's public form shows that its row does not hold itself."""
+
+    fund_code: str
+    voucher_no: str
+    entry_hash: str
+    reversal_voucher_no: str | None = None
+
+
+def income_public(income: Income, refs: IncomeRefs) -> dict[str, Any]:
+    """An income as the API shows it, as its events carry it and as its pages show it."""
+    return {
+        "id": income.id,
+        "fund": refs.fund_code,
+        "source": income.source,
+        "payer": income.payer,
+        "amount": format_fen(income.amount_fen),
+        "received_on": income.received_on.isoformat(),
+        "method": income.method,
+        "memo": income.memo,
+        "receipt_no": income.receipt_no,
+        "voucher_no": refs.voucher_no,
+        "entry_hash": refs.entry_hash,
+        "status": income.status,
+        "reversal_voucher_no": refs.reversal_voucher_no,
+        "reverse_reason": income.reverse_reason,
+        "reversed_by": income.reversed_by,
+        "created_by": income.created_by,
+        "created_at": as_utc(income.created_at).isoformat(),
+    }
 
 
 def record_income(
@@ -44,31 +104,38 @@ def record_income(
     method: object = "",
     memo: object = "",
     actor: User,
-) -> Income:
-    """Record money received: post Dr cash / Cr income and number its receipt, atomically."""
+) -> dict[str, Any]:
+    """Record money received: post Dr cash / Cr income and number its receipt, atomically.
+    Answers the income's public form, built from what is in hand (no query more)."""
     require(actor, Action.record_income)
-    source = choose(IncomeSource, source, field="source")
-    payer = clean_text(payer, field="payer", length_max=NAME_LENGTH_MAX, required=True)
-    amount_fen = parse_amount(amount)
-    received_on = parse_date(received_on, field="received_on")
-    method = clean_text(method, field="method", length_max=METHOD_LENGTH_MAX)
-    memo = clean_text(memo, field="memo")
+    clean = check_fields(
+        INCOME_CHECKS,
+        {
+            "source": source,
+            "payer": payer,
+            "amount": amount,
+            "received_on": received_on,
+            "method": method,
+            "memo": memo,
+        },
+    )
+    day: date = clean["received_on"]
     fund = lock_fund_head(session, fund_code)
-    check_open(fund, received_on)
+    check_open(fund, day)
     # The voucher and the receipt are numbered in one round trip.
     voucher_number, receipt_number = take_numbers(
-        session, fund, [voucher_sequence(received_on), f"receipt:{received_on.year}"]
+        session, fund, [voucher_sequence(day), f"receipt:{day.year}"]
     )
     assert receipt_number <= RECEIPT_SEQUENCE_MAX, "receipt numbers of the year exhausted"
     entry = post_entry(
         session,
         fund=fund,
-        entry_date=received_on,
+        entry_date=day,
         voucher_number=voucher_number,
-        memo=f"收到{SOURCE_NAMES_ZH[source]} {payer}" + (f"：{memo}" if memo else ""),
+        memo=_entry_memo(clean),
         lines=[
-            Line(CASH_ACCOUNT, debit_fen=amount_fen),
-            Line(income_account(source), credit_fen=amount_fen),
+            Line(CASH_ACCOUNT, debit_fen=clean["amount"]),
+            Line(income_account(clean["source"]), credit_fen=clean["amount"]),
         ],
         actor=actor.username,
     )
@@ -77,13 +144,13 @@ def record_income(
         _INSERT_INCOME,
         Income,
         fund_id=fund.id,
-        source=source.value,
-        payer=payer,
-        amount_fen=amount_fen,
-        received_on=received_on,
-        method=method,
-        memo=memo,
-        receipt_no=f"{fund.code}-{received_on.year}-{receipt_number:06d}",
+        source=clean["source"].value,
+        payer=clean["payer"],
+        amount_fen=clean["amount"],
+        received_on=day,
+        method=clean["method"],
+        memo=clean["memo"],
+        receipt_no=f"{fund.code}-{day.year}-{receipt_number:06d}",
         entry_id=entry.id,
         status=IncomeStatus.posted.value,
         reversal_entry_id=None,
@@ -93,15 +160,14 @@ def record_income(
         created_by=actor.username,
         created_at=utcnow(),
     )
-    public = income_public(income, fund.code, entry)
+    public = income_public(income, IncomeRefs(fund.code, entry.voucher_no, entry.hash))
     record_event(session, "income.recorded", public)
-    # The answer to the caller is this same public form: `income_view` need not ask again.
-    session.info.setdefault(_RECORDED_VIEWS_KEY, {})[income.id] = public
-    return income
+    return public
 
 
-_RECORDED_VIEWS_KEY = "carefund.recorded_incomes"
-"""In `session.info`: the public form of each income recorded in this unit of work."""
+def _entry_memo(clean: dict[str, Any]) -> str:
+    memo = f"收到{SOURCE_NAMES_ZH[clean['source']]} {clean['payer']}"
+    return memo + (f"：{clean['memo']}" if clean["memo"] else "")
 
 
 _INSERT_INCOME = DirectStatement.inserting(Income.__table__)  # type: ignore[attr-defined]
@@ -109,11 +175,11 @@ _INSERT_INCOME = DirectStatement.inserting(Income.__table__)  # type: ignore[att
 
 def reverse_income(
     session: Session, *, income_id: int, reason: object, on: object = None, actor: User
-) -> Income:
-    """Reverse an income: post the red-ink entry dated `on` (today by default), void the receipt."""
+) -> dict[str, Any]:
+    """Reverse an income: post the red-ink entry dated `on` (today by default), void the
+    receipt. Answers the income's public form."""
     require(actor, Action.reverse_income)
-    reason = clean_text(reason, field="reason", required=True)
-    on = parse_date(on, field="on") if on is not None else date.today()
+    clean = check_fields(REVERSE_CHECKS, {"reason": reason, "on": on})
     fund = lock_fund_head_of(session, Income, row_id=income_id) if is_id(income_id) else None
     if fund is None:
         raise NotFound(f"收入不存在：{income_id}")
@@ -121,58 +187,65 @@ def reverse_income(
     income = session.get_one(Income, income_id, populate_existing=True)
     if income.status != IncomeStatus.posted:
         raise InvalidTransition(f"收入 {income.receipt_no} 已冲销，不能再次冲销")
-    check_open(fund, on)
+    check_open(fund, clean["on"])
     available = available_fen_under_lock(session, fund)
     if available < income.amount_fen:
         raise InsufficientFunds(
             f"冲销后可用余额将为负：可用 {format_fen(available)} 元，"
             f"冲销 {format_fen(income.amount_fen)} 元"
         )
-    original = session.get(JournalEntry, income.entry_id)
-    assert original is not None
-    reversal = reverse_entry(
+    original, reversal = reverse_posted(
         session,
         fund=fund,
-        entry=original,
-        on=on,
-        memo=f"冲销 {original.voucher_no}（收据 {income.receipt_no} 作废）：{reason}",
+        entry_id=income.entry_id,
+        on=clean["on"],
+        memo=lambda voucher_no: (
+            f"冲销 {voucher_no}（收据 {income.receipt_no} 作废）：{clean['reason']}"
+        ),
         actor=actor.username,
     )
     income.status = IncomeStatus.reversed.value
     income.reversal_entry_id = reversal.id
-    income.reverse_reason = reason
+    income.reverse_reason = clean["reason"]
     income.reversed_by = actor.username
     income.reversed_at = utcnow()
     session.add(income)
     session.flush()
-    record_event(session, "income.reversed", income_public(income, fund.code, original, reversal))
-    return income
+    refs = IncomeRefs(fund.code, original.voucher_no, original.hash, reversal.voucher_no)
+    public = income_public(income, refs)
+    record_event(session, "income.reversed", public)
+    return public
 
 
-def _get(session: Session, income_id: int) -> Income:
-    income = session.get(Income, income_id) if is_id(income_id) else None
-    if income is None:
-        raise NotFound(f"收入不存在：{income_id}")
-    return income
+def load_income(session: Session, income_id: object) -> Income:
+    """The stored income, for use cases that work on it (they ask `require` first)."""
+    return get_row(session, Income, income_id, missing="收入不存在")
 
 
-def get_income(session: Session, income_id: int) -> Income:
-    return _get(session, income_id)
+def read_income(session: Session, *, income_id: object, actor: User) -> dict[str, Any]:
+    """One income's public form."""
+    require(actor, Action.read)
+    income = load_income(session, income_id)
+    return income_public(income, income_refs(session, [income])[income.id or 0])
 
 
 def list_incomes(
     session: Session,
     *,
-    fund: Fund,
-    source: str | None = None,
+    fund_code: str,
+    actor: User,
+    source: object = None,
     start: date | None = None,
     end: date | None = None,
     after_id: int = 0,
     limit: int = 50,
     newest_first: bool = False,
     before_id: int | None = None,
-) -> list[Income]:
-    """A page of the fund's incomes by id (oldest first, or newest first for people)."""
+) -> list[dict[str, Any]]:
+    """A page of the fund's incomes in their public form, by id (oldest first, or newest
+    first for people)."""
+    require(actor, Action.read)
+    fund = get_fund(session, fund_code)
     query = select(Income).where(Income.fund_id == fund.id, col(Income.id) > after_id)
     if before_id is not None:
         query = query.where(col(Income.id) < before_id)
@@ -183,104 +256,35 @@ def list_incomes(
     if end is not None:
         query = query.where(col(Income.received_on) <= end)
     order = col(Income.id).desc() if newest_first else col(Income.id)
-    return list(session.exec(query.order_by(order).limit(limit)))
+    rows = list(session.exec(query.order_by(order).limit(limit)))
+    refs = income_refs(session, rows)
+    return [income_public(income, refs[income.id or 0]) for income in rows]
 
 
-def income_public(
-    income: Income,
-    fund_code: str,
-    entry: JournalEntry | PostedEntry,
-    reversal: JournalEntry | PostedEntry | None = None,
-) -> dict[str, Any]:
-    """An income as the API shows it."""
-    return _public(
-        income, fund_code, entry.voucher_no, entry.hash, reversal.voucher_no if reversal else None
-    )
-
-
-def _public(
-    income: Income,
-    fund_code: str,
-    voucher_no: str,
-    entry_hash: str,
-    reversal_voucher_no: str | None,
-) -> dict[str, Any]:
-    return {
-        "id": income.id,
-        "fund": fund_code,
-        "source": income.source,
-        "payer": income.payer,
-        "amount": format_fen(income.amount_fen),
-        "received_on": income.received_on.isoformat(),
-        "method": income.method,
-        "memo": income.memo,
-        "receipt_no": income.receipt_no,
-        "voucher_no": voucher_no,
-        "entry_hash": entry_hash,
-        "status": income.status,
-        "reversal_voucher_no": reversal_voucher_no,
-        "reverse_reason": income.reverse_reason,
-        "created_by": income.created_by,
-        "created_at": as_utc(income.created_at).isoformat(),
-    }
+def income_form(session: Session, *, actor: User) -> list[Fund]:
+    """What the form to record an income offers: the funds to record it in."""
+    require(actor, Action.record_income)
+    return list_funds(session)
 
 
 _ENTRY = JournalEntry.__table__  # type: ignore[attr-defined]
 _REVERSAL = _ENTRY.alias("reversal")
 _FUND = Fund.__table__  # type: ignore[attr-defined]
-_NUMBERS_OF_INCOME = DirectStatement(
-    select(_FUND.c.code, _ENTRY.c.voucher_no, _ENTRY.c.hash, _REVERSAL.c.voucher_no)
-    .select_from(
-        _FUND.join(_ENTRY, _ENTRY.c.fund_id == _FUND.c.id).outerjoin(
-            _REVERSAL, _REVERSAL.c.id == bindparam("reversal_id")
-        )
-    )
-    .where(_FUND.c.id == bindparam("fund_id"), _ENTRY.c.id == bindparam("entry_id"))
+_INCOME = Income.__table__  # type: ignore[attr-defined]
+_REFS_OF_INCOMES = core_select(
+    _INCOME.c.id, _FUND.c.code, _ENTRY.c.voucher_no, _ENTRY.c.hash, _REVERSAL.c.voucher_no
+).select_from(
+    _INCOME.join(_FUND, _FUND.c.id == _INCOME.c.fund_id)
+    .join(_ENTRY, _ENTRY.c.id == _INCOME.c.entry_id)
+    .outerjoin(_REVERSAL, _REVERSAL.c.id == _INCOME.c.reversal_entry_id)
 )
 
 
-def income_view(session: Session, income: Income) -> dict[str, Any]:
-    """`income_public` for a stored income; its fund's code and vouchers in one query."""
-    recorded = session.info.get(_RECORDED_VIEWS_KEY, {}).get(income.id)
-    if recorded is not None and recorded["status"] == income.status:
-        return dict(recorded)
-    row = _NUMBERS_OF_INCOME.run(
-        session,
-        {
-            "fund_id": income.fund_id,
-            "entry_id": income.entry_id,
-            "reversal_id": income.reversal_entry_id,
-        },
+def income_refs(session: Session, rows: Sequence[Income]) -> dict[int, IncomeRefs]:
+    """The `IncomeRefs` of stored incomes, by income id, in one query."""
+    if not rows:
+        return {}
+    found = session.exec(  # type: ignore[call-overload]
+        _REFS_OF_INCOMES.where(_INCOME.c.id.in_([income.id for income in rows]))
     )
-    assert row is not None, income
-    fund_code, voucher_no, entry_hash, reversal_voucher_no = row
-    return _public(income, fund_code, voucher_no, entry_hash, reversal_voucher_no)
-
-
-def incomes_view(session: Session, rows: list[Income]) -> list[dict[str, Any]]:
-    """`income_public` for a page of stored incomes, loading their entries in one query."""
-    entry_ids = {i.entry_id for i in rows} | {
-        i.reversal_entry_id for i in rows if i.reversal_entry_id
-    }
-    entries = (
-        {
-            entry.id: entry
-            for entry in session.exec(
-                select(JournalEntry).where(col(JournalEntry.id).in_(entry_ids))
-            )
-        }
-        if entry_ids
-        else {}
-    )
-    fund_codes = {
-        fund_id: session.get_one(Fund, fund_id).code for fund_id in {i.fund_id for i in rows}
-    }
-    return [
-        income_public(
-            income,
-            fund_codes[income.fund_id],
-            entries[income.entry_id],
-            entries.get(income.reversal_entry_id) if income.reversal_entry_id else None,
-        )
-        for income in rows
-    ]
+    return {income_id: IncomeRefs(*refs) for income_id, *refs in found}

@@ -34,6 +34,8 @@ def parse_amount(value: object, *, field: str = "amount") -> int:
         fen = _decimal_to_fen(value, field)
     elif isinstance(value, str):
         value = unicodedata.normalize("NFKC", value)
+        if not value.strip():
+            raise InvalidInput("不能为空", field=field)
         if not _AMOUNT_PATTERN.fullmatch(value):
             raise InvalidInput(
                 f'金额格式不正确：{value[:40]!r}；应为最多两位小数的正数，如 "1234.56"',

@@ -15,6 +15,7 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
+from carefund.funds import get_fund
 from carefund.ledger.journal import cash_balance_as_of
 from carefund.ledger.posting import lock_fund_head, set_closed_through
 from carefund.models import Period, User, as_utc, utcnow
@@ -22,6 +23,8 @@ from carefund.money import format_fen
 from carefund.validation import DATE_MAX, DATE_MIN, clean_text
 
 MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+PERIODS_MAX = 1_200
+"""The most closings one read answers: a century of months, reopenings included."""
 
 
 def parse_month(value: object) -> tuple[date, date]:
@@ -36,8 +39,9 @@ def parse_month(value: object) -> tuple[date, date]:
     return first, date(year, month, calendar.monthrange(year, month)[1])
 
 
-def close_period(session: Session, *, fund_code: str, month: str, actor: User) -> Period:
-    """Close a month of a fund: store its closing balance and chain head; lock its dates."""
+def close_period(session: Session, *, fund_code: str, month: str, actor: User) -> dict[str, Any]:
+    """Close a month of a fund: store its closing balance and chain head; lock its dates.
+    Answers the closing's public form."""
     require(actor, Action.close_period)
     first, last = parse_month(month)
     fund = lock_fund_head(session, fund_code)
@@ -63,14 +67,16 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
         obj=("period", period.id),
         detail={"fund": fund.code, "month": month},
     )
-    record_event(session, "period.closed", period_public(period, fund.code))
-    return period
+    public = period_public(period, fund.code)
+    record_event(session, "period.closed", public)
+    return public
 
 
 def reopen_period(
     session: Session, *, fund_code: str, month: str, reason: object, actor: User
-) -> Period:
-    """Reopen the latest closed month of a fund, with a written reason that is kept."""
+) -> dict[str, Any]:
+    """Reopen the latest closed month of a fund, with a written reason that is kept.
+    Answers the closing's public form, reopened."""
     require(actor, Action.reopen_period)
     reason = clean_text(reason, field="reason", required=True)
     parse_month(month)
@@ -95,8 +101,9 @@ def reopen_period(
         obj=("period", period.id),
         detail={"fund": fund.code, "month": month, "reason": reason},
     )
-    record_event(session, "period.reopened", period_public(period, fund.code))
-    return period
+    public = period_public(period, fund.code)
+    record_event(session, "period.reopened", public)
+    return public
 
 
 def _closed_periods(session: Session, fund_id: int | None) -> list[Period]:
@@ -117,39 +124,26 @@ def _current_close(session: Session, fund_id: int | None, month: str) -> Period 
     ).first()
 
 
-def closed_period(session: Session, fund_id: int | None, month: str) -> Period | None:
-    """The standing close of that month, if it is closed by its own closing."""
-    return _current_close(session, fund_id, month)
-
-
-def list_periods(session: Session, fund_id: int | None) -> list[Period]:
-    """Every closing and reopening of the fund, by month."""
-    return list(
-        session.exec(
-            select(Period)
-            .where(Period.fund_id == fund_id)
-            .order_by(col(Period.month), col(Period.id))
-        )
+def read_periods(
+    session: Session, *, fund_code: str, actor: User, after_id: int = 0, limit: int = PERIODS_MAX
+) -> list[dict[str, Any]]:
+    """A page of the fund's closings (and reopenings, on the same rows) in the order made,
+    in their public form."""
+    require(actor, Action.read)
+    fund = get_fund(session, fund_code)
+    rows = session.exec(
+        select(Period)
+        .where(Period.fund_id == fund.id, col(Period.id) > after_id)
+        .order_by(col(Period.id))
+        .limit(limit)
     )
-
-
-def periods_page(
-    session: Session, *, fund_id: int | None, after_id: int = 0, limit: int = 50
-) -> list[Period]:
-    """A page of the fund's closings (and reopenings, on the same rows) in the order made."""
-    return list(
-        session.exec(
-            select(Period)
-            .where(Period.fund_id == fund_id, col(Period.id) > after_id)
-            .order_by(col(Period.id))
-            .limit(limit)
-        )
-    )
+    return [period_public(period, fund.code) for period in rows]
 
 
 def period_public(period: Period, fund_code: str) -> dict[str, Any]:
-    """A closed month as the API shows it."""
+    """A closed month as the API shows it and as its events carry it."""
     return {
+        "id": period.id,
         "fund": fund_code,
         "period": period.month,
         "closing_balance": format_fen(period.closing_balance_fen),

@@ -6,7 +6,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from carefund.errors import InvalidFields, InvalidInput
+from sqlmodel import Session, SQLModel
+
+from carefund.errors import InvalidFields, InvalidInput, NotFound
 from carefund.limits import ID_MAX, TEXT_LENGTH_MAX
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -15,6 +17,7 @@ DATE_MAX = date(2099, 12, 31)
 """Dates outside these are surely typing mistakes."""
 
 E = TypeVar("E", bound=StrEnum)
+Row = TypeVar("Row", bound=SQLModel)
 
 FieldCheck = Callable[[object], Any]
 """Checks one input field and answers its clean value, or raises `InvalidInput`."""
@@ -42,6 +45,14 @@ def check_fields(checks: dict[str, FieldCheck], values: Mapping[str, object]) ->
 def is_id(value: object) -> bool:
     """Whether `value` can be a record's id; anything else names no record."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ID_MAX
+
+
+def get_row(session: Session, model: type[Row], row_id: object, *, missing: str) -> Row:
+    """The `model` row with id `row_id`, or `NotFound` saying `missing`: the id named."""
+    row = session.get(model, row_id) if is_id(row_id) else None
+    if row is None:
+        raise NotFound(f"{missing}：{row_id}")
+    return row
 
 
 def clean_text(
@@ -81,7 +92,10 @@ def parse_date(value: object, *, field: str) -> date:
 
 
 def choose(enum: type[E], value: object, *, field: str) -> E:
-    """The enum member named by `value`, or a clear error listing the choices."""
+    """The enum member named by `value`, or a clear error listing the choices (请选择 when
+    nothing was chosen: a person picking from a list never sees the code values)."""
+    if value is None or value == "":
+        raise InvalidInput("请选择", field=field)
     try:
         return enum(value)  # type: ignore[arg-type]  # anything else is refused just below
     except ValueError:

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
+from carefund.books import verify_fund
 from carefund.errors import CarefundError
-from carefund.funds import create_fund, get_fund, list_funds
-from carefund.ledger.verify import verify as verify_chain
+from carefund.funds import create_fund, read_fund, read_funds
 from cli.common import database, err, fail, operator, out
 
 fund_app = typer.Typer(help="Manage funds.", no_args_is_help=True)
@@ -37,13 +37,14 @@ def fund_add(
 @fund_app.command("list")
 def fund_list() -> None:
     """List funds with their balances."""
-    from carefund.funds import fund_public
 
     def show(session: Session) -> None:
-        for fund in list_funds(session):
-            public = fund_public(session, fund)
+        for public in sorted(
+            read_funds(session, actor=operator(session, None)), key=lambda public: public["code"]
+        ):
             out.print(
-                f"{fund.code}\t{fund.name}\t余额 {public['balance']}\t可用 {public['available']}",
+                f"{public['code']}\t{public['name']}\t余额 {public['balance']}"
+                f"\t可用 {public['available']}",
                 highlight=False,
             )
 
@@ -59,21 +60,25 @@ def verify(
 
         def check(session: Session) -> None:
             nonlocal broken
-            funds = [get_fund(session, fund)] if fund else list_funds(session)
-            for item in funds:
-                result = verify_chain(session, item)
-                if result.ok:
+            actor = operator(session, None)
+            every = (
+                [read_fund(session, code=fund, actor=actor)]
+                if fund
+                else read_funds(session, actor=actor)
+            )
+            for code in sorted(public["code"] for public in every):
+                result = verify_fund(session, code=code, actor=actor)
+                if result["ok"]:
                     out.print(
-                        f"{item.code}: 完好，{result.entries} 笔，链头 {result.head_hash}",
+                        f"{code}: 完好，{result['entries']} 笔，链头 {result['head_hash']}",
                         highlight=False,
                     )
                 else:
                     broken = True
-                    where = (
-                        f"，第一笔不符 seq {result.first_bad_seq}" if result.first_bad_seq else ""
-                    )
+                    bad_seq = result["first_bad_seq"]
+                    where = f"，第一笔不符 seq {bad_seq}" if bad_seq else ""
                     err.print(
-                        f"[bold red]{item.code}: 已损坏{where}：{result.problem}[/]",
+                        f"[bold red]{code}: 已损坏{where}：{result['problem']}[/]",
                         highlight=False,
                     )
 
@@ -192,7 +197,7 @@ def export(
     try:
 
         def write_out(session: Session) -> None:
-            lines = export_beancount(session, get_fund(session, fund))
+            lines = export_beancount(session, fund_code=fund, actor=operator(session, None))
             if output is None:
                 for line in lines:
                     print(line)

@@ -4,13 +4,14 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from carefund.errors import CarefundError
-from carefund.funds import list_funds
+from carefund.funds import read_funds
 from carefund.settings import get_settings
 from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
-from cli.common import err, fail, out
+from cli.common import err, fail, operator, out
 
 
 def init() -> None:
@@ -75,7 +76,10 @@ def _load_demo(configured: Database) -> None:
     that already holds something is served as it is."""
     from carefund.demo import DemoRefused, build_demo
 
-    if configured.read(list_funds):
+    def any_fund(session: Session) -> bool:
+        return bool(read_funds(session, actor=operator(session, None), limit=1))
+
+    if configured.read(any_fund):
         err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
         return
     err.print("正在生成演示账簿（约半分钟）…", highlight=False)

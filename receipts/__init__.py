@@ -5,6 +5,9 @@ Nothing here opens a session or imports the database layer: each function takes 
 and returns bytes. Imports go one way: `receipts` → `carefund`, never back.
 """
 
+from collections.abc import Callable
+
+from carefund.reports.documents import StatementView
 from receipts.disclosure import render_disclosure
 from receipts.exports import statement_csv, statement_xlsx
 from receipts.fonts import DocumentFont, builtin_font, document_font
@@ -15,9 +18,17 @@ PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+STATEMENT_FORMATS: dict[str, tuple[Callable[[StatementView], bytes], str]] = {
+    "pdf": (render_statement, PDF),
+    "csv": (statement_csv, CSV),
+    "xlsx": (statement_xlsx, XLSX),
+}
+"""A statement's file formats: suffix → (renderer, media type)."""
+
 __all__ = [
     "CSV",
     "PDF",
+    "STATEMENT_FORMATS",
     "XLSX",
     "DocumentFont",
     "builtin_font",

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from carefund import disbursements, funds, incomes, recipients
 from carefund.access import users
-from carefund.models import Disbursement, Fund, Income, Recipient, User
+from carefund.models import Disbursement, Income, Recipient, User
 from carefund.recipients import id_number_check_char
 from carefund.storage.database import Database
 
@@ -49,7 +49,7 @@ def make_staff(database: Database) -> dict[str, User]:
 
 def make_fund(
     database: Database, admin: User, code: str = "HC-CARE", name: str = "某区党内关爱基金"
-) -> Fund:
+) -> dict[str, Any]:
     return database.write(
         lambda session: funds.create_fund(
             session, code=code, name=name, org="中共某区委组织部", actor=admin
@@ -97,7 +97,7 @@ def record(
     payer: str = "区财政局",
 ) -> Income:
     def write(session: Session) -> Any:
-        return incomes.record_income(
+        recorded = incomes.record_income(
             session,
             fund_code=fund,
             source=source,
@@ -106,6 +106,7 @@ def record(
             received_on=on,
             actor=clerk,
         )
+        return session.get_one(Income, recorded["id"])
 
     return database.write(write)
 

@@ -286,7 +286,7 @@ def test_an_unexpected_failure_is_a_500_without_a_trace(database, monkeypatch) -
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret internals at /etc/carefund")
 
-    monkeypatch.setattr(funds, "funds_page", broken)
+    monkeypatch.setattr(funds, "read_funds", broken)
     for api in make_api(database, raise_server_exceptions=False):
         answer = api.get("auditor", "/funds")
         problem = problem_of(answer, 500)

@@ -25,6 +25,7 @@ from bench.province import ACTORS, BookSize, generate
 from carefund import funds, incomes
 from carefund.access import users
 from carefund.ledger.verify import verify
+from carefund.models import Income
 from carefund.reports.statements import build_statement, parse_period, statement_json
 from carefund.storage.database import Database
 from carefund.storage.engines import normalize_url
@@ -102,7 +103,7 @@ def carries_on(url: str) -> None:
         def write(session: Session) -> Any:
             clerk = users.get_user(session, ACTORS["clerk"])
             before = funds.get_fund(session, "PROV-CARE").head_seq
-            income = incomes.record_income(
+            recorded = incomes.record_income(
                 session,
                 fund_code="PROV-CARE",
                 source="sponsorship",
@@ -111,6 +112,7 @@ def carries_on(url: str) -> None:
                 received_on="2026-12-31",
                 actor=clerk,
             )
+            income = session.get_one(Income, recorded["id"])
             return before, income
 
         before, income = database.write(write)

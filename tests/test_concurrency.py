@@ -35,7 +35,7 @@ def test_sixteen_writers_get_consecutive_receipts_and_an_exact_balance(database)
                 received_on="2026-06-01",
                 actor=staff["clerk"],
             )
-            return income.receipt_no
+            return income["receipt_no"]
 
         return database.write(write)
 
@@ -78,7 +78,7 @@ def test_receipt_numbers_restart_each_year_and_per_fund(database) -> None:
                 actor=staff["clerk"],
             )
         )
-        numbers.append(income.receipt_no)
+        numbers.append(income["receipt_no"])
     assert numbers == [
         "HC-CARE-2025-000001",
         "HC-CARE-2026-000001",

@@ -19,7 +19,7 @@ from tests.builders import disburse, make_fund, make_recipient, make_staff, reco
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"
 
 
-def build_books(database) -> None:  # type: ignore[no-untyped-def]
+def build_books(database):  # type: ignore[no-untyped-def]
     staff = make_staff(database)
     make_fund(database, staff["admin"])
     record(database, staff["clerk"], "10000.00", on="2026-01-05", payer='某"引号"公司')
@@ -42,15 +42,20 @@ def build_books(database) -> None:  # type: ignore[no-untyped-def]
         )
 
     database.write(write)
+    return staff
 
 
 def test_bean_check_accepts_the_export_and_its_balances_are_ours(database, tmp_path: Path) -> None:
-    build_books(database)
+    staff = build_books(database)
     ledger = tmp_path / "books.beancount"
 
     def read(session: Session) -> Any:
         fund = funds.get_fund(session, "HC-CARE")
-        ledger.write_text("\n".join(export_beancount(session, fund)) + "\n", encoding="utf-8")
+        ledger.write_text(
+            "\n".join(export_beancount(session, fund_code=fund.code, actor=staff["auditor"]))
+            + "\n",
+            encoding="utf-8",
+        )
         year = build_statement(session, fund, parse_period("2026"))
         cash_fen = fund.cash_fen
         return year, cash_fen

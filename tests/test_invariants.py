@@ -59,7 +59,7 @@ def make_machine(fresh_database):  # type: ignore[no-untyped-def]
                 actor=self.staff["clerk"],
             )
             if income:
-                self.income_ids.append(income.id)
+                self.income_ids.append(income["id"])
 
         @rule(who=st.integers(0, 5), amount=amounts, aspect=st.sampled_from(Aspect))
         def submit(self, who, amount, aspect):  # type: ignore[no-untyped-def]

@@ -13,9 +13,10 @@ from tests.builders import disburse, make_fund, make_recipient, make_staff, reco
 
 def close(database, staff, month):  # type: ignore[no-untyped-def]
     def write(session: Session) -> Any:
-        return periods.close_period(
+        closed = periods.close_period(
             session, fund_code="HC-CARE", month=month, actor=staff["approver"]
         )
+        return session.get_one(Period, closed["id"])
 
     return database.write(write)
 
@@ -59,12 +60,15 @@ def test_an_admin_reopens_the_latest_month_with_a_reason_that_is_kept(database) 
 
         database.write(write)
     reopened = database.write(
-        lambda session: periods.reopen_period(
-            session,
-            fund_code="HC-CARE",
-            month="2026-02",
-            reason="补录漏记的捐款",
-            actor=staff["admin"],
+        lambda session: session.get_one(
+            Period,
+            periods.reopen_period(
+                session,
+                fund_code="HC-CARE",
+                month="2026-02",
+                reason="补录漏记的捐款",
+                actor=staff["admin"],
+            )["id"],
         )
     )
     record(database, staff["clerk"], "20.00", on="2026-02-10")

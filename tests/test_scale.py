@@ -134,7 +134,7 @@ def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
         clerk = users.get_user(session, ACTORS["clerk"])
         before = funds.get_fund(session, "PROV-CARE")
         head_seq = before.head_seq
-        income = incomes.record_income(
+        recorded = incomes.record_income(
             session,
             fund_code="PROV-CARE",
             source="fiscal_support",
@@ -143,6 +143,7 @@ def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
             received_on="2026-12-31",
             actor=clerk,
         )
+        income = session.get_one(Income, recorded["id"])
         return before, head_seq, income
 
     before, head_seq, income = database.write(write)

@@ -9,17 +9,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 import receipts
+from api import downloads
 from api.deps import get_database
 from api.pages.errors import error_status, page_router
-from api.pages.forms import form_errors, parse_optional_date, record_id
+from api.pages.forms import date_filter, form_errors, record_id
 from api.pages.fund_status import chain_status, funds_and_current
-from api.pages.incomes import pdf
-from api.pages.rendering import PAGE_SIZE, redirect, render, with_query
+from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
-from carefund import periods
-from carefund.access.users import Action, require
-from carefund.errors import CarefundError, InvalidInput, NotFound
-from carefund.ledger import journal
+from api.pages.submit import submit_form
+from carefund import books, periods
+from carefund.errors import CarefundError, NotFound
 from carefund.ledger.accounts import account_name_zh
 from carefund.reports import documents, statements
 
@@ -27,7 +26,6 @@ router = page_router()
 
 PERIOD_CHOICE_YEARS = 3
 """Years offered in the period list (this year and the ones before)."""
-FORMATS = {"pdf": receipts.PDF, "xlsx": receipts.XLSX, "csv": receipts.CSV}
 MESSAGES = {"closed": "已结账。", "reopened": "已反结账。"}
 
 
@@ -53,20 +51,16 @@ def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
     today = date.today()
     start_text = query.get("from", today.replace(day=1).isoformat())
     end_text = query.get("to", "")
-    try:
-        start = parse_optional_date(start_text, field="from")
-        end = parse_optional_date(end_text, field="to")
-    except InvalidInput as exc:
-        errors[exc.field or "from"] = exc.message
-        start = end = None
+    start, end = date_filter(start_text, end_text, errors)
     after = query.get("after")
 
     def read(session: Session) -> Any:
         every, fund = funds_and_current(session, request)
         entries = (
-            journal.journal_page(
+            books.read_journal(
                 session,
-                fund,
+                fund_code=fund.code,
+                actor=user,
                 start=start,
                 end=end,
                 after_seq=record_id(after) if after else 0,
@@ -108,7 +102,6 @@ def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
 
 @router.get("/books/reports")
 def reports(request: Request, user: PageUser) -> HTMLResponse:
-    require(user, Action.read_statements)
     today = date.today()
     period = request.query_params.get("period") or f"{today:%Y-%m}"
     errors: dict[str, str] = {}
@@ -116,11 +109,13 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
 
     def read(session: Session) -> Any:
         nonlocal statement, errors
-        every, fund = funds_and_current(session, request)
+        every, fund = documents.report_choices(
+            session, actor=user, fund_code=request.query_params.get("fund")
+        )
         if fund is not None:
             try:
-                statement = statements.build_statement(
-                    session, fund, statements.parse_period(period)
+                statement = documents.statement_figures(
+                    session, fund_code=fund.code, period=period, actor=user
                 )
             except CarefundError as exc:
                 errors = form_errors(exc, {"period"})
@@ -145,45 +140,26 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
 
 @router.get("/books/statement.{fmt}")
 def statement_download(fmt: str, request: Request, user: PageUser) -> Response:
-    if fmt not in FORMATS:
+    if fmt not in receipts.STATEMENT_FORMATS:
         raise NotFound("没有这种报表格式（可选 PDF、XLSX、CSV）")
     query = request.query_params
-    code, period = query.get("fund", ""), query.get("period", "")
-
-    def read(session: Session) -> Any:
-        view = documents.statement_view(session, fund_code=code, period=period, actor=user)
-        # Rendered inside the session: the statement's journal streams from the database.
-        content = {
-            "pdf": receipts.render_statement,
-            "xlsx": receipts.statement_xlsx,
-            "csv": receipts.statement_csv,
-        }[fmt](view)
-        return view, content
-
-    view, content = get_database(request).read(read)
-    filename = f"statement-{view.fund.code}-{view.period.label}.{fmt}"
-    return Response(
-        content,
-        media_type=FORMATS[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
+    return downloads.statement(
+        get_database(request),
+        code=query.get("fund", ""),
+        period=query.get("period", ""),
+        suffix=fmt,
+        user=user,
     )
 
 
 @router.get("/books/disclosure.pdf")
 def disclosure_download(request: Request, user: PageUser) -> Response:
     query = request.query_params
-    view = get_database(request).read(
-        lambda session: documents.disclosure_view(
-            session, fund_code=query.get("fund", ""), period=query.get("period", ""), actor=user
-        )
-    )
-    return pdf(
-        receipts.render_disclosure(view),
-        f"disclosure-{view.fund.code}-{view.period.label}.pdf",
-        inline=False,
+    return downloads.disclosure(
+        get_database(request),
+        code=query.get("fund", ""),
+        period=query.get("period", ""),
+        user=user,
     )
 
 
@@ -195,17 +171,20 @@ def _periods_page(
     verified: object = None,
     status: int = 200,
 ) -> HTMLResponse:
+    user = request.state.user
+
     def read(session: Session) -> Any:
         every, fund = funds_and_current(session, request)
-        rows = periods.list_periods(session, fund.id) if fund else []
+        rows = periods.read_periods(session, fund_code=fund.code, actor=user) if fund else []
         chain = chain_status(request, session, fund) if fund else None
         return every, fund, rows, chain
 
     every, fund, rows, chain = get_database(request).read(read)
+    rows.sort(key=lambda period: (period["period"], period["id"]))
     defaults = {"month": _month_to_close(fund.closed_through if fund else None), "reopen_month": ""}
-    standing = [p for p in rows if p.reopened_at is None]
+    standing = [period for period in rows if period["reopened_at"] is None]
     if standing:
-        defaults["reopen_month"] = standing[-1].month
+        defaults["reopen_month"] = standing[-1]["period"]
     return render(
         request,
         "books/periods.html",
@@ -240,7 +219,6 @@ def periods_page(request: Request, user: PageUser) -> HTMLResponse:
 @router.post("/books/verify")
 def verify(request: Request, user: PageUser, _form: Posted) -> HTMLResponse:
     """Recompute the chain now (not from the cache)."""
-    require(user, Action.verify)
 
     def read(session: Session) -> Any:
         _every, fund = funds_and_current(session, request)
@@ -256,37 +234,39 @@ def verify(request: Request, user: PageUser, _form: Posted) -> HTMLResponse:
 @router.post("/books/periods/close")
 def close(request: Request, user: PageUser, form: Posted) -> Response:
     code, month = request.query_params.get("fund", ""), form.get("month")
-    try:
-        get_database(request).write(
-            lambda session: periods.close_period(session, fund_code=code, month=month, actor=user)
-        )
-    except CarefundError as exc:
-        return _periods_page(
+    return submit_form(
+        request,
+        lambda session: periods.close_period(session, fund_code=code, month=month, actor=user),
+        then=lambda _period: with_query("/books/periods", fund=code, done="closed"),
+        again=lambda exc: _periods_page(
             request,
             values={"month": month},
             status=error_status(exc),
             errors={"month": exc.message},
-        )
-    return redirect(with_query("/books/periods", fund=code, done="closed"))
+        ),
+    )
 
 
 @router.post("/books/periods/reopen")
 def reopen(request: Request, user: PageUser, form: Posted) -> Response:
     code = request.query_params.get("fund", "")
     values = {"reopen_month": form.get("reopen_month"), "reason": form.get("reason")}
-    try:
-        get_database(request).write(
-            lambda session: periods.reopen_period(
-                session,
-                fund_code=code,
-                month=values["reopen_month"],
-                reason=values["reason"],
-                actor=user,
-            )
-        )
-    except CarefundError as exc:
+
+    def again(exc: CarefundError) -> Response:
         errors = form_errors(exc, {"reason"}, {"period": "reopen_month"})
         if "_form" in errors:
             errors = {"reopen_month": errors["_form"]}
         return _periods_page(request, values=values, status=error_status(exc), errors=errors)
-    return redirect(with_query("/books/periods", fund=code, done="reopened"))
+
+    return submit_form(
+        request,
+        lambda session: periods.reopen_period(
+            session,
+            fund_code=code,
+            month=values["reopen_month"],
+            reason=values["reason"],
+            actor=user,
+        ),
+        then=lambda _period: with_query("/books/periods", fund=code, done="reopened"),
+        again=again,
+    )

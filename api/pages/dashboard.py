@@ -12,7 +12,7 @@ from api.pages.errors import page_router
 from api.pages.fund_status import chain_status
 from api.pages.rendering import render
 from api.pages.sessions import PageUser
-from carefund import disbursements, funds
+from carefund import books
 from carefund.access.users import Action, may
 from carefund.reports import statements
 
@@ -23,26 +23,15 @@ router = page_router()
 def dashboard(request: Request, user: PageUser) -> HTMLResponse:
     today = date.today()
     month = statements.parse_period(f"{today:%Y-%m}")
-    cards = []
 
     def read(session: Session) -> Any:
-        for fund in funds.list_funds(session):
-            figures = statements.build_statement(session, fund, month)
-            counts = disbursements.count_by_status(session, fund_code=fund.code, actor=user)
-            cards.append(
-                {
-                    "fund": fund,
-                    "balance_fen": fund.cash_fen,
-                    "available_fen": funds.available_fen(session, fund),
-                    "month_income_fen": figures.income_total_fen,
-                    "month_disbursed_fen": figures.disbursed_total_fen,
-                    "submitted": counts["submitted"],
-                    "approved": counts["approved"],
-                    "chain": chain_status(request, session, fund),
-                }
-            )
+        cards = books.fund_summaries(session, actor=user, month=month)
+        for card in cards:
+            card["chain"] = chain_status(request, session, card["fund"])
+        return cards
 
-    get_database(request).read(read)
+    cards = get_database(request).read(read)
+    # What the user's role is asked to do next (display only: each action checks again).
     waiting = []
     if may(user, Action.approve_disbursement):
         waiting.append(

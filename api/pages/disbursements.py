@@ -12,11 +12,11 @@ from sqlmodel import Session
 
 import receipts
 from api.deps import get_database
+from api.downloads import pdf
 from api.pages.errors import page_router
 from api.pages.form_posts import post_form
 from api.pages.forms import amount_text, record_id
 from api.pages.fund_status import funds_and_current
-from api.pages.incomes import pdf
 from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
 from carefund import disbursements, funds, recipients

@@ -82,3 +82,15 @@ def chosen(enum: type, value: str, *, field: str) -> object:
     if not value:
         raise InvalidInput("请选择", field=field)
     return choose(enum, value, field=field)
+
+
+def date_filter(
+    start_text: str | None, end_text: str | None, errors: dict[str, str]
+) -> tuple[date | None, date | None]:
+    """A list's `from`–`to` filter; a bad date is told in `errors` and the filter dropped."""
+    try:
+        start = parse_optional_date(start_text, field="from")
+        return start, parse_optional_date(end_text, field="to")
+    except InvalidInput as exc:
+        errors[exc.field or "from"] = exc.message
+        return None, None

@@ -6,8 +6,7 @@ from typing import Any
 from fastapi import Request
 
 from api.deps import get_database
-from carefund import funds
-from carefund.ledger.verify import verify
+from carefund import books, funds
 from carefund.models import Fund
 
 _VERIFY_KEY = "pages.verified"
@@ -15,11 +14,9 @@ _VERIFY_KEY = "pages.verified"
 
 def funds_and_current(session: Any, request: Request) -> tuple[list[Fund], Fund | None]:
     """Every fund, and the one the page is about (`?fund=`, else the first)."""
-    every = funds.list_funds(session)
-    code = request.query_params.get("fund")
-    if code:
-        return every, funds.get_fund(session, code)
-    return every, every[0] if every else None
+    return funds.fund_choices(
+        session, actor=request.state.user, code=request.query_params.get("fund")
+    )
 
 
 VERIFY_CACHE_SECONDS = 300.0
@@ -29,7 +26,8 @@ the service's back (which leaves the head as it was) shows within this time."""
 
 
 def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = False) -> Any:
-    """`carefund.ledger.verify.verify` of the fund, reused while its head and the time allow."""
+    """`carefund.books.chain_status` of the fund, reused while its head and the time allow;
+    `fresh` recomputes it by `carefund.books.verify_fund` (for those who may verify)."""
     cache: dict[str, tuple[int, str, float, Any]] = get_database(request).cache.setdefault(
         _VERIFY_KEY, {}
     )
@@ -42,6 +40,12 @@ def chain_status(request: Request, session: Any, fund: Fund, *, fresh: bool = Fa
         and now - known[2] < VERIFY_CACHE_SECONDS
     ):
         return known[3]
-    result = verify(session, fund)
+    # Recomputing on request is the auditor's verification; the cached look is anyone's.
+    user = request.state.user
+    result = (
+        books.verify_fund(session, code=fund.code, actor=user)
+        if fresh
+        else books.chain_status(session, fund=fund, actor=user)
+    )
     cache[fund.code] = (fund.head_seq, fund.head_hash, now, result)
     return result

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import Path, Query
-from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
 from api.paging import Cursor, Limit, decode_cursor, page
@@ -16,10 +15,7 @@ from api.schemas_books import (
     PeriodReopen,
     VerifyPublic,
 )
-from carefund import funds, periods
-from carefund.access.users import Action, require
-from carefund.ledger import journal
-from carefund.ledger.verify import verify, verify_public
+from carefund import books, funds, periods
 
 router = ledger_router("books")
 
@@ -37,11 +33,11 @@ def get_journal(
     cursor: Cursor = None,
 ) -> dict:
     """日记账（按 seq），每笔的 `hash` 可按 API.md 自行重算核对。"""
-    require(user, Action.read)
     entries = database.read(
-        lambda session: journal.journal_page(
+        lambda session: books.read_journal(
             session,
-            funds.get_fund(session, code),
+            fund_code=code,
+            actor=user,
             start=from_,
             end=to,
             after_seq=decode_cursor(cursor),
@@ -59,19 +55,15 @@ def get_balances(
     as_of: Annotated[DateIn | None, Query(description="截至该日（含）；默认至今")] = None,
 ) -> dict:
     """截至 `as_of` 的余额、按来源的收入与按方面的支出。"""
-    require(user, Action.read)
     return database.read(
-        lambda session: funds.balances(session, funds.get_fund(session, code), as_of)
+        lambda session: funds.balances(session, code=code, as_of=as_of, actor=user)
     )
 
 
 @router.get("/funds/{code}/verify", response_model=VerifyPublic)
 def verify_fund(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
     """重算哈希链并核对（auditor、admin）。"""
-    require(user, Action.verify)
-    return database.read(
-        lambda session: verify_public(verify(session, funds.get_fund(session, code)))
-    )
+    return database.read(lambda session: books.verify_fund(session, code=code, actor=user))
 
 
 @router.get("/funds/{code}/periods", response_model=Page[PeriodPublic])
@@ -79,27 +71,20 @@ def list_periods(
     code: str, database: DatabaseDep, user: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
     """基金的结账记录（含反结账）。"""
-    require(user, Action.read)
-
-    def read(session: Session) -> list[dict]:
-        fund = funds.get_fund(session, code)
-        rows = periods.periods_page(
-            session, fund_id=fund.id, after_id=decode_cursor(cursor), limit=limit + 1
+    rows = database.read(
+        lambda session: periods.read_periods(
+            session, fund_code=code, actor=user, after_id=decode_cursor(cursor), limit=limit + 1
         )
-        return [periods.period_public(period, fund.code) | {"id": period.id} for period in rows]
-
-    return page(database.read(read), limit=limit)
+    )
+    return page(rows, limit=limit)
 
 
 @router.post("/funds/{code}/periods/{month}/close", response_model=PeriodPublic)
 async def close_period(code: str, month: Month, database: DatabaseDep, user: CurrentUser) -> dict:
     """结账（approver、admin）：此后日期在该月及以前的记账一律 409。"""
-
-    def close(session: Session) -> dict:
-        period = periods.close_period(session, fund_code=code, month=month, actor=user)
-        return periods.period_public(period, code)
-
-    return await database.write_async(close)
+    return await database.write_async(
+        lambda session: periods.close_period(session, fund_code=code, month=month, actor=user)
+    )
 
 
 @router.post("/funds/{code}/periods/{month}/reopen", response_model=PeriodPublic)
@@ -107,11 +92,8 @@ async def reopen_period(
     code: str, month: Month, body: PeriodReopen, database: DatabaseDep, user: CurrentUser
 ) -> dict:
     """反结账最近结账的月份（admin），须写明理由。"""
-
-    def reopen(session: Session) -> dict:
-        period = periods.reopen_period(
+    return await database.write_async(
+        lambda session: periods.reopen_period(
             session, fund_code=code, month=month, reason=body.reason, actor=user
         )
-        return periods.period_public(period, code)
-
-    return await database.write_async(reopen)
+    )

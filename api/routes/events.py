@@ -9,7 +9,6 @@ from api.paging import Limit
 from api.routing import ledger_router
 from api.schemas_events import EventsPage
 from carefund import events
-from carefund.access.users import Action, require
 
 router = ledger_router("events")
 
@@ -25,8 +24,6 @@ def read_events(
     limit: Limit = 50,
 ) -> dict:
     """事件流，最早的在前：用返回的 `next_cursor` 作 `after` 继续读取，不漏不重。"""
-    require(user, Action.read)
-    found, next_cursor = database.read(
-        lambda session: events.read_events(session, after=after, limit=limit)
+    return database.read(
+        lambda session: events.read_feed(session, after=after, limit=limit, actor=user)
     )
-    return {"items": [events.event_public(event) for event in found], "next_cursor": next_cursor}

@@ -1,13 +1,10 @@
 """Funds: open one, list them, read one with its balance and available balance."""
 
-from sqlmodel import Session
-
 from api.deps import CurrentUser, DatabaseDep
 from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import ledger_router
 from api.schemas import FundCreate, FundPublic, Page
 from carefund import funds
-from carefund.access.users import Action, require
 
 router = ledger_router("funds")
 
@@ -15,12 +12,11 @@ router = ledger_router("funds")
 @router.post("/funds", status_code=201, response_model=FundPublic)
 async def create_fund(body: FundCreate, database: DatabaseDep, user: CurrentUser) -> dict:
     """开设基金（admin）。"""
-
-    def create(session: Session) -> dict:
-        fund = funds.create_fund(session, code=body.code, name=body.name, org=body.org, actor=user)
-        return funds.fund_public(session, fund)
-
-    return await database.write_async(create)
+    return await database.write_async(
+        lambda session: funds.create_fund(
+            session, code=body.code, name=body.name, org=body.org, actor=user
+        )
+    )
 
 
 @router.get("/funds", response_model=Page[FundPublic])
@@ -28,17 +24,15 @@ def list_funds(
     database: DatabaseDep, user: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
     """基金列表，含余额与可用余额。"""
-    require(user, Action.read)
-
-    def read(session: Session) -> list[dict]:
-        rows = funds.funds_page(session, after_id=decode_cursor(cursor), limit=limit + 1)
-        return [funds.fund_public(session, fund) | {"id": fund.id} for fund in rows]
-
-    return page(database.read(read), limit=limit)
+    rows = database.read(
+        lambda session: funds.read_funds(
+            session, actor=user, after_id=decode_cursor(cursor), limit=limit + 1
+        )
+    )
+    return page(rows, limit=limit)
 
 
 @router.get("/funds/{code}", response_model=FundPublic)
 def get_fund(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
     """一个基金：`balance` 为已入账现金，`available` 为其减去已审批未支付。"""
-    require(user, Action.read)
-    return database.read(lambda session: funds.fund_public(session, funds.get_fund(session, code)))
+    return database.read(lambda session: funds.read_fund(session, code=code, actor=user))

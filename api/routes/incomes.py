@@ -8,8 +8,7 @@ from api.paging import Cursor, Limit, decode_cursor, page
 from api.routing import answer, ledger_router
 from api.schemas import FromDate, Page, PathId, ToDate
 from api.schemas_incomes import IncomeCreate, IncomePublic, IncomeReverse
-from carefund import funds, incomes
-from carefund.access.users import Action, require
+from carefund import incomes
 from carefund.vocabulary import IncomeSource
 
 router = ledger_router("incomes")
@@ -22,7 +21,7 @@ async def record_income(
     """登记收入（clerk、integration）：入账并编连续的收据号。"""
 
     def record(session: Session) -> dict:
-        income = incomes.record_income(
+        return incomes.record_income(
             session,
             fund_code=code,
             source=body.source,
@@ -33,7 +32,6 @@ async def record_income(
             memo=body.memo,
             actor=user,
         )
-        return incomes.income_view(session, income)
 
     return answer(IncomePublic, await database.write_async(record), status_code=201)
 
@@ -50,29 +48,26 @@ def list_incomes(
     cursor: Cursor = None,
 ) -> dict:
     """基金的收入，可按来源与收款日期筛选。"""
-    require(user, Action.read)
-
-    def read(session: Session) -> list[dict]:
-        rows = incomes.list_incomes(
+    rows = database.read(
+        lambda session: incomes.list_incomes(
             session,
-            fund=funds.get_fund(session, code),
+            fund_code=code,
+            actor=user,
             source=source,
             start=from_,
             end=to,
             after_id=decode_cursor(cursor),
             limit=limit + 1,
         )
-        return incomes.incomes_view(session, rows)
-
-    return page(database.read(read), limit=limit)
+    )
+    return page(rows, limit=limit)
 
 
 @router.get("/incomes/{income_id}", response_model=IncomePublic)
 def get_income(income_id: PathId, database: DatabaseDep, user: CurrentUser) -> dict:
     """一笔收入。"""
-    require(user, Action.read)
     return database.read(
-        lambda session: incomes.income_view(session, incomes.get_income(session, income_id))
+        lambda session: incomes.read_income(session, income_id=income_id, actor=user)
     )
 
 
@@ -82,11 +77,8 @@ async def reverse_income(
 ) -> dict:
     """冲销收入（approver）：红字凭证记于 `on`（默认今天，须在未结账期间）；
     收据作废，号码不再使用。"""
-
-    def reverse(session: Session) -> dict:
-        income = incomes.reverse_income(
+    return await database.write_async(
+        lambda session: incomes.reverse_income(
             session, income_id=income_id, reason=body.reason, on=body.on, actor=user
         )
-        return incomes.income_view(session, income)
-
-    return await database.write_async(reverse)
+    )

@@ -7,9 +7,7 @@ from fastapi import Path
 from api.deps import CurrentUser, DatabaseDep
 from api.routing import ledger_router
 from api.schemas_books import StatementPublic
-from carefund import funds
-from carefund.access.users import Action, require
-from carefund.reports import statements
+from carefund.reports import documents
 
 router = ledger_router("statements")
 
@@ -26,11 +24,8 @@ PeriodLabel = Annotated[
 @router.get("/funds/{code}/statements/{period}.json", response_model=StatementPublic)
 def get_statement(code: str, period: PeriodLabel, database: DatabaseDep, user: CurrentUser) -> dict:
     """期间报表（auditor、admin、approver）：月 `2026-11`、季 `2026-Q4` 或年 `2026`。"""
-    require(user, Action.read_statements)
     return database.read(
-        lambda session: statements.statement_json(
-            statements.build_statement(
-                session, funds.get_fund(session, code), statements.parse_period(period)
-            )
+        lambda session: documents.statement_public(
+            session, fund_code=code, period=period, actor=user
         )
     )

@@ -24,7 +24,7 @@ from carefund.demo import corrections, money_in, money_out, relief_card
 from carefund.demo.staff import DemoUser
 from carefund.demo.year import DEMO_AS_OF, DEMO_SEED, Year, open_books
 from carefund.errors import Conflict
-from carefund.funds import fund_public
+from carefund.funds import funds_public
 from carefund.models import Disbursement, Fund, JournalEntry, Recipient, User
 from carefund.storage.database import Database
 
@@ -113,10 +113,7 @@ def _erase(database: Database) -> None:
 
 def _result(database: Database, credentials: list[DemoUser]) -> DemoResult:
     def figures(session: Session) -> tuple[list[dict[str, Any]], Any, int]:
-        funds = [
-            fund_public(session, fund)
-            for fund in session.exec(select(Fund).order_by(col(Fund.code)))
-        ]
+        funds = funds_public(session, list(session.exec(select(Fund).order_by(col(Fund.code)))))
         paid = session.exec(
             select(func.count(), func.coalesce(func.sum(Disbursement.amount_fen), 0)).where(
                 Disbursement.status == "paid"

@@ -7,7 +7,7 @@ path runs for every income and payment, and SQLAlchemy's execution layer would c
 than the database's own work.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -291,6 +291,24 @@ def reverse_entry(
         actor=actor,
         reverses_seq=entry.seq,
     )
+
+
+def reverse_posted(
+    session: Session,
+    *,
+    fund: FundHead,
+    entry_id: int | None,
+    on: date,
+    memo: Callable[[str], str],
+    actor: str,
+) -> tuple[JournalEntry, PostedEntry]:
+    """`reverse_entry` of the stored entry `entry_id` (a document's posting): the original
+    and its reversal. `memo` makes the reversal's memo from the original's voucher number."""
+    original = session.get_one(JournalEntry, entry_id)
+    reversal = reverse_entry(
+        session, fund=fund, entry=original, on=on, memo=memo(original.voucher_no), actor=actor
+    )
+    return original, reversal
 
 
 def lines_of(session: Session, entry: JournalEntry) -> list[Line]:

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from carefund.access.users import Action, require
 from carefund.errors import InvalidInput
-from carefund.funds import get_fund
+from carefund.funds import fund_choices, get_fund
 from carefund.ledger.accounts import account_name_zh
 from carefund.models import (
     Fund,
@@ -40,6 +40,7 @@ from carefund.reports.statements import (
     parse_period,
     period_journal,
     recipient_totals,
+    statement_json,
 )
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
@@ -93,6 +94,31 @@ class StatementView:
     @property
     def period(self) -> PeriodRange:
         return self.statement.period
+
+
+def report_choices(
+    session: Session, *, actor: User, fund_code: str | None = None
+) -> tuple[list[Fund], Fund | None]:
+    """The funds a reports page offers, and the one chosen (else the first)."""
+    require(actor, Action.read_statements)
+    return fund_choices(session, actor=actor, code=fund_code)
+
+
+def statement_figures(
+    session: Session, *, fund_code: str, period: object, actor: User
+) -> Statement:
+    """A fund's reconciled figures for a month, quarter or year (the reports page's)."""
+    require(actor, Action.read_statements)
+    return build_statement(session, get_fund(session, fund_code), parse_period(period))
+
+
+def statement_public(
+    session: Session, *, fund_code: str, period: object, actor: User
+) -> dict[str, Any]:
+    """`statement_figures` as the API shows them (a statement's JSON format)."""
+    return statement_json(
+        statement_figures(session, fund_code=fund_code, period=period, actor=actor)
+    )
 
 
 def statement_view(

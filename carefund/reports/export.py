@@ -12,8 +12,10 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund.access.users import Action, require
+from carefund.funds import get_fund
 from carefund.ledger.journal import iter_entries
-from carefund.models import Disbursement, Fund, Income, JournalEntry, Posting, Recipient
+from carefund.models import Disbursement, Fund, Income, JournalEntry, Posting, Recipient, User
 from carefund.money import format_fen
 
 CURRENCY = "CNY"
@@ -34,8 +36,13 @@ def _quoted(text: str) -> str:
     return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def export_beancount(session: Session, fund: Fund) -> Iterator[str]:
+def export_beancount(session: Session, *, fund_code: str, actor: User) -> Iterator[str]:
     """The fund's whole journal as beancount text, line by line (streams long books)."""
+    require(actor, Action.read_statements)
+    return _beancount_lines(session, get_fund(session, fund_code))
+
+
+def _beancount_lines(session: Session, fund: Fund) -> Iterator[str]:
     yield f"; carefund export of {fund.code} — {fund.name}"
     yield f'option "title" {_quoted(f"{fund.name} ({fund.code})")}'
     yield f'option "operating_currency" "{CURRENCY}"'

@@ -13,7 +13,7 @@ from carefund.access.users import Action, require
 from carefund.disbursements import disbursement_row
 from carefund.errors import InvalidInput
 from carefund.funds import get_fund
-from carefund.incomes import get_income
+from carefund.incomes import load_income
 from carefund.models import (
     Disbursement,
     Fund,
@@ -99,7 +99,7 @@ class ReceiptView:
 def receipt_view(session: Session, *, income_id: int, actor: User) -> ReceiptView:
     """The receipt of one income, void when the income was reversed."""
     require(actor, Action.read)
-    income = get_income(session, income_id)
+    income = load_income(session, income_id)
     fund = session.get(Fund, income.fund_id)
     assert fund is not None
     return _receipt_of(session, income, fund_heading(fund))
