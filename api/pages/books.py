@@ -11,12 +11,12 @@ from sqlmodel import Session
 import receipts
 from api import downloads
 from api.deps import get_database
-from api.pages.errors import error_status, page_router
+from api.pages.errors import page_router
+from api.pages.form_posts import post_form
 from api.pages.forms import date_filter, form_errors, record_id
 from api.pages.fund_status import chain_status, funds_and_current
 from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
-from api.pages.submit import submit_form
 from carefund import books, periods
 from carefund.errors import CarefundError, NotFound
 from carefund.ledger.accounts import account_name_zh
@@ -234,17 +234,21 @@ def verify(request: Request, user: PageUser, _form: Posted) -> HTMLResponse:
 @router.post("/books/periods/close")
 def close(request: Request, user: PageUser, form: Posted) -> Response:
     code, month = request.query_params.get("fund", ""), form.get("month")
-    return submit_form(
+    return post_form(
         request,
         lambda session: periods.close_period(session, fund_code=code, month=month, actor=user),
-        then=lambda _period: with_query("/books/periods", fund=code, done="closed"),
-        again=lambda exc: _periods_page(
-            request,
-            values={"month": month},
-            status=error_status(exc),
-            errors={"month": exc.message},
+        # Whatever is wrong with a close is said beside the one field it has.
+        fields={"month"},
+        again=lambda errors, status: _periods_page(
+            request, values={"month": month}, status=status, errors={"month": _one(errors)}
         ),
+        then=lambda _period: with_query("/books/periods", fund=code, done="closed"),
     )
+
+
+def _one(errors: dict[str, str]) -> str:
+    """The message of a form with a single field."""
+    return next(iter(errors.values()))
 
 
 @router.post("/books/periods/reopen")
@@ -252,13 +256,12 @@ def reopen(request: Request, user: PageUser, form: Posted) -> Response:
     code = request.query_params.get("fund", "")
     values = {"reopen_month": form.get("reopen_month"), "reason": form.get("reason")}
 
-    def again(exc: CarefundError) -> Response:
-        errors = form_errors(exc, {"reason"}, {"period": "reopen_month"})
+    def again(errors: dict[str, str], status: int) -> Response:
         if "_form" in errors:
             errors = {"reopen_month": errors["_form"]}
-        return _periods_page(request, values=values, status=error_status(exc), errors=errors)
+        return _periods_page(request, values=values, status=status, errors=errors)
 
-    return submit_form(
+    return post_form(
         request,
         lambda session: periods.reopen_period(
             session,
@@ -267,6 +270,8 @@ def reopen(request: Request, user: PageUser, form: Posted) -> Response:
             reason=values["reason"],
             actor=user,
         ),
-        then=lambda _period: with_query("/books/periods", fund=code, done="reopened"),
+        fields={"reason", "reopen_month"},
+        aliases={"period": "reopen_month"},
         again=again,
+        then=lambda _period: with_query("/books/periods", fund=code, done="reopened"),
     )

@@ -10,14 +10,13 @@ from sqlmodel import Session
 
 from api import downloads
 from api.deps import get_database
-from api.pages.errors import error_status, page_router
-from api.pages.forms import amount_text, date_filter, form_errors, record_id
+from api.pages.errors import page_router
+from api.pages.form_posts import post_form
+from api.pages.forms import amount_text, date_filter, record_id
 from api.pages.fund_status import funds_and_current
 from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
-from api.pages.submit import submit_form
 from carefund import funds, incomes
-from carefund.errors import CarefundError, NotFound
 from carefund.models import User
 from carefund.money import parse_amount
 from carefund.vocabulary import IncomeSource, IncomeStatus
@@ -120,14 +119,7 @@ def income_form(request: Request, user: PageUser) -> HTMLResponse:
 @router.post("/incomes/new")
 def record_income(request: Request, user: PageUser, form: Posted) -> Response:
     values = {name: form.get(name) for name in INCOME_FIELDS}
-
-    def again(exc: CarefundError) -> Response:
-        errors = form_errors(exc, INCOME_FIELDS, {"date": "received_on"})
-        if isinstance(exc, NotFound) and exc.field == "fund":
-            errors = {"fund": "请选择基金"}
-        return _form_page(request, user, values=values, errors=errors, status=error_status(exc))
-
-    return submit_form(
+    return post_form(
         request,
         lambda session: incomes.record_income(
             session,
@@ -140,8 +132,12 @@ def record_income(request: Request, user: PageUser, form: Posted) -> Response:
             memo=values["memo"],
             actor=user,
         ),
+        fields=INCOME_FIELDS,
+        aliases={"date": "received_on"},
+        again=lambda errors, status: _form_page(
+            request, user, values=values, errors=errors, status=status
+        ),
         then=lambda income: f"/incomes/{income['id']}?done=recorded",
-        again=again,
     )
 
 
@@ -186,18 +182,15 @@ def income_receipt(income_id: str, request: Request, user: PageUser) -> Response
 def reverse_income(income_id: str, request: Request, user: PageUser, form: Posted) -> Response:
     number = record_id(income_id)
     values = {name: form.get(name) for name in REVERSE_FIELDS}
-    return submit_form(
+    return post_form(
         request,
         lambda session: incomes.reverse_income(
             session, income_id=number, reason=values["reason"], on=values["on"] or None, actor=user
         ),
-        then=lambda _income: f"/incomes/{number}?done=reversed",
-        again=lambda exc: _detail_page(
-            request,
-            user,
-            number,
-            values=values,
-            status=error_status(exc),
-            errors=form_errors(exc, REVERSE_FIELDS, {"date": "on"}),
+        fields=REVERSE_FIELDS,
+        aliases={"date": "on"},
+        again=lambda errors, status: _detail_page(
+            request, user, number, values=values, status=status, errors=errors
         ),
+        then=lambda _income: f"/incomes/{number}?done=reversed",
     )
