@@ -330,6 +330,8 @@ def _export_entries(reader: JsonStream, export: dict[str, Any]) -> Iterator[Any]
         raise UnreadableJournal("不是导出的日记账：应为 JSON 对象或列表")
     found_entries = False
     for key in reader.object_keys():
+        if key in export or (key == "entries" and found_entries):
+            raise UnreadableJournal(f"对象中的键 {key!r} 出现了两次")
         if key == "entries":
             found_entries = True
             if reader.peek() != "[":
