@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 import cli.books
 from carefund import disbursements
+from carefund.ledger.kept import RECEIPT_QR_PREFIX
 from carefund.reports.slips import QR_PAYLOAD_PREFIX, receipt_view
 from tests.api_support import Api
 from tests.builders import disburse, make_fund, make_recipient, record
@@ -210,6 +211,7 @@ def test_a_rewound_head_is_found_by_whoever_kept_the_receipts(
 
     kept_receipts = tmp_path / "receipts.txt"
     qr = api.database.read(qr_texts)
+    assert RECEIPT_QR_PREFIX == QR_PAYLOAD_PREFIX
     assert all(payload.startswith(QR_PAYLOAD_PREFIX) for payload in qr)
     kept_receipts.write_text("\n".join(qr) + "\n", encoding="utf-8")
     journal = api.all_pages("auditor", "/funds/HC-CARE/journal", limit=50)
