@@ -310,7 +310,7 @@ def export(
     except CarefundError as exc:
         fail(exc.message)
     except OSError as exc:
-        fail(f"无法写入 {output}：{exc.strerror}")
+        fail(f"无法写入 {output or '标准输出'}：{exc.strerror}")
 
 
 def journal_export_lines(session: Session, *, fund_code: str, actor: User) -> Iterator[str]:
