@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from api.request_log import note_user
 from carefund.access import users
 from carefund.errors import Unauthenticated
 from carefund.models import User
@@ -63,6 +64,11 @@ class BearerUser(HTTPBearer):
     """
 
     async def __call__(self, request: Request) -> User:  # type: ignore[override]
+        user = await self._caller(request)
+        note_user(request.scope, user.username)
+        return user
+
+    async def _caller(self, request: Request) -> User:
         known = request.scope.get(USER_SCOPE_KEY)
         if known is not None:
             return known

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from api.request_log import current_request_id
 from carefund import limits
 from carefund.access.users import Action, may
 from carefund.models import Fund, User
@@ -148,6 +149,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         "errors": {},
         "values": {},
         "query": request.query_params,
+        "request_id": current_request_id(),
     }
     return templates.TemplateResponse(request, template, base | context, status_code=status)
 

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
 
 from api.deps import get_database
+from api.request_log import note_user
 from carefund.access import sessions
 from carefund.errors import Unauthenticated
 from carefund.models import User
@@ -56,6 +57,7 @@ def page_user(request: Request) -> User:
         raise LoginRequired from None
     request.state.user = user
     request.state.csrf_token = ticket.csrf_token
+    note_user(request.scope, user.username)
     return user
 
 
