@@ -1,0 +1,125 @@
+"""An Idempotency-Key whose first request committed but whose answer was never stored (the
+worker died in between) is answered with the committed result, not 409 and not a second
+effect."""
+
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from carefund.access import idempotency
+from carefund.models import Disbursement, IdempotencyKey, Income
+from tests.api_support import Api, make_api, problem_of
+
+INCOME = {
+    "source": "member_donation",
+    "payer": "机关党支部",
+    "amount": "88.00",
+    "received_on": "2026-11-05",
+}
+PATH = "/funds/HC-CARE/incomes"
+
+
+def with_key(key: str) -> dict[str, str]:
+    return {"Idempotency-Key": key}
+
+
+def count(api: Api, model: type) -> int:
+    return api.database.read(lambda session: len(session.exec(select(model)).all()))
+
+
+def forget_the_answer(api: Api, key: str) -> None:
+    """The state a crash between the use case's commit and storing the answer leaves."""
+
+    def write(session: Any) -> None:
+        row = session.exec(select(IdempotencyKey).where(IdempotencyKey.key == key)).one()
+        assert row.committed_result is not None
+        row.status_code = row.response_body = row.response_type = None
+        session.add(row)
+
+    api.database.write(write)
+
+
+@pytest.fixture
+def fund(api: Api) -> Api:
+    api.ok(api.post("admin", "/funds", {"code": "HC-CARE", "name": "某区党内关爱基金"}), 201)
+    return api
+
+
+def test_a_retry_after_a_crash_between_commit_and_answer_gets_the_committed_answer(
+    fund: Api,
+) -> None:
+    first = fund.post("clerk", PATH, INCOME, headers=with_key("crash-1"))
+    assert first.status_code == 201
+    forget_the_answer(fund, "crash-1")
+
+    retried = fund.post("clerk", PATH, INCOME, headers=with_key("crash-1"))
+    assert retried.status_code == 201
+    assert retried.text == first.text
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert count(fund, Income) == 1
+    # The answer shaped again is stored now, and replayed as any other.
+    again = fund.post("clerk", PATH, INCOME, headers=with_key("crash-1"))
+    assert again.text == first.text and again.headers["idempotent-replayed"] == "true"
+    assert fund.ok(fund.get("auditor", "/funds/HC-CARE"))["balance"] == "88.00"
+
+
+def test_a_worker_that_fails_to_store_the_answer_keeps_the_committed_claim(
+    database, monkeypatch
+) -> None:
+    for api in make_api(database, raise_server_exceptions=False):
+        api.ok(api.post("admin", "/funds", {"code": "HC-CARE", "name": "某区党内关爱基金"}), 201)
+
+        def dying(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("the worker died")
+
+        real = idempotency.store_answer
+        monkeypatch.setattr(idempotency, "store_answer", dying)
+        problem_of(api.post("clerk", PATH, INCOME, headers=with_key("crash-2")), 500)
+        monkeypatch.setattr(idempotency, "store_answer", real)
+        assert count(api, Income) == 1
+
+        retried = api.post("clerk", PATH, INCOME, headers=with_key("crash-2"))
+        body = api.ok(retried, 201)
+        assert body["receipt_no"] == "HC-CARE-2026-000001"
+        assert body == api.ok(api.get("clerk", f"/incomes/{body['id']}"))
+        assert count(api, Income) == 1
+
+
+def test_workflow_steps_and_new_records_replay_their_committed_result(fund: Api) -> None:
+    member = {"member_no": "M1", "name": "王明", "category": "cadre"}
+    recipient = fund.post("clerk", "/recipients", member, headers=with_key("r"))
+    fund.ok(fund.post("clerk", PATH, INCOME), 201)
+    aid = {"recipient_id": recipient.json()["id"], "amount": "10.00", "aspect": "life_assistance"}
+    submitted = fund.post("clerk", "/funds/HC-CARE/disbursements", aid, headers=with_key("s"))
+    approve = f"/disbursements/{submitted.json()['id']}/approve"
+    approved = fund.post("approver", approve, headers=with_key("a"))
+    for who, path, body, key, answer in [
+        ("clerk", "/recipients", member, "r", recipient),
+        ("clerk", "/funds/HC-CARE/disbursements", aid, "s", submitted),
+        ("approver", approve, None, "a", approved),
+    ]:
+        assert answer.status_code in (200, 201), answer.text
+        forget_the_answer(fund, key)
+        retried = fund.post(who, path, body, headers=with_key(key))
+        assert (retried.status_code, retried.text) == (answer.status_code, answer.text)
+    assert count(fund, Disbursement) == 1
+
+
+def test_a_claim_that_never_committed_still_answers_409(fund: Api) -> None:
+    body = b'{"a": 1}'
+    fund.database.write(
+        lambda session: idempotency.claim_key(
+            session,
+            user_id=fund.staff["clerk"].id,
+            key="never",
+            request_hash=idempotency.fingerprint("POST", "/api/v1" + PATH, body),
+        )
+    )
+    running = fund.post(
+        "clerk",
+        PATH,
+        content=body,
+        headers=with_key("never") | {"Content-Type": "application/json"},
+    )
+    problem_of(running, 409)
