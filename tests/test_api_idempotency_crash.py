@@ -123,3 +123,48 @@ def test_a_claim_that_never_committed_still_answers_409(fund: Api) -> None:
         headers=with_key("never") | {"Content-Type": "application/json"},
     )
     problem_of(running, 409)
+
+
+def test_every_kind_of_post_replays_its_committed_result_exactly(fund: Api) -> None:
+    """Each POST's result survives its trip through the claim (JSON) and is shaped into the
+    very answer the first request would have had."""
+    state: dict[str, Any] = {}
+    member = {"member_no": "M1", "name": "王明", "category": "cadre"}
+
+    def crash_and_retry(who: str, path: str, body: Any, key: str) -> dict:
+        first = fund.post(who, path, body, headers=with_key(key))
+        assert first.status_code in (200, 201), (path, first.text)
+        forget_the_answer(fund, key)
+        retried = fund.post(who, path, body, headers=with_key(key))
+        assert (retried.status_code, retried.text) == (first.status_code, first.text), path
+        return first.json()
+
+    crash_and_retry("admin", "/funds", {"code": "HC-TWO", "name": "第二基金"}, "fund")
+    income = crash_and_retry("clerk", PATH, INCOME | {"amount": "500.00"}, "income")
+    state["recipient"] = crash_and_retry("clerk", "/recipients", member, "recipient")["id"]
+    aid = {"recipient_id": state["recipient"], "amount": "10.00", "aspect": "life_assistance"}
+    steps = [
+        ("clerk", "/funds/HC-CARE/disbursements", aid),
+        ("approver", "/disbursements/{id}/approve", None),
+        ("cashier", "/disbursements/{id}/pay", {"paid_on": "2026-11-06"}),
+        ("approver", "/disbursements/{id}/reverse", {"reason": "重复发放", "on": "2026-11-07"}),
+    ]
+    for number, (who, path, body) in enumerate(steps):
+        shown = crash_and_retry(who, path.format(id=state.get("aid")), body, f"step-{number}")
+        state["aid"] = shown["id"]
+    plan = {
+        "name": "月度慰问",
+        "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
+        "start": "2026-01-01",
+        "amount": "20.00",
+        "aspect": "life_assistance",
+        "recipient_ids": [state["recipient"]],
+    }
+    plan_id = crash_and_retry("clerk", "/funds/HC-CARE/plans", plan, "plan")["id"]
+    crash_and_retry("clerk", f"/plans/{plan_id}/run", {"through": "2026-03-31"}, "run")
+    crash_and_retry("clerk", f"/plans/{plan_id}/pause", None, "pause")
+    crash_and_retry("approver", "/funds/HC-CARE/periods/2026-10/close", None, "close")
+    reopen = {"reason": "补记漏账"}
+    crash_and_retry("admin", "/funds/HC-CARE/periods/2026-10/reopen", reopen, "reopen")
+    crash_and_retry("approver", f"/incomes/{income['id']}/reverse", {"reason": "错账"}, "rev")
+    assert count(fund, Income) == 1 and count(fund, Disbursement) == 1 + 3
