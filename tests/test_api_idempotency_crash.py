@@ -106,25 +106,6 @@ def test_workflow_steps_and_new_records_replay_their_committed_result(fund: Api)
     assert count(fund, Disbursement) == 1
 
 
-def test_a_claim_that_never_committed_still_answers_409(fund: Api) -> None:
-    body = b'{"a": 1}'
-    fund.database.write(
-        lambda session: idempotency.claim_key(
-            session,
-            user_id=fund.staff["clerk"].id,
-            key="never",
-            request_hash=idempotency.fingerprint("POST", "/api/v1" + PATH, body),
-        )
-    )
-    running = fund.post(
-        "clerk",
-        PATH,
-        content=body,
-        headers=with_key("never") | {"Content-Type": "application/json"},
-    )
-    problem_of(running, 409)
-
-
 def test_every_kind_of_post_replays_its_committed_result_exactly(fund: Api) -> None:
     """Each POST's result survives its trip through the claim (JSON) and is shaped into the
     very answer the first request would have had."""
