@@ -57,6 +57,8 @@ class Line:
     debit_fen: int = 0
     credit_fen: int = 0
     recipient_id: int | None = None
+    recipient: str | None = None
+    """The member_no of `recipient_id` (what the hash covers, API.md: posting `recipient`)."""
     category: str | None = None
     aspect: str | None = None
 
@@ -67,6 +69,7 @@ class Line:
             debit_fen=self.credit_fen,
             credit_fen=self.debit_fen,
             recipient_id=self.recipient_id,
+            recipient=self.recipient,
             category=self.category,
             aspect=self.aspect,
         )
