@@ -261,6 +261,7 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
         "entries": len(entries),
         "head_hash": previous,
         "first_bad_seq": None,
+        "first_bad_row": None,
         "problem": None,
     }
     august_entries = api.ok(
@@ -284,8 +285,19 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
 
 
 def recompute_hash(entry: dict) -> str:
-    """API.md, Books: SHA-256 of the JCS form of exactly these keys."""
-    keys = ("fund", "seq", "voucher_no", "date", "memo", "postings", "reverses_seq", "prev_hash")
+    """API.md, Books: SHA-256 of the JCS form of exactly these keys (chain version 2)."""
+    assert entry["chain_version"] == 2
+    keys = (
+        "fund",
+        "seq",
+        "voucher_no",
+        "date",
+        "memo",
+        "postings",
+        "document",
+        "reverses_seq",
+        "prev_hash",
+    )
     canonical = json.dumps(
         {k: entry[k] for k in keys}, ensure_ascii=False, separators=(",", ":"), sort_keys=True
     )

@@ -22,7 +22,12 @@ router = ledger_router("books")
 Month = Annotated[str, Path(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-11"])]
 
 
-@router.get("/funds/{code}/journal", response_model=Page[JournalEntryPublic])
+@router.get(
+    "/funds/{code}/journal",
+    response_model=Page[JournalEntryPublic],
+    # A version-1 entry's postings have no `recipient`: answer them exactly as hashed.
+    response_model_exclude_unset=True,
+)
 def get_journal(
     code: str,
     database: DatabaseDep,
