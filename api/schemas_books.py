@@ -120,6 +120,12 @@ class StatementCheck(BaseModel):
     passed: bool
 
 
+class StatementChain(BaseModel):
+    ok: bool
+    entries: int
+    problem: str | None
+
+
 class StatementPublic(BaseModel):
     fund: str
     period: StatementPeriod
@@ -131,4 +137,8 @@ class StatementPublic(BaseModel):
     recipients_paid: int
     head_hash: Hash
     checks: list[StatementCheck]
+    chain: StatementChain | None = Field(
+        description="Beyond API.md: whether the fund's hash chain and the rows it covers "
+        "verified when the statement was made; `reconciled` is false unless it did"
+    )
     reconciled: bool

@@ -119,6 +119,12 @@ def _story(view: StatementView, font: str, font_description: str) -> Iterator[Fl
             _checks_table(view, font),
             Spacer(1, 4),
             Heading(
+                f"账链校验：{statement.chain.text if statement.chain else '未校验'}",
+                font,
+                9,
+                space_before=2,
+            ),
+            Heading(
                 "结论：各项核对全部通过，账账相符。"
                 if statement.reconciled
                 else "结论：存在未通过的核对项，请核查账目。",

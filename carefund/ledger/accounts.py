@@ -30,6 +30,12 @@ def expense_account(aspect: str, category: str) -> str:
     return f"{EXPENSE_PREFIX}{Aspect(aspect).value}:{MemberCategory(category).value}"
 
 
+def expense_cell(account: str) -> tuple[str, str]:
+    """The (aspect, category) cell of the 6×3 matrix an expense account is."""
+    aspect, _, category = account.removeprefix(EXPENSE_PREFIX).partition(":")
+    return aspect, category
+
+
 def chart_of_accounts() -> list[str]:
     """Every account a fund has: cash, four income accounts, eighteen expense accounts."""
     return (

@@ -28,7 +28,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
-from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
+from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, expense_cell
 from carefund.ledger.entry_documents import (
     INCOME_FIELDS,
     PAYMENT_FIELDS,
@@ -184,7 +184,7 @@ def _postings_problem(postings: Sequence[StoredPosting]) -> BadRow | None:
     """Each posting's 6×3 tags against its (hashed) account; other postings carry none."""
     for posting in postings:
         if posting.account.startswith(EXPENSE_PREFIX):
-            aspect, _, category = posting.account.removeprefix(EXPENSE_PREFIX).partition(":")
+            aspect, category = expense_cell(posting.account)
             expected = {"category": category, "aspect": aspect}
             for field, value in expected.items():
                 if getattr(posting, field) != value:

@@ -36,7 +36,7 @@ from carefund.reports.statements import (
     PeriodRange,
     RecipientTotal,
     Statement,
-    build_statement,
+    checked_statement,
     parse_period,
     period_journal,
     recipient_totals,
@@ -109,7 +109,7 @@ def statement_figures(
 ) -> Statement:
     """A fund's reconciled figures for a month, quarter or year (the reports page's)."""
     require(actor, Action.read_statements)
-    return build_statement(session, get_fund(session, fund_code), parse_period(period))
+    return checked_statement(session, get_fund(session, fund_code), parse_period(period))
 
 
 def statement_public(
@@ -128,7 +128,7 @@ def statement_view(
     require(actor, Action.read_statements)
     period_range = parse_period(period)
     fund = get_fund(session, fund_code)
-    statement = build_statement(session, fund, period_range)
+    statement = checked_statement(session, fund, period_range)
     if statement.entry_count > STATEMENT_ENTRIES_MAX:
         raise InvalidInput(
             f"该期间有 {statement.entry_count} 笔凭证，超过报表上限 {STATEMENT_ENTRIES_MAX} 笔，"
