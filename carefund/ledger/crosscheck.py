@@ -35,7 +35,8 @@ from carefund.ledger.entry_documents import (
     income_document,
     payment_document,
 )
-from carefund.ledger.journal import StoredPosting
+from carefund.ledger.hashing import stored_document
+from carefund.ledger.journal import StoredPosting, postings_of
 from carefund.models import Disbursement, Fund, Income, JournalEntry, Recipient
 from carefund.vocabulary import DisbursementStatus
 
@@ -349,3 +350,50 @@ def _first_unlinked(session: Session, table: Any, fund: Fund, name: str, conditi
     ).first()
     # Counts differ but every row has an entry of the fund: a row of another fund points here.
     return BadRow(name, found[0] if found else None, "entry_id" if found else "fund_id")
+
+
+def income_row_problem(session: Session, income: Income, entry: JournalEntry) -> BadRow | None:
+    """One income against the entry that posted it (for its receipt), as `verify` checks it."""
+    row = IncomeRow(
+        income.id or 0,
+        income.fund_id,
+        income.entry_id,
+        entry.seq,
+        income.reversal_entry_id,
+        income.source,
+        income.payer,
+        income.amount_fen,
+        income.received_on,
+        income.receipt_no,
+    )
+    return _income_problem(entry, _document(entry), _postings(session, entry), row)
+
+
+def disbursement_row_problem(
+    session: Session, disbursement: Disbursement, entry: JournalEntry, *, member_no: str
+) -> BadRow | None:
+    """A paid disbursement against its payment's entry (for its voucher), as `verify` does."""
+    row = DisbursementRow(
+        disbursement.id or 0,
+        disbursement.fund_id,
+        disbursement.entry_id,
+        entry.seq,
+        disbursement.reversal_entry_id,
+        disbursement.recipient_id,
+        member_no,
+        disbursement.aspect,
+        disbursement.amount_fen,
+        disbursement.approved_by,
+        disbursement.paid_by,
+        disbursement.paid_on,
+    )
+    postings = _postings(session, entry)
+    return _postings_problem(postings) or _payment_problem(entry, _document(entry), postings, row)
+
+
+def _document(entry: JournalEntry) -> dict[str, Any] | None:
+    return stored_document(entry.document)
+
+
+def _postings(session: Session, entry: JournalEntry) -> list[StoredPosting]:
+    return postings_of(session, [entry.id or 0])[entry.id or 0]
