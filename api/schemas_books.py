@@ -83,6 +83,18 @@ class VerifyPublic(BaseModel):
     problem: str | None
 
 
+class SealPublic(BaseModel):
+    period: str = Field(examples=["2026-11"])
+    seq: int
+    hash: Hash = Field(description="the seal entry's own hash")
+    sealed_head: Hash = Field(description="hash of the month's last entry before the seal")
+    closing_balance: MoneyOut
+
+
+class SealsPublic(BaseModel):
+    items: list[SealPublic]
+
+
 class PeriodReopen(RequestBody):
     reason: str = Field(max_length=TEXT_LENGTH_MAX, examples=["补记漏账"])
 
@@ -120,6 +132,10 @@ class StatementCheck(BaseModel):
     passed: bool
 
 
+class StatementSeal(SealPublic):
+    text: str = Field(examples=["carefund:seal?fund=HC-CARE&period=2026-11&seq=42&..."])
+
+
 class StatementChain(BaseModel):
     ok: bool
     entries: int
@@ -137,6 +153,10 @@ class StatementPublic(BaseModel):
     recipients_paid: int
     head_hash: Hash
     checks: list[StatementCheck]
+    seal: StatementSeal | None = Field(
+        description="the seal of the period's last month once closed (API.md: seals), with "
+        "`text`, what the statement prints and its QR code holds"
+    )
     chain: StatementChain | None = Field(
         description="Beyond API.md: whether the fund's hash chain and the rows it covers "
         "verified when the statement was made; `reconciled` is false unless it did"

@@ -240,14 +240,17 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
     assert statement["closing_balance"] == "167253.00"
     assert statement["recipients_paid"] == 6 and statement["reconciled"] is True
     august = api.ok(api.get("approver", "/funds/HC-CARE/statements/2026-08.json"))
-    assert august["entry_count"] == 18 and august["closing_balance"] == "196762.43"
+    assert august["entry_count"] == 18 + 1  # its payments and its seal
+    assert august["closing_balance"] == "196762.43"
+    assert august["seal"]["period"] == "2026-08"
+    assert august["seal"]["closing_balance"] == "196762.43"
     assert api.ok(api.get("admin", "/funds/HC-CARE/statements/2026.json"))["reconciled"]
     problem_of(api.get("clerk", "/funds/HC-CARE/statements/2026-Q3.json"), 403)
     problem_of(api.get("auditor", "/funds/HC-CARE/statements/2026-13.json"), 422)
 
     # The journal, read page by page, is a hash chain anyone can recompute.
     entries = api.all_pages("auditor", "/funds/HC-CARE/journal", limit=7)
-    assert [e["seq"] for e in entries] == list(range(1, 4 + 18 + 1 + 2 + 1 + 1))
+    assert [e["seq"] for e in entries] == list(range(1, 4 + 18 + 1 + 1 + 2 + 1 + 1))
     previous = "0" * 64
     for entry in entries:
         assert entry["prev_hash"] == previous
@@ -269,7 +272,9 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
             "auditor", "/funds/HC-CARE/journal", params={"from": "2026-08-01", "to": "2026-08-31"}
         )
     )["items"]
-    assert len(august_entries) == 18
+    assert len(august_entries) == 18 + 1
+    assert august_entries[-1]["voucher_no"] == "封-202608-01"
+    assert august_entries[-1]["postings"] == [] and august_entries[-1]["document"]["kind"] == "seal"
 
     # An admin may reopen August with a written reason; then it takes entries again.
     problem_of(

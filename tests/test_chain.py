@@ -495,3 +495,112 @@ def test_an_entry_cannot_be_passed_off_as_version_1(books) -> None:
     _tamper(database, "UPDATE journal_entry SET chain_version = 1, document = NULL WHERE seq = 6")
     result = _verify(database)
     assert not result.ok and result.first_bad_seq == 6
+
+
+# ---------------------------------------------------------------------------------------
+# Month seals (issue 12, item 3)
+
+
+def _close(database: Database, month: str) -> dict[str, Any]:
+    from carefund import periods
+
+    return database.write(
+        lambda session: periods.close_period(
+            session, fund_code="HC-CARE", month=month, actor=get_user(session, "approver")
+        )
+    )
+
+
+def test_closing_a_month_appends_its_seal_and_verify_checks_it(books) -> None:
+    database = books["database"]
+    record(database, books["staff"]["clerk"], "1.00", on="2026-04-02")  # after March, before
+    closed = _close(database, "2026-03")
+    entries = _journal(database)
+    seal = entries[-1]
+    march_last = entries[-3]  # the last entry dated in March (April's income came after it)
+    assert seal["document"] == {
+        "kind": "seal",
+        "period": "2026-03",
+        "closing_balance": "8994.97",
+        "sealed_head": march_last["hash"],
+    }
+    assert seal["postings"] == [] and seal["voucher_no"] == "封-202603-01"
+    assert seal["date"] == "2026-03-31" and _recompute(seal) == seal["hash"]
+    assert closed["head_hash"] == seal["hash"] and closed["closing_balance"] == "8994.97"
+    assert _verify(database).ok
+
+    def seals(session: Session) -> Any:
+        from carefund import periods
+
+        return periods.read_seals(session, fund_code="HC-CARE", actor=get_user(session, "auditor"))
+
+    assert database.read(seals) == {
+        "items": [
+            {
+                "period": "2026-03",
+                "seq": seal["seq"],
+                "hash": seal["hash"],
+                "sealed_head": march_last["hash"],
+                "closing_balance": "8994.97",
+            }
+        ]
+    }
+
+
+def test_a_month_closed_again_gets_a_second_seal(books) -> None:
+    from carefund import periods
+
+    database = books["database"]
+    _close(database, "2026-03")
+    database.write(
+        lambda session: periods.reopen_period(
+            session,
+            fund_code="HC-CARE",
+            month="2026-03",
+            reason="补记",
+            actor=get_user(session, "admin"),
+        )
+    )
+    record(database, books["staff"]["clerk"], "5.00", on="2026-03-30")
+    _close(database, "2026-03")
+    seals = [entry for entry in _journal(database) if entry["document"]["kind"] == "seal"]
+    assert [seal["voucher_no"] for seal in seals] == ["封-202603-01", "封-202603-02"]
+    assert seals[1]["document"]["closing_balance"] == "8999.97"
+    assert _verify(database).ok
+
+
+def test_a_seal_that_lies_is_found(books) -> None:
+    database = books["database"]
+    _close(database, "2026-03")
+    _tamper(
+        database,
+        "UPDATE journal_entry SET document = REPLACE(document, '8994.97', '99999.99') "
+        "WHERE voucher_no = '封-202603-01'",
+    )
+    result = _verify(database)
+    assert not result.ok and result.first_bad_seq == 7
+
+
+def test_statements_and_the_public_list_print_the_seal(books) -> None:
+    from receipts import render_disclosure, render_statement
+    from tests.document_fixtures import compact, pdf_text
+
+    database = books["database"]
+    _close(database, "2026-03")
+
+    def read(session: Session) -> Any:
+        auditor = get_user(session, "auditor")
+        statement = documents.statement_view(
+            session, fund_code="HC-CARE", period="2026-03", actor=auditor
+        )
+        disclosure = documents.disclosure_view(
+            session, fund_code="HC-CARE", period="2026-03", actor=auditor
+        )
+        return statement, render_statement(statement), render_disclosure(disclosure)
+
+    view, statement_pdf, disclosure_pdf = database.read(read)
+    seal = view.statement.seal
+    assert seal is not None and seal.text.startswith("carefund:seal?fund=HC-CARE&period=2026-03")
+    for content in (statement_pdf, disclosure_pdf):
+        text = compact(pdf_text(content))
+        assert "2026-03月结封存凭证" in text and seal.sealed_head[:32] in text

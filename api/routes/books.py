@@ -13,6 +13,7 @@ from api.schemas_books import (
     JournalEntryPublic,
     PeriodPublic,
     PeriodReopen,
+    SealsPublic,
     VerifyPublic,
 )
 from carefund import books, funds, periods
@@ -69,6 +70,12 @@ def get_balances(
 def verify_fund(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
     """重算哈希链并核对（auditor、admin）。"""
     return database.read(lambda session: books.verify_fund(session, code=code, actor=user))
+
+
+@router.get("/funds/{code}/seals", response_model=SealsPublic)
+def list_seals(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
+    """月结封存（按 seq）：每次结账在链上追加一笔封存凭证；打印过的封存可据此核对账本仍包含它。"""
+    return database.read(lambda session: periods.read_seals(session, fund_code=code, actor=user))
 
 
 @router.get("/funds/{code}/periods", response_model=Page[PeriodPublic])

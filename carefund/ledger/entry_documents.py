@@ -71,3 +71,14 @@ def payment_document(
 def reversal_document(*, of_seq: int, reason: str) -> dict[str, Any]:
     """What a red-ink reversal records: the entry it reverses, and why."""
     return {"kind": "reversal", "of_seq": of_seq, "reason": reason}
+
+
+def seal_document(*, period: str, closing_balance_fen: int, sealed_head: str) -> dict[str, Any]:
+    """What a month's seal records: the month, its closing cash, and the hash of its last
+    entry (so a printed seal pins the chain up to that entry)."""
+    return {
+        "kind": "seal",
+        "period": period,
+        "closing_balance": format_fen(closing_balance_fen),
+        "sealed_head": sealed_head,
+    }

@@ -236,8 +236,36 @@ def post_entry(
         )
     if voucher_number is None:
         [voucher_number] = take_numbers(session, fund, [voucher_sequence(entry_date)])
+    return append_entry(
+        session,
+        fund=fund,
+        voucher_no=f"记-{entry_date.year:04d}{entry_date.month:02d}-{voucher_number:04d}",
+        entry_date=entry_date,
+        memo=memo,
+        lines=lines,
+        document=document,
+        actor=actor,
+        reverses_seq=reverses_seq,
+        cash_change=cash_change,
+    )
+
+
+def append_entry(
+    session: Session,
+    *,
+    fund: FundHead,
+    voucher_no: str,
+    entry_date: date,
+    memo: str,
+    lines: Sequence[Line],
+    document: dict[str, Any],
+    actor: str,
+    reverses_seq: int | None = None,
+    cash_change: int = 0,
+) -> PostedEntry:
+    """Hash and insert an entry (already checked and numbered) at the head of the chain,
+    with its postings, and move the head; `post_entry` and month seals both end here."""
     seq = fund.head_seq + 1
-    voucher_no = f"记-{entry_date.year:04d}{entry_date.month:02d}-{voucher_number:04d}"
     values: dict[str, Any] = {
         "fund_id": fund.id,
         "seq": seq,
@@ -254,7 +282,8 @@ def post_entry(
     hashed = entry_hash(public_form(fund.code, values, lines))
     values.update(hash=hashed, document=document_text(document))
     entry = PostedEntry(_INSERT_ENTRY.new_row_id(session, values), seq, voucher_no, hashed)
-    _INSERT_POSTING.run_many(session, _posting_rows(fund, entry, entry_date, lines))
+    if lines:
+        _INSERT_POSTING.run_many(session, _posting_rows(fund, entry, entry_date, lines))
     _move_head(session, fund, seq=entry.seq, hash=entry.hash, cash_fen=fund.cash_fen + cash_change)
     return entry
 

@@ -4,6 +4,7 @@ and cash the fund stores."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -17,6 +18,7 @@ from carefund.ledger.crosscheck import (
 )
 from carefund.ledger.hashing import HASHED_KEYS, entry_hash, entry_public, stored_document
 from carefund.ledger.journal import StoredPosting, iter_entry_batches
+from carefund.ledger.seals import seal_problem
 from carefund.models import GENESIS_HASH, Fund, JournalEntry
 from carefund.money import format_fen
 
@@ -68,13 +70,14 @@ def verify(session: Session, fund: Fund) -> VerifyResult:
     for batch in iter_entry_batches(session, fund):
         linked = linked_rows(session, [entry.id or 0 for entry, _postings in batch])
         for entry, postings in batch:
-            found = _check_entry(fund, entry, postings, linked, walk)
+            found = _check_entry(session, fund, entry, postings, linked, walk)
             if found is not None:
                 return found
     return _check_fund(session, fund, walk)
 
 
 def _check_entry(
+    session: Session,
     fund: Fund,
     entry: JournalEntry,
     postings: list[StoredPosting],
@@ -97,7 +100,10 @@ def _check_entry(
     row = entry_rows_problem(entry, document, postings, linked)
     if row is not None:
         return bad(row.describe(), row)
-    problem = _entry_problem(fund, entry, postings)
+    problem = _entry_problem(fund, entry, postings, is_seal=_is_seal(document))
+    if not problem and _is_seal(document):
+        assert document is not None
+        problem = seal_problem(session, entry, document)
     if problem:
         return bad(problem)
     walk.incomes_seen += (entry.id or 0) in linked.incomes and entry.reverses_seq is None
@@ -123,10 +129,13 @@ def _link_problem(entry: JournalEntry, walk: _Walk) -> str | None:
 
 
 def _entry_problem(
-    fund: Fund, entry: JournalEntry, postings: Sequence[StoredPosting]
+    fund: Fund, entry: JournalEntry, postings: Sequence[StoredPosting], *, is_seal: bool
 ) -> str | None:
     if entry_hash(entry_public(fund.code, entry, postings)) != entry.hash:
         return "hash 与重新计算的不符（凭证或分录被改动）"
+    if is_seal:
+        # A seal records a month; it moves no money (API.md: a seal has no postings).
+        return "封存凭证不应有分录" if postings else None
     if not postings:
         return "凭证没有分录"
     for posting in postings:
@@ -139,6 +148,10 @@ def _entry_problem(
     if sum(p.debit_fen for p in postings) != sum(p.credit_fen for p in postings):
         return "借贷不平衡"
     return None
+
+
+def _is_seal(document: dict[str, Any] | None) -> bool:
+    return document is not None and document.get("kind") == "seal"
 
 
 def _check_fund(session: Session, fund: Fund, walk: _Walk) -> VerifyResult:

@@ -24,6 +24,7 @@ from carefund.access.users import Action, require
 from carefund.errors import InvalidInput
 from carefund.funds import fund_choices, get_fund
 from carefund.ledger.accounts import account_name_zh
+from carefund.ledger.seals import Seal
 from carefund.models import (
     Fund,
     User,
@@ -39,6 +40,7 @@ from carefund.reports.statements import (
     checked_statement,
     parse_period,
     period_journal,
+    period_seal,
     recipient_totals,
     statement_json,
 )
@@ -229,6 +231,8 @@ class DisclosureView:
     total: Amount
     recipients: int
     generated_at: datetime
+    seal: Seal | None
+    """The seal of the period's last month, printed (text and QR) under the list."""
 
 
 def disclosure_view(
@@ -281,6 +285,7 @@ def disclosure_view(
         total=amount_of(sum(group.total.fen for group in groups)),
         recipients=len(totals),
         generated_at=utcnow(),
+        seal=period_seal(session, fund, period_range),
     )
 
 

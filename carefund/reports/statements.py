@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from carefund.errors import InvalidInput
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, expense_cell
 from carefund.ledger.journal import iter_entries
+from carefund.ledger.seals import Seal, fund_seals
 from carefund.ledger.verify import verify
 from carefund.models import Fund, JournalEntry, Posting, Recipient
 from carefund.money import format_fen
@@ -125,6 +126,9 @@ class Statement:
     head_hash: str
     """Hash of the last entry (by seq) dated within or before the period."""
     checks: list[Check] = field(default_factory=list)
+    seal: Seal | None = None
+    """The seal of the period's last month, when it is closed (the latest, if reopened and
+    closed again)."""
     chain: ChainCheck | None = None
     """The chain's check, for a statement that is printed or answered (`checked_statement`);
     None for figures only (a dashboard's)."""
@@ -203,6 +207,7 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
         recipients_paid=recipients_paid,
         head_hash=_head_hash(session, fund, period.end),
         checks=checks,
+        seal=period_seal(session, fund, period),
     )
 
 
@@ -241,6 +246,13 @@ def checked_statement(session: Session, fund: Fund, period: PeriodRange) -> Stat
     result = verify(session, fund)
     chain = ChainCheck(result.ok, result.entries, result.problem)
     return replace(build_statement(session, fund, period), chain=chain)
+
+
+def period_seal(session: Session, fund: Fund, period: PeriodRange) -> Seal | None:
+    """The (latest) seal of the period's last month, if that month is closed."""
+    month = f"{period.end.year:04d}-{period.end.month:02d}"
+    seals = fund_seals(session, fund_id=fund.id or 0, fund_code=fund.code, period=month)
+    return seals[-1] if seals else None
 
 
 def _in_period(fund: Fund, period: PeriodRange) -> tuple[Any, ...]:
@@ -342,6 +354,7 @@ def statement_json(statement: Statement) -> dict[str, Any]:
                 "problem": statement.chain.problem,
             }
         ),
+        "seal": None if statement.seal is None else statement.seal.printed(),
         "reconciled": statement.reconciled,
     }
 
