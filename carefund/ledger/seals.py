@@ -155,15 +155,17 @@ class Seal:
 
 
 def fund_seals(
-    session: Session, *, fund_id: int, fund_code: str, period: str | None = None
+    session: Session, *, fund_id: int, fund_code: str, month_end: date | None = None
 ) -> list[Seal]:
-    """The fund's seals by seq (of one month only, when `period` is given)."""
-    prefix = SEAL_VOUCHER_PREFIX + (period.replace("-", "") + "-" if period else "")
-    rows = session.exec(
-        select(JournalEntry.seq, JournalEntry.hash, JournalEntry.document)
-        .where(JournalEntry.fund_id == fund_id, col(JournalEntry.voucher_no).startswith(prefix))
-        .order_by(col(JournalEntry.seq))
+    """The fund's seals by seq (only those of the month ending `month_end`, when given:
+    they are dated that day, so the (fund, date) index finds them at once)."""
+    query = select(JournalEntry.seq, JournalEntry.hash, JournalEntry.document).where(
+        JournalEntry.fund_id == fund_id,
+        col(JournalEntry.voucher_no).startswith(SEAL_VOUCHER_PREFIX),
     )
+    if month_end is not None:
+        query = query.where(JournalEntry.entry_date == month_end)
+    rows = session.exec(query.order_by(col(JournalEntry.seq)))
     seals = []
     for seq, hashed, text in rows:
         document = stored_document(text) or {}

@@ -250,8 +250,7 @@ def checked_statement(session: Session, fund: Fund, period: PeriodRange) -> Stat
 
 def period_seal(session: Session, fund: Fund, period: PeriodRange) -> Seal | None:
     """The (latest) seal of the period's last month, if that month is closed."""
-    month = f"{period.end.year:04d}-{period.end.month:02d}"
-    seals = fund_seals(session, fund_id=fund.id or 0, fund_code=fund.code, period=month)
+    seals = fund_seals(session, fund_id=fund.id or 0, fund_code=fund.code, month_end=period.end)
     return seals[-1] if seals else None
 
 
