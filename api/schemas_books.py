@@ -1,6 +1,7 @@
 """Books: the journal, balances, verification, periods and statements."""
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -14,10 +15,18 @@ class PostingPublic(BaseModel):
     account: str = Field(examples=["assets:cash"])
     debit: MoneyOut
     credit: MoneyOut
+    recipient: str | None = Field(
+        default=None,
+        description=(
+            "member_no of the recipient the line pays, else null; absent from the postings "
+            "of a `chain_version` 1 entry, whose hash did not cover it"
+        ),
+    )
 
 
 class JournalEntryPublic(BaseModel):
-    """One entry; `hash` = SHA-256 of the JCS form of the other fields (API.md, Books)."""
+    """One entry; `hash` = SHA-256 of the JCS form of its hashed object (API.md, Books),
+    by `chain_version`."""
 
     fund: str
     seq: int
@@ -25,9 +34,25 @@ class JournalEntryPublic(BaseModel):
     date: dt.date
     memo: str
     postings: list[PostingPublic]
+    document: dict[str, Any] | None = Field(
+        description=(
+            "what the entry records (API.md, Books: income, disbursement, reversal, seal); "
+            "null for a `chain_version` 1 entry"
+        )
+    )
     reverses_seq: int | None
     prev_hash: Hash
     hash: Hash
+    chain_version: int = Field(
+        description=(
+            "Beyond API.md: which hashed object `hash` covers. 2 (every entry posted since "
+            "the upgrade): the object of API.md, with `document` and postings' `recipient`. "
+            "1 (entries posted before it, kept as they were hashed): the keys `fund, seq, "
+            "voucher_no, date, memo, postings, reverses_seq, prev_hash`, postings "
+            "`{account, debit, credit}`, without `document`."
+        ),
+        examples=[2],
+    )
 
 
 class BalancesPublic(BaseModel):
@@ -39,13 +64,35 @@ class BalancesPublic(BaseModel):
     disbursed: dict[str, MoneyOut] = Field(description="per aspect")
 
 
+class BadRowPublic(BaseModel):
+    table: str = Field(examples=["disbursement"])
+    id: int | None
+    field: str = Field(examples=["recipient_id"])
+
+
 class VerifyPublic(BaseModel):
     fund: str
     ok: bool
     entries: int
     head_hash: Hash
     first_bad_seq: int | None
+    first_bad_row: BadRowPublic | None = Field(
+        description="Beyond API.md: the first income, disbursement or posting row that "
+        "disagrees with its entry's hashed data (table, id, field); id null when missing"
+    )
     problem: str | None
+
+
+class SealPublic(BaseModel):
+    period: str = Field(examples=["2026-11"])
+    seq: int
+    hash: Hash = Field(description="the seal entry's own hash")
+    sealed_head: Hash = Field(description="hash of the month's last entry before the seal")
+    closing_balance: MoneyOut
+
+
+class SealsPublic(BaseModel):
+    items: list[SealPublic]
 
 
 class PeriodReopen(RequestBody):
@@ -85,6 +132,16 @@ class StatementCheck(BaseModel):
     passed: bool
 
 
+class StatementSeal(SealPublic):
+    text: str = Field(examples=["carefund:seal?fund=HC-CARE&period=2026-11&seq=42&..."])
+
+
+class StatementChain(BaseModel):
+    ok: bool
+    entries: int
+    problem: str | None
+
+
 class StatementPublic(BaseModel):
     fund: str
     period: StatementPeriod
@@ -96,4 +153,12 @@ class StatementPublic(BaseModel):
     recipients_paid: int
     head_hash: Hash
     checks: list[StatementCheck]
+    seal: StatementSeal | None = Field(
+        description="the seal of the period's last month once closed (API.md: seals), with "
+        "`text`, what the statement prints and its QR code holds"
+    )
+    chain: StatementChain | None = Field(
+        description="Beyond API.md: whether the fund's hash chain and the rows it covers "
+        "verified when the statement was made; `reconciled` is false unless it did"
+    )
     reconciled: bool

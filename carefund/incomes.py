@@ -13,6 +13,7 @@ from carefund.errors import InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen_under_lock, get_fund, list_funds
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, income_account
+from carefund.ledger.entry_documents import income_document
 from carefund.ledger.posting import (
     check_open,
     insert_snapshot,
@@ -127,6 +128,7 @@ def record_income(
         session, fund, [voucher_sequence(day), f"receipt:{day.year}"]
     )
     assert receipt_number <= RECEIPT_SEQUENCE_MAX, "receipt numbers of the year exhausted"
+    receipt_no = f"{fund.code}-{day.year}-{receipt_number:06d}"
     entry = post_entry(
         session,
         fund=fund,
@@ -137,6 +139,13 @@ def record_income(
             Line(CASH_ACCOUNT, debit_fen=clean["amount"]),
             Line(income_account(clean["source"]), credit_fen=clean["amount"]),
         ],
+        document=income_document(
+            receipt_no=receipt_no,
+            source=clean["source"].value,
+            payer=clean["payer"],
+            amount_fen=clean["amount"],
+            received_on=day,
+        ),
         actor=actor.username,
     )
     income = insert_snapshot(
@@ -150,7 +159,7 @@ def record_income(
         received_on=day,
         method=clean["method"],
         memo=clean["memo"],
-        receipt_no=f"{fund.code}-{day.year}-{receipt_number:06d}",
+        receipt_no=receipt_no,
         entry_id=entry.id,
         status=IncomeStatus.posted.value,
         reversal_entry_id=None,
@@ -202,6 +211,7 @@ def reverse_income(
         memo=lambda voucher_no: (
             f"冲销 {voucher_no}（收据 {income.receipt_no} 作废）：{clean['reason']}"
         ),
+        reason=clean["reason"],
         actor=actor.username,
     )
     income.status = IncomeStatus.reversed.value

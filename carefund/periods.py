@@ -18,7 +18,8 @@ from carefund.events import record_event
 from carefund.funds import get_fund
 from carefund.ledger.journal import cash_balance_as_of
 from carefund.ledger.posting import lock_fund_head, set_closed_through
-from carefund.models import Period, User, as_utc, utcnow
+from carefund.ledger.seals import fund_seals, post_seal
+from carefund.models import Period, User, as_utc, row_id, utcnow
 from carefund.money import format_fen
 from carefund.validation import DATE_MAX, DATE_MIN, clean_text
 
@@ -40,8 +41,8 @@ def parse_month(value: object) -> tuple[date, date]:
 
 
 def close_period(session: Session, *, fund_code: str, month: str, actor: User) -> dict[str, Any]:
-    """Close a month of a fund: store its closing balance and chain head; lock its dates.
-    Answers the closing's public form."""
+    """Close a month of a fund: append its seal to the chain, store its closing balance and
+    the chain's head (the seal); lock its dates. Answers the closing's public form."""
     require(actor, Action.close_period)
     first, last = parse_month(month)
     fund = lock_fund_head(session, fund_code)
@@ -49,12 +50,22 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
         raise Conflict(f"{month} 已结账（已结账至 {fund.closed_through.isoformat()}）")
     if date.today() < last:
         raise Conflict(f"{month} 尚未结束，不能结账")
+    closing_balance_fen = cash_balance_as_of(session, fund_id=fund.id, as_of=last)
+    # The month's seal goes into the chain first: the closing records the head it made.
+    seal = post_seal(
+        session,
+        fund=fund,
+        month=month,
+        last_day=last,
+        closing_balance_fen=closing_balance_fen,
+        actor=actor.username,
+    )
     period = Period(
         fund_id=fund.id,
         month=month,
-        closing_balance_fen=cash_balance_as_of(session, fund_id=fund.id, as_of=last),
-        head_seq=fund.head_seq,
-        head_hash=fund.head_hash,
+        closing_balance_fen=closing_balance_fen,
+        head_seq=seal.seq,
+        head_hash=seal.hash,
         closed_by=actor.username,
     )
     session.add(period)
@@ -138,6 +149,14 @@ def read_periods(
         .limit(limit)
     )
     return [period_public(period, fund.code) for period in rows]
+
+
+def read_seals(session: Session, *, fund_code: str, actor: User) -> dict[str, Any]:
+    """The fund's month seals, oldest first (`GET /funds/{code}/seals`)."""
+    require(actor, Action.read)
+    fund = get_fund(session, fund_code)
+    seals = fund_seals(session, fund_id=row_id(fund), fund_code=fund.code)
+    return {"items": [seal.public() for seal in seals]}
 
 
 def period_public(period: Period, fund_code: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from receipts.paged import (
     render_paged,
     table_style,
 )
+from receipts.seal_block import seal_block
 
 PAGE = A4
 BODY_WIDTH, BODY_HEIGHT = frame_size(PAGE)
@@ -129,6 +130,8 @@ def _story(view: DisclosureView, font: str) -> Iterator[Flowable]:
         ),
         repeat_rows=0,
     )
+    yield Spacer(1, 10)
+    yield seal_block(view.seal, font=font, width=BODY_WIDTH)
     yield Spacer(1, 14)
     yield Paragraph(
         f"公示期为自公示之日起七日。如对公示内容有异议，请在公示期内向{org}反映。", body

@@ -62,6 +62,9 @@ def heading_lines(view: StatementView) -> list[SummaryLine]:
         SummaryLine("凭证笔数", "entry_count", text=statement.entry_count),
         SummaryLine("受助人数", "recipients_paid", text=statement.recipients_paid),
         SummaryLine("链头哈希", "head_hash", text=statement.head_hash),
+        SummaryLine(
+            "账链校验", "chain", text=statement.chain.text if statement.chain else "未校验"
+        ),
     ]
 
 

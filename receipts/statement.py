@@ -37,6 +37,7 @@ from receipts.paged import (
     render_paged,
     table_style,
 )
+from receipts.seal_block import seal_block
 from receipts.statement_listings import BODY_WIDTH, PAGE, journal_tables, recipient_tables
 
 SUMMARY_SIZE = 9.5
@@ -118,6 +119,14 @@ def _story(view: StatementView, font: str, font_description: str) -> Iterator[Fl
             Heading("三、对账核对", font, 12, space_before=9),
             _checks_table(view, font),
             Spacer(1, 4),
+            Heading(
+                f"账链校验：{statement.chain.text if statement.chain else '未校验'}",
+                font,
+                9,
+                space_before=2,
+            ),
+            Spacer(1, 4),
+            seal_block(statement.seal, font=font, width=BODY_WIDTH),
             Heading(
                 "结论：各项核对全部通过，账账相符。"
                 if statement.reconciled

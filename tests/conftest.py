@@ -92,7 +92,7 @@ def _truncate_all(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         # Tampering tests switch the journal's guards off; the next test gets them back.
-        for table in ("journal_entry", "posting"):
+        for table in ("journal_entry", "posting", "income", "disbursement"):
             connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 

@@ -240,14 +240,17 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
     assert statement["closing_balance"] == "167253.00"
     assert statement["recipients_paid"] == 6 and statement["reconciled"] is True
     august = api.ok(api.get("approver", "/funds/HC-CARE/statements/2026-08.json"))
-    assert august["entry_count"] == 18 and august["closing_balance"] == "196762.43"
+    assert august["entry_count"] == 18 + 1  # its payments and its seal
+    assert august["closing_balance"] == "196762.43"
+    assert august["seal"]["period"] == "2026-08"
+    assert august["seal"]["closing_balance"] == "196762.43"
     assert api.ok(api.get("admin", "/funds/HC-CARE/statements/2026.json"))["reconciled"]
     problem_of(api.get("clerk", "/funds/HC-CARE/statements/2026-Q3.json"), 403)
     problem_of(api.get("auditor", "/funds/HC-CARE/statements/2026-13.json"), 422)
 
     # The journal, read page by page, is a hash chain anyone can recompute.
     entries = api.all_pages("auditor", "/funds/HC-CARE/journal", limit=7)
-    assert [e["seq"] for e in entries] == list(range(1, 4 + 18 + 1 + 2 + 1 + 1))
+    assert [e["seq"] for e in entries] == list(range(1, 4 + 18 + 1 + 1 + 2 + 1 + 1))
     previous = "0" * 64
     for entry in entries:
         assert entry["prev_hash"] == previous
@@ -261,6 +264,7 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
         "entries": len(entries),
         "head_hash": previous,
         "first_bad_seq": None,
+        "first_bad_row": None,
         "problem": None,
     }
     august_entries = api.ok(
@@ -268,7 +272,9 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
             "auditor", "/funds/HC-CARE/journal", params={"from": "2026-08-01", "to": "2026-08-31"}
         )
     )["items"]
-    assert len(august_entries) == 18
+    assert len(august_entries) == 18 + 1
+    assert august_entries[-1]["voucher_no"] == "封-202608-01"
+    assert august_entries[-1]["postings"] == [] and august_entries[-1]["document"]["kind"] == "seal"
 
     # An admin may reopen August with a written reason; then it takes entries again.
     problem_of(
@@ -284,8 +290,19 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
 
 
 def recompute_hash(entry: dict) -> str:
-    """API.md, Books: SHA-256 of the JCS form of exactly these keys."""
-    keys = ("fund", "seq", "voucher_no", "date", "memo", "postings", "reverses_seq", "prev_hash")
+    """API.md, Books: SHA-256 of the JCS form of exactly these keys (chain version 2)."""
+    assert entry["chain_version"] == 2
+    keys = (
+        "fund",
+        "seq",
+        "voucher_no",
+        "date",
+        "memo",
+        "postings",
+        "document",
+        "reverses_seq",
+        "prev_hash",
+    )
     canonical = json.dumps(
         {k: entry[k] for k in keys}, ensure_ascii=False, separators=(",", ":"), sort_keys=True
     )

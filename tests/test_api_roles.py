@@ -47,6 +47,7 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("GET", "/funds/HC-CARE/balances", None, EVERYONE),
     ("GET", "/funds/HC-CARE/verify", None, {"admin", "auditor"}),
     ("GET", "/funds/HC-CARE/periods", None, EVERYONE),
+    ("GET", "/funds/HC-CARE/seals", None, EVERYONE),
     ("POST", "/funds/HC-CARE/periods/2026-09/close", None, APPROVE),
     ("POST", "/funds/HC-CARE/periods/2026-09/reopen", {"reason": "补记"}, {"admin"}),
     ("GET", "/funds/HC-CARE/statements/2026-Q4.json", None, READ_STATEMENTS),

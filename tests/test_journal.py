@@ -48,6 +48,21 @@ def _verify(database) -> VerifyResult:  # type: ignore[no-untyped-def]
     return database.read(lambda session: verify(session, funds.get_fund(session, "HC-CARE")))
 
 
+HASHED_KEYS_V2 = (
+    "fund",
+    "seq",
+    "voucher_no",
+    "date",
+    "memo",
+    "postings",
+    "document",
+    "reverses_seq",
+    "prev_hash",
+)
+"""API.md (Books): the hashed object, written out here again rather than imported."""
+POSTING_KEYS_V2 = ("account", "debit", "credit", "recipient")
+
+
 def test_anyone_can_recompute_the_chain_from_the_journal(books) -> None:
     # An independent RFC 8785 implementation, from the published journal alone.
     prev = GENESIS_HASH
@@ -59,19 +74,9 @@ def test_anyone_can_recompute_the_chain_from_the_journal(books) -> None:
         "记-202603-0003",
     ]
     for entry in entries:
-        hashed = {
-            key: entry[key]
-            for key in (
-                "fund",
-                "seq",
-                "voucher_no",
-                "date",
-                "memo",
-                "postings",
-                "reverses_seq",
-                "prev_hash",
-            )
-        }
+        assert entry["chain_version"] == 2
+        hashed = {key: entry[key] for key in HASHED_KEYS_V2}
+        assert all(set(posting) == set(POSTING_KEYS_V2) for posting in entry["postings"])
         assert entry["prev_hash"] == prev
         assert hashlib.sha256(rfc8785.dumps(hashed)).hexdigest() == entry["hash"]
         prev = entry["hash"]

@@ -34,7 +34,8 @@ def test_closing_a_month_keeps_its_balance_and_head_and_locks_every_earlier_date
 
     def read(session: Session) -> Any:
         fund = funds.get_fund(session, "HC-CARE")
-        assert february.head_hash == fund.head_hash and february.head_seq == 4
+        # The close appended its seal (seq 5): the closing records that head.
+        assert february.head_hash == fund.head_hash and february.head_seq == 5
 
     database.read(read)
     for day in ("2026-02-28", "2026-01-31"):

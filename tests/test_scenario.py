@@ -90,7 +90,7 @@ def test_a_quarter_of_the_care_fund(database) -> None:
         fund = funds.get_fund(session, "HC-CARE")
         assert fund.cash_fen == income_total - disbursed_total
         assert verify(session, fund).ok
-        assert verify(session, fund).entries == 4 + 18 + 2
+        assert verify(session, fund).entries == 4 + 18 + 2 + 1  # and the closed month's seal
 
         quarter = statements.build_statement(session, fund, statements.parse_period("2026-Q1"))
         assert quarter.opening_fen == 0
@@ -106,7 +106,7 @@ def test_a_quarter_of_the_care_fund(database) -> None:
         february = statements.build_statement(session, fund, statements.parse_period("2026-02"))
         assert february.opening_fen == 5_000_000 + 12_000_000 + 876_543 + 3_000_000
         assert february.disbursed_total_fen == 6 * 200_050
-        assert february.entry_count == 18
+        assert february.entry_count == 18 + 1  # and February's seal
 
     database.read(read)
 

@@ -14,6 +14,7 @@ from api.schemas_books import (
     JournalEntryPublic,
     PeriodPublic,
     PeriodReopen,
+    SealsPublic,
     VerifyPublic,
 )
 from carefund import books, funds, periods
@@ -23,7 +24,12 @@ router = ledger_router("books")
 Month = Annotated[str, Path(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-11"])]
 
 
-@router.get("/funds/{code}/journal", response_model=Page[JournalEntryPublic])
+@router.get(
+    "/funds/{code}/journal",
+    response_model=Page[JournalEntryPublic],
+    # A version-1 entry's postings have no `recipient`: answer them exactly as hashed.
+    response_model_exclude_unset=True,
+)
 def get_journal(
     code: str,
     database: DatabaseDep,
@@ -60,6 +66,12 @@ def get_balances(
 def verify_fund(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
     """重算哈希链并核对（auditor、admin）。"""
     return database.read(lambda session: books.verify_fund(session, code=code, actor=user))
+
+
+@router.get("/funds/{code}/seals", response_model=SealsPublic)
+def list_seals(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
+    """月结封存（按 seq）：每次结账在链上追加一笔封存凭证；打印过的封存可据此核对账本仍包含它。"""
+    return database.read(lambda session: periods.read_seals(session, fund_code=code, actor=user))
 
 
 @router.get("/funds/{code}/periods", response_model=Page[PeriodPublic])

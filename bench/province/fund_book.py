@@ -20,7 +20,12 @@ from bench.province.rows import (
     write_counters_and_head,
 )
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, expense_account, income_account
-from carefund.ledger.hashing import entry_hash, entry_public
+from carefund.ledger.entry_documents import (
+    income_document,
+    payment_document,
+    reversal_document,
+)
+from carefund.ledger.hashing import CHAIN_VERSION, document_text, entry_hash, entry_public
 from carefund.models import GENESIS_HASH
 from carefund.vocabulary import ASPECT_NAMES_ZH, SOURCE_NAMES_ZH, Aspect, IncomeSource
 
@@ -62,18 +67,26 @@ class FundBook:
         # What may still be reversed: rows not yet written, with their entry's seq and
         # voucher. Rows once written are final here (a reversal would have to update them).
         self.open_incomes: list[tuple[dict[str, Any], int, str]] = []
-        self.paid: list[tuple[dict[str, Any], int, str, str]] = []
+        self.paid: list[tuple[dict[str, Any], int, str, str, str]] = []
 
     def written(self) -> None:
         self.open_incomes, self.paid = [], []
 
-    def post(self, day: date, memo: str, lines: list[Line], reverses_seq: int | None = None) -> int:
+    def post(
+        self,
+        day: date,
+        memo: str,
+        lines: list[Line],
+        document: dict[str, Any],
+        reverses_seq: int | None = None,
+    ) -> int:
         """Append one entry to the chain, as `posting.post_entry` would; its id."""
         month = f"voucher:{day:%Y%m}"
         self.counters[month] = self.counters.get(month, 0) + 1
         self.seq += 1
         voucher = f"记-{day:%Y%m}-{self.counters[month]:04d}"
-        entry = Entry(self.seq, voucher, day, memo, reverses_seq, self.head)
+        text = document_text(document)
+        entry = Entry(self.seq, voucher, day, memo, reverses_seq, self.head, text)
         digest = entry_hash(entry_public(self.code, entry, lines))  # type: ignore[arg-type]
         entry_id = self.ids.take("journal_entry")
         self.rows.tables["journal_entry"].append(
@@ -87,6 +100,8 @@ class FundBook:
                 "reverses_seq": reverses_seq,
                 "prev_hash": self.head,
                 "hash": digest,
+                "chain_version": CHAIN_VERSION,
+                "document": text,
                 "created_by": ACTORS["clerk"],
                 "created_at": at(day),
             }
@@ -137,6 +152,9 @@ class FundBook:
         """What `incomes.record_income` writes."""
         amount = self.rng.randrange(500_00, 20_000_00, 100)
         payer = f"第{self.rng.randrange(1, 60)}{self.rng.choice(_PAYERS)}"
+        receipt = f"receipt:{day.year}"
+        self.counters[receipt] = self.counters.get(receipt, 0) + 1
+        receipt_no = f"{self.code}-{day.year}-{self.counters[receipt]:06d}"
         entry_id = self.post(
             day,
             f"收到{SOURCE_NAMES_ZH[IncomeSource(source)]} {payer}",
@@ -144,9 +162,14 @@ class FundBook:
                 Line(CASH_ACCOUNT, debit_fen=amount),
                 Line(income_account(source), credit_fen=amount),
             ],
+            income_document(
+                receipt_no=receipt_no,
+                source=source,
+                payer=payer,
+                amount_fen=amount,
+                received_on=day,
+            ),
         )
-        receipt = f"receipt:{day.year}"
-        self.counters[receipt] = self.counters.get(receipt, 0) + 1
         income = {
             "id": self.ids.take("income"),
             "fund_id": self.fund_id,
@@ -156,7 +179,7 @@ class FundBook:
             "received_on": day,
             "method": self.rng.choice(_METHODS[:2]),
             "memo": "",
-            "receipt_no": f"{self.code}-{day.year}-{self.counters[receipt]:06d}",
+            "receipt_no": receipt_no,
             "entry_id": entry_id,
             "status": "posted",
             "reversal_entry_id": None,
@@ -186,11 +209,21 @@ class FundBook:
                     expense_account(aspect, category),
                     debit_fen=amount,
                     recipient_id=recipient_id,
+                    recipient=member_no,
                     category=category,
                     aspect=aspect,
                 ),
                 Line(CASH_ACCOUNT, credit_fen=amount),
             ],
+            payment_document(
+                disbursement_id=disbursement_id,
+                member_no=member_no,
+                category=category,
+                aspect=aspect,
+                amount_fen=amount,
+                approved_by=ACTORS["approver"],
+                paid_by=ACTORS["cashier"],
+            ),
         )
         disbursement = {
             "id": disbursement_id,
@@ -221,7 +254,13 @@ class FundBook:
         }
         self.rows.tables["disbursement"].append(disbursement)
         self.paid.append(
-            (disbursement, self.seq, self.rows.tables["journal_entry"][-1]["voucher_no"], category)
+            (
+                disbursement,
+                self.seq,
+                self.rows.tables["journal_entry"][-1]["voucher_no"],
+                category,
+                member_no,
+            )
         )
         self.result.payments += 1
 
@@ -250,6 +289,7 @@ def _reverse_income(
         day,
         f"冲销 {voucher}（收据 {income['receipt_no']} 作废）：重复入账",
         lines,
+        reversal_document(of_seq=seq, reason="重复入账"),
         reverses_seq=seq,
     )
     income.update(
@@ -267,6 +307,7 @@ def _reverse_payment(
     seq: int,
     voucher: str,
     category: str,
+    member_no: str,
     *,
     day: date,
 ) -> None:
@@ -277,14 +318,15 @@ def _reverse_payment(
             expense_account(aspect, category),
             credit_fen=amount,
             recipient_id=disbursement["recipient_id"],
+            recipient=member_no,
             category=category,
             aspect=aspect,
         ),
         Line(CASH_ACCOUNT, debit_fen=amount),
     ]
-    entry_id = post(
-        day, f"冲销 {voucher}（支出 #{disbursement['id']}）：退回", lines, reverses_seq=seq
-    )
+    memo = f"冲销 {voucher}（支出 #{disbursement['id']}）：退回"
+    document = reversal_document(of_seq=seq, reason="退回")
+    entry_id = post(day, memo, lines, document, reverses_seq=seq)
     disbursement.update(
         status="reversed",
         reversal_entry_id=entry_id,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
+from carefund.ledger.hashing import CHAIN_VERSION
 from carefund.models import (
     GENESIS_HASH,
     Counter,
@@ -56,7 +57,16 @@ class Ids:
 class Entry:
     """What `entry_public` reads of an entry, without an ORM object's cost."""
 
-    __slots__ = ("seq", "voucher_no", "entry_date", "memo", "reverses_seq", "prev_hash")
+    __slots__ = (
+        "seq",
+        "voucher_no",
+        "entry_date",
+        "memo",
+        "reverses_seq",
+        "prev_hash",
+        "chain_version",
+        "document",
+    )
 
     def __init__(
         self,
@@ -66,9 +76,11 @@ class Entry:
         memo: str,
         reverses_seq: int | None,
         prev_hash: str,
+        document: str,
     ) -> None:
         self.seq, self.voucher_no, self.entry_date = seq, voucher_no, entry_date
         self.memo, self.reverses_seq, self.prev_hash = memo, reverses_seq, prev_hash
+        self.chain_version, self.document = CHAIN_VERSION, document
 
 
 @dataclass

@@ -21,6 +21,7 @@ from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTrans
 from carefund.events import record_event
 from carefund.funds import available_fen_under_lock, get_fund
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, expense_account
+from carefund.ledger.entry_documents import payment_document
 from carefund.ledger.posting import FundHead, lock_fund_head_of, post_entry, reverse_entry
 from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
 from carefund.models import Disbursement, JournalEntry, Recipient, User, row_id, utcnow
@@ -156,20 +157,29 @@ def pay_disbursement(
         recipient = session.get(Recipient, disbursement.recipient_id)
         assert recipient is not None
         account = expense_account(disbursement.aspect, recipient.category)
-        tags = {
-            "recipient_id": recipient.id,
-            "category": recipient.category,
-            "aspect": disbursement.aspect,
-        }
+        aid = Line(
+            account,
+            debit_fen=disbursement.amount_fen,
+            recipient_id=recipient.id,
+            recipient=recipient.member_no,
+            category=recipient.category,
+            aspect=disbursement.aspect,
+        )
         entry = post_entry(
             session,
             fund=fund,
             entry_date=fields["paid_on"],
             memo=_payment_memo(disbursement, recipient),
-            lines=[
-                Line(account, debit_fen=disbursement.amount_fen, **tags),  # type: ignore[arg-type]
-                Line(CASH_ACCOUNT, credit_fen=disbursement.amount_fen),
-            ],
+            lines=[aid, Line(CASH_ACCOUNT, credit_fen=disbursement.amount_fen)],
+            document=payment_document(
+                disbursement_id=row_id(disbursement),
+                member_no=recipient.member_no,
+                category=recipient.category,
+                aspect=disbursement.aspect,
+                amount_fen=disbursement.amount_fen,
+                approved_by=disbursement.approved_by,
+                paid_by=actor.username,
+            ),
             actor=actor.username,
         )
         disbursement.entry_id = entry.id
@@ -203,6 +213,7 @@ def reverse_disbursement(
             entry=original,
             on=fields["on"],
             memo=f"冲销 {original.voucher_no}（支出 #{disbursement.id}）：{fields['reason']}",
+            reason=fields["reason"],
             actor=actor.username,
         )
         disbursement.reversal_entry_id = reversal.id

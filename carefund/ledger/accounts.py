@@ -30,6 +30,12 @@ def expense_account(aspect: str, category: str) -> str:
     return f"{EXPENSE_PREFIX}{Aspect(aspect).value}:{MemberCategory(category).value}"
 
 
+def expense_cell(account: str) -> tuple[str, str]:
+    """The (aspect, category) cell of the 6×3 matrix an expense account is."""
+    aspect, _, category = account.removeprefix(EXPENSE_PREFIX).partition(":")
+    return aspect, category
+
+
 def chart_of_accounts() -> list[str]:
     """Every account a fund has: cash, four income accounts, eighteen expense accounts."""
     return (
@@ -57,6 +63,8 @@ class Line:
     debit_fen: int = 0
     credit_fen: int = 0
     recipient_id: int | None = None
+    recipient: str | None = None
+    """The member_no of `recipient_id` (what the hash covers, API.md: posting `recipient`)."""
     category: str | None = None
     aspect: str | None = None
 
@@ -67,6 +75,7 @@ class Line:
             debit_fen=self.credit_fen,
             credit_fen=self.debit_fen,
             recipient_id=self.recipient_id,
+            recipient=self.recipient,
             category=self.category,
             aspect=self.aspect,
         )

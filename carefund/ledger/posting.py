@@ -20,7 +20,8 @@ from sqlmodel import Session, SQLModel
 
 from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
 from carefund.ledger.accounts import CASH_ACCOUNT, Line
-from carefund.ledger.hashing import entry_hash, public_form
+from carefund.ledger.entry_documents import reversal_document
+from carefund.ledger.hashing import CHAIN_VERSION, document_text, entry_hash, public_form
 from carefund.ledger.journal import postings_of
 from carefund.limits import FUND_CODE_LENGTH_MAX
 from carefund.models import Counter, Fund, JournalEntry, Posting, utcnow
@@ -211,12 +212,16 @@ def post_entry(
     entry_date: date,
     memo: str,
     lines: Sequence[Line],
+    document: dict[str, Any],
     actor: str,
     reverses_seq: int | None = None,
     voucher_number: int | None = None,
 ) -> PostedEntry:
     """Post one balanced entry at the head of the fund's chain; the caller holds the lock.
 
+    `document` is what the entry records (API.md, Books: `document`), built by the use case
+    from the values it has in hand; it is hashed and stored exactly as given. Lines that
+    pay someone carry their `recipient` (member_no), which is hashed too.
     `voucher_number` is the number already taken from `voucher_sequence(entry_date)` by a
     caller that numbers something else in the same round trip; by default it is taken here.
     """
@@ -231,8 +236,36 @@ def post_entry(
         )
     if voucher_number is None:
         [voucher_number] = take_numbers(session, fund, [voucher_sequence(entry_date)])
+    return append_entry(
+        session,
+        fund=fund,
+        voucher_no=f"记-{entry_date.year:04d}{entry_date.month:02d}-{voucher_number:04d}",
+        entry_date=entry_date,
+        memo=memo,
+        lines=lines,
+        document=document,
+        actor=actor,
+        reverses_seq=reverses_seq,
+        cash_change=cash_change,
+    )
+
+
+def append_entry(
+    session: Session,
+    *,
+    fund: FundHead,
+    voucher_no: str,
+    entry_date: date,
+    memo: str,
+    lines: Sequence[Line],
+    document: dict[str, Any],
+    actor: str,
+    reverses_seq: int | None = None,
+    cash_change: int = 0,
+) -> PostedEntry:
+    """Hash and insert an entry (already checked and numbered) at the head of the chain,
+    with its postings, and move the head; `post_entry` and month seals both end here."""
     seq = fund.head_seq + 1
-    voucher_no = f"记-{entry_date.year:04d}{entry_date.month:02d}-{voucher_number:04d}"
     values: dict[str, Any] = {
         "fund_id": fund.id,
         "seq": seq,
@@ -243,10 +276,14 @@ def post_entry(
         "prev_hash": fund.head_hash,
         "created_by": actor,
         "created_at": utcnow(),
+        "chain_version": CHAIN_VERSION,
+        "document": document,
     }
-    values["hash"] = hashed = entry_hash(public_form(fund.code, values, lines))
+    hashed = entry_hash(public_form(fund.code, values, lines))
+    values.update(hash=hashed, document=document_text(document))
     entry = PostedEntry(_INSERT_ENTRY.new_row_id(session, values), seq, voucher_no, hashed)
-    _INSERT_POSTING.run_many(session, _posting_rows(fund, entry, entry_date, lines))
+    if lines:
+        _INSERT_POSTING.run_many(session, _posting_rows(fund, entry, entry_date, lines))
     _move_head(session, fund, seq=entry.seq, hash=entry.hash, cash_fen=fund.cash_fen + cash_change)
     return entry
 
@@ -278,9 +315,17 @@ def _move_head(session: Session, fund: FundHead, *, seq: int, hash: str, cash_fe
 
 
 def reverse_entry(
-    session: Session, *, fund: FundHead, entry: JournalEntry, on: date, memo: str, actor: str
+    session: Session,
+    *,
+    fund: FundHead,
+    entry: JournalEntry,
+    on: date,
+    memo: str,
+    reason: str,
+    actor: str,
 ) -> PostedEntry:
-    """Post the red-ink reversal of `entry`: the same lines on the other sides, dated `on`."""
+    """Post the red-ink reversal of `entry`: the same lines on the other sides, dated `on`;
+    its document records what it reverses and why."""
     lines = [line.negated() for line in lines_of(session, entry)]
     return post_entry(
         session,
@@ -288,6 +333,7 @@ def reverse_entry(
         entry_date=on,
         memo=memo,
         lines=lines,
+        document=reversal_document(of_seq=entry.seq, reason=reason),
         actor=actor,
         reverses_seq=entry.seq,
     )
@@ -300,13 +346,20 @@ def reverse_posted(
     entry_id: int | None,
     on: date,
     memo: Callable[[str], str],
+    reason: str,
     actor: str,
 ) -> tuple[JournalEntry, PostedEntry]:
     """`reverse_entry` of the stored entry `entry_id` (a document's posting): the original
     and its reversal. `memo` makes the reversal's memo from the original's voucher number."""
     original = session.get_one(JournalEntry, entry_id)
     reversal = reverse_entry(
-        session, fund=fund, entry=original, on=on, memo=memo(original.voucher_no), actor=actor
+        session,
+        fund=fund,
+        entry=original,
+        on=on,
+        memo=memo(original.voucher_no),
+        reason=reason,
+        actor=actor,
     )
     return original, reversal
 
@@ -319,6 +372,7 @@ def lines_of(session: Session, entry: JournalEntry) -> list[Line]:
             debit_fen=posting.debit_fen,
             credit_fen=posting.credit_fen,
             recipient_id=posting.recipient_id,
+            recipient=posting.recipient,
             category=posting.category,
             aspect=posting.aspect,
         )

@@ -80,6 +80,14 @@ class JournalEntry(SQLModel, table=True):
     """`hash` of the previous entry of the fund (64 zeros for the first)."""
     hash: str = Field(sa_column=Column(String(64), nullable=False))
     """SHA-256 of the canonical form and `prev_hash` (API.md, Books)."""
+    chain_version: int = Field(
+        default=1, sa_column=Column(Integer, nullable=False, server_default="1")
+    )
+    """Which hashed object `hash` covers: 1 for entries posted before migration 0003
+    (without `document` and postings' `recipient`), 2 since (API.md, Books, as it is now)."""
+    document: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """What the entry records (API.md, Books: `document`), as canonical JSON text: exactly
+    the object that is hashed. Null for version 1."""
     created_by: str = Field(sa_column=Column(String(64), nullable=False))
     """Who posted it."""
     created_at: datetime = timestamp_field()

@@ -24,6 +24,7 @@ from carefund.access.users import Action, require
 from carefund.errors import InvalidInput
 from carefund.funds import fund_choices, get_fund
 from carefund.ledger.accounts import account_name_zh
+from carefund.ledger.seals import Seal
 from carefund.models import (
     Fund,
     User,
@@ -36,9 +37,10 @@ from carefund.reports.statements import (
     PeriodRange,
     RecipientTotal,
     Statement,
-    build_statement,
+    checked_statement,
     parse_period,
     period_journal,
+    period_seal,
     recipient_totals,
     statement_json,
 )
@@ -109,7 +111,7 @@ def statement_figures(
 ) -> Statement:
     """A fund's reconciled figures for a month, quarter or year (the reports page's)."""
     require(actor, Action.read_statements)
-    return build_statement(session, get_fund(session, fund_code), parse_period(period))
+    return checked_statement(session, get_fund(session, fund_code), parse_period(period))
 
 
 def statement_public(
@@ -128,7 +130,7 @@ def statement_view(
     require(actor, Action.read_statements)
     period_range = parse_period(period)
     fund = get_fund(session, fund_code)
-    statement = build_statement(session, fund, period_range)
+    statement = checked_statement(session, fund, period_range)
     if statement.entry_count > STATEMENT_ENTRIES_MAX:
         raise InvalidInput(
             f"该期间有 {statement.entry_count} 笔凭证，超过报表上限 {STATEMENT_ENTRIES_MAX} 笔，"
@@ -229,6 +231,8 @@ class DisclosureView:
     total: Amount
     recipients: int
     generated_at: datetime
+    seal: Seal | None
+    """The seal of the period's last month, printed (text and QR) under the list."""
 
 
 def disclosure_view(
@@ -281,6 +285,7 @@ def disclosure_view(
         total=amount_of(sum(group.total.fen for group in groups)),
         recipients=len(totals),
         generated_at=utcnow(),
+        seal=period_seal(session, fund, period_range),
     )
 
 

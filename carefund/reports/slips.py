@@ -11,9 +11,11 @@ from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
 from carefund.disbursements import disbursement_row
-from carefund.errors import InvalidInput
+from carefund.errors import Conflict, InvalidInput
 from carefund.funds import get_fund
 from carefund.incomes import load_income
+from carefund.ledger.crosscheck import BadRow, disbursement_row_problem, income_row_problem
+from carefund.ledger.hashing import stored_document
 from carefund.models import (
     Disbursement,
     Fund,
@@ -42,6 +44,14 @@ BATCH_RECEIPTS_MAX = 2_000
 """Most receipts in one batch PDF; a longer range is refused so one request stays bounded."""
 QR_PAYLOAD_PREFIX = "carefund:receipt"
 """The start of a receipt's QR code, so a scanner app knows what it holds."""
+
+
+def refuse_if_changed(problem: BadRow | None, *, what: str) -> None:
+    """Refuse to print a document whose row no longer agrees with the hash chain: a
+    receipt or voucher printed from a changed row would carry the change as if it were
+    the books."""
+    if problem is not None:
+        raise Conflict(f"{problem.describe()}，{what}不予打印；请审计员核查账链（verify）")
 
 
 # ---------------------------------------------------------------------------------------
@@ -108,6 +118,8 @@ def receipt_view(session: Session, *, income_id: int, actor: User) -> ReceiptVie
 def _receipt_of(session: Session, income: Income, fund: FundHeading) -> ReceiptView:
     entry = session.get(JournalEntry, income.entry_id)
     assert entry is not None
+    # A receipt prints the income's row; print it only while the row agrees with the chain.
+    refuse_if_changed(income_row_problem(session, income, entry), what="收据")
     reversal = (
         session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
     )
@@ -224,6 +236,14 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
     recipient = session.get(Recipient, disbursement.recipient_id)
     assert fund is not None and recipient is not None and disbursement.id is not None
     entry = session.get(JournalEntry, disbursement.entry_id) if disbursement.entry_id else None
+    category = recipient.category
+    if entry is not None:
+        problem = disbursement_row_problem(
+            session, disbursement, entry, member_no=recipient.member_no
+        )
+        refuse_if_changed(problem, what="领款签收单")
+        # Paid: the category at payment time, as the payment's entry recorded it.
+        category = (stored_document(entry.document) or {}).get("category", category)
     status = DisbursementStatus(disbursement.status)
     return VoucherView(
         fund=fund_heading(fund),
@@ -232,7 +252,7 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
         id_number_masked=mask_id_number(recipient.id_number),
         member_no=recipient.member_no,
         branch=recipient.branch,
-        category_zh=CATEGORY_NAMES_ZH[MemberCategory(recipient.category)],
+        category_zh=CATEGORY_NAMES_ZH[MemberCategory(category)],
         aspect_zh=ASPECT_NAMES_ZH[Aspect(disbursement.aspect)],
         purpose=disbursement.purpose,
         memo=disbursement.memo,

@@ -7,7 +7,7 @@ XLSX and PDF forms are all built from one `Statement`, so they always agree.
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -16,8 +16,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund.errors import InvalidInput
-from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
+from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, expense_cell
 from carefund.ledger.journal import iter_entries
+from carefund.ledger.seals import Seal, fund_seals
+from carefund.ledger.verify import verify
 from carefund.models import Fund, JournalEntry, Posting, Recipient
 from carefund.money import format_fen
 from carefund.validation import DATE_MAX, DATE_MIN
@@ -82,6 +84,23 @@ class Check:
 
 
 @dataclass(frozen=True)
+class ChainCheck:
+    """Whether the fund's books agree with their hash chain (`verify`, cross-checks
+    included) when the statement was made: the figures are sums of postings, which are only
+    as good as the chain that covers them."""
+
+    ok: bool
+    entries: int
+    problem: str | None
+
+    @property
+    def text(self) -> str:
+        if self.ok:
+            return f"通过（{self.entries} 笔凭证哈希链重算一致，收入、支出、分录记录逐笔相符）"
+        return f"不通过：{self.problem}"
+
+
+@dataclass(frozen=True)
 class Statement:
     """A fund's figures for one period."""
 
@@ -107,6 +126,12 @@ class Statement:
     head_hash: str
     """Hash of the last entry (by seq) dated within or before the period."""
     checks: list[Check] = field(default_factory=list)
+    seal: Seal | None = None
+    """The seal of the period's last month, when it is closed (the latest, if reopened and
+    closed again)."""
+    chain: ChainCheck | None = None
+    """The chain's check, for a statement that is printed or answered (`checked_statement`);
+    None for figures only (a dashboard's)."""
 
     @property
     def income_total_fen(self) -> int:
@@ -118,7 +143,9 @@ class Statement:
 
     @property
     def reconciled(self) -> bool:
-        return all(check.passed for check in self.checks)
+        """Every check passed, the chain's included: only then may it say 对账全部通过."""
+        chain_ok = self.chain is None or self.chain.ok
+        return chain_ok and all(check.passed for check in self.checks)
 
     def aspect_totals_fen(self) -> dict[str, int]:
         return {
@@ -133,7 +160,6 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
     """Compute a fund's statement for a period, with its reconciliation checks."""
     opening = _cash_before(session, fund, period.start)
     income = {source.value: 0 for source in IncomeSource}
-    matrix = {c.value: {a.value: 0 for a in Aspect} for c in MemberCategory}
     cash_change = debits = credits = expense_accounts = 0
     for account, debit, credit in session.exec(
         select(Posting.account, func.sum(Posting.debit_fen), func.sum(Posting.credit_fen))
@@ -149,19 +175,7 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
             income[account.removeprefix(INCOME_PREFIX)] += credit - debit
         elif account.startswith(EXPENSE_PREFIX):
             expense_accounts += debit - credit
-    for category, aspect, debit, credit in session.exec(
-        select(
-            Posting.category,
-            Posting.aspect,
-            func.sum(Posting.debit_fen),
-            func.sum(Posting.credit_fen),
-        )
-        .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
-        .group_by(col(Posting.category), col(Posting.aspect))
-    ):
-        # Expense postings always carry both tags (posting.post_entry writes them).
-        assert category is not None and aspect is not None
-        matrix[category][aspect] += int(debit or 0) - int(credit or 0)
+    matrix, agreeing_tags = _matrix_by_accounts(session, fund, period)
     recipients_total, recipients_paid = _recipient_totals(session, fund, period)
     closing = opening + cash_change
     disbursed = sum(sum(row.values()) for row in matrix.values())
@@ -172,6 +186,7 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
             closing,
         ),
         Check("6×3 矩阵合计＝支出科目合计", disbursed, expense_accounts),
+        Check("支出科目合计＝其中类别、方面标记与科目相符者", expense_accounts, agreeing_tags),
         Check("按关爱对象合计＝6×3 矩阵合计", recipients_total, disbursed),
         Check("借方合计＝贷方合计", debits, credits),
     ]
@@ -192,7 +207,51 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
         recipients_paid=recipients_paid,
         head_hash=_head_hash(session, fund, period.end),
         checks=checks,
+        seal=period_seal(session, fund, period),
     )
+
+
+def _matrix_by_accounts(
+    session: Session, fund: Fund, period: PeriodRange
+) -> tuple[dict[str, dict[str, int]], int]:
+    """The 6×3 matrix from the expense accounts, which the hash covers, and how much of it
+    the postings' category and aspect tags (copies, not hashed) agree with."""
+    matrix = {c.value: {a.value: 0 for a in Aspect} for c in MemberCategory}
+    agreeing_tags = 0
+    for account, category, aspect, debit, credit in session.exec(
+        select(  # type: ignore[call-overload]
+            Posting.account,
+            Posting.category,
+            Posting.aspect,
+            func.sum(Posting.debit_fen),
+            func.sum(Posting.credit_fen),
+        )
+        .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
+        .group_by(col(Posting.account), col(Posting.category), col(Posting.aspect))
+    ):
+        net = int(debit or 0) - int(credit or 0)
+        account_aspect, account_category = expense_cell(account)
+        matrix[account_category][account_aspect] += net
+        if (category, aspect) == (account_category, account_aspect):
+            agreeing_tags += net
+    return matrix, agreeing_tags
+
+
+def checked_statement(session: Session, fund: Fund, period: PeriodRange) -> Statement:
+    """`build_statement` with the chain's check: what statements print and answer.
+
+    Recomputing the chain reads every entry of the fund (the figures alone read only the
+    period's aggregates), so only a statement someone asks for pays it.
+    """
+    result = verify(session, fund)
+    chain = ChainCheck(result.ok, result.entries, result.problem)
+    return replace(build_statement(session, fund, period), chain=chain)
+
+
+def period_seal(session: Session, fund: Fund, period: PeriodRange) -> Seal | None:
+    """The (latest) seal of the period's last month, if that month is closed."""
+    seals = fund_seals(session, fund_id=fund.id or 0, fund_code=fund.code, month_end=period.end)
+    return seals[-1] if seals else None
 
 
 def _in_period(fund: Fund, period: PeriodRange) -> tuple[Any, ...]:
@@ -285,6 +344,16 @@ def statement_json(statement: Statement) -> dict[str, Any]:
             }
             for check in statement.checks
         ],
+        "chain": (
+            None
+            if statement.chain is None
+            else {
+                "ok": statement.chain.ok,
+                "entries": statement.chain.entries,
+                "problem": statement.chain.problem,
+            }
+        ),
+        "seal": None if statement.seal is None else statement.seal.printed(),
         "reconciled": statement.reconciled,
     }
 
@@ -344,24 +413,24 @@ def recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> list[
         select(  # type: ignore[call-overload]
             Recipient.member_no,
             Recipient.name,
-            Posting.category,
             Recipient.branch,
-            Posting.aspect,
+            Posting.account,
             func.sum(Posting.debit_fen - Posting.credit_fen),
         )
-        .join(Recipient, Recipient.id == Posting.recipient_id)  # type: ignore[arg-type]
+        .join(Recipient, Recipient.id == Posting.recipient_id)
         .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
         .group_by(
             col(Recipient.member_no),
             col(Recipient.name),
-            col(Posting.category),
             col(Recipient.branch),
-            col(Posting.aspect),
+            col(Posting.account),
         )
         .order_by(col(Recipient.member_no))
     )
     totals: dict[tuple[str, str], dict[str, Any]] = {}
-    for member_no, name, category, branch, aspect, net in rows:
+    for member_no, name, branch, account, net in rows:
+        # Category and aspect as the hashed account says, not as the posting's tags.
+        aspect, category = expense_cell(account)
         key = (member_no, category)
         item = totals.setdefault(
             key, {"name": name, "branch": branch, "aspects": {a.value: 0 for a in Aspect}}
