@@ -1,7 +1,7 @@
 """form tokens, and idempotency keys that remember their committed result
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-12-06
 
 A web form's one-time token is kept once the form was posted, so that posting it again
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
