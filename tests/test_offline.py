@@ -424,3 +424,16 @@ def test_the_readmes_rule_recomputes_every_hash() -> None:
     exec(snippet, namespace)  # noqa: S102 - our own README
     for entry_ in mixed_book():
         assert namespace["entry_hash"](entry_) == entry_["hash"]
+
+
+def test_a_printed_seal_text_is_read_like_a_listed_seal() -> None:
+    # The text a statement prints under the seal's QR code (carefund.ledger.seals).
+    hash_ = "ab" * 32
+    text = (
+        f"carefund:seal?fund=HC-CARE&period=2026-10&seq=42&hash={hash_}"
+        f"&sealed_head={'cd' * 32}&closing_balance=1234.56"
+    )
+    assert read_kept(text + "\n", fund=None) == [KeptSeal("HC-CARE", 42, hash_, "2026-10")]
+    assert read_kept(json.dumps([text]), fund=None) == [KeptSeal("HC-CARE", 42, hash_, "2026-10")]
+    with pytest.raises(UnreadableKept, match="seq"):
+        read_kept(text.replace("seq=42", "seq=x"), fund=None)

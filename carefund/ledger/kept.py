@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 RECEIPT_QR_PREFIX = "carefund:receipt"
-"""How a receipt's QR text starts (`carefund.reports.slips.QR_PAYLOAD_PREFIX`)."""
+"""How a receipt's QR text starts (`carefund.reports.slips` prints it)."""
+SEAL_QR_PREFIX = "carefund:seal"
+"""How a seal's printed text and QR code start (`carefund.ledger.seals` prints it)."""
 
 RECEIPT_NO_MAX = 48
 """Longest receipt number the books hold (`income.receipt_no`)."""
@@ -75,16 +77,38 @@ def read_kept(text: str, *, fund: str | None) -> list[Kept]:
         return [_kept_item(item, number, fund) for number, item in enumerate(items, start=1)]
     lines = (line.strip() for line in text.splitlines())
     return [
-        receipt_from_qr(line, where=f"第 {number} 行")
+        from_qr(line, where=f"第 {number} 行")
         for number, line in enumerate(lines, start=1)
         if line and not line.startswith("#")
     ]
 
 
+def from_qr(text: str, *, where: str = "") -> Kept:
+    """A receipt's or a seal's QR text (as printed), read."""
+    if text.strip().startswith(SEAL_QR_PREFIX + "?"):
+        return seal_from_qr(text, where=where)
+    return receipt_from_qr(text, where=where)
+
+
+def seal_from_qr(text: str, *, where: str = "") -> KeptSeal:
+    """The seal a printed seal text names: `carefund:seal?fund=…&period=…&seq=…&hash=…&…`."""
+    prefix = f"{where}：" if where else ""
+    parts = urlsplit(text.strip())
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    fund, seq, hash_ = query.get("fund"), query.get("seq", ""), query.get("hash", "")
+    if not fund:
+        raise UnreadableKept(f"{prefix}封存二维码缺少 fund")
+    if not (seq.isascii() and seq.isdigit() and int(seq) >= 1):
+        raise UnreadableKept(f"{prefix}封存二维码的 seq 应为正整数")
+    if not _HASH.fullmatch(hash_):
+        raise UnreadableKept(f"{prefix}封存二维码的 hash 应为 64 位小写十六进制")
+    return KeptSeal(fund, int(seq), hash_, query.get("period"))
+
+
 def _kept_item(item: Any, number: int, fund: str | None) -> Kept:
     where = f"第 {number} 项"
     if isinstance(item, str):
-        return receipt_from_qr(item, where=where)
+        return from_qr(item, where=where)
     if not isinstance(item, dict):
         raise UnreadableKept(f"{where}：应为封存记录（对象）或收据二维码文本")
     seal_fund = item.get("fund", fund)

@@ -21,13 +21,12 @@ from sqlmodel import Session, col, select
 from carefund.ledger.accounts import CASH_ACCOUNT
 from carefund.ledger.entry_documents import seal_document
 from carefund.ledger.hashing import stored_document
+from carefund.ledger.kept import SEAL_QR_PREFIX
 from carefund.ledger.posting import FundHead, PostedEntry, append_entry, take_numbers
 from carefund.models import GENESIS_HASH, JournalEntry, Posting
 from carefund.money import format_fen
 
 SEAL_VOUCHER_PREFIX = "封-"
-SEAL_QR_PREFIX = "carefund:seal"
-"""The start of a seal's printed text (and QR code), as a receipt's is `carefund:receipt`."""
 
 
 def post_seal(

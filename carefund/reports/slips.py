@@ -16,6 +16,7 @@ from carefund.funds import get_fund
 from carefund.incomes import load_income
 from carefund.ledger.crosscheck import BadRow, disbursement_row_problem, income_row_problem
 from carefund.ledger.hashing import stored_document
+from carefund.ledger.kept import RECEIPT_QR_PREFIX
 from carefund.models import (
     Disbursement,
     Fund,
@@ -42,7 +43,7 @@ from carefund.vocabulary import (
 
 BATCH_RECEIPTS_MAX = 2_000
 """Most receipts in one batch PDF; a longer range is refused so one request stays bounded."""
-QR_PAYLOAD_PREFIX = "carefund:receipt"
+QR_PAYLOAD_PREFIX = RECEIPT_QR_PREFIX
 """The start of a receipt's QR code, so a scanner app knows what it holds."""
 
 
