@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound
@@ -47,7 +48,7 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     fund = lock_fund_head(session, fund_code)
     if fund.closed_through is not None and last <= fund.closed_through:
         raise Conflict(f"{month} 已结账（已结账至 {fund.closed_through.isoformat()}）")
-    if date.today() < last:
+    if clock.today() < last:
         raise Conflict(f"{month} 尚未结束，不能结账")
     period = Period(
         fund_id=fund.id,
