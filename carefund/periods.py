@@ -48,8 +48,11 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     fund = lock_fund_head(session, fund_code)
     if fund.closed_through is not None and last <= fund.closed_through:
         raise Conflict(f"{month} 已结账（已结账至 {fund.closed_through.isoformat()}）")
-    if clock.today() < last:
-        raise Conflict(f"{month} 尚未结束，不能结账")
+    # A month is over the day after its last day (in the business time zone): on its last
+    # day money may still move, and would then find the month closed.
+    today = clock.today()
+    if today <= last:
+        raise Conflict(f"{month} 尚未结束，不能结账（今天是 {today.isoformat()}）")
     period = Period(
         fund_id=fund.id,
         month=month,
