@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from carefund import clock
-from carefund.settings import get_settings
+from carefund.settings import get_settings, zone_named
 
 TESTS_TODAY = date(2026, 12, 31)
 """Today, for the tests: after every date they write, so none is in the future."""
@@ -37,5 +37,5 @@ def set_time(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
 
 def set_zone(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """Run one test in the business time zone `name`, as CAREFUND_TIMEZONE would set it."""
-    settings = get_settings()
-    monkeypatch.setattr(settings, "timezone", settings._known_zone(name))
+    zone_named(name)  # refuses a name that is no zone, as the setting does
+    monkeypatch.setattr(get_settings(), "timezone", name)
