@@ -8,6 +8,7 @@ from api.errors import DatabaseUnavailableMiddleware, install_error_handlers
 from api.middleware import BodyLimitMiddleware, IdempotencyMiddleware
 from api.openapi import install_docs, install_openapi
 from api.pages import install_pages
+from api.request_log import RequestLogMiddleware
 from api.routes import (
     books,
     disbursements,
@@ -65,6 +66,8 @@ def create_app(database: Database | None = None) -> FastAPI:
     install_openapi(app)
     install_docs(app, API_PREFIX)
     install_pages(app, API_PREFIX)
+    # Added last, so outermost: its log line and request id cover every layer's answer.
+    app.add_middleware(RequestLogMiddleware)
     return app
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.request_log import current_request_id
 from carefund import errors
 
 log = logging.getLogger("carefund.api")
@@ -45,13 +46,16 @@ def problem(
     headers: dict[str, str] | None = None,
     title: str | None = None,
 ) -> JSONResponse:
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document, naming the request it answers (`request_id`)."""
     body: dict[str, Any] = {
         "type": f"https://carefund.invalid/problems/{status}",
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
     if errors_list is not None:
         body["errors"] = errors_list
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -131,9 +135,13 @@ _HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tr
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
-    # Logged with its trace for the operator; the client gets no trace, ever.
-    log.exception("unhandled error", exc_info=exc)
-    return problem(500, "服务器内部错误，已记录。")
+    # Logged with its trace for the operator; the client gets no trace, ever, but the id
+    # that finds the trace in the log. This answer is made outside the request id layer
+    # (by Starlette's outermost error layer), so it adds the header itself.
+    request_id = current_request_id()
+    log.exception("unhandled error (request %s)", request_id, exc_info=exc)
+    headers = {"X-Request-ID": request_id} if request_id else None
+    return problem(500, f"服务器内部错误，已记录（请求编号 {request_id}）。", headers=headers)
 
 
 RETRY_AFTER_SECONDS = 2

@@ -18,7 +18,7 @@ from carefund.access import idempotency
 from carefund.errors import CarefundError, Unauthenticated
 from carefund.models import User
 from carefund.sheets import IMPORT_BYTES_MAX
-from carefund.storage.database import Database
+from carefund.storage.database import AroundWrite, Database, around_writes
 
 REQUEST_BODY_MAX_BYTES = 64 * 1024
 """The largest JSON body accepted; the biggest valid one is a few kilobytes."""
@@ -127,8 +127,9 @@ class BodyLimitMiddleware:
 class IdempotencyMiddleware:
     """Gives a POST with an `Idempotency-Key` its effect once, across workers (in the DB).
 
-    See `carefund.access.idempotency` for the protocol: claim in its own transaction, run, store
-    the answer (also a 4xx), or release the claim on an unexpected failure.
+    See `carefund.access.idempotency` for the protocol: claim in its own transaction, run
+    (the route's use case records its result on the claim as it commits), store the answer
+    (also a 4xx), or release the claim on an unexpected failure before any commit.
     """
 
     def __init__(self, app: ASGIApp, *, path_prefix: str) -> None:
@@ -165,7 +166,15 @@ class IdempotencyMiddleware:
         if isinstance(outcome, idempotency.StoredAnswer):
             await self._replay(outcome, send)
             return
-        await self._run_once(scope, receive, send, database, outcome)
+        if isinstance(outcome, idempotency.Committed):
+            # The first request committed but died before its answer was stored: the route
+            # runs again and shapes its answer from the committed result, with no new effect.
+            around = partial(idempotency.replaying, outcome)
+            replayed = _marked_replayed(send)
+            await self._run_once(scope, receive, replayed, database, outcome.claim, around)
+            return
+        around = partial(idempotency.recording, outcome)
+        await self._run_once(scope, receive, send, database, outcome, around)
 
     def _key(self, scope: Scope) -> str | None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -179,7 +188,7 @@ class IdempotencyMiddleware:
 
     def _claim(
         self, database: Database, user: User, key: str, request_hash: str
-    ) -> idempotency.Claim | idempotency.StoredAnswer:
+    ) -> idempotency.Claim | idempotency.StoredAnswer | idempotency.Committed:
         if time.monotonic() >= self._next_purge:
             self._next_purge = time.monotonic() + IDEMPOTENCY_PURGE_INTERVAL_SECONDS
             database.write(idempotency.purge_expired)
@@ -211,6 +220,7 @@ class IdempotencyMiddleware:
         send: Send,
         database: Database,
         claim: idempotency.Claim,
+        around: AroundWrite,
     ) -> None:
         # The answer is held back until it is stored, so that a client never holds an
         # answer that a retry would not get again.
@@ -220,7 +230,8 @@ class IdempotencyMiddleware:
             messages.append(message)
 
         try:
-            await self.app(scope, receive, capture)
+            with around_writes(around):
+                await self.app(scope, receive, capture)
         except BaseException:
             await run_in_threadpool(database.write, partial(idempotency.release, claim=claim))
             raise
@@ -241,6 +252,17 @@ class IdempotencyMiddleware:
             await run_in_threadpool(database.write, stored)
         for message in messages:
             await send(message)
+
+
+def _marked_replayed(send: Send) -> Send:
+    """`send`, marking the answer as a replay (`Idempotent-Replayed: true`)."""
+
+    async def send_replayed(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), REPLAYED_HEADER]}
+        await send(message)
+
+    return send_replayed
 
 
 def _as_text(body: bytes) -> str | None:

@@ -5,12 +5,15 @@ pages stay stable while records are added: nothing is skipped or shown twice. Th
 the domain's (`carefund.cursors`), shared with the events feed.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Query
+from sqlmodel import Session
 
 from carefund.cursors import CursorKind
 from carefund.limits import ID_MAX
+from carefund.storage.database import Database
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 500
@@ -45,3 +48,21 @@ def page(items: list[dict[str, Any]], *, limit: int, key: str = "id") -> dict[st
     more = len(items) > limit
     items = items[:limit]
     return {"items": items, "next_cursor": encode_cursor(items[-1][key]) if more else None}
+
+
+def read_page(
+    database: Database,
+    read: Callable[..., list[dict[str, Any]]],
+    *,
+    cursor: str | None,
+    limit: int,
+    key: str = "id",
+) -> dict[str, Any]:
+    """One page of a list: `read(session, after_<key>=…, limit=…)` asked for one item more
+    than `limit` (which tells whether more follow), answered with its `next_cursor`."""
+    after = decode_cursor(cursor)
+
+    def query(session: Session) -> list[dict[str, Any]]:
+        return read(session, **{f"after_{key}": after}, limit=limit + 1)
+
+    return page(database.read(query), limit=limit, key=key)

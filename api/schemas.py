@@ -128,3 +128,6 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[ProblemError] | None = None
+    request_id: str | None = None
+    """The id of the request answered (also its `X-Request-ID` header), for finding it in
+    the server's log."""

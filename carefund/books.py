@@ -4,17 +4,20 @@ The ledger package knows how entries are stored, chained and checked; these are 
 cases that routes, pages and the command line call, each asking `require` first.
 """
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from carefund.access.users import Action, require
 from carefund.disbursements import count_by_status
+from carefund.errors import NotFound
 from carefund.funds import available_fen, get_fund, list_funds
 from carefund.ledger.journal import journal_page
+from carefund.ledger.kept import Kept, KeptSeal
 from carefund.ledger.verify import verify, verify_public
-from carefund.models import Fund, User
+from carefund.models import Fund, Income, JournalEntry, User
 from carefund.reports.statements import PeriodRange, build_statement
 
 JOURNAL_PAGE_MAX = 501
@@ -42,6 +45,58 @@ def verify_fund(session: Session, *, code: str, actor: User) -> dict[str, Any]:
     """Recompute the fund's chain now, as an auditor asks for it."""
     require(actor, Action.verify)
     return verify_public(verify(session, get_fund(session, code)))
+
+
+def missing_from_books(
+    session: Session, *, kept: Sequence[Kept], actor: User
+) -> list[tuple[Kept, str]]:
+    """Every seal or receipt someone kept that the books no longer contain, with why: how
+    a deleted tail or a rewound head shows, which the chain alone cannot."""
+    require(actor, Action.verify)
+    funds_by_code: dict[str, Fund | None] = {}
+    missing = []
+    for item in kept:
+        if item.fund not in funds_by_code:
+            try:
+                funds_by_code[item.fund] = get_fund(session, item.fund)
+            except NotFound:
+                funds_by_code[item.fund] = None
+        fund = funds_by_code[item.fund]
+        if fund is None:
+            reason: str | None = "账上没有这个基金"
+        elif isinstance(item, KeptSeal):
+            reason = _seal_missing(session, fund, item)
+        else:
+            reason = _receipt_missing(session, fund, receipt_no=item.receipt_no, hash_=item.hash)
+        if reason:
+            missing.append((item, reason))
+    return missing
+
+
+def _seal_missing(session: Session, fund: Fund, seal: KeptSeal) -> str | None:
+    stored = session.exec(
+        select(JournalEntry.hash).where(
+            JournalEntry.fund_id == fund.id, JournalEntry.seq == seal.seq
+        )
+    ).first()
+    if stored is None:
+        return f"账上已没有 seq {seal.seq}（链头现为 seq {fund.head_seq}）"
+    if stored != seal.hash:
+        return f"账上 seq {seal.seq} 的 hash 已不是所存的 {seal.hash}"
+    return None
+
+
+def _receipt_missing(session: Session, fund: Fund, *, receipt_no: str, hash_: str) -> str | None:
+    stored = session.exec(
+        select(JournalEntry.hash)
+        .join(Income, Income.entry_id == JournalEntry.id)  # type: ignore[arg-type]
+        .where(Income.fund_id == fund.id, Income.receipt_no == receipt_no)
+    ).first()
+    if stored is None:
+        return "账上已没有这张收据的收入"
+    if stored != hash_:
+        return f"这张收据的收入已不在 hash 为 {hash_} 的凭证上"
+    return None
 
 
 def chain_status(session: Session, *, fund: Fund, actor: User) -> dict[str, Any]:

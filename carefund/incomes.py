@@ -50,12 +50,12 @@ INCOME_CHECKS: dict[str, FieldCheck] = {
     "amount": parse_amount,
     "received_on": lambda value: parse_day_so_far(value, field="received_on"),
     "method": lambda value: clean_text(value, field="method", length_max=METHOD_LENGTH_MAX),
-    "memo": lambda value: clean_text(value, field="memo"),
+    "memo": lambda value: clean_text(value, field="memo", multiline=True),
 }
 """The rules of an income's fields, for `record_income` and the form that records one."""
 
 REVERSE_CHECKS: dict[str, FieldCheck] = {
-    "reason": lambda value: clean_text(value, field="reason", required=True),
+    "reason": lambda value: clean_text(value, field="reason", required=True, multiline=True),
     "on": lambda value: clock.today() if value is None else parse_day_so_far(value, field="on"),
 }
 """The rules of a reversal's fields: a reason, and its date (today when not given, never

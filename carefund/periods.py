@@ -82,7 +82,7 @@ def reopen_period(
     """Reopen the latest closed month of a fund, with a written reason that is kept.
     Answers the closing's public form, reopened."""
     require(actor, Action.reopen_period)
-    reason = clean_text(reason, field="reason", required=True)
+    reason = clean_text(reason, field="reason", required=True, multiline=True)
     parse_month(month)
     fund = lock_fund_head(session, fund_code)
     period = _current_close(session, fund.id, month)

@@ -301,7 +301,12 @@ _LIST_SEPARATORS = re.compile(r"[\s,，;；、]+")
 def ids_for_member_nos(session: Session, text: object, *, field: str) -> list[int]:
     """The ids of the members named in `text` (member numbers separated by spaces, commas
     or new lines), in the order given; `InvalidInput` naming those not on the roll."""
-    raw = clean_text(text, field=field, length_max=MEMBER_NO_LIST_MAX * (MEMBER_NO_LENGTH_MAX + 1))
+    raw = clean_text(
+        text,
+        field=field,
+        length_max=MEMBER_NO_LIST_MAX * (MEMBER_NO_LENGTH_MAX + 1),
+        multiline=True,
+    )
     numbers = list(dict.fromkeys(n for n in _LIST_SEPARATORS.split(raw) if n))
     if not numbers:
         raise InvalidInput("请至少填写一个党员编号", field=field)

@@ -60,7 +60,10 @@ def parse_rule(body: object, *, start: date, until: date | None = None) -> rrule
     The rule must yield a date within `PLAN_RULE_HORIZON_YEARS` of the start (and by
     `until`, when given).
     """
-    text = clean_text(body, field="rule", length_max=PLAN_RULE_LENGTH_MAX, required=True).upper()
+    # Multi-line only so that a pasted iCalendar block (DTSTART, then RRULE) is told why below.
+    text = clean_text(
+        body, field="rule", length_max=PLAN_RULE_LENGTH_MAX, required=True, multiline=True
+    ).upper()
     if text.startswith("RRULE:"):
         text = text.removeprefix("RRULE:")
     if "DTSTART" in text or "\n" in text or ":" in text:

@@ -1,4 +1,12 @@
-"""Checks for text, dates and enum values coming in from outside."""
+"""Checks for text, dates and enum values coming in from outside.
+
+Text is checked at the edge for what a person cannot see or that changes how other text
+reads: control characters (a CR/LF in a payer splits a CSV row or a log line), the bidi
+overrides and isolates that make `txt.exe` read as `exe.txt` (Trojan Source), and text made
+only of zero-width characters, which looks empty but is not. A single-line field (a name, a
+payer, a method) refuses every line break and tab; a multi-line one (a memo, a reason) keeps
+its line breaks, stored as `\\n`.
+"""
 
 import re
 from collections.abc import Callable, Mapping
@@ -12,7 +20,17 @@ from carefund import clock
 from carefund.errors import InvalidFields, InvalidInput, NotFound
 from carefund.limits import ID_MAX, TEXT_LENGTH_MAX
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""C0 and C1 controls (tab and line breaks included) and Unicode's line/paragraph separators."""
+_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+"""The same but for the line feed that ends a line (CR and CRLF are made LF first)."""
+_LINE_ENDINGS = re.compile(r"\r\n?")
+_BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+"""Embeddings, overrides and isolates (LRE … RLO, LRI … PDI), which reorder what follows."""
+_INVISIBLE_ONLY = re.compile(
+    r"[\s\u00ad\u034f\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064\u3164\ufeff\uffa0]+"
+)
+"""Text that shows nothing: zero-width spaces and joiners, word joiners, BOMs, fillers."""
 DATE_MIN = date(2000, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 """Dates outside these are surely typing mistakes."""
@@ -57,20 +75,35 @@ def get_row(session: Session, model: type[Row], row_id: object, *, missing: str)
 
 
 def clean_text(
-    value: object, *, field: str, length_max: int = TEXT_LENGTH_MAX, required: bool = False
+    value: object,
+    *,
+    field: str,
+    length_max: int = TEXT_LENGTH_MAX,
+    required: bool = False,
+    multiline: bool = False,
 ) -> str:
-    """Stripped text without control characters, within its length; `required` refuses empty."""
+    """Stripped text within its length, without control or bidi-override characters and not
+    made only of invisible ones; `required` refuses empty; `multiline` keeps line breaks."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InvalidInput("应为文本", field=field)
+    if multiline:
+        value = _LINE_ENDINGS.sub("\n", value)
     value = value.strip()
-    if _CONTROL.search(value):
-        raise InvalidInput("不能含有控制字符", field=field)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidInput("含有无效的字符", field=field) from None
+    if (multiline and _CONTROL_MULTI_LINE.search(value)) or (
+        not multiline and _CONTROL_SINGLE_LINE.search(value)
+    ):
+        refused = "制表符或其他控制字符" if multiline else "换行、制表符或其他控制字符"
+        raise InvalidInput(f"不能含有{refused}", field=field)
+    if _BIDI_CONTROLS.search(value):
+        raise InvalidInput("不能含有改变文字方向的控制字符（如 U+202E）", field=field)
+    if value and _INVISIBLE_ONLY.fullmatch(value):
+        raise InvalidInput("不能只由不可见的字符组成", field=field)
     if required and not value:
         raise InvalidInput("不能为空", field=field)
     if len(value) > length_max:

@@ -1,15 +1,18 @@
 """Commands about the books: funds, verify, statements, export, backup, plan runs."""
 
+import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
-from carefund.books import verify_fund
+from carefund.books import JOURNAL_PAGE_MAX, read_journal, verify_fund
 from carefund.errors import CarefundError
 from carefund.funds import create_fund, read_fund, read_funds
+from carefund.models import User, utcnow
 from cli.common import database, err, fail, operator, out
 
 fund_app = typer.Typer(help="Manage funds.", no_args_is_help=True)
@@ -53,8 +56,38 @@ def fund_list() -> None:
 
 def verify(
     fund: Annotated[str | None, typer.Option(help="Only this fund (default: every fund).")] = None,
+    journal: Annotated[
+        Path | None,
+        typer.Option(
+            "--journal",
+            help="Check this exported journal (`export --format journal`) alone: "
+            "no database, no server.",
+        ),
+    ] = None,
+    seals: Annotated[
+        Path | None,
+        typer.Option(
+            "--seals",
+            help="Check that the books still contain every seal or receipt in FILE: a JSON "
+            "list of seals or receipt QR texts, or one QR text a line.",
+        ),
+    ] = None,
 ) -> None:
-    """Recompute every fund's hash chain; exit 1 naming the fund and first bad seq if broken."""
+    """Recompute every fund's hash chain; exit 1 naming the fund and first bad seq if broken.
+
+    With --journal FILE, check an exported journal on this machine instead; with --seals
+    FILE, name every kept seal or receipt the books no longer contain (exit 1 if any)."""
+    if journal is not None and seals is not None:
+        fail("--journal 与 --seals 请分两次运行")
+    if journal is not None:
+        _verify_journal_file(journal, fund=fund)
+    elif seals is not None:
+        _verify_kept(seals, fund=fund)
+    else:
+        _verify_database(fund=fund)
+
+
+def _verify_database(*, fund: str | None) -> None:
     broken = False
     try:
 
@@ -87,6 +120,63 @@ def verify(
         fail(exc.message)
     if broken:
         raise typer.Exit(1)
+
+
+def _verify_journal_file(path: Path, *, fund: str | None) -> None:
+    """Check an exported journal with the chain's rule alone (`carefund.ledger.offline`)."""
+    from carefund.ledger.offline import UnreadableJournal, verify_journal_file
+
+    try:
+        result = verify_journal_file(path)
+    except UnreadableJournal as exc:
+        fail(f"无法核对 {path}：{exc}")
+    code = result.fund or "（无凭证）"
+    if fund is not None and result.fund != fund:
+        err.print(f"[bold red]{path} 是基金 {code} 的日记账，不是 {fund}[/]", highlight=False)
+        raise typer.Exit(1)
+    if not result.ok:
+        err.print(
+            f"[bold red]{code}: 已损坏，第一笔不符 seq {result.first_bad_seq}："
+            f"{result.problem}[/]（之前 {result.entries} 笔完好）",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    out.print(
+        f"{code}: 完好，{result.entries} 笔，链头 {result.head_hash}（{path}，离线核对）",
+        highlight=False,
+    )
+
+
+def _verify_kept(path: Path, *, fund: str | None) -> None:
+    """Name every seal or receipt in `path` that the books no longer contain."""
+    from carefund.books import missing_from_books
+    from carefund.ledger.kept import UnreadableKept, read_kept
+
+    try:
+        kept = read_kept(path.read_text(encoding="utf-8-sig"), fund=fund)
+    except OSError as exc:
+        fail(f"无法读取 {path}：{exc.strerror}")
+    except UnicodeDecodeError:
+        fail(f"无法读取 {path}：不是 UTF-8 文本")
+    except UnreadableKept as exc:
+        fail(f"无法核对 {path}：{exc}")
+    if not kept:
+        fail(f"{path} 中没有封存记录或收据二维码文本")
+    try:
+        missing = database().read(
+            lambda session: missing_from_books(session, kept=kept, actor=operator(session, None))
+        )
+    except CarefundError as exc:
+        fail(exc.message)
+    for item, reason in missing:
+        err.print(f"[bold red]{item.label}：{reason}[/]", highlight=False)
+    if missing:
+        err.print(
+            f"[bold red]{len(kept)} 项中 {len(missing)} 项账上已没有：账本被删改或回退过[/]",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    out.print(f"{len(kept)} 项封存记录与收据都在账上", highlight=False)
 
 
 STATEMENT_FORMATS = (".pdf", ".csv", ".xlsx", ".json")
@@ -179,38 +269,92 @@ def backup(
     out.print(f"已备份到 {file}")
 
 
+EXPORT_FORMATS = ("beancount", "journal")
+"""What `carefund export --format` writes."""
+
+
 def export(
     fund: Annotated[str, typer.Option(help="The fund to export.")],
     format: Annotated[
-        str, typer.Option("--format", help="Only `beancount` for now.")
+        str,
+        typer.Option(
+            "--format",
+            help="`beancount` (for bean-check) or `journal` (JSON as GET …/journal returns "
+            "it, for `carefund verify --journal`).",
+        ),
     ] = "beancount",
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="File to write (default: standard output)."),
     ] = None,
 ) -> None:
-    """Write a fund's books as a beancount ledger, for an independent check with bean-check."""
+    """Write a fund's books for a check nobody here wrote: a beancount ledger for bean-check,
+    or the whole journal as JSON for `carefund verify --journal` on an auditor's machine."""
     from carefund.reports.export import export_beancount
 
-    if format != "beancount":
-        fail(f"不支持的格式：{format}（目前只支持 beancount）")
+    if format not in EXPORT_FORMATS:
+        fail(f"不支持的格式：{format}（支持 {'、'.join(EXPORT_FORMATS)}）")
+    if output is not None and not output.parent.is_dir():
+        fail(f"目录不存在：{output.parent}")
     try:
 
         def write_out(session: Session) -> None:
-            lines = export_beancount(session, fund_code=fund, actor=operator(session, None))
-            if output is None:
-                for line in lines:
-                    print(line)
+            actor = operator(session, None)
+            if format == "journal":
+                lines = journal_export_lines(session, fund_code=fund, actor=actor)
             else:
-                with output.open("w", encoding="utf-8") as handle:
-                    for line in lines:
-                        handle.write(line + "\n")
+                lines = export_beancount(session, fund_code=fund, actor=actor)
+            _write_lines(lines, output)
 
         database().read(write_out)
     except CarefundError as exc:
         fail(exc.message)
     except OSError as exc:
-        fail(f"无法写入 {output}：{exc.strerror}")
+        fail(f"无法写入 {output or '标准输出'}：{exc.strerror}")
+
+
+def journal_export_lines(session: Session, *, fund_code: str, actor: User) -> Iterator[str]:
+    """The fund's whole journal as JSON lines, a page of entries read at a time:
+    `{"fund", "exported_at", "entries": [...]}`, one entry a line, as GET …/journal
+    returns them. The first page is read before anything is written, so an unknown fund
+    is an error and not half a file."""
+
+    def page_after(after_seq: int) -> list[dict]:
+        return read_journal(
+            session, fund_code=fund_code, actor=actor, after_seq=after_seq, limit=JOURNAL_PAGE_MAX
+        )
+
+    page = page_after(0)
+    head = {"fund": fund_code, "exported_at": utcnow().isoformat(), "entries": []}
+    opening = json.dumps(head, ensure_ascii=False)
+    yield opening[: -len("]}")]
+    pending: str | None = None
+    while page:
+        for entry in page:
+            if pending is not None:
+                yield pending + ","
+            pending = json.dumps(entry, ensure_ascii=False)
+        page = page_after(page[-1]["seq"])
+    if pending is not None:
+        yield pending
+    yield "]}"
+
+
+def _write_lines(lines: Iterable[str], output: Path | None) -> None:
+    """Each line to standard output, or to `output` through a temporary file beside it, so
+    that a failed export leaves no half-written file behind."""
+    if output is None:
+        for line in lines:
+            print(line)
+        return
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(line + "\n")
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @plans_app.command("run")

@@ -1,5 +1,6 @@
 """Commands that set up and run the service: `init`, `serve`, `demo`."""
 
+import copy
 from typing import Annotated, Any
 
 import typer
@@ -35,7 +36,9 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="Fill an empty database with a demo district.")
     ] = False,
-    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (a JSON line: no query string, no body).")
+    ] = True,
 ) -> None:
     """Run the REST API (and web pages) with uvicorn; upgrades the schema first."""
     import uvicorn
@@ -58,7 +61,10 @@ def serve(
     options: dict[str, Any] = {
         "host": host,
         "port": port,
-        "access_log": access_log,
+        # uvicorn's own access log writes query strings (an ID number searched for); the
+        # app writes its own lines instead (`api.request_log`).
+        "access_log": False,
+        "log_config": log_config(access_log=access_log),
         "log_level": "info",
     }
     if workers > 1:
@@ -69,6 +75,28 @@ def serve(
         from api.app import create_app, settled
 
         uvicorn.run(settled(create_app(configured)), **options)
+
+
+def log_config(*, access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging, plus the app's: the access log's JSON lines on stdout (at INFO, or
+    silenced), and carefund's own messages (server errors with their request id) beside
+    uvicorn's on stderr. Given to uvicorn, so that every worker process is set up alike."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["carefund_access"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "json_line",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["carefund.access"] = {
+        "handlers": ["carefund_access"],
+        "level": "INFO" if access_log else "WARNING",
+        "propagate": False,
+    }
+    config["loggers"]["carefund"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def _load_demo(configured: Database) -> None:

@@ -26,19 +26,31 @@ STAFF_ROLES = {
     "auditor": "auditor",
 }
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def _form(html: str, action: str | None) -> str:
+    """The form that posts to `action` (the first form, without one)."""
+    if action is None:
+        return html
+    forms = re.findall(r"<form[^>]*>.*?</form>", html, re.S)
+    posting = [form for form in forms if f'action="{action}"' in form.split(">", 1)[0]]
+    assert posting, f"the page has no form posting to {action}"
+    return posting[0]
 
 
 def csrf_token(html: str, action: str | None = None) -> str:
     """The CSRF token of the form that posts to `action` (of the first form, without one),
     as a browser would send it: a form that lacks its token fails here, as it would there."""
-    if action is not None:
-        forms = re.findall(r"<form[^>]*>.*?</form>", html, re.S)
-        posting = [form for form in forms if f'action="{action}"' in form.split(">", 1)[0]]
-        assert posting, f"the page has no form posting to {action}"
-        html = posting[0]
-    match = _TOKEN.search(html)
+    match = _TOKEN.search(_form(html, action))
     assert match and match.group(1), f"the form posting to {action} has no CSRF token"
     return match.group(1)
+
+
+def form_token(html: str, action: str | None = None) -> str | None:
+    """The one-time token of the form that posts to `action`, if it has one."""
+    match = _FORM_TOKEN.search(_form(html, action))
+    return match.group(1) if match else None
 
 
 def field_error(html: str, name: str) -> str | None:
@@ -77,6 +89,9 @@ class Desk:
         if csrf:
             page = self.page(form_page or "/")
             data["csrf_token"] = csrf_token(page, path if form_page else "/logout")
+            one_time = form_token(page, path) if form_page else None
+            if one_time is not None:
+                data.setdefault("form_token", one_time)
         return self.client.post(path, data=data, follow_redirects=False, **kwargs)
 
 

@@ -13,6 +13,7 @@ from api.middleware import BodyLimitMiddleware
 from api.pages import auth, books, dashboard, disbursements, incomes, plans, recipients
 from api.pages.errors import SECURITY_HEADERS, refuse_with_page
 from api.pages.rendering import HERE, templates
+from api.request_log import current_request_id
 
 STATIC_PREFIX = "/static"
 
@@ -40,7 +41,14 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         return templates.TemplateResponse(
             request,
             "error.html",
-            {"title": title, "message": message, "user": None, "nav": [], "errors": {}},
+            {
+                "title": title,
+                "message": message,
+                "user": None,
+                "nav": [],
+                "errors": {},
+                "request_id": current_request_id(),
+            },
             status_code=exc.status_code,
             headers=SECURITY_HEADERS,
         )

@@ -23,6 +23,7 @@ from starlette.types import Scope, Send
 from api.errors import status_for
 from api.pages.rendering import render
 from api.pages.sessions import CsrfRefused, LoginRequired
+from api.request_log import current_request_id
 from carefund.access.users import Action
 from carefund.errors import CarefundError
 from carefund.vocabulary import ROLE_NAMES_ZH, Role
@@ -143,6 +144,7 @@ async def refuse_with_page(scope: Scope, send: Send, status: int, detail: str) -
     body = (
         "<!doctype html><meta charset=utf-8><title>内容过大</title>"
         f"<p>提交的内容过大（{detail}）。请返回上一页。</p>"
+        f"<p>请求编号：{current_request_id()}</p>"
     )
     response = HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
     await response(scope, _no_receive, send)

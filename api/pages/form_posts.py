@@ -12,6 +12,7 @@ from api.deps import get_database
 from api.pages.errors import error_status
 from api.pages.forms import form_errors
 from api.pages.rendering import redirect
+from carefund.access import form_tokens
 from carefund.errors import CarefundError, NotFound
 
 T = TypeVar("T")
@@ -42,9 +43,21 @@ def post_form(
     aliases: dict[str, str] | None = None,
 ) -> Response:
     """Run the form's use case in one transaction: redirect to `then(result)`, or, on a
-    domain error, `again` with its messages by field."""
+    domain error, `again` with its messages by field. A form posted before (its one-time
+    token taken) redirects to where its first post led, and records nothing again."""
+    token = getattr(request.state, "form_token", None)
+    user_id = request.state.user.id
+    if token is None:
+        # A form drawn before form tokens existed, or a client that sends none: once only
+        # as far as the use case itself sees to it.
+        def run(session: Session) -> str:
+            return then(use_case(session))
+    else:
+        run = form_tokens.once(use_case, user_id=user_id, token=token, outcome=then)
     try:
-        result = get_database(request).write(use_case)
+        location = get_database(request).write(run)
+    except form_tokens.FormAlreadyPosted as posted:
+        location = posted.outcome
     except CarefundError as exc:
         return again(field_messages(exc, fields, aliases), error_status(exc))
-    return redirect(then(result))
+    return redirect(location)

@@ -11,7 +11,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from api.request_log import current_request_id
 from carefund import clock, limits
+from carefund.access.form_tokens import new_form_token
 from carefund.access.users import Action, may
 from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped
@@ -137,7 +139,8 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page, with the user, the menu and the CSRF token every form needs."""
+    """A page, with the user, the menu, the CSRF token every form needs and a maker of the
+    one-time token each form carries."""
     user: User | None = getattr(request.state, "user", None)
     base = {
         "user": user,
@@ -148,6 +151,8 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         "errors": {},
         "values": {},
         "query": request.query_params,
+        "request_id": current_request_id(),
+        "new_form_token": new_form_token,
     }
     return templates.TemplateResponse(request, template, base | context, status_code=status)
 

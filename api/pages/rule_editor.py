@@ -35,7 +35,9 @@ def rule_from_parts(
         return f"FREQ=WEEKLY;BYDAY={WEEKDAYS[int(text) - 1]}"
     if kind == "raw":
         return normalized_rule(
-            clean_text(raw, field="rule", length_max=PLAN_RULE_LENGTH_MAX, required=True)
+            clean_text(
+                raw, field="rule", length_max=PLAN_RULE_LENGTH_MAX, required=True, multiline=True
+            )
         )
     raise InvalidInput("请选择规则类型", field="kind")
 

@@ -1,7 +1,8 @@
 """Who is on a page: the signed session cookie, the page user, and CSRF-checked forms.
 
 Pages authenticate with a signed session cookie (`carefund.access.sessions`), never with
-the API's bearer tokens, and every POST carries the session's CSRF token in a hidden field.
+the API's bearer tokens, and every POST carries the session's CSRF token in a hidden field,
+beside the form's own one-time token.
 """
 
 import hmac
@@ -13,7 +14,8 @@ from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
 
 from api.deps import get_database
-from carefund.access import sessions
+from api.request_log import note_user
+from carefund.access import form_tokens, sessions
 from carefund.errors import Unauthenticated
 from carefund.models import User
 from carefund.settings import get_settings
@@ -22,6 +24,8 @@ SESSION_COOKIE = "carefund_session"
 LOGIN_COOKIE = "carefund_login"
 """Holds the login form's own CSRF token (there is no session yet to hold it)."""
 CSRF_FIELD = "csrf_token"
+FORM_TOKEN_FIELD = "form_token"
+"""The form's one-time token (`carefund.access.form_tokens`): posted twice, it acts once."""
 FORM_FIELDS_MAX = 200
 """The most fields one page form may post."""
 _SECRET_KEY = "pages.signing_secret"
@@ -56,6 +60,7 @@ def page_user(request: Request) -> User:
         raise LoginRequired from None
     request.state.user = user
     request.state.csrf_token = ticket.csrf_token
+    note_user(request.scope, user.username)
     return user
 
 
@@ -91,6 +96,8 @@ async def posted_form(request: Request, user: PageUser) -> PostedForm:
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 files[name] = (value.filename or "", await value.read())
+            elif name == FORM_TOKEN_FIELD:
+                request.state.form_token = value if form_tokens.is_form_token(value) else None
             elif name != CSRF_FIELD:
                 # A repeated field (checkboxes) keeps every value, comma-joined.
                 fields[name] = f"{fields[name]},{value}" if name in fields else value

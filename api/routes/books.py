@@ -1,11 +1,12 @@
 """Books: the journal (hash-chained, recomputable), balances, verification, periods."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Path, Query
 
 from api.deps import CurrentUser, DatabaseDep
-from api.paging import Cursor, Limit, decode_cursor, page
+from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
 from api.schemas import DateIn, FromDate, Page, ToDate
 from api.schemas_books import (
@@ -33,18 +34,13 @@ def get_journal(
     cursor: Cursor = None,
 ) -> dict:
     """日记账（按 seq），每笔的 `hash` 可按 API.md 自行重算核对。"""
-    entries = database.read(
-        lambda session: books.read_journal(
-            session,
-            fund_code=code,
-            actor=user,
-            start=from_,
-            end=to,
-            after_seq=decode_cursor(cursor),
-            limit=limit + 1,
-        )
+    return read_page(
+        database,
+        partial(books.read_journal, fund_code=code, actor=user, start=from_, end=to),
+        cursor=cursor,
+        limit=limit,
+        key="seq",
     )
-    return page(entries, limit=limit, key="seq")
 
 
 @router.get("/funds/{code}/balances", response_model=BalancesPublic)
@@ -71,12 +67,12 @@ def list_periods(
     code: str, database: DatabaseDep, user: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
     """基金的结账记录（含反结账）。"""
-    rows = database.read(
-        lambda session: periods.read_periods(
-            session, fund_code=code, actor=user, after_id=decode_cursor(cursor), limit=limit + 1
-        )
+    return read_page(
+        database,
+        partial(periods.read_periods, fund_code=code, actor=user),
+        cursor=cursor,
+        limit=limit,
     )
-    return page(rows, limit=limit)
 
 
 @router.post("/funds/{code}/periods/{month}/close", response_model=PeriodPublic)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
-from api.paging import Cursor, Limit, decode_cursor, page
+from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
 from api.schemas import FromDate, Page, PathId, QueryId, ToDate
 from api.schemas_disbursements import (
@@ -117,7 +117,8 @@ def list_disbursements(
     cursor: Cursor = None,
 ) -> dict:
     """支出列表，可按基金、状态、关爱对象与提交日期筛选。"""
-    rows = database.read(
+    return read_page(
+        database,
         partial(
             disbursements.list_disbursements,
             actor=user,
@@ -126,11 +127,10 @@ def list_disbursements(
             recipient_id=recipient_id,
             start=from_,
             end=to,
-            after_id=decode_cursor(cursor),
-            limit=limit + 1,
-        )
+        ),
+        cursor=cursor,
+        limit=limit,
     )
-    return page(rows, limit=limit)
 
 
 @router.get("/disbursements/{disbursement_id}", response_model=DisbursementPublic)

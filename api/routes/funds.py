@@ -1,7 +1,9 @@
 """Funds: open one, list them, read one with its balance and available balance."""
 
+from functools import partial
+
 from api.deps import CurrentUser, DatabaseDep
-from api.paging import Cursor, Limit, decode_cursor, page
+from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
 from api.schemas import FundCreate, FundPublic, Page
 from carefund import funds
@@ -24,12 +26,7 @@ def list_funds(
     database: DatabaseDep, user: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
     """基金列表，含余额与可用余额。"""
-    rows = database.read(
-        lambda session: funds.read_funds(
-            session, actor=user, after_id=decode_cursor(cursor), limit=limit + 1
-        )
-    )
-    return page(rows, limit=limit)
+    return read_page(database, partial(funds.read_funds, actor=user), cursor=cursor, limit=limit)
 
 
 @router.get("/funds/{code}", response_model=FundPublic)

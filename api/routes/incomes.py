@@ -1,10 +1,12 @@
 """Incomes: record money received, list and read them, reverse one (voiding its receipt)."""
 
+from functools import partial
+
 from fastapi import Response
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
-from api.paging import Cursor, Limit, decode_cursor, page
+from api.paging import Cursor, Limit, read_page
 from api.routing import answer, ledger_router
 from api.schemas import FromDate, Page, PathId, ToDate
 from api.schemas_incomes import IncomeCreate, IncomePublic, IncomeReverse
@@ -48,19 +50,14 @@ def list_incomes(
     cursor: Cursor = None,
 ) -> dict:
     """基金的收入，可按来源与收款日期筛选。"""
-    rows = database.read(
-        lambda session: incomes.list_incomes(
-            session,
-            fund_code=code,
-            actor=user,
-            source=source,
-            start=from_,
-            end=to,
-            after_id=decode_cursor(cursor),
-            limit=limit + 1,
-        )
+    return read_page(
+        database,
+        partial(
+            incomes.list_incomes, fund_code=code, actor=user, source=source, start=from_, end=to
+        ),
+        cursor=cursor,
+        limit=limit,
     )
-    return page(rows, limit=limit)
 
 
 @router.get("/incomes/{income_id}", response_model=IncomePublic)

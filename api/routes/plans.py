@@ -5,7 +5,7 @@ from functools import partial
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
-from api.paging import Cursor, Limit, decode_cursor, page
+from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
 from api.schemas import Page, PathId
 from api.schemas_plans import PlanCreate, PlanPublic, PlanRun, PlanRunPublic
@@ -36,17 +36,17 @@ def list_plans(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict:
-    rows = database.read(
+    return read_page(
+        database,
         partial(
             plans.list_plans,
             actor=user,
             fund_code=code,
             status=status,
-            after_id=decode_cursor(cursor),
-            limit=limit + 1,
-        )
+        ),
+        cursor=cursor,
+        limit=limit,
     )
-    return page(rows, limit=limit)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic)

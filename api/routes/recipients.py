@@ -5,7 +5,7 @@ from functools import partial
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DatabaseDep
-from api.paging import Cursor, Limit, decode_cursor, page
+from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
 from api.schemas import Page, PathId, SearchText
 from api.schemas_recipients import RecipientCreate, RecipientPublic, RecipientUpdate
@@ -39,18 +39,18 @@ def list_recipients(
     cursor: Cursor = None,
 ) -> dict:
     """关爱对象名册，可按类别、启用状态筛选，`q` 搜索姓名、党员编号、支部。"""
-    rows = database.read(
+    return read_page(
+        database,
         partial(
             recipients.list_recipients,
             actor=user,
             category=category,
             q=q,
             active=active,
-            after_id=decode_cursor(cursor),
-            limit=limit + 1,
-        )
+        ),
+        cursor=cursor,
+        limit=limit,
     )
-    return page(rows, limit=limit)
 
 
 @router.get("/recipients/{recipient_id}", response_model=RecipientPublic)

@@ -7,17 +7,25 @@ same request gets that answer again, one with another request is refused, and on
 arrives while the first is still running is told so (409). An answer that was never
 stored (the first request failed unexpectedly) releases the claim, so a retry runs anew.
 
-If the process dies between the use case's commit and storing its answer, the claim stays
-unanswered and retries keep getting 409 until it expires: a second effect is worse than a
-retry that has to give up.
+The use case records its result on the claim in its own transaction (`recording`), so a
+claim never holds an effect without knowing it. Should the process die between that commit
+and storing the answer, a retry finds the committed result and is answered from it
+(`replaying`: the route shapes the answer again, without a second effect), and a failure
+after the commit does not release the claim. Only a claim whose use case never committed
+and whose process died keeps answering 409, until it expires: a second effect is worse than
+a retry that has to give up.
 """
 
 import hashlib
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -50,6 +58,18 @@ class StoredAnswer:
     content_type: str
 
 
+@dataclass(frozen=True)
+class Committed:
+    """The key's first request committed its use case but its answer was never stored: run
+    the route again with the use case `replaying` this result, and store that answer."""
+
+    claim: Claim
+    result: Any
+
+
+T = TypeVar("T")
+
+
 def fingerprint(method: str, target: str, body: bytes) -> str:
     """What makes two requests 'the same request': method, path with query, and body bytes."""
     digest = hashlib.sha256()
@@ -68,7 +88,7 @@ def clean_key(key: object) -> str:
 
 def claim_key(
     session: Session, *, user_id: int, key: str, request_hash: str, now: datetime | None = None
-) -> Claim | StoredAnswer:
+) -> Claim | StoredAnswer | Committed:
     """Claim `key` for this request, or the answer to replay; the caller commits at once.
 
     Raises `InvalidInput` when the key was used for another request and `Conflict` while
@@ -96,6 +116,9 @@ def claim_key(
         raise InvalidInput(
             "此 Idempotency-Key 已用于另一个请求；新请求请换一个键", field="Idempotency-Key"
         )
+    if existing.status_code is None and existing.committed_result is not None:
+        assert existing.id is not None
+        return Committed(Claim(existing.id), json.loads(existing.committed_result))
     if existing.status_code is None:
         raise Conflict("使用同一 Idempotency-Key 的请求仍在处理中，请稍后重试")
     return StoredAnswer(
@@ -125,9 +148,44 @@ def store_answer(
 
 
 def release(session: Session, *, claim: Claim) -> None:
-    """Give the key up, so that a retry runs the request anew."""
-    statement = delete(IdempotencyKey).where(col(IdempotencyKey.id) == claim.id)
+    """Give the key up, so that a retry runs the request anew; unless its use case committed,
+    in which case a retry is answered from the committed result."""
+    statement = delete(IdempotencyKey).where(
+        col(IdempotencyKey.id) == claim.id, col(IdempotencyKey.committed_result).is_(None)
+    )
     session.exec(statement)  # type: ignore[call-overload]
+
+
+def recording(claim: Claim, use_case: Callable[[Session], T]) -> Callable[[Session], T]:
+    """`use_case`, also writing its result on the claim in the same transaction."""
+
+    def run(session: Session) -> T:
+        result = use_case(session)
+        statement = (
+            update(IdempotencyKey)
+            .where(col(IdempotencyKey.id) == claim.id)
+            .values(committed_result=json.dumps(result, default=_as_json, ensure_ascii=False))
+        )
+        session.exec(statement)  # type: ignore[call-overload]
+        return result
+
+    return run
+
+
+def replaying(committed: Committed, _use_case: Callable[[Session], T]) -> Callable[[Session], T]:
+    """In place of `use_case`, which committed already: its result, and no second effect."""
+    return lambda _session: committed.result
+
+
+def _as_json(value: object) -> object:
+    """What a use case's result holds beside JSON's own types (money as strings already)."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"a use case result must be plain data, not {type(value).__name__}")
 
 
 def purge_expired(session: Session, *, now: datetime | None = None) -> int:

@@ -43,11 +43,11 @@ SUBMIT_CHECKS: dict[str, FieldCheck] = {
     "amount": parse_amount,
     "aspect": partial(choose, Aspect, field="aspect"),
     "purpose": partial(clean_text, field="purpose", length_max=NAME_LENGTH_MAX),
-    "memo": partial(clean_text, field="memo"),
+    "memo": partial(clean_text, field="memo", multiline=True),
 }
 """The fields of a new disbursement that need no database to check."""
 REASON_CHECKS: dict[str, FieldCheck] = {
-    "reason": partial(clean_text, field="reason", required=True),
+    "reason": partial(clean_text, field="reason", required=True, multiline=True),
 }
 """Rejecting and reversing both need a reason."""
 PAY_CHECKS: dict[str, FieldCheck] = {

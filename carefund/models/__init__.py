@@ -5,7 +5,7 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic's
 here.
 """
 
-from carefund.models.access import ApiToken, IdempotencyKey, Setting, User
+from carefund.models.access import ApiToken, FormToken, IdempotencyKey, Setting, User
 from carefund.models.aid import Disbursement, Plan, PlanRecipient, Recipient
 from carefund.models.base import GENESIS_HASH, as_utc, row_id, utcnow
 from carefund.models.incomes import Income
@@ -19,6 +19,7 @@ __all__ = [
     "Counter",
     "Disbursement",
     "Event",
+    "FormToken",
     "Fund",
     "IdempotencyKey",
     "Income",

@@ -1,9 +1,9 @@
-"""Who may use carefund: users, their API tokens, idempotency keys, and the service's own
-settings."""
+"""Who may use carefund: users, their API tokens, idempotency keys, used form tokens, and the
+service's own settings."""
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from carefund.models.base import timestamp_field
@@ -62,6 +62,9 @@ class IdempotencyKey(SQLModel, table=True):
     """The first answer's body."""
     response_type: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
     """The first answer's content type."""
+    committed_result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The use case's result as JSON, written in the use case's own transaction: should the
+    process die before the answer is stored, a retry is answered from it."""
     created_at: datetime = timestamp_field()
     """When the key was first seen; kept at least 24 hours from then."""
 
@@ -75,3 +78,24 @@ class Setting(SQLModel, table=True):
     """The setting's name."""
     value: str = Field(sa_column=Column(Text, nullable=False))
     """Its value."""
+
+
+class FormToken(SQLModel, table=True):
+    """A web form's one-time token, once the form was posted: a second post of the same form
+    (a double click, a browser's resubmit) is answered with the first one's outcome."""
+
+    __tablename__ = "form_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(ForeignKey("app_user.id"), nullable=False))
+    """Whose form it was: tokens are scoped per user."""
+    token: str = Field(sa_column=Column(String(64), nullable=False))
+    """The random token the form carried."""
+    outcome: str | None = Field(default=None, sa_column=Column(String(1000), nullable=True))
+    """What the first post answered (the page it led to); set in the same transaction."""
+    created_at: datetime = timestamp_field()
+    """When the form was first posted; kept at least 24 hours from then."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "token", name="form_token_user_token"),
+        Index("form_token_created_at", "created_at"),
+    )

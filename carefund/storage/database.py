@@ -16,6 +16,10 @@ the benchmarks and the tests alike:
 - `database.read(query)` runs `query(session)` in a session that never commits; the
   objects it returns stay readable afterwards.
 
+Within `around_writes(wrapper)` (an idempotent API request), `write_async` runs
+`wrapper(use_case)` instead: the same transaction then also records the use case's result,
+or, for a retry of a request that committed, answers that result without running it again.
+
 Use cases take the session as their first argument and never commit (one use case, one
 transaction). The per-database state that used to live in module-level registries (the
 writer lock and connection, the group committers, the token cache, the pages' cache) lives
@@ -27,6 +31,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -38,6 +43,21 @@ from carefund.storage.engines import SQLITE_BEGIN_OPTION, default_lock_timeout_m
 from carefund.storage.group_commit import GroupCommitter
 
 T = TypeVar("T")
+
+AroundWrite = Callable[[Callable[[Session], Any]], Callable[[Session], Any]]
+"""Turns a request's use case into what `write_async` runs in its place (`around_writes`)."""
+_around_writes: ContextVar[AroundWrite | None] = ContextVar("carefund_around_writes", default=None)
+
+
+@contextmanager
+def around_writes(wrapper: AroundWrite) -> Iterator[None]:
+    """Within this block (this task and the threads it starts), `write_async` runs
+    `wrapper(use_case)` in the use case's place, in the same transaction."""
+    token = _around_writes.set(wrapper)
+    try:
+        yield
+    finally:
+        _around_writes.reset(token)
 
 
 class Database:
@@ -83,6 +103,9 @@ class Database:
     async def write_async(self, use_case: Callable[[Session], T], *, short: bool = True) -> T:
         """`write` for the event loop: a short use case on SQLite joins the group commit;
         a long one, and every one on PostgreSQL, runs `write` in a worker thread."""
+        wrapper = _around_writes.get()
+        if wrapper is not None:
+            use_case = wrapper(use_case)
         if short and self._is_sqlite:
             return await self._group_committer().run(use_case)
         return await anyio.to_thread.run_sync(self.write, use_case)

@@ -43,7 +43,9 @@ def default_lock_timeout_ms() -> int:
 def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
     """An engine for `url`, configured for the ledger; a clear error when the URL is unusable.
 
-    `lock_timeout_ms` (default: the setting) bounds every wait for a lock.
+    `lock_timeout_ms` (default: the setting) bounds every wait for a lock. Statement
+    parameters are left out of error messages (`hide_parameters`): a failed insert of a
+    recipient must not write an ID number into the server's error log.
     """
     url = normalize_url(url)
     if lock_timeout_ms is None:
@@ -62,6 +64,7 @@ def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
                 pool_size=POSTGRES_POOL_SIZE,
                 max_overflow=20,
                 pool_pre_ping=True,
+                hide_parameters=True,
                 pool_timeout=lock_timeout_ms / 1000,
                 connect_args={
                     "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
@@ -78,6 +81,7 @@ def _sqlite_engine(url: str, lock_timeout_ms: int) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": lock_timeout_ms / 1000},
+        hide_parameters=True,
         # The connection used last has the warmest page cache (a file's pool only).
         **({} if in_memory else {"pool_use_lifo": True}),
     )
