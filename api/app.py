@@ -21,7 +21,7 @@ from api.routes import (
     recipients,
     statements,
 )
-from carefund import __version__
+from carefund import __version__, clock
 from carefund.settings import get_settings
 from carefund.storage.database import Database
 
@@ -30,6 +30,7 @@ API_PREFIX = "/api/v1"
 
 def create_app(database: Database | None = None) -> FastAPI:
     """The app on `database` (default: CAREFUND_DATABASE_URL)."""
+    clock.zone()  # a wrong CAREFUND_TIMEZONE stops the app here, not at its first date
     app = FastAPI(
         title="carefund API",
         version=__version__,

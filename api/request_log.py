@@ -20,10 +20,11 @@ import time
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from carefund import clock
 
 access_log = logging.getLogger("carefund.access")
 
@@ -116,7 +117,7 @@ class RequestLogMiddleware:
 
 def _line(scope: Scope, record: RequestRecord, status: int | None, seconds: float) -> str:
     entry: dict[str, Any] = {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "time": clock.utc_now().isoformat(timespec="milliseconds"),
         "request_id": record.request_id,
         "method": scope["method"],
         "path": without_personal_digits(scope["path"]),

@@ -16,11 +16,11 @@ import subprocess
 import sys
 import time
 import traceback
-from datetime import datetime
 from pathlib import Path
 
 from bench.common import postgres_server_url
 from bench.figures import Figure, table
+from carefund import clock
 
 BENCHMARKS = ("posting", "import", "plans", "api", "documents", "scale", "pg_workers")
 """In the order they run. `import` is a keyword, so modules are loaded by name."""
@@ -38,7 +38,7 @@ def machine() -> str:
         memory = "?"
     return (
         f"{os.cpu_count()} CPUs (nproc), {memory} memory, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}, {datetime.now().isoformat(timespec='minutes')}"
+        f"{platform.system()} {platform.release()}, {clock.now().isoformat(timespec='minutes')}"
     )
 
 

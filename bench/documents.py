@@ -25,7 +25,7 @@ from sqlmodel import Session
 import receipts
 from bench.figures import Figure, Target
 from bench.plain_statement import journal_rows, render_plain
-from carefund import disbursements, funds, incomes, recipients
+from carefund import clock, disbursements, funds, incomes, recipients
 from carefund.access import users
 from carefund.reports import documents, slips
 from carefund.storage.database import Database
@@ -39,7 +39,8 @@ TARGET_MEMORY_GROWTH = 1.5
 QUICK_PAGES = 500
 """The 500-page target is the figure, so quick runs keep it and cut the receipts instead."""
 QUICK_RECEIPTS = 50
-YEAR = 2026
+YEAR = clock.today().year - 1
+"""A whole year that is over, so that none of its dates is in the future."""
 RECIPIENTS = 120
 """Members paid during the year, so the matrix and the per-recipient pages are not empty."""
 

@@ -12,7 +12,6 @@ import hashlib
 import sqlite3
 import tempfile
 import time
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bench.figures import Figure, Target
-from carefund import funds, incomes
+from carefund import clock, funds, incomes
 from carefund.access import users
 from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
@@ -77,7 +76,7 @@ def raw_writer(path: Path):  # type: ignore[no-untyped-def]
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA foreign_keys=ON")
-    now = datetime.now(UTC).isoformat()
+    now = clock.utc_now().isoformat()
 
     def write(numbers: range) -> None:
         for number in numbers:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.access.users import Action, require
 from carefund.errors import InsufficientFunds, InvalidTransition, NotFound
 from carefund.events import record_event
@@ -35,7 +36,7 @@ from carefund.validation import (
     clean_text,
     get_row,
     is_id,
-    parse_date,
+    parse_day_so_far,
 )
 from carefund.vocabulary import SOURCE_NAMES_ZH, IncomeSource, IncomeStatus
 
@@ -48,7 +49,7 @@ INCOME_CHECKS: dict[str, FieldCheck] = {
         value, field="payer", length_max=NAME_LENGTH_MAX, required=True
     ),
     "amount": parse_amount,
-    "received_on": lambda value: parse_date(value, field="received_on"),
+    "received_on": lambda value: parse_day_so_far(value, field="received_on"),
     "method": lambda value: clean_text(value, field="method", length_max=METHOD_LENGTH_MAX),
     "memo": lambda value: clean_text(value, field="memo", multiline=True),
 }
@@ -56,9 +57,10 @@ INCOME_CHECKS: dict[str, FieldCheck] = {
 
 REVERSE_CHECKS: dict[str, FieldCheck] = {
     "reason": lambda value: clean_text(value, field="reason", required=True, multiline=True),
-    "on": lambda value: date.today() if value is None else parse_date(value, field="on"),
+    "on": lambda value: clock.today() if value is None else parse_day_so_far(value, field="on"),
 }
-"""The rules of a reversal's fields: a reason, and its date (today when not given)."""
+"""The rules of a reversal's fields: a reason, and its date (today when not given, never
+after today)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound
@@ -48,8 +49,11 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     fund = lock_fund_head(session, fund_code)
     if fund.closed_through is not None and last <= fund.closed_through:
         raise Conflict(f"{month} 已结账（已结账至 {fund.closed_through.isoformat()}）")
-    if date.today() < last:
-        raise Conflict(f"{month} 尚未结束，不能结账")
+    # A month is over the day after its last day (in the business time zone): on its last
+    # day money may still move, and would then find the month closed.
+    today = clock.today()
+    if today <= last:
+        raise Conflict(f"{month} 尚未结束，不能结账（今天是 {today.isoformat()}）")
     closing_balance_fen = cash_balance_as_of(session, fund_id=fund.id, as_of=last)
     # The month's seal goes into the chain first: the closing records the head it made.
     seal = post_seal(

@@ -1,7 +1,9 @@
 """Configuration from the environment (prefix `CAREFUND_`), read with pydantic-settings."""
 
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +21,26 @@ class Settings(BaseSettings):
     before giving up, so that a stuck database answers 503 instead of hanging."""
     font_path: str = ""
     """A TrueType CJK font to embed in PDFs; empty means look in the usual places."""
+    timezone: str = "Asia/Shanghai"
+    """The business time zone (an IANA name): it decides what day it is — default dates,
+    which dates are in the future, whether a month is over — and the times pages and
+    documents print (`carefund.clock`)."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        zone_named(name)
+        return name
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The time zone called `name`, or a `ValueError` that says what to set instead."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"CAREFUND_TIMEZONE：未知的时区 {name!r}（应为 IANA 时区名，如 Asia/Shanghai）"
+        ) from None
 
 
 @lru_cache

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel
 
+from carefund import clock
 from carefund.errors import InvalidFields, InvalidInput, NotFound
 from carefund.limits import ID_MAX, TEXT_LENGTH_MAX
 
@@ -122,6 +123,17 @@ def parse_date(value: object, *, field: str) -> date:
     if not DATE_MIN <= value <= DATE_MAX:
         raise InvalidInput("日期应在 2000 年到 2099 年之间", field=field)
     return value
+
+
+def parse_day_so_far(value: object, *, field: str) -> date:
+    """A date as `parse_date` reads it that is not after today in the business time zone:
+    money is recorded once it has moved, so a future date is a mistake (or worse: the
+    balance of today would no longer be the books' closing balance)."""
+    day = parse_date(value, field=field)
+    today = clock.today()
+    if day > today:
+        raise InvalidInput(f"日期不能晚于今天（{today.isoformat()}）", field=field)
+    return day
 
 
 def choose(enum: type[E], value: object, *, field: str) -> E:

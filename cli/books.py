@@ -359,13 +359,17 @@ def _write_lines(lines: Iterable[str], output: Path | None) -> None:
 
 @plans_app.command("run")
 def plans_run(
-    through: Annotated[str, typer.Option(help="Generate due dates up to this day (YYYY-MM-DD).")],
+    through: Annotated[
+        str | None,
+        typer.Option(help="Generate due dates up to this day (YYYY-MM-DD); default: today."),
+    ] = None,
     as_user: Annotated[
         str | None, typer.Option("--as", help="Act as this user (default: the operator).")
     ] = None,
 ) -> None:
-    """Run every active plan through DATE, as a nightly job: one submitted disbursement per
-    recipient per due date, never twice. Exit 1 if a plan was refused."""
+    """Run every active plan through DATE (default: today in the business time zone), as a
+    nightly job: one submitted disbursement per recipient per due date, never twice. Exit 1
+    if a plan was refused."""
     from carefund import plans
 
     configured = database()

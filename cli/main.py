@@ -9,8 +9,11 @@ in the order `carefund --help` lists them.
 import sys
 
 import typer
+from pydantic import ValidationError
 
+from carefund.settings import get_settings
 from cli import books, people, serving
+from cli.common import err
 
 app = typer.Typer(
     help="carefund — 党内关爱基金账本：复式记账、哈希链、收据与审计报表。\n\n"
@@ -33,6 +36,15 @@ app.add_typer(books.plans_app, name="plans")
 
 
 def main() -> None:
+    try:
+        get_settings()
+    except ValidationError as exc:
+        # A wrong setting (such as CAREFUND_TIMEZONE) stops every command before it starts.
+        for error in exc.errors():
+            err.print(
+                f"[bold red]错误：[/] {error['msg'].removeprefix('Value error, ')}", highlight=False
+            )
+        sys.exit(2)
     try:
         app()
     except KeyboardInterrupt:

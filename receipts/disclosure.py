@@ -10,8 +10,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph, Spacer
 
+from carefund import clock
 from carefund.reports.documents import DisclosureGroup, DisclosureView
-from carefund.reports.printing import LOCAL_TIMEZONE
 from receipts.fonts import DocumentFont, document_font
 from receipts.layout import INK, RULE, draw_page_number, draw_text, ledger_amount
 from receipts.paged import (
@@ -139,7 +139,7 @@ def _story(view: DisclosureView, font: str) -> Iterator[Flowable]:
     yield Spacer(1, 26)
     right = ParagraphStyle("sign", parent=body, alignment=2, firstLineIndent=0)
     yield Paragraph(org, right)
-    yield Paragraph(_date_zh(view.generated_at.astimezone(LOCAL_TIMEZONE).date()), right)
+    yield Paragraph(_date_zh(clock.local(view.generated_at).date()), right)
 
 
 def _group_tables(group: DisclosureGroup, font: str) -> Iterator[Flowable]:

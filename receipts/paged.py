@@ -7,7 +7,7 @@ super-linear).
 """
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from io import BytesIO
 from itertools import islice
 from typing import Any
@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
 
-from carefund.reports.printing import LOCAL_TIMEZONE
+from carefund import clock
 from receipts.fonts import DocumentFont
 from receipts.layout import (
     INK,
@@ -35,9 +35,8 @@ DEFAULT_MARGINS = (15 * mm, 18 * mm, 15 * mm, 16 * mm)
 
 
 def local_time(moment: datetime) -> str:
-    """2026-11-28 15:04（北京时间）."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+    """2026-11-28 15:04（北京时间）: in the business time zone, which it names."""
+    return f"{clock.local(moment):%Y-%m-%d %H:%M}（{clock.zone_label()}）"
 
 
 class LazyStory(list):  # type: ignore[type-arg]

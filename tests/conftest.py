@@ -17,9 +17,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
+from carefund import clock
 from carefund.storage.database import Database
 from carefund.storage.engines import make_engine, normalize_url
 from carefund.storage.schema import upgrade
+from tests.clock_support import tests_noon, ticking_from
 
 pytest_plugins = ["tests.api_support"]
 
@@ -29,6 +31,14 @@ settings.register_profile(
 )
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tests_today() -> Iterator[None]:
+    """Today is `TESTS_TODAY` for every test (tests/clock_support.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "utc_now", ticking_from(tests_noon()))
+        yield
 
 
 def _postgres_admin_url() -> str | None:
@@ -91,7 +101,7 @@ def _truncate_all(engine: Engine) -> None:
     tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        # Tampering tests switch the journal's guards off; the next test gets them back.
+        # Tampering tests switch the books' guards off; the next test gets them back.
         for table in ("journal_entry", "posting", "income", "disbursement"):
             connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 

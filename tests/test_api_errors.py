@@ -1,11 +1,10 @@
 """Bad input through HTTP: always an RFC 9457 problem, never a 500, nothing written."""
 
-from datetime import date
-
 import pytest
 
 from api.middleware import REQUEST_BODY_MAX_BYTES
 from api.paging import PAGE_SIZE_MAX
+from carefund import clock
 from tests.api_support import Api, make_api, problem_of
 
 INCOME = {"source": "fiscal_support", "payer": "区财政局", "received_on": "2026-11-05"}
@@ -229,7 +228,7 @@ def test_unknown_paths_methods_and_ids(fund: Api) -> None:
     problem_of(fund.get("clerk", "/disbursements/2147483647"), 404)
     problem_of(fund.post("approver", "/disbursements/2147483647/approve"), 404)
     problem_of(fund.get("clerk", "/recipients", params={"q": "a\x00b"}), 422)
-    this_month = date.today().strftime("%Y-%m")  # not over yet, so it cannot be closed
+    this_month = clock.today().strftime("%Y-%m")  # not over yet, so it cannot be closed
     problem_of(fund.post("approver", f"/funds/HC-CARE/periods/{this_month}/close"), 409)
     problem_of(fund.post("approver", "/funds/HC-CARE/periods/2026-1/close"), 422)
     problem_of(fund.post("approver", "/funds/HC-CARE/periods/2026-00/close"), 422)

@@ -16,6 +16,7 @@ from carefund.ledger.accounts import account_name_zh, chart_of_accounts
 from carefund.ledger.verify import VerifyResult, verify
 from carefund.models import GENESIS_HASH
 from tests.builders import disburse, make_fund, make_recipient, make_staff, record
+from tests.tampering import drop_guards
 
 
 @pytest.fixture
@@ -142,12 +143,7 @@ def test_verify_names_the_entry_changed_behind_the_services_back(
 
 def test_verify_notices_a_deleted_last_entry(books) -> None:
     with books.engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.execute(text("DROP TRIGGER journal_entry_no_delete"))
-            connection.execute(text("DROP TRIGGER posting_no_delete"))
-        else:
-            connection.execute(text("ALTER TABLE journal_entry DISABLE TRIGGER USER"))
-            connection.execute(text("ALTER TABLE posting DISABLE TRIGGER USER"))
+        drop_guards(connection, "journal_entry", "posting", "disbursement")
         connection.execute(text("UPDATE disbursement SET entry_id = NULL"))
         connection.execute(text("DELETE FROM posting WHERE entry_id = 3"))
         connection.execute(text("DELETE FROM journal_entry WHERE seq = 3"))

@@ -55,6 +55,7 @@ def _carefund_imports(path: Path) -> set[str]:
 # storage runs units of work; neither knows a workflow (incomes, disbursements, …), so that
 # every workflow posts through the one posting path and writes through the one Database.
 FOUNDATIONS = (
+    "carefund.clock",
     "carefund.errors",
     "carefund.limits",
     "carefund.money",
@@ -65,8 +66,8 @@ FOUNDATIONS = (
     "carefund.ledger",
 )
 LAYERS_BELOW_THE_WORKFLOWS = {
-    "models": FOUNDATIONS[:5] + ("carefund.models",),
-    "storage": FOUNDATIONS[:5] + ("carefund.storage",),
+    "models": FOUNDATIONS[:6] + ("carefund.models",),
+    "storage": FOUNDATIONS[:6] + ("carefund.storage",),
     "ledger": FOUNDATIONS,
 }
 

@@ -6,7 +6,6 @@ bureau and pays 800.00 to one member in hardship, each step by its own person.
 """
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from carefund import funds
 from carefund.access import sessions, users
 from carefund.models import Disbursement, Income, Recipient, User
 from tests.builders import make_recipient, record, valid_id_number
+from tests.clock_support import TESTS_TODAY
 from tests.pages_support import (
     PASSWORD,
     Pages,
@@ -24,7 +24,7 @@ from tests.pages_support import (
     make_pages,
 )
 
-TODAY = date.today().isoformat()
+TODAY = TESTS_TODAY.isoformat()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ refused.
 import io
 import re
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -21,11 +20,12 @@ from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from tests.browser_support import chromium, chromium_missing, live_server
 from tests.builders import make_fund, make_recipient, make_user, record
+from tests.clock_support import TESTS_TODAY
 from tests.pages_support import PASSWORD, cheap_password_hashing
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or "")
 
-TODAY = date.today()
+TODAY = TESTS_TODAY
 NAV_TIMEOUT_MS = 15_000
 
 

@@ -2,13 +2,13 @@
 post is shown the first one's result. On both backends, also when the two posts race."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import pytest
 from sqlmodel import select
 
 from carefund.models import FormToken, Income
 from tests.builders import record
+from tests.clock_support import TESTS_TODAY
 from tests.pages_support import (
     Desk,
     Pages,
@@ -18,7 +18,7 @@ from tests.pages_support import (
     make_pages,
 )
 
-TODAY = date.today().isoformat()
+TODAY = TESTS_TODAY.isoformat()
 INCOME = {
     "fund": "HC-CARE",
     "source": "member_donation",

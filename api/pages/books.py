@@ -17,7 +17,7 @@ from api.pages.forms import date_filter, form_errors, record_id
 from api.pages.fund_status import chain_status, funds_and_current
 from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
-from carefund import books, periods
+from carefund import books, clock, periods
 from carefund.errors import CarefundError, NotFound
 from carefund.ledger.accounts import account_name_zh
 from carefund.reports import documents, statements
@@ -48,7 +48,7 @@ def period_choices(today: date) -> list[tuple[str, str]]:
 def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
     query = request.query_params
     errors: dict[str, str] = {}
-    today = date.today()
+    today = clock.today()
     start_text = query.get("from", today.replace(day=1).isoformat())
     end_text = query.get("to", "")
     start, end = date_filter(start_text, end_text, errors)
@@ -102,7 +102,7 @@ def journal_browser(request: Request, user: PageUser) -> HTMLResponse:
 
 @router.get("/books/reports")
 def reports(request: Request, user: PageUser) -> HTMLResponse:
-    today = date.today()
+    today = clock.today()
     period = request.query_params.get("period") or f"{today:%Y-%m}"
     errors: dict[str, str] = {}
     statement = None
@@ -207,7 +207,7 @@ def _month_to_close(closed_through: date | None) -> str:
     if closed_through is not None:
         following = closed_through + timedelta(days=1)
         return f"{following:%Y-%m}"
-    last_month = date.today().replace(day=1) - timedelta(days=1)
+    last_month = clock.today().replace(day=1) - timedelta(days=1)
     return f"{last_month:%Y-%m}"
 
 

@@ -1,6 +1,5 @@
 """The dashboard: each fund's money, this month's flow, what waits for the user, the chain."""
 
-from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -12,7 +11,7 @@ from api.pages.errors import page_router
 from api.pages.fund_status import chain_status
 from api.pages.rendering import render
 from api.pages.sessions import PageUser
-from carefund import books
+from carefund import books, clock
 from carefund.access.users import Action, may
 from carefund.reports import statements
 
@@ -21,7 +20,7 @@ router = page_router()
 
 @router.get("/")
 def dashboard(request: Request, user: PageUser) -> HTMLResponse:
-    today = date.today()
+    today = clock.today()
     month = statements.parse_period(f"{today:%Y-%m}")
 
     def read(session: Session) -> Any:

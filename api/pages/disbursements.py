@@ -2,7 +2,6 @@
 queue (approve, or reject with a reason), the cashier's queue (pay with a date and method),
 the voucher PDF, cancel and reverse with a reason."""
 
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -19,7 +18,7 @@ from api.pages.forms import amount_text, record_id
 from api.pages.fund_status import funds_and_current
 from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
-from carefund import disbursements, funds, recipients
+from carefund import clock, disbursements, funds, recipients
 from carefund.errors import NotFound
 from carefund.models import User
 from carefund.reports import slips
@@ -246,7 +245,7 @@ def _detail_page(
         return shown, recipient, fund, funds.available_fen(session, fund)
 
     shown, recipient, fund, available = get_database(request).read(read)
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     return render(
         request,
         "disbursements/detail.html",

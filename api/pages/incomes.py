@@ -1,7 +1,6 @@
 """Incomes: the list with filters, the form to record one (landing on it with its receipt),
 the receipt PDF, and reversal with a reason."""
 
-from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -16,7 +15,7 @@ from api.pages.forms import amount_text, date_filter, record_id
 from api.pages.fund_status import funds_and_current
 from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
-from carefund import funds, incomes
+from carefund import clock, funds, incomes
 from carefund.models import User
 from carefund.money import parse_amount
 from carefund.vocabulary import IncomeSource, IncomeStatus
@@ -110,7 +109,7 @@ def _form_page(
 def income_form(request: Request, user: PageUser) -> HTMLResponse:
     values = {
         "fund": request.query_params.get("fund", ""),
-        "received_on": date.today().isoformat(),
+        "received_on": clock.today().isoformat(),
         "method": "转账",
     }
     return _form_page(request, user, values=values, errors={})
@@ -164,7 +163,7 @@ def _detail_page(
         fund=fund,
         done=MESSAGES.get(request.query_params.get("done", "")),
         errors=errors or {},
-        values=values or {"on": date.today().isoformat()},
+        values=values or {"on": clock.today().isoformat()},
     )
 
 

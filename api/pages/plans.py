@@ -2,7 +2,6 @@
 weekday N, or a raw RRULE) with a preview of the due dates, running through a date, and
 pause / resume / end."""
 
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -17,7 +16,7 @@ from api.pages.form_posts import field_messages, post_form
 from api.pages.forms import amount_text, record_id
 from api.pages.rendering import render, templates
 from api.pages.sessions import PageUser, Posted
-from carefund import funds, plans, recipients
+from carefund import clock, funds, plans, recipients
 from carefund.errors import CarefundError, NotFound
 from carefund.models import User
 
@@ -102,7 +101,7 @@ def new_form(request: Request, user: PageUser) -> HTMLResponse:
         "kind": "monthly",
         "month_day": "5",
         "weekday": "1",
-        "start": date.today().isoformat(),
+        "start": clock.today().isoformat(),
     }
     return _form_page(request, user, values=values, errors={})
 
@@ -197,7 +196,7 @@ def _detail_page(
         roll=roll,
         done=done,
         errors=errors or {},
-        values=values or {"through": date.today().isoformat()},
+        values=values or {"through": clock.today().isoformat()},
     )
 
 

@@ -1,7 +1,7 @@
 """How pages are drawn: the templates and their filters, the menu, `render` and `redirect`."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.request_log import current_request_id
-from carefund import limits
+from carefund import clock, limits
 from carefund.access.form_tokens import new_form_token
 from carefund.access.users import Action, may
 from carefund.models import Fund, User
@@ -61,13 +61,13 @@ def date_zh(day: date | datetime | str | None) -> str:
 
 
 def moment_zh(moment: datetime | str | None) -> str:
-    """2026年11月5日 14:03, in the server's local time (from a datetime or its ISO text, as
+    """2026年11月5日 14:03, in the business time zone (from a datetime or its ISO text, as
     public forms give it)."""
     if moment is None or moment == "":
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone()
+    local = clock.local(moment)
     return f"{date_zh(local)} {local:%H:%M}"
 
 
@@ -147,7 +147,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "nav": _nav(user, request.url.path) if user else [],
         "may": (lambda action: may(user, action)) if user else (lambda action: False),
-        "today": date.today(),
+        "today": clock.today(),
         "errors": {},
         "values": {},
         "query": request.query_params,

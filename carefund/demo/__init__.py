@@ -14,12 +14,12 @@ users' passwords and tokens are new each time.
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.demo import corrections, money_in, money_out, relief_card
 from carefund.demo.staff import DemoUser
 from carefund.demo.year import DEMO_AS_OF, DEMO_SEED, Year, open_books
@@ -64,7 +64,7 @@ def build_demo(database: Database, *, force: bool = False) -> DemoResult:
     ERASES every table first (the demo has fixed codes and names, so it cannot sit beside
     other books).
     """
-    if date.today() < DEMO_AS_OF:
+    if clock.today() < DEMO_AS_OF:
         raise DemoRefused(f"系统日期早于 {DEMO_AS_OF.isoformat()}，演示账簿的日期会在将来")
     if not force:
         _refuse_unless_empty(database)

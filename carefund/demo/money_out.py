@@ -49,8 +49,9 @@ def disburse(
             )
             return
         if outcome == "cancelled":
-            # The integration user may not cancel; a clerk withdraws what it submitted.
-            canceller = submitter if submitter != "integration" else "clerk"
+            # A clerk withdraws only what it submitted; the integration user may not
+            # withdraw at all, so an admin withdraws what it submitted.
+            canceller = submitter if submitter != "integration" else "admin"
             disbursements.cancel_disbursement(
                 session, disbursement_id=made.id, actor=year.staff[canceller]
             )

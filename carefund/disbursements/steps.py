@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from carefund import clock
 from carefund.access.users import Action, require
 from carefund.disbursements.views import (
     DisbursementRefs,
@@ -27,8 +28,15 @@ from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
 from carefund.models import Disbursement, JournalEntry, Recipient, User, row_id, utcnow
 from carefund.money import format_fen, parse_amount
 from carefund.recipients import recipient_row
-from carefund.validation import FieldCheck, check_fields, choose, clean_text, is_id, parse_date
-from carefund.vocabulary import ASPECT_NAMES_ZH, Aspect, DisbursementStatus
+from carefund.validation import (
+    FieldCheck,
+    check_fields,
+    choose,
+    clean_text,
+    is_id,
+    parse_day_so_far,
+)
+from carefund.vocabulary import ASPECT_NAMES_ZH, Aspect, DisbursementStatus, Role
 
 Status = DisbursementStatus
 
@@ -44,14 +52,14 @@ REASON_CHECKS: dict[str, FieldCheck] = {
 }
 """Rejecting and reversing both need a reason."""
 PAY_CHECKS: dict[str, FieldCheck] = {
-    "paid_on": partial(parse_date, field="paid_on"),
+    "paid_on": partial(parse_day_so_far, field="paid_on"),
     "method": partial(clean_text, field="method", length_max=METHOD_LENGTH_MAX),
 }
 
 
 def _day_or_today(value: object) -> date:
-    """A reversal's date: today when none is given."""
-    return date.today() if value in (None, "") else parse_date(value, field="on")
+    """A reversal's date: today when none is given, and never after today."""
+    return clock.today() if value in (None, "") else parse_day_so_far(value, field="on")
 
 
 REVERSE_CHECKS: dict[str, FieldCheck] = REASON_CHECKS | {"on": _day_or_today}
@@ -121,6 +129,19 @@ def _refuse_own(disbursement: Disbursement, actor: User) -> None:
         raise Forbidden("不相容职务分离：提交人不能审批自己提交的支出")
 
 
+def _refuse_approver(disbursement: Disbursement, actor: User) -> None:
+    # 不相容职务: whoever approved a payment may not also hand the money out, admins included.
+    if disbursement.approved_by == actor.username:
+        raise Forbidden("不相容职务分离：审批人不能发放自己审批的支出")
+
+
+def _refuse_others(disbursement: Disbursement, actor: User) -> None:
+    if actor.role != Role.admin and disbursement.submitted_by != actor.username:
+        raise Forbidden(
+            f"只能撤回自己提交的支出（支出 #{disbursement.id} 由 {disbursement.submitted_by} 提交）"
+        )
+
+
 def reject_disbursement(
     session: Session, *, disbursement_id: int, reason: object, actor: User
 ) -> Disbursement:
@@ -137,10 +158,12 @@ def reject_disbursement(
 
 
 def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) -> Disbursement:
-    """Withdraw a disbursement that is still waiting for approval."""
+    """Withdraw a disbursement that is still waiting for approval: a clerk only their own
+    submission, an admin any."""
     require(actor, Action.cancel_disbursement)
 
     def cancel(disbursement: Disbursement, _fund: FundHead) -> None:
+        _refuse_others(disbursement, actor)
         disbursement.cancelled_by = actor.username
 
     return _transition(session, disbursement_id, {Status.submitted}, Status.cancelled, cancel)
@@ -149,11 +172,13 @@ def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) 
 def pay_disbursement(
     session: Session, *, disbursement_id: int, paid_on: object, method: object = "", actor: User
 ) -> Disbursement:
-    """Pay an approved disbursement: post Dr expense (aspect × category) / Cr cash."""
+    """Pay an approved disbursement: post Dr expense (aspect × category) / Cr cash. Whoever
+    approved it may not pay it."""
     require(actor, Action.pay_disbursement)
     fields = check_fields(PAY_CHECKS, {"paid_on": paid_on, "method": method})
 
     def pay(disbursement: Disbursement, fund: FundHead) -> str:
+        _refuse_approver(disbursement, actor)
         recipient = session.get(Recipient, disbursement.recipient_id)
         assert recipient is not None
         account = expense_account(disbursement.aspect, recipient.category)

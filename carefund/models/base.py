@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from carefund import clock
+
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of a fund's first entry."""
 
@@ -19,7 +21,8 @@ def row_id(row: SQLModel) -> int:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The present instant, to store (in UTC)."""
+    return clock.utc_now()
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.access.users import Action, require
 from carefund.disbursements import submit_disbursement
 from carefund.errors import CarefundError, InvalidInput, InvalidTransition
@@ -54,9 +55,10 @@ def run_plan(session: Session, *, plan_id: object, through: object, actor: User)
 
     `through` before the plan's start (or before its first due date) creates nothing and is
     not an error: a nightly job runs every plan, including those that start later.
+    Without `through`, the run goes through today.
     """
     require(actor, Action.manage_plans)
-    through = parse_date(through, field="through")
+    through = _through(through)
     plan = lock_plan(session, plan_id)
     if plan.status != "active":
         raise InvalidTransition(f"计划 #{plan.id} 当前状态为 {plan.status}，不能运行")
@@ -107,6 +109,11 @@ def run_plan(session: Session, *, plan_id: object, through: object, actor: User)
     return result
 
 
+def _through(value: object) -> date:
+    """The last due date a run reaches: today (in the business time zone) unless given."""
+    return clock.today() if value in (None, "") else parse_date(value, field="through")
+
+
 def _due_dates_through(plan: Plan, through: date) -> list[date]:
     dates: list[date] = []
     for due in occurrences(plan, through=through):
@@ -141,14 +148,16 @@ def active_plan_ids(session: Session) -> list[int]:
     ]
 
 
-def run_all_plans(database: Database, *, through: object, actor: User) -> list[dict[str, Any]]:
+def run_all_plans(
+    database: Database, *, through: object = None, actor: User
+) -> list[dict[str, Any]]:
     """Run every active plan through `through`, as a nightly job does.
 
     Each plan is its own unit of work, so one plan's refusal does not hold back the others;
-    the answer lists each plan's result or its error.
+    the answer lists each plan's result or its error. Without `through`, through today.
     """
     require(actor, Action.manage_plans)
-    through = parse_date(through, field="through")
+    through = _through(through)
     plan_ids = database.read(active_plan_ids)
     results: list[dict[str, Any]] = []
     for plan_id in plan_ids:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.access.users import Action, require
 from carefund.funds import get_fund
 from carefund.ledger.journal import iter_entries
@@ -89,7 +90,7 @@ def _accounts_and_days(session: Session, fund: Fund) -> tuple[list[str], date, d
             JournalEntry.fund_id == fund.id
         )
     ).one()
-    today = date.today()
+    today = clock.today()
     return accounts, first or today, last or today
 
 

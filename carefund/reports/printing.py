@@ -1,14 +1,11 @@
 """What every document prints the same way: an amount in figures and in Chinese capitals,
-the fund as the heading names it, and the district's time zone for dates and times."""
+and the fund as the heading names it. (Dates and times print in the business time zone:
+`carefund.clock.local`.)"""
 
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 
 from carefund.models import Fund
 from carefund.money import capital_amount, format_fen, format_fen_grouped
-
-LOCAL_TIMEZONE = timezone(timedelta(hours=8), "北京时间")
-"""Timestamps are stored in UTC; documents print dates and times in the district's time."""
 
 
 @dataclass(frozen=True)

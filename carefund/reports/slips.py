@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.access.users import Action, require
 from carefund.disbursements import disbursement_row
 from carefund.errors import Conflict, InvalidInput
@@ -24,10 +25,9 @@ from carefund.models import (
     JournalEntry,
     Recipient,
     User,
-    as_utc,
 )
 from carefund.privacy import mask_id_number
-from carefund.reports.printing import LOCAL_TIMEZONE, Amount, FundHeading, amount_of, fund_heading
+from carefund.reports.printing import Amount, FundHeading, amount_of, fund_heading
 from carefund.validation import parse_date
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
@@ -266,6 +266,6 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
         status=status.value,
         status_zh=STATUS_NAMES_ZH[status],
         voucher_no=entry.voucher_no if entry else None,
-        created_on=as_utc(disbursement.created_at).astimezone(LOCAL_TIMEZONE).date(),
+        created_on=clock.local(disbursement.created_at).date(),
         reverse_reason=disbursement.reverse_reason,
     )

@@ -1,7 +1,7 @@
 """chain version 2: entries hash what they record
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-06
 
 Entries posted from now on hash the object of API.md (Books) as revised: with `document`
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
