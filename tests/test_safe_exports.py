@@ -17,22 +17,26 @@ EVIL_BRANCH = "@SUM(1+1)"
 EVIL_PAYER = "+cmd|' /C calc'!A0"
 
 
-def _statement(database):  # type: ignore[no-untyped-def]
+def _exported(database, render) -> bytes:  # type: ignore[no-untyped-def]
+    """A year statement with formula-like text in it, rendered by `render` (inside the read:
+    the statement's journal streams from the database as it is written)."""
     staff = make_staff(database)
     make_fund(database, staff["admin"])
     record(database, staff["clerk"], "1000.00", payer=EVIL_PAYER)
     evil = make_recipient(database, staff["clerk"], name=EVIL_NAME, branch=EVIL_BRANCH)
     disburse(database, staff, evil, "300.00")
     return database.read(
-        lambda session: documents.statement_view(
-            session, fund_code="HC-CARE", period="2026", actor=staff["auditor"]
+        lambda session: render(
+            documents.statement_view(
+                session, fund_code="HC-CARE", period="2026", actor=staff["auditor"]
+            )
         )
     )
 
 
 def test_formula_text_is_neutralised_in_the_csv(database) -> None:
     rows = list(
-        csv.reader(io.StringIO(receipts.statement_csv(_statement(database)).decode("utf-8-sig")))
+        csv.reader(io.StringIO(_exported(database, receipts.statement_csv).decode("utf-8-sig")))
     )
     cells = [cell for row in rows for cell in row]
     assert "'" + EVIL_NAME in cells and "'" + EVIL_BRANCH in cells
@@ -42,7 +46,7 @@ def test_formula_text_is_neutralised_in_the_csv(database) -> None:
 
 
 def test_formula_text_is_a_string_cell_in_the_xlsx(database) -> None:
-    workbook = load_workbook(io.BytesIO(receipts.statement_xlsx(_statement(database))))
+    workbook = load_workbook(io.BytesIO(_exported(database, receipts.statement_xlsx)))
     recipients = workbook["关爱对象"]
     found = {
         cell.value: cell.data_type
@@ -69,7 +73,7 @@ def test_formula_text_is_a_string_cell_in_the_xlsx(database) -> None:
 
 
 def test_xlsx_cells_are_typed_with_filters_and_frozen_headers(database) -> None:
-    workbook = load_workbook(io.BytesIO(receipts.statement_xlsx(_statement(database))))
+    workbook = load_workbook(io.BytesIO(_exported(database, receipts.statement_xlsx)))
     journal = workbook["日记账"]
     first = [cell.value for cell in next(journal.iter_rows(min_row=2, max_row=2))]
     assert isinstance(first[0], int)  # the chain's seq, a number
