@@ -177,3 +177,25 @@ def test_a_fund_read_before_its_lock_is_read_again_under_it(database) -> None:
         assert verified.ok and verified.entries == 3, verified.problem
 
     database.read(read)
+
+
+def test_verify_reads_one_snapshot_while_others_post(database) -> None:
+    # An auditor's verify runs while clerks post: an income committed between reading the
+    # fund's head and reading its entries must not look like a broken chain.
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "100.00")
+
+    def read(session: Session) -> Any:
+        fund = funds.get_fund(session, "HC-CARE")  # the head as this read first sees it
+        with ThreadPoolExecutor(1) as other:
+            other.submit(record, database, staff["clerk"], "5.00").result()
+        return verify(session, fund)
+
+    result = database.read(read)
+    assert result.ok, result
+    assert result.entries == 1  # the snapshot's books; the later income is the next read's
+    assert (
+        database.read(lambda session: verify(session, funds.get_fund(session, "HC-CARE"))).entries
+        == 2
+    )

@@ -80,6 +80,15 @@ class Database:
         # The engine's twin whose transactions begin with BEGIN IMMEDIATE.
         self._immediate = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._writer_connection: Connection | None = None
+        # Reads see one snapshot: PostgreSQL's default (READ COMMITTED) lets each statement
+        # see what committed since the last, so a chain verified while others post could
+        # count an entry whose fund head it had already read (a false alarm). SQLite's read
+        # transaction is a snapshot already.
+        self._snapshot = (
+            engine
+            if self._is_sqlite
+            else engine.execution_options(isolation_level="REPEATABLE READ")
+        )
         self._committers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommitter]
         self._committers = weakref.WeakKeyDictionary()
         if self._is_sqlite:
@@ -111,9 +120,9 @@ class Database:
         return await anyio.to_thread.run_sync(self.write, use_case)
 
     def read(self, query: Callable[[Session], T]) -> T:
-        """Run `query(session)` in a session that never commits. Closing it (not rolling
-        back) leaves the loaded objects readable after it."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        """Run `query(session)` in a session that never commits, on one snapshot of the
+        database. Closing it (not rolling back) leaves the loaded objects readable after it."""
+        with Session(self._snapshot, expire_on_commit=False) as session:
             return query(session)
 
     def dispose(self) -> None:
