@@ -150,19 +150,37 @@ def record_income(
         ),
         actor=actor.username,
     )
-    income = insert_snapshot(
+    income = _insert_income(
+        session, fund_id=fund.id, clean=clean, receipt_no=receipt_no, entry_id=entry.id, actor=actor
+    )
+    public = income_public(income, IncomeRefs(fund.code, entry.voucher_no, entry.hash))
+    record_event(session, "income.recorded", public)
+    return public
+
+
+def _insert_income(
+    session: Session,
+    *,
+    fund_id: int,
+    clean: dict[str, Any],
+    receipt_no: str,
+    entry_id: int,
+    actor: User,
+) -> Income:
+    """The income's row, inserted by a direct statement (see `insert_snapshot`)."""
+    return insert_snapshot(
         session,
         _INSERT_INCOME,
         Income,
-        fund_id=fund.id,
+        fund_id=fund_id,
         source=clean["source"].value,
         payer=clean["payer"],
         amount_fen=clean["amount"],
-        received_on=day,
+        received_on=clean["received_on"],
         method=clean["method"],
         memo=clean["memo"],
         receipt_no=receipt_no,
-        entry_id=entry.id,
+        entry_id=entry_id,
         status=IncomeStatus.posted.value,
         reversal_entry_id=None,
         reverse_reason=None,
@@ -171,9 +189,6 @@ def record_income(
         created_by=actor.username,
         created_at=utcnow(),
     )
-    public = income_public(income, IncomeRefs(fund.code, entry.voucher_no, entry.hash))
-    record_event(session, "income.recorded", public)
-    return public
 
 
 def _entry_memo(clean: dict[str, Any]) -> str:

@@ -31,17 +31,15 @@ from carefund.models import (
     utcnow,
 )
 from carefund.privacy import mask_name
+from carefund.reports.listings import RecipientTotal, period_journal, recipient_totals
 from carefund.reports.printing import Amount, FundHeading, amount_of, fund_heading
 from carefund.reports.slips import ReceiptBatchView, ReceiptView, VoucherView
 from carefund.reports.statements import (
     PeriodRange,
-    RecipientTotal,
     Statement,
     checked_statement,
     parse_period,
-    period_journal,
     period_seal,
-    recipient_totals,
     statement_json,
 )
 from carefund.vocabulary import (

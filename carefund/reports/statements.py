@@ -6,7 +6,6 @@ XLSX and PDF forms are all built from one `Statement`, so they always agree.
 """
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -17,10 +16,9 @@ from sqlmodel import Session, col, select
 
 from carefund.errors import InvalidInput
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, expense_cell
-from carefund.ledger.journal import iter_entries
 from carefund.ledger.seals import Seal, fund_seals
 from carefund.ledger.verify import verify
-from carefund.models import Fund, JournalEntry, Posting, Recipient
+from carefund.models import Fund, JournalEntry, Posting
 from carefund.money import format_fen
 from carefund.validation import DATE_MAX, DATE_MIN
 from carefund.vocabulary import Aspect, IncomeSource, MemberCategory
@@ -163,7 +161,7 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
     cash_change = debits = credits = expense_accounts = 0
     for account, debit, credit in session.exec(
         select(Posting.account, func.sum(Posting.debit_fen), func.sum(Posting.credit_fen))
-        .where(*_in_period(fund, period))
+        .where(*in_period(fund, period))
         .group_by(col(Posting.account))
     ):
         debit, credit = int(debit or 0), int(credit or 0)
@@ -226,7 +224,7 @@ def _matrix_by_accounts(
             func.sum(Posting.debit_fen),
             func.sum(Posting.credit_fen),
         )
-        .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
+        .where(*in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
         .group_by(col(Posting.account), col(Posting.category), col(Posting.aspect))
     ):
         net = int(debit or 0) - int(credit or 0)
@@ -254,7 +252,7 @@ def period_seal(session: Session, fund: Fund, period: PeriodRange) -> Seal | Non
     return seals[-1] if seals else None
 
 
-def _in_period(fund: Fund, period: PeriodRange) -> tuple[Any, ...]:
+def in_period(fund: Fund, period: PeriodRange) -> tuple[Any, ...]:
     return (
         Posting.fund_id == fund.id,
         col(Posting.entry_date) >= period.start,
@@ -278,7 +276,7 @@ def _recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> tupl
     total = paid = 0
     for _recipient_id, net in session.exec(
         select(Posting.recipient_id, func.sum(Posting.debit_fen - Posting.credit_fen))
-        .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
+        .where(*in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
         .group_by(col(Posting.recipient_id))
     ):
         total += int(net or 0)
@@ -356,95 +354,3 @@ def statement_json(statement: Statement) -> dict[str, Any]:
         "seal": None if statement.seal is None else statement.seal.printed(),
         "reconciled": statement.reconciled,
     }
-
-
-@dataclass(frozen=True)
-class JournalLine:
-    """One posting of the period's journal, as a statement lists it."""
-
-    seq: int
-    voucher_no: str
-    entry_date: date
-    memo: str
-    account: str
-    debit_fen: int
-    credit_fen: int
-
-
-JOURNAL_BATCH_SIZE = 500
-"""Entries read per query while streaming a statement's journal: about 30 pages' worth, so
-memory holds one batch however long the period."""
-
-
-def period_journal(
-    session: Session, fund: Fund, period: PeriodRange, *, batch_size: int = JOURNAL_BATCH_SIZE
-) -> Iterator[JournalLine]:
-    """The period's postings entry by entry, streamed so long statements stay flat in memory."""
-    for entry, postings in iter_entries(
-        session, fund, start=period.start, end=period.end, batch_size=batch_size
-    ):
-        for posting in postings:
-            yield JournalLine(
-                entry.seq,
-                entry.voucher_no,
-                entry.entry_date,
-                entry.memo,
-                posting.account,
-                posting.debit_fen,
-                posting.credit_fen,
-            )
-
-
-@dataclass(frozen=True)
-class RecipientTotal:
-    """What one recipient received (net) in the period."""
-
-    member_no: str
-    name: str
-    category: str
-    branch: str
-    aspects_fen: dict[str, int]
-    total_fen: int
-
-
-def recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> list[RecipientTotal]:
-    """Net aid per recipient and aspect in the period, by member number; for statements and 公示."""
-    rows = session.exec(
-        select(  # type: ignore[call-overload]
-            Recipient.member_no,
-            Recipient.name,
-            Recipient.branch,
-            Posting.account,
-            func.sum(Posting.debit_fen - Posting.credit_fen),
-        )
-        .join(Recipient, Recipient.id == Posting.recipient_id)
-        .where(*_in_period(fund, period), col(Posting.account).startswith(EXPENSE_PREFIX))
-        .group_by(
-            col(Recipient.member_no),
-            col(Recipient.name),
-            col(Recipient.branch),
-            col(Posting.account),
-        )
-        .order_by(col(Recipient.member_no))
-    )
-    totals: dict[tuple[str, str], dict[str, Any]] = {}
-    for member_no, name, branch, account, net in rows:
-        # Category and aspect as the hashed account says, not as the posting's tags.
-        aspect, category = expense_cell(account)
-        key = (member_no, category)
-        item = totals.setdefault(
-            key, {"name": name, "branch": branch, "aspects": {a.value: 0 for a in Aspect}}
-        )
-        item["aspects"][aspect] += int(net or 0)
-    return [
-        RecipientTotal(
-            member_no,
-            item["name"],
-            category,
-            item["branch"],
-            item["aspects"],
-            sum(item["aspects"].values()),
-        )
-        for (member_no, category), item in totals.items()
-        if sum(item["aspects"].values()) != 0
-    ]
