@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from carefund.access.users import Action, require
 from carefund.errors import Conflict, ImportRejected, InvalidInput
 from carefund.models import Recipient, User
+from carefund.models.aid import recipient_lookup_hashes
 from carefund.recipients import RECIPIENT_CHECKS, create_recipients, update_recipient
 from carefund.sheets import Sheet, read_sheet
 from carefund.vocabulary import CATEGORY_NAMES_ZH, MemberCategory
@@ -49,6 +50,8 @@ _CATEGORY_BY_TEXT: dict[str, str] = {
 _CATEGORY_CHOICES = "、".join(CATEGORY_NAMES_ZH.values())
 _SPACES = re.compile(r"\s+")
 
+CheckedRow = tuple[int, str, dict[str, Any]]
+"""A clean row of the sheet: its number as the clerk sees it, its member number, its fields."""
 Progress = Callable[[str, int, int], None]
 """Called as `progress(stage, done, total)` while an import runs (stage: 检查, 写入)."""
 
@@ -71,10 +74,11 @@ class ImportResult:
         }
 
 
-def check_rows(sheet: Sheet, progress: Progress | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """Every row cleaned into (member_no, fields), or `ImportRejected` listing every bad cell."""
+def check_rows(sheet: Sheet, progress: Progress | None = None) -> list[CheckedRow]:
+    """Every row cleaned into (row, member_no, fields), or `ImportRejected` listing every
+    bad cell."""
     errors: list[dict[str, Any]] = []
-    checked: list[tuple[str, dict[str, Any]]] = []
+    checked: list[CheckedRow] = []
     first_row_of: dict[str, int] = {}
     total = len(sheet.rows)
     for done, (number, cells) in enumerate(sheet.rows, start=1):
@@ -98,9 +102,15 @@ def check_rows(sheet: Sheet, progress: Progress | None = None) -> list[tuple[str
                 )
             else:
                 first_row_of[member_no] = number
-                checked.append((member_no, values))
+                checked.append((number, member_no, values))
         if progress and (done % PROGRESS_EVERY == 0 or done == total):
             progress("检查", done, total)
+    errors.extend(_repeated_id_numbers(checked))
+    _refuse_if_any(errors)
+    return checked
+
+
+def _refuse_if_any(errors: list[dict[str, Any]]) -> None:
     if errors:
         shown = errors[:IMPORT_ERRORS_MAX]
         rows_bad = len({error["row"] for error in errors})
@@ -109,7 +119,44 @@ def check_rows(sheet: Sheet, progress: Progress | None = None) -> list[tuple[str
             f"导入被拒绝：{rows_bad} 行有错误（共 {len(errors)} 处{more}），没有导入任何数据",
             errors=shown,
         )
-    return checked
+
+
+def _repeated_id_numbers(checked: list[CheckedRow]) -> list[dict[str, Any]]:
+    """An ID number given for two members of the file: one person, two member numbers."""
+    first_row_of: dict[str, int] = {}
+    errors = []
+    for number, _, values in checked:
+        id_number = values.get("id_number")
+        if id_number and id_number in first_row_of:
+            message = f"身份证号与第 {first_row_of[id_number]} 行重复"
+            errors.append(_error(number, "id_number", message))
+        elif id_number:
+            first_row_of[id_number] = number
+    return errors
+
+
+def _id_numbers_on_the_roll(session: Session, checked: list[CheckedRow]) -> None:
+    """`ImportRejected` for each row whose ID number another member on the roll has
+    (found by keyed hash: the roll's ID numbers are stored sealed)."""
+    row_of = {values["id_number"]: (n, m) for n, m, values in checked if values.get("id_number")}
+    id_number_of = {
+        hashed: id_number
+        for id_number in row_of
+        for hashed in recipient_lookup_hashes("id_number", id_number)
+    }
+    hashes = list(id_number_of)
+    errors = []
+    for index in range(0, len(hashes), LOOKUP_CHUNK):
+        owners = session.exec(
+            select(Recipient.member_no, Recipient.id_number_hash).where(
+                col(Recipient.id_number_hash).in_(hashes[index : index + LOOKUP_CHUNK])
+            )
+        )
+        for owner, hashed in owners:
+            row, member_no = row_of[id_number_of[hashed or ""]]
+            if owner != member_no:
+                errors.append(_error(row, "id_number", f"身份证号已属于名册中的党员 {owner}"))
+    _refuse_if_any(sorted(errors, key=lambda error: error["row"]))
 
 
 _BAD = object()
@@ -149,12 +196,13 @@ def import_recipients(
     require(actor, Action.manage_recipients)
     sheet = read_sheet(data)
     checked = check_rows(sheet, progress)
-    existing = _existing(session, [member_no for member_no, _ in checked])
+    _id_numbers_on_the_roll(session, checked)
+    existing = _existing(session, [member_no for _, member_no, _ in checked])
     result = ImportResult(ignored_columns=sheet.ignored_columns)
     total = len(checked)
     new: list[tuple[object, dict[str, Any]]] = []
     try:
-        for done, (member_no, values) in enumerate(checked, start=1):
+        for done, (_, member_no, values) in enumerate(checked, start=1):
             found = existing.get(member_no)
             if found is None:
                 new.append((member_no, values))

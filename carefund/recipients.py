@@ -4,7 +4,7 @@ import re
 from functools import partial
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
@@ -22,6 +22,7 @@ from carefund.limits import (
     SEARCH_LENGTH_MAX,
 )
 from carefund.models import AuditLog, Recipient, User, utcnow
+from carefund.models.aid import recipient_lookup_hashes
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.validation import FieldCheck, check_fields, choose, clean_text, is_id
 from carefund.vocabulary import MemberCategory
@@ -216,16 +217,29 @@ def list_recipients(
         query = query.where(Recipient.active == active)
     q = clean_text(q, field="q", length_max=SEARCH_LENGTH_MAX)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                col(Recipient.name).like(pattern, escape="\\"),
-                col(Recipient.member_no).like(pattern, escape="\\"),
-                col(Recipient.branch).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_search(q))
     rows = session.exec(query.order_by(col(Recipient.id)).limit(limit))
     return [recipient_public(recipient) for recipient in rows]
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    """Name, member number or branch containing `q`; or, when `q` is a whole ID number or
+    phone number, the member it belongs to (by keyed hash: those are stored sealed)."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = [
+        col(Recipient.name).like(pattern, escape="\\"),
+        col(Recipient.member_no).like(pattern, escape="\\"),
+        col(Recipient.branch).like(pattern, escape="\\"),
+    ]
+    for field, clean in (("id_number", clean_id_number), ("phone", clean_phone)):
+        try:
+            value = clean(q)
+        except InvalidInput:
+            continue
+        if value:
+            hashes = recipient_lookup_hashes(field, value)
+            matches.append(col(getattr(Recipient, f"{field}_hash")).in_(hashes))
+    return or_(*matches)
 
 
 def recipient_public(recipient: Recipient) -> dict[str, Any]:

@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     lock_timeout_ms: int = 10_000
     """How long a write waits for a lock (SQLite's writer lock, a fund's row on PostgreSQL)
     before giving up, so that a stuck database answers 503 instead of hanging."""
+    data_key: str = ""
+    """The key(s) that seal personal data at rest (base64, 32 bytes; several separated by
+    commas while a rotation runs, the sealing one first). Empty: the key file is used."""
+    data_key_file: str = ""
+    """The key file (`carefund init` creates it, mode 0600); empty: beside the SQLite file
+    (`carefund.db.key`), or `carefund.key` in the working directory for PostgreSQL."""
     font_path: str = ""
     """A TrueType CJK font to embed in PDFs; empty means look in the usual places."""
     timezone: str = "Asia/Shanghai"

@@ -7,6 +7,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from carefund.data_keys import ensure_data_key
 from carefund.errors import CarefundError
 from carefund.funds import read_funds
 from carefund.settings import get_settings
@@ -19,11 +20,18 @@ def init() -> None:
     """Create the database schema, or upgrade it to the newest version (safe to run again)."""
     try:
         configured = Database.open(get_settings().database_url)
+        created_key = ensure_data_key(configured.engine)
         upgrade(configured.engine)
     except CarefundError as exc:
         fail(exc.message)
     except OperationalError as exc:
         fail(f"无法连接数据库：{exc.orig}")
+    if created_key:
+        out.print(
+            f"已创建数据密钥文件 {created_key}（权限 0600）：请把它与数据库分开备份，"
+            "没有它，身份证号、电话和地址无法读出。",
+            highlight=False,
+        )
     out.print(f"数据库已就绪：{configured.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -45,6 +53,7 @@ def serve(
 
     try:
         configured = Database.open(get_settings().database_url)
+        ensure_data_key(configured.engine)
         upgrade(configured.engine)
         if demo:
             _load_demo(configured)

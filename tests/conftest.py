@@ -11,17 +11,22 @@ import shutil
 import uuid
 from collections.abc import Iterator
 
-import pytest
-from hypothesis import settings
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
-from sqlmodel import SQLModel
+# Personal data is sealed under a fixed test key (before anything reads the settings), so
+# every test runs with the key configured; tests/test_data_keys.py also runs without one.
+TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS1jYXJlZnVuZC0zMi1ieXRlcyE="
+os.environ["CAREFUND_DATA_KEY"] = TEST_DATA_KEY
 
-from carefund import clock
-from carefund.storage.database import Database
-from carefund.storage.engines import make_engine, normalize_url
-from carefund.storage.schema import upgrade
-from tests.clock_support import tests_noon, ticking_from
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import Engine, make_url  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+from carefund import clock  # noqa: E402
+from carefund.storage.database import Database  # noqa: E402
+from carefund.storage.engines import make_engine, normalize_url  # noqa: E402
+from carefund.storage.schema import upgrade  # noqa: E402
+from tests.clock_support import tests_noon, ticking_from  # noqa: E402
 
 pytest_plugins = ["tests.api_support"]
 

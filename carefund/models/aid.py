@@ -1,6 +1,7 @@
 """Money out: the recipients of aid, their disbursements and the plans that repeat them."""
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -11,10 +12,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlmodel import Field, SQLModel
 
 from carefund.models.base import money_field, timestamp_field
+from carefund.models.sealed import Sealed, keyring
 
 
 class Recipient(SQLModel, table=True):
@@ -29,12 +32,22 @@ class Recipient(SQLModel, table=True):
     """One of `MemberCategory`."""
     branch: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
     """The party branch (支部) the member belongs to."""
-    id_number: str | None = Field(default=None, sa_column=Column(String(18), nullable=True))
-    """Resident ID number; stored, shown only masked."""
-    phone: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
-    """Phone number; stored, shown only masked."""
-    address: str = Field(default="", sa_column=Column(String(300), nullable=False, default=""))
-    """Postal address."""
+    id_number: str | None = Field(
+        default=None, sa_column=Column(Sealed("recipient.id_number"), nullable=True)
+    )
+    """Resident ID number; stored sealed, shown only masked."""
+    id_number_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """The keyed hash of the ID number (`recipient_lookup_hash`), for exact lookups."""
+    phone: str | None = Field(
+        default=None, sa_column=Column(Sealed("recipient.phone"), nullable=True)
+    )
+    """Phone number; stored sealed, shown only masked."""
+    phone_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """The keyed hash of the phone number, for exact lookups."""
+    address: str = Field(
+        default="", sa_column=Column(Sealed("recipient.address"), nullable=False, default="")
+    )
+    """Postal address; stored sealed."""
     active: bool = True
     """Inactive members receive no new disbursements."""
     created_at: datetime = timestamp_field()
@@ -42,7 +55,39 @@ class Recipient(SQLModel, table=True):
     updated_at: datetime = timestamp_field()
     """When the record last changed."""
 
-    __table_args__ = (Index("recipient_name", "name"), Index("recipient_branch", "branch"))
+    __table_args__ = (
+        Index("recipient_name", "name"),
+        Index("recipient_branch", "branch"),
+        Index("recipient_id_number_hash", "id_number_hash"),
+        Index("recipient_phone_hash", "phone_hash"),
+    )
+
+
+LOOKUP_FIELDS = ("id_number", "phone")
+"""The recipient's sealed fields that have a keyed hash beside them."""
+
+
+def lookup_form(field: str, value: str) -> str:
+    """What the keyed hash is taken of: a landline with or without its dash is one number."""
+    return value.replace("-", "") if field == "phone" else value
+
+
+def recipient_lookup_hashes(field: str, value: str) -> list[str]:
+    """The keyed hashes (under every key known) a stored `field` equal to `value` has."""
+    return keyring().lookup_hashes(lookup_form(field, value), purpose=f"recipient.{field}")
+
+
+@event.listens_for(Recipient, "before_insert")
+@event.listens_for(Recipient, "before_update")
+def _hash_lookup_fields(mapper: Any, connection: Any, recipient: Recipient) -> None:
+    # The keyed hashes follow the sealed values in every write through the model.
+    for name in LOOKUP_FIELDS:
+        value = getattr(recipient, name)
+        hashed = None
+        if value:
+            purpose = f"recipient.{name}"
+            hashed = keyring().lookup_hash(lookup_form(name, value), purpose=purpose)
+        setattr(recipient, f"{name}_hash", hashed)
 
 
 class Disbursement(SQLModel, table=True):
