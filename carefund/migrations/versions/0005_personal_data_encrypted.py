@@ -25,13 +25,23 @@ SEALED = (("id_number", 18), ("phone", 20), ("address", 300))
 HASHED = ("id_number", "phone")
 
 
+def _widen_sealed_columns(*, to_text: bool) -> None:
+    # Sealed text outgrows VARCHAR(18). SQLite does not enforce a VARCHAR's length, and
+    # changing a type there means copying the table, which the foreign keys of
+    # disbursements and postings forbid: only PostgreSQL's columns change type.
+    if op.get_bind().dialect.name == "sqlite":
+        return
+    for name, length in SEALED:
+        old, new = (sa.String(length), sa.Text()) if to_text else (sa.Text(), sa.String(length))
+        op.alter_column("recipient", name, type_=new, existing_type=old)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("recipient", schema=None) as batch_op:
-        for name, length in SEALED:
-            batch_op.alter_column(name, type_=sa.Text(), existing_type=sa.String(length))
-        for name in HASHED:
-            batch_op.add_column(sa.Column(f"{name}_hash", sa.String(length=64), nullable=True))
-            batch_op.create_index(f"recipient_{name}_hash", [f"{name}_hash"], unique=False)
+    _widen_sealed_columns(to_text=True)
+    # Plain ALTER TABLE (no batch copy of the table, for the same foreign keys' sake).
+    for name in HASHED:
+        op.add_column("recipient", sa.Column(f"{name}_hash", sa.String(length=64), nullable=True))
+        op.create_index(f"recipient_{name}_hash", "recipient", [f"{name}_hash"], unique=False)
     connection = op.get_bind()
     if not connection.scalar(sa.text("SELECT count(*) FROM recipient")):
         return
@@ -61,9 +71,7 @@ def downgrade() -> None:
                 ),
                 {"id": row.id, **values},
             )
-    with op.batch_alter_table("recipient", schema=None) as batch_op:
-        for name in HASHED:
-            batch_op.drop_index(f"recipient_{name}_hash")
-            batch_op.drop_column(f"{name}_hash")
-        for name, length in SEALED:
-            batch_op.alter_column(name, type_=sa.String(length), existing_type=sa.Text())
+    for name in HASHED:
+        op.drop_index(f"recipient_{name}_hash", table_name="recipient")
+        op.drop_column("recipient", f"{name}_hash")
+    _widen_sealed_columns(to_text=False)
