@@ -5,6 +5,7 @@ batches, outside the model (plain SQL on the stored text), for the migration tha
 seals them and for `carefund keys rotate`.
 """
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -55,6 +56,8 @@ def reseal_batch(
         .where(RECIPIENT_ROWS.c.id > after_id)
         .order_by(RECIPIENT_ROWS.c.id)
         .limit(limit)
+        # A member edited meanwhile must not get its old values back from this batch.
+        .with_for_update()
     ).all()
     if not rows:
         return None
@@ -147,8 +150,8 @@ def _recipient_count(session: Session) -> int:
 
 def _ids_up_to(session: Session) -> Callable[[int], int]:
     """How many recipients have an id up to a given one (for the progress bar)."""
-    ids = list(session.connection().scalars(sa.select(RECIPIENT_ROWS.c.id)))
-    return lambda last_id: sum(1 for recipient_id in ids if recipient_id <= last_id)
+    ids = list(session.connection().scalars(sa.select(RECIPIENT_ROWS.c.id).order_by("id")))
+    return lambda last_id: bisect_right(ids, last_id)
 
 
 def keys_in_use(session: Session) -> dict[str, int]:
