@@ -124,26 +124,27 @@ def test_a_full_id_number_or_phone_finds_the_member(database: Database, staff: d
     assert roll(database, staff, q=ID_NUMBER[:10]) == []  # no partial match on sealed data
 
 
-def test_the_import_refuses_an_id_number_already_on_the_roll(
+def refused_cells(database: Database, staff: dict, rows: str) -> list[tuple]:
+    sheet = f"编号,姓名,类别,身份证号\n{rows}".encode()
+    with pytest.raises(ImportRejected) as refused:
+        database.write(
+            lambda session: imports.import_recipients(session, data=sheet, actor=staff["clerk"])
+        )
+    return [(error["row"], error["field"], error["msg"]) for error in refused.value.errors]
+
+
+def test_the_import_refuses_an_id_number_already_on_the_roll_or_repeated(
     database: Database, staff: dict
 ) -> None:
     make_recipient(database, staff["clerk"], member_no="D001", id_number=ID_NUMBER)
-    sheet = f"编号,姓名,类别,身份证号\nD001,甲,hardship,{ID_NUMBER}\nD002,乙,hardship,{ID_NUMBER}\n"
-    with pytest.raises(ImportRejected) as refused:
-        database.write(
-            lambda session: imports.import_recipients(
-                session, data=sheet.encode(), actor=staff["clerk"]
-            )
-        )
-    assert [(e["row"], e["field"]) for e in refused.value.errors] == [(3, "id_number")]
-    sheet = f"编号,姓名,类别,身份证号\nD003,丙,hardship,{ID_NUMBER}\nD004,丁,hardship,{ID_NUMBER}\n"
-    with pytest.raises(ImportRejected) as refused:
-        database.write(
-            lambda session: imports.import_recipients(
-                session, data=sheet.encode(), actor=staff["clerk"]
-            )
-        )
-    assert [(e["row"], e["field"]) for e in refused.value.errors] == [(3, "id_number")]
+    rows = f"D001,甲,hardship,{ID_NUMBER}\nD002,乙,hardship,{ID_NUMBER[:-1]}\n"
+    assert refused_cells(database, staff, rows)[0][:2] == (3, "id_number")  # bad check digit
+    rows = f"D001,甲,hardship,{ID_NUMBER}\nD002,乙,hardship,{ID_NUMBER}\n"
+    assert refused_cells(database, staff, rows) == [(3, "id_number", "身份证号与第 2 行重复")]
+    rows = f"D003,丙,hardship,{valid_id_number(9)}\nD004,丁,hardship,{ID_NUMBER}\n"
+    assert refused_cells(database, staff, rows) == [
+        (3, "id_number", "身份证号已属于名册中的党员 D001")
+    ]
     assert len(roll(database, staff)) == 1
 
 
