@@ -27,6 +27,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.CarefundError], int]] = [
     (errors.Conflict, 409),
     (errors.Forbidden, 403),
     (errors.Unauthenticated, 401),
+    (errors.DataKeyError, 503),
 ]
 """Most specific first; every `Conflict` subclass (closed period, short funds…) is 409."""
 

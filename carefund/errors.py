@@ -59,6 +59,11 @@ class Unauthenticated(CarefundError):
     """No valid credentials were given."""
 
 
+class DataKeyError(CarefundError):
+    """The data key is missing, malformed, or does not open what the database holds: a
+    fault of the server's set-up, not of the request (the API answers 503)."""
+
+
 class ImportRejected(InvalidInput):
     """A spreadsheet with bad rows: nothing was imported; `errors` lists every bad cell."""
 

@@ -14,8 +14,8 @@ from alembic import command
 from sqlalchemy import text
 
 from carefund import data_keys, imports, recipients
-from carefund.errors import ImportRejected
-from carefund.models.sealed import DataKeyError, new_key_text, write_key_file
+from carefund.errors import DataKeyError, ImportRejected
+from carefund.models.sealed import new_key_text, write_key_file
 from carefund.settings import get_settings
 from carefund.storage.database import Database
 from carefund.storage.engines import make_engine

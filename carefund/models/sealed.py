@@ -34,16 +34,12 @@ from sqlalchemy import Text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.types import TypeDecorator
 
-from carefund.errors import CarefundError
+from carefund.errors import DataKeyError
 from carefund.settings import Settings, get_settings
 
 SEALED_PREFIX = "k1"
 NONCE_BYTES = 12
 KEY_BYTES = 32
-
-
-class DataKeyError(CarefundError):
-    """The data key is missing, malformed, or does not open what the database holds."""
 
 
 @dataclass(frozen=True)
