@@ -7,7 +7,6 @@ command line enforce one role matrix (DESIGN.md, Roles).
 import hashlib
 import re
 import secrets
-import time
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -18,8 +17,10 @@ from sqlmodel import Session, select
 
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
+from carefund.limits import DISPLAY_NAME_LENGTH_MAX
 from carefund.models import ApiToken, User, as_utc, row_id, utcnow
 from carefund.storage.database import Database
+from carefund.validation import clean_text
 from carefund.vocabulary import Role
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -40,7 +41,11 @@ class Action(StrEnum):
     manage_funds = "manage_funds"
     """Open funds."""
     manage_users = "manage_users"
-    """Add users and issue tokens."""
+    """Add, deactivate and unlock users; reset passwords; issue and revoke tokens."""
+    change_own_password = "change_own_password"
+    """Change one's own web password."""
+    read_audit = "read_audit"
+    """Read the audit trail of any record."""
     record_income = "record_income"
     """Record money received."""
     reverse_income = "reverse_income"
@@ -74,6 +79,8 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.read: _EVERYONE,
     Action.manage_funds: {Role.admin},
     Action.manage_users: {Role.admin},
+    Action.change_own_password: _EVERYONE,
+    Action.read_audit: {Role.admin, Role.auditor},
     Action.record_income: {Role.admin, Role.clerk, Role.integration},
     Action.reverse_income: {Role.admin, Role.approver},
     Action.manage_recipients: {Role.admin, Role.clerk, Role.integration},
@@ -102,7 +109,13 @@ def require(actor: User, action: Action) -> None:
 
 
 def create_user(
-    session: Session, *, username: str, role: str, password: str | None = None, actor: str
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    display_name: str | None = None,
+    actor: str,
 ) -> User:
     """Add a user; `password` enables the web pages (API tokens are issued separately)."""
     if not USERNAME_PATTERN.fullmatch(username or ""):
@@ -117,16 +130,29 @@ def create_user(
         ) from None
     if session.exec(select(User).where(User.username == username)).first():
         raise Duplicate(f"用户名已存在：{username}", field="username")
-    user = User(username=username, role=role, password_hash=_hash_password(password))
+    display_name = clean_text(
+        display_name, field="display_name", length_max=DISPLAY_NAME_LENGTH_MAX
+    )
+    user = User(
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        display_name=display_name or None,
+    )
     session.add(user)
     session.flush()
     write_audit(
-        session, actor=actor, action="user.created", obj=("user", user.id), detail={"role": role}
+        session,
+        actor=actor,
+        action="user.created",
+        obj=("user", user.id),
+        detail={"role": role, "display_name": user.display_name},
     )
     return user
 
 
-def _hash_password(password: str | None) -> str | None:
+def hash_password(password: str | None) -> str | None:
+    """The argon2 hash of a new password, refused when too short; None for none."""
     if password is None:
         return None
     if len(password) < PASSWORD_LENGTH_MIN:
@@ -137,20 +163,15 @@ def _hash_password(password: str | None) -> str | None:
 def issue_token(session: Session, user: User) -> str:
     """A new API token for the user; only its hash is stored, so show it now or never."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=row_id(user), token_hash=_token_hash(token)))
+    session.add(ApiToken(user_id=row_id(user), token_hash=token_hash(token)))
+    session.flush()
     return token
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     # Tokens are 256 random bits, so a fast hash is enough to make a stolen table useless.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
-
-TOKEN_CACHE_SECONDS = 10.0
-"""How long a looked-up token is trusted without asking the database again: every API
-call authenticates, and the lookup would otherwise cost as much as a small use case. A
-revoked token or deactivated user therefore stops working within this many seconds."""
-TOKEN_CACHE_SIZE_MAX = 4_096
 
 _TOKEN_USER = (
     select(User)
@@ -159,31 +180,25 @@ _TOKEN_USER = (
 )
 
 
-def known_user_for_token(database: Database, token: str) -> User | None:
-    """The user of a token looked up in the last `TOKEN_CACHE_SECONDS`, without asking the
-    database; None when it was not (then `user_for_token` decides)."""
-    cached = database.token_cache.get(_token_hash(token))
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    return None
-
-
 def user_for_token(database: Database, token: str) -> User:
-    """The active user a bearer token belongs to, or `Unauthenticated`."""
-    cached = known_user_for_token(database, token)
-    if cached is not None:
-        return cached
-    token_hash = _token_hash(token)
+    """The active user a bearer token belongs to, or `Unauthenticated`.
+
+    Asked of the database on every call (one query through the token hash's unique index),
+    never from a cache: a revoked token or a deactivated user is refused on the very next
+    request, by every worker.
+    """
+    digest = token_hash(token)
     row = database.read(
-        lambda session: session.exec(_TOKEN_USER, params={"token_hash": token_hash}).first()  # type: ignore[call-overload]
+        lambda session: session.exec(_TOKEN_USER, params={"token_hash": digest}).first()  # type: ignore[call-overload]
     )
     if row is None or not row.active:
         raise Unauthenticated("令牌无效或已停用")
-    cache = database.token_cache
-    if len(cache) >= TOKEN_CACHE_SIZE_MAX:
-        cache.clear()
-    cache[token_hash] = (time.monotonic() + TOKEN_CACHE_SECONDS, row)
     return row
+
+
+def shown_name(user: User) -> str:
+    """What documents print for a user: the display name, else the login name."""
+    return user.display_name or user.username
 
 
 def get_user(session: Session, username: str) -> User:
