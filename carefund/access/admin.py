@@ -17,7 +17,7 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from carefund.models import ApiToken, User, as_utc, utcnow
-from carefund.validation import check_fields
+from carefund.validation import FieldCheck, check_fields
 
 
 def user_public(user: User) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def _password(value: object) -> str:
     return value
 
 
-PASSWORD_CHECKS = {"password": _password}
+PASSWORD_CHECKS: dict[str, FieldCheck] = {"password": _password}
 
 
 def _audit(session: Session, actor: User, action: str, user: User, **detail: Any) -> None:
