@@ -13,7 +13,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
@@ -199,6 +199,19 @@ def user_for_token(database: Database, token: str) -> User:
 def shown_name(user: User) -> str:
     """What documents print for a user: the display name, else the login name."""
     return user.display_name or user.username
+
+
+def names_on_documents(session: Session, *usernames: str | None) -> dict[str, str]:
+    """What documents print for each login name (its display name, else itself), in one
+    query; a name that is no user's (the command line's `cli`) prints as itself."""
+    wanted = {name for name in usernames if name}
+    names = {name: name for name in wanted}
+    if wanted:
+        rows = session.exec(
+            select(User.username, User.display_name).where(col(User.username).in_(wanted))
+        )
+        names |= {username: shown or username for username, shown in rows}
+    return names
 
 
 def get_user(session: Session, username: str) -> User:
