@@ -79,8 +79,10 @@ def add_user(
     role: str,
     display_name: str | None = None,
     password: str | None = None,
+    with_token: bool = True,
 ) -> dict[str, Any]:
-    """Add a user with a first API token: the user's public form plus `token` (shown once)."""
+    """Add a user; `with_token` issues a first API token: the user's public form plus
+    `token` (shown once)."""
     require(actor, Action.manage_users)
     user = users.create_user(
         session,
@@ -90,8 +92,9 @@ def add_user(
         display_name=display_name,
         actor=actor.username,
     )
-    token = users.issue_token(session, user)
-    return user_public(user) | {"token": token}
+    if not with_token:
+        return user_public(user)
+    return user_public(user) | {"token": users.issue_token(session, user)}
 
 
 def set_active(session: Session, *, actor: User, username: str, active: bool) -> dict[str, Any]:
