@@ -183,3 +183,13 @@ def test_domain_deactivation_refuses_the_token(database: Database) -> None:
         users.user_for_token(database, token)
     count = database.read(lambda s: len(s.exec(select(AuditLog)).all()))
     assert count == 3  # two created, one deactivated
+
+
+def test_adding_a_user_is_idempotent_like_every_post(api: Api) -> None:
+    body = {"username": "once", "role": "clerk", "display_name": "一次"}
+    headers = {"Idempotency-Key": "add-once"}
+    first = api.ok(api.post("admin", "/users", json=body, headers=headers), 201)
+    again = api.post("admin", "/users", json=body, headers=headers)
+    assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
+    assert again.json() == first
+    assert _audit_actions(api.database, "once") == ["user.created"]
