@@ -1,6 +1,7 @@
 """Users and their API tokens (admin), and one's own password."""
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -37,17 +38,7 @@ def list_users(database: DatabaseDep, user: CurrentUser) -> list[dict]:
 @router.post("/users", status_code=201, response_model=UserCreated)
 async def add_user(body: UserCreate, database: DatabaseDep, user: CurrentUser) -> dict:
     """添加用户（admin），答复中含其第一个 API 令牌（只显示这一次）。"""
-    return await _write(
-        database,
-        lambda session: admin.add_user(
-            session,
-            actor=user,
-            username=body.username,
-            role=body.role.value,
-            display_name=body.display_name,
-            password=body.password,
-        ),
-    )
+    return await _write(database, partial(admin.add_user, actor=user, **body.model_dump()))
 
 
 @router.post("/users/me/password", response_model=UserPublic)
@@ -72,27 +63,29 @@ def get_user(username: str, database: DatabaseDep, user: CurrentUser) -> dict:
     return database.read(lambda session: admin.read_user(session, actor=user, username=username))
 
 
-@router.post("/users/{username}/deactivate", response_model=UserPublic)
-async def deactivate(username: str, database: DatabaseDep, user: CurrentUser) -> dict:
-    """停用用户（admin）：其令牌与网页会话立即失效。"""
-    return await database.write_async(
-        lambda session: admin.set_active(session, actor=user, username=username, active=False)
-    )
+USER_ACTS: dict[str, tuple[Callable[..., dict], str]] = {
+    "deactivate": (
+        partial(admin.set_active, active=False),
+        "停用用户（admin）：其令牌与网页会话立即失效。",
+    ),
+    "reactivate": (partial(admin.set_active, active=True), "重新启用用户（admin）。"),
+    "unlock": (admin.unlock, "解除因连续登录失败而加的锁（admin）。"),
+}
+"""The acts on a user that take no body, and what the API's docs say of each."""
 
 
-@router.post("/users/{username}/reactivate", response_model=UserPublic)
-async def reactivate(username: str, database: DatabaseDep, user: CurrentUser) -> dict:
-    """重新启用用户（admin）。"""
-    return await database.write_async(
-        lambda session: admin.set_active(session, actor=user, username=username, active=True)
-    )
+def _user_act_route(name: str, act: Callable[..., dict], doc: str) -> Callable[..., Any]:
+    async def route(username: str, database: DatabaseDep, user: CurrentUser) -> dict:
+        return await database.write_async(partial(act, actor=user, username=username))
+
+    route.__name__ = f"{name}_user"
+    route.__doc__ = doc
+    return route
 
 
-@router.post("/users/{username}/unlock", response_model=UserPublic)
-async def unlock(username: str, database: DatabaseDep, user: CurrentUser) -> dict:
-    """解除因连续登录失败而加的锁（admin）。"""
-    return await database.write_async(
-        lambda session: admin.unlock(session, actor=user, username=username)
+for _name, (_act, _doc) in USER_ACTS.items():
+    router.post(f"/users/{{username}}/{_name}", response_model=UserPublic)(
+        _user_act_route(_name, _act, _doc)
     )
 
 
@@ -129,9 +122,7 @@ async def revoke_token(
 ) -> dict:
     """吊销令牌（admin）：下一个请求起即被拒绝。"""
     return await database.write_async(
-        lambda session: admin.revoke_token(
-            session, actor=user, username=username, token_id=token_id
-        )
+        partial(admin.revoke_token, actor=user, username=username, token_id=token_id)
     )
 
 
@@ -143,7 +134,5 @@ async def rotate_token(
 ) -> dict:
     """轮换令牌（admin）：吊销它并签发新令牌，新令牌只显示这一次。"""
     return await database.write_async(
-        lambda session: admin.rotate_token(
-            session, actor=user, username=username, token_id=token_id
-        )
+        partial(admin.rotate_token, actor=user, username=username, token_id=token_id)
     )

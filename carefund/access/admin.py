@@ -117,12 +117,18 @@ def reset_password(
     require(actor, Action.manage_users)
     clean = check_fields(PASSWORD_CHECKS, {"password": password})
     user = users.get_user(session, username)
-    user.password_hash = users.hash_password(clean["password"])
-    user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None
+    return _set_password(session, actor, user, clean["password"], reset=True)
+
+
+def _set_password(
+    session: Session, actor: User, user: User, password: str, *, reset: bool
+) -> dict[str, Any]:
+    user.password_hash = users.hash_password(password)
+    user.must_change_password = reset
     session.add(user)
-    _audit(session, actor, "user.password_reset", user)
+    _audit(session, actor, "user.password_reset" if reset else "user.password_changed", user)
     return user_public(user)
 
 
@@ -138,11 +144,7 @@ def change_own_password(
         raise InvalidInput("当前密码不正确", field="current_password") from None
     if current_password == clean["password"]:
         raise InvalidInput("新密码不能与当前密码相同", field="password")
-    user.password_hash = users.hash_password(clean["password"])
-    user.must_change_password = False
-    session.add(user)
-    _audit(session, actor, "user.password_changed", user)
-    return user_public(user)
+    return _set_password(session, actor, user, clean["password"], reset=False)
 
 
 def unlock(session: Session, *, actor: User, username: str) -> dict[str, Any]:
