@@ -53,6 +53,7 @@ def test_admin_adds_and_lists_users_with_display_names(api: Api) -> None:
     ("body", "field"),
     [
         ({"username": "名字"}, "username"),
+        ({"username": "me"}, "username"),
         ({"role": "boss"}, "role"),
         ({"password": "short"}, "password"),
         ({"display_name": "a\u202eb"}, "display_name"),

@@ -24,6 +24,8 @@ from carefund.validation import clean_text
 from carefund.vocabulary import Role
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+RESERVED_USERNAMES = {"me"}
+"""Names the API's paths use for the caller (`/users/me/password`)."""
 PASSWORD_LENGTH_MIN = 8
 LOGIN_ATTEMPTS_MAX = 5
 """Failed logins in a row before the account is locked for a while."""
@@ -128,6 +130,8 @@ def create_user(
         raise InvalidInput(
             f"未知角色：{role}（可选：{', '.join(r.value for r in Role)}）", field="role"
         ) from None
+    if username in RESERVED_USERNAMES:
+        raise InvalidInput(f"用户名 {username} 为保留名称，请换一个", field="username")
     if session.exec(select(User).where(User.username == username)).first():
         raise Duplicate(f"用户名已存在：{username}", field="username")
     display_name = clean_text(
