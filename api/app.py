@@ -20,6 +20,7 @@ from api.routes import (
     plans,
     recipients,
     statements,
+    users,
 )
 from carefund import __version__, clock
 from carefund.settings import get_settings
@@ -61,6 +62,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         documents.router,
         plans.router,
         imports.router,
+        users.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

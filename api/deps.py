@@ -58,9 +58,8 @@ class BearerUser(HTTPBearer):
     """The OpenAPI bearer scheme, answering with the caller (a `User`) itself.
 
     One dependency instead of a scheme and a function beside it: every API call
-    authenticates, and each dependency FastAPI resolves costs time. A token seen in the
-    last few seconds is answered from memory, without a thread or a query; others are
-    looked up in a thread.
+    authenticates, and each dependency FastAPI resolves costs time. The token is looked up
+    in a thread, every time (no cache: a revoked token must fail at once on every worker).
     """
 
     async def __call__(self, request: Request) -> User:  # type: ignore[override]
@@ -74,11 +73,6 @@ class BearerUser(HTTPBearer):
             return known
         database = get_database(request)
         authorization = request.headers.get("authorization")
-        token = _bearer_token(authorization)
-        if token is not None:
-            cached = users.known_user_for_token(database, token)
-            if cached is not None:
-                return cached
         return await run_in_threadpool(authenticate, database, authorization)
 
 

@@ -35,3 +35,6 @@ PLAN_RULE_LENGTH_MAX = 500
 """The longest RRULE body accepted (the column's width)."""
 PLAN_RECIPIENTS_MAX = 5_000
 """Recipients one plan may pay (a district has under 2,000 members in need)."""
+
+DISPLAY_NAME_LENGTH_MAX = 64
+"""A user's display name, printed on documents as 经办人, 审批人 and 生成人."""

@@ -10,7 +10,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api.middleware import BodyLimitMiddleware
-from api.pages import auth, books, dashboard, disbursements, incomes, plans, recipients
+from api.pages import (
+    auth,
+    books,
+    dashboard,
+    disbursements,
+    incomes,
+    plans,
+    recipients,
+    users,
+)
 from api.pages.errors import SECURITY_HEADERS, refuse_with_page
 from api.pages.rendering import HERE, templates
 from api.request_log import current_request_id
@@ -23,7 +32,7 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         return not path.startswith(api_prefix) and not path.startswith(STATIC_PREFIX)
 
     app.mount(STATIC_PREFIX, StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, dashboard, incomes, recipients, disbursements, plans, books):
+    for module in (auth, dashboard, incomes, recipients, disbursements, plans, books, users):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, applies=is_page, refuse=refuse_with_page)
 

@@ -122,7 +122,8 @@ async def login(request: Request) -> Response:
             request, status=401, username=username, next_path=next_path, error=exc.message
         )
     cookie, _ticket = sessions.issue_ticket(secret, user)
-    response = redirect(next_path)
+    # A password an administrator reset is changed before anything else.
+    response = redirect("/password" if user.must_change_password else next_path)
     response.set_cookie(
         SESSION_COOKIE,
         cookie,

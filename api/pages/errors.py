@@ -22,7 +22,7 @@ from starlette.types import Scope, Send
 
 from api.errors import status_for
 from api.pages.rendering import render
-from api.pages.sessions import CsrfRefused, LoginRequired
+from api.pages.sessions import CsrfRefused, LoginRequired, PasswordChangeRequired
 from api.request_log import current_request_id
 from carefund.access.users import Action
 from carefund.errors import CarefundError
@@ -59,6 +59,8 @@ ACTION_NAMES_ZH = {
     Action.reopen_period: "反结账",
     Action.read_statements: "查看和下载报表",
     Action.verify: "校验账链",
+    Action.change_own_password: "修改密码",
+    Action.read_audit: "查看审计记录",
 }
 _REFUSED_ROLE = re.compile(r"角色 (\w+) 无权执行此操作（(\w+)）")
 
@@ -112,6 +114,8 @@ class PageRoute(APIRoute):
                     "/login" + (f"?next={quote(target)}" if target != "/" else ""),
                     status_code=303,
                 )
+            except PasswordChangeRequired:
+                response = RedirectResponse("/password", status_code=303)
             except CsrfRefused:
                 response = _error_page(request, 403, CSRF_REFUSAL, title="请求被拒绝")
             except CarefundError as exc:

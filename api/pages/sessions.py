@@ -35,6 +35,15 @@ class LoginRequired(Exception):
     """No valid session: the page answers with a redirect to /login."""
 
 
+class PasswordChangeRequired(Exception):
+    """The user's password was reset: every page but the password form answers with a
+    redirect to it."""
+
+
+PASSWORD_PATHS = ("/password", "/logout")
+"""What a user whose password was reset may still reach."""
+
+
 class CsrfRefused(Exception):
     """A POST without the session's CSRF token: the page answers 403."""
 
@@ -61,6 +70,8 @@ def page_user(request: Request) -> User:
     request.state.user = user
     request.state.csrf_token = ticket.csrf_token
     note_user(request.scope, user.username)
+    if user.must_change_password and request.url.path not in PASSWORD_PATHS:
+        raise PasswordChangeRequired
     return user
 
 

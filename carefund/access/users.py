@@ -7,22 +7,25 @@ command line enforce one role matrix (DESIGN.md, Roles).
 import hashlib
 import re
 import secrets
-import time
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
+from carefund.limits import DISPLAY_NAME_LENGTH_MAX
 from carefund.models import ApiToken, User, as_utc, row_id, utcnow
 from carefund.storage.database import Database
+from carefund.validation import clean_text
 from carefund.vocabulary import Role
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+RESERVED_USERNAMES = {"me"}
+"""Names the API's paths use for the caller (`/users/me/password`)."""
 PASSWORD_LENGTH_MIN = 8
 LOGIN_ATTEMPTS_MAX = 5
 """Failed logins in a row before the account is locked for a while."""
@@ -40,7 +43,11 @@ class Action(StrEnum):
     manage_funds = "manage_funds"
     """Open funds."""
     manage_users = "manage_users"
-    """Add users and issue tokens."""
+    """Add, deactivate and unlock users; reset passwords; issue and revoke tokens."""
+    change_own_password = "change_own_password"
+    """Change one's own web password."""
+    read_audit = "read_audit"
+    """Read the audit trail of any record."""
     record_income = "record_income"
     """Record money received."""
     reverse_income = "reverse_income"
@@ -74,6 +81,8 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.read: _EVERYONE,
     Action.manage_funds: {Role.admin},
     Action.manage_users: {Role.admin},
+    Action.change_own_password: _EVERYONE,
+    Action.read_audit: {Role.admin, Role.auditor},
     Action.record_income: {Role.admin, Role.clerk, Role.integration},
     Action.reverse_income: {Role.admin, Role.approver},
     Action.manage_recipients: {Role.admin, Role.clerk, Role.integration},
@@ -102,7 +111,13 @@ def require(actor: User, action: Action) -> None:
 
 
 def create_user(
-    session: Session, *, username: str, role: str, password: str | None = None, actor: str
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    display_name: str | None = None,
+    actor: str,
 ) -> User:
     """Add a user; `password` enables the web pages (API tokens are issued separately)."""
     if not USERNAME_PATTERN.fullmatch(username or ""):
@@ -115,18 +130,33 @@ def create_user(
         raise InvalidInput(
             f"未知角色：{role}（可选：{', '.join(r.value for r in Role)}）", field="role"
         ) from None
+    if username in RESERVED_USERNAMES:
+        raise InvalidInput(f"用户名 {username} 为保留名称，请换一个", field="username")
     if session.exec(select(User).where(User.username == username)).first():
         raise Duplicate(f"用户名已存在：{username}", field="username")
-    user = User(username=username, role=role, password_hash=_hash_password(password))
+    display_name = clean_text(
+        display_name, field="display_name", length_max=DISPLAY_NAME_LENGTH_MAX
+    )
+    user = User(
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        display_name=display_name or None,
+    )
     session.add(user)
     session.flush()
     write_audit(
-        session, actor=actor, action="user.created", obj=("user", user.id), detail={"role": role}
+        session,
+        actor=actor,
+        action="user.created",
+        obj=("user", user.id),
+        detail={"role": role, "display_name": user.display_name},
     )
     return user
 
 
-def _hash_password(password: str | None) -> str | None:
+def hash_password(password: str | None) -> str | None:
+    """The argon2 hash of a new password, refused when too short; None for none."""
     if password is None:
         return None
     if len(password) < PASSWORD_LENGTH_MIN:
@@ -137,20 +167,15 @@ def _hash_password(password: str | None) -> str | None:
 def issue_token(session: Session, user: User) -> str:
     """A new API token for the user; only its hash is stored, so show it now or never."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=row_id(user), token_hash=_token_hash(token)))
+    session.add(ApiToken(user_id=row_id(user), token_hash=token_hash(token)))
+    session.flush()
     return token
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     # Tokens are 256 random bits, so a fast hash is enough to make a stolen table useless.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
-
-TOKEN_CACHE_SECONDS = 10.0
-"""How long a looked-up token is trusted without asking the database again: every API
-call authenticates, and the lookup would otherwise cost as much as a small use case. A
-revoked token or deactivated user therefore stops working within this many seconds."""
-TOKEN_CACHE_SIZE_MAX = 4_096
 
 _TOKEN_USER = (
     select(User)
@@ -159,31 +184,38 @@ _TOKEN_USER = (
 )
 
 
-def known_user_for_token(database: Database, token: str) -> User | None:
-    """The user of a token looked up in the last `TOKEN_CACHE_SECONDS`, without asking the
-    database; None when it was not (then `user_for_token` decides)."""
-    cached = database.token_cache.get(_token_hash(token))
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    return None
-
-
 def user_for_token(database: Database, token: str) -> User:
-    """The active user a bearer token belongs to, or `Unauthenticated`."""
-    cached = known_user_for_token(database, token)
-    if cached is not None:
-        return cached
-    token_hash = _token_hash(token)
+    """The active user a bearer token belongs to, or `Unauthenticated`.
+
+    Asked of the database on every call (one query through the token hash's unique index),
+    never from a cache: a revoked token or a deactivated user is refused on the very next
+    request, by every worker.
+    """
+    digest = token_hash(token)
     row = database.read(
-        lambda session: session.exec(_TOKEN_USER, params={"token_hash": token_hash}).first()  # type: ignore[call-overload]
+        lambda session: session.exec(_TOKEN_USER, params={"token_hash": digest}).first()  # type: ignore[call-overload]
     )
     if row is None or not row.active:
         raise Unauthenticated("令牌无效或已停用")
-    cache = database.token_cache
-    if len(cache) >= TOKEN_CACHE_SIZE_MAX:
-        cache.clear()
-    cache[token_hash] = (time.monotonic() + TOKEN_CACHE_SECONDS, row)
     return row
+
+
+def shown_name(user: User) -> str:
+    """What documents print for a user: the display name, else the login name."""
+    return user.display_name or user.username
+
+
+def names_on_documents(session: Session, *usernames: str | None) -> dict[str, str]:
+    """What documents print for each login name (its display name, else itself), in one
+    query; a name that is no user's (the command line's `cli`) prints as itself."""
+    wanted = {name for name in usernames if name}
+    names = {name: name for name in wanted}
+    if wanted:
+        rows = session.exec(
+            select(User.username, User.display_name).where(col(User.username).in_(wanted))
+        )
+        names |= {username: shown or username for username, shown in rows}
+    return names
 
 
 def get_user(session: Session, username: str) -> User:

@@ -16,6 +16,8 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     """Login name, also what `created_by` and `approved_by` record."""
+    display_name: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """The person's real name, printed on documents; the login name when none."""
     role: str = Field(sa_column=Column(String(16), nullable=False))
     """One of `Role`."""
     password_hash: str | None = Field(default=None, sa_column=Column(String(255)))
@@ -26,6 +28,8 @@ class User(SQLModel, table=True):
     """Consecutive failed password attempts, reset on success."""
     locked_until: datetime | None = timestamp_field(nullable=True)
     """After too many failed attempts, logins are refused until then."""
+    must_change_password: bool = False
+    """Set when an administrator resets the password: the pages ask for a new one first."""
     created_at: datetime = timestamp_field()
     """When the user was added."""
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from carefund.access.users import Action, require
+from carefund.access.users import Action, require, shown_name
 from carefund.errors import InvalidInput
 from carefund.funds import fund_choices, get_fund
 from carefund.ledger.accounts import account_name_zh
@@ -140,7 +140,7 @@ def statement_view(
         fund=fund_heading(fund),
         statement=statement,
         generated_at=utcnow(),
-        generated_by=actor.username,
+        generated_by=shown_name(actor),
         closed=closed,
         recipients=tuple(recipient_totals(session, fund, period_range)),
         journal=_JournalRows(session, fund, period_range),

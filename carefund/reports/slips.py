@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund import clock
-from carefund.access.users import Action, require
+from carefund.access.users import Action, names_on_documents, require
 from carefund.disbursements import disbursement_row
 from carefund.errors import Conflict, InvalidInput
 from carefund.funds import get_fund
@@ -125,6 +125,7 @@ def _receipt_of(session: Session, income: Income, fund: FundHeading) -> ReceiptV
         session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
     )
     assert income.id is not None
+    names = names_on_documents(session, income.created_by)
     return ReceiptView(
         fund=fund,
         income_id=income.id,
@@ -136,7 +137,7 @@ def _receipt_of(session: Session, income: Income, fund: FundHeading) -> ReceiptV
         amount=amount_of(income.amount_fen),
         method=income.method,
         memo=income.memo,
-        clerk=income.created_by,
+        clerk=names.get(income.created_by, income.created_by),
         voucher_no=entry.voucher_no,
         entry_seq=entry.seq,
         entry_hash=entry.hash,
@@ -246,6 +247,9 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
         # Paid: the category at payment time, as the payment's entry recorded it.
         category = (stored_document(entry.document) or {}).get("category", category)
     status = DisbursementStatus(disbursement.status)
+    names = names_on_documents(
+        session, disbursement.submitted_by, disbursement.approved_by, disbursement.paid_by
+    )
     return VoucherView(
         fund=fund_heading(fund),
         disbursement_id=disbursement.id,
@@ -258,9 +262,9 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
         purpose=disbursement.purpose,
         memo=disbursement.memo,
         amount=amount_of(disbursement.amount_fen),
-        submitter=disbursement.submitted_by,
-        approver=disbursement.approved_by,
-        cashier=disbursement.paid_by,
+        submitter=names.get(disbursement.submitted_by, disbursement.submitted_by),
+        approver=names.get(disbursement.approved_by or "", disbursement.approved_by),
+        cashier=names.get(disbursement.paid_by or "", disbursement.paid_by),
         paid_on=disbursement.paid_on,
         method=disbursement.method,
         status=status.value,

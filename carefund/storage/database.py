@@ -71,8 +71,6 @@ class Database:
         if lock_timeout_ms is None:
             lock_timeout_ms = default_lock_timeout_ms()
         self.lock_timeout_s = lock_timeout_ms / 1000
-        self.token_cache: dict[str, tuple[float, Any]] = {}
-        """Users of recently seen API tokens, by token hash (`carefund.access.users`)."""
         self.cache: dict[str, Any] = {}
         """What the web pages keep for this database: chain checks, the signing secret."""
         self._is_sqlite = engine.dialect.name == "sqlite"
