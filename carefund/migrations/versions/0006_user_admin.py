@@ -1,7 +1,7 @@
 """user administration: display names, and passwords that must be changed
 
 Revision ID: 0006
-Revises: 0004 (to become 0005 once the encryption migration is on main)
+Revises: 0005
 Create Date: 2026-12-06
 
 Documents print a user's display name; a password an administrator reset must be changed
