@@ -13,6 +13,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from carefund.audit import write_audit
@@ -20,6 +21,7 @@ from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauth
 from carefund.limits import DISPLAY_NAME_LENGTH_MAX
 from carefund.models import ApiToken, User, as_utc, row_id, utcnow
 from carefund.storage.database import Database
+from carefund.storage.direct import DirectStatement
 from carefund.validation import clean_text
 from carefund.vocabulary import Role
 
@@ -177,10 +179,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-_TOKEN_USER = (
-    select(User)
-    .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at == None)  # noqa: E711
+_USERS = User.__table__  # type: ignore[attr-defined]
+_TOKENS = ApiToken.__table__  # type: ignore[attr-defined]
+_TOKEN_USER = DirectStatement(
+    core_select(
+        _USERS.c.id,
+        _USERS.c.username,
+        _USERS.c.role,
+        _USERS.c.active,
+        _USERS.c.display_name,
+        _USERS.c.must_change_password,
+    )
+    .select_from(_TOKENS.join(_USERS, _TOKENS.c.user_id == _USERS.c.id))
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None))
 )
 
 
@@ -191,13 +202,19 @@ def user_for_token(database: Database, token: str) -> User:
     never from a cache: a revoked token or a deactivated user is refused on the very next
     request, by every worker.
     """
-    digest = token_hash(token)
-    row = database.read(
-        lambda session: session.exec(_TOKEN_USER, params={"token_hash": digest}).first()  # type: ignore[call-overload]
-    )
-    if row is None or not row.active:
+    row = database.look_up(_TOKEN_USER, {"token_hash": token_hash(token)})
+    if row is None or not row[3]:
         raise Unauthenticated("令牌无效或已停用")
-    return row
+    user_id, username, role, _active, display_name, must_change_password = row
+    # The caller as the use cases see it (who and what role): a new instance, in no session.
+    return User(
+        id=user_id,
+        username=username,
+        role=role,
+        active=True,
+        display_name=display_name,
+        must_change_password=bool(must_change_password),
+    )
 
 
 def shown_name(user: User) -> str:

@@ -39,6 +39,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from carefund.storage.direct import DirectStatement
 from carefund.storage.engines import SQLITE_BEGIN_OPTION, default_lock_timeout_ms, make_engine
 from carefund.storage.group_commit import GroupCommitter
 
@@ -78,6 +79,8 @@ class Database:
         # The engine's twin whose transactions begin with BEGIN IMMEDIATE.
         self._immediate = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._writer_connection: Connection | None = None
+        self._lookup_connection: Any = None
+        self._lookup_lock = threading.Lock()
         # Reads see one snapshot: PostgreSQL's default (READ COMMITTED) lets each statement
         # see what committed since the last, so a chain verified while others post could
         # count an entry whose fund head it had already read (a false alarm). SQLite's read
@@ -122,6 +125,21 @@ class Database:
         database. Closing it (not rolling back) leaves the loaded objects readable after it."""
         with Session(self._snapshot, expire_on_commit=False) as session:
             return query(session)
+
+    def look_up(self, statement: DirectStatement, params: dict[str, Any]) -> tuple | None:
+        """The first row of a direct statement, asked at once and seeing the latest commit:
+        for the lookup every API request makes (its bearer token), which must not pay for a
+        unit of work. On SQLite it runs on this process's lookup connection, in SQLite's own
+        one-statement transaction; on PostgreSQL in a read."""
+        if not self._is_sqlite:
+            return self.read(lambda session: statement.run(session, params))
+        with self._lookup_lock:
+            if self._lookup_connection is None:
+                # A pooled driver connection kept out of the pool for good (the engine's
+                # connect event configured it); `dispose` closes it.
+                self._lookup_connection = self.engine.raw_connection()
+            driver = self._lookup_connection.driver_connection
+            return statement.run_on_driver(driver, self.engine.dialect, params)
 
     def dispose(self) -> None:
         """Close the writer connection and every pooled connection."""
@@ -172,6 +190,10 @@ class Database:
         connection, self._writer_connection = self._writer_connection, None
         if connection is not None:
             connection.close()
+        with self._lookup_lock:
+            lookup, self._lookup_connection = self._lookup_connection, None
+        if lookup is not None:
+            lookup.close()
 
     def _group_committer(self) -> GroupCommitter:
         """The group committer of the running event loop (one per loop: each has its queue)."""

@@ -121,6 +121,23 @@ class DirectStatement:
         """Execute once per row of parameters (executemany)."""
         self._execute(session, rows, many=True)
 
+    def run_on_driver(
+        self, dbapi_connection: Any, dialect: Dialect, params: dict[str, Any]
+    ) -> tuple | None:
+        """Execute on a bare driver connection, outside any unit of work; the first row.
+        For a lookup that must see the latest commit and cannot afford a session."""
+        compiled = self._for(dialect)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, self._arguments(compiled, params))
+            return cursor.fetchone()
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                compiled.sql, [params], exc, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from exc
+        finally:
+            cursor.close()
+
     def _execute(self, session: Session, rows: list[dict[str, Any]], *, many: bool) -> Any:
         connection, dbapi_connection = _connections(session)
         dialect = connection.dialect
