@@ -22,27 +22,13 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+# The rule is written once, in the offline verifier that auditors read (API.md, Books).
+from carefund.ledger.offline import HASHED_KEYS
 from carefund.models import JournalEntry
 from carefund.money import format_fen
 
 CHAIN_VERSION = 2
 """The version every entry is posted with now."""
-
-HASHED_KEYS: dict[int, tuple[str, ...]] = {
-    1: ("fund", "seq", "voucher_no", "date", "memo", "postings", "reverses_seq", "prev_hash"),
-    2: (
-        "fund",
-        "seq",
-        "voucher_no",
-        "date",
-        "memo",
-        "postings",
-        "document",
-        "reverses_seq",
-        "prev_hash",
-    ),
-}
-"""The keys of the hashed object, by chain version."""
 
 
 class HashedPosting(Protocol):
