@@ -47,6 +47,19 @@ def mask_phone(phone: str | None) -> str | None:
     return digits[:area] + separator + number
 
 
+ADDRESS_SHOWN_HEAD = 6
+"""An address keeps its first characters (province, city, district), which name a place
+thousands share, and hides the street and number."""
+
+
+def mask_address(address: str | None) -> str | None:
+    """济南市历下区泉城路 1 号 → 济南市历下区****: for the copies that outlive the encrypted
+    row (the events feed, the audit log)."""
+    if not address:
+        return address
+    return address[:ADDRESS_SHOWN_HEAD] + "****"
+
+
 def mask_name(name: str) -> str:
     """For public lists: 王小明 → 王*明, 欧阳小华 → 欧阳*华, 李明 → 李*."""
     if len(name) <= 1:

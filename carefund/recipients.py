@@ -23,7 +23,7 @@ from carefund.limits import (
 )
 from carefund.models import AuditLog, Recipient, User, utcnow
 from carefund.models.aid import recipient_lookup_hashes
-from carefund.privacy import mask_id_number, mask_phone
+from carefund.privacy import mask_address, mask_id_number, mask_phone
 from carefund.validation import FieldCheck, check_fields, choose, clean_text, is_id
 from carefund.vocabulary import MemberCategory
 
@@ -33,8 +33,9 @@ PHONE_PATTERN = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
 ID_NUMBER_PATTERN = re.compile(r"[1-9][0-9]{16}[0-9X]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
-PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
-"""Fields never shown unmasked, with how each is masked."""
+PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
+"""Fields the audit log and the events feed keep only masked, with how each is masked (the
+recipient's row keeps them encrypted; those copies are not)."""
 
 
 def id_number_check_char(first17: str) -> str:
@@ -123,15 +124,15 @@ def create_recipient(
 
 def _record_created(session: Session, recipient: Recipient, actor: User) -> None:
     """The audit trail and the event of a new member on the roll."""
-    public = recipient_public(recipient)
+    kept = recipient_kept(recipient)
     write_audit(
         session,
         actor=actor.username,
         action="recipient.created",
         obj=("recipient", recipient.id),
-        detail={"fields": {k: v for k, v in public.items() if k != "id"}},
+        detail={"fields": {k: v for k, v in kept.items() if k != "id"}},
     )
-    record_event(session, "recipient.created", public)
+    record_event(session, "recipient.created", kept)
 
 
 def update_recipient(
@@ -159,7 +160,7 @@ def update_recipient(
             obj=("recipient", recipient.id),
             detail={"changes": changes},
         )
-        record_event(session, "recipient.updated", recipient_public(recipient))
+        record_event(session, "recipient.updated", recipient_kept(recipient))
     return recipient
 
 
@@ -255,6 +256,13 @@ def recipient_public(recipient: Recipient) -> dict[str, Any]:
         "address": recipient.address,
         "active": recipient.active,
     }
+
+
+def recipient_kept(recipient: Recipient) -> dict[str, Any]:
+    """The public form as the events feed and the audit log keep it: the address masked too,
+    since those copies are stored in plain text and outlive the encrypted row."""
+    public = recipient_public(recipient)
+    return public | {"address": mask_address(public["address"])}
 
 
 def recipients_public_by_id(

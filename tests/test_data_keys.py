@@ -2,6 +2,7 @@
 backup or PostgreSQL's columns; lookups by keyed hash; rotation; wrong keys; the migration.
 """
 
+import json
 import os
 import stat
 import subprocess
@@ -96,6 +97,7 @@ def test_the_sqlite_file_and_its_backup_hold_no_plaintext(
             staff["clerk"],
             id_number=valid_id_number(serial),
             phone=f"1391234{serial:04d}",
+            address=f"{ADDRESS}{serial}室",
         )
     path = Path(database.engine.url.database or "")
     copy = tmp_path / "backup.db"
@@ -113,6 +115,10 @@ def test_the_sqlite_file_and_its_backup_hold_no_plaintext(
         for serial in range(20):
             assert valid_id_number(serial).encode() not in raw
             assert f"1391234{serial:04d}".encode() not in raw
+            # Nor the address, in the roll, the events feed or the audit log.
+            address = f"{ADDRESS}{serial}室"
+            assert address.encode() not in raw
+            assert json.dumps(address)[1:-1].encode() not in raw  # as JSON copies hold it
 
 
 def test_a_full_id_number_or_phone_finds_the_member(database: Database, staff: dict) -> None:

@@ -97,3 +97,6 @@ def test_masks_hide_at_least_half_of_every_number_as_design_shows() -> None:
     assert privacy.mask_phone("02112345678") == "021******78"
     assert privacy.mask_phone("0531-88123456") == "0531-******56"
     assert privacy.mask_id_number(None) is None and privacy.mask_phone("") is None
+    # The events feed and the audit log keep an address's place, not its street and number.
+    assert privacy.mask_address("济南市历下区泉城路 1 号") == "济南市历下区****"
+    assert privacy.mask_address("") == ""
