@@ -1,6 +1,7 @@
 """用户管理 pages: the admin's list, add, deactivate, unlock, reset password, revoke token;
 the password a reset user must change first; the audit-trail page; roles (403)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -124,3 +125,24 @@ def test_audit_trail_page(pages: Pages) -> None:
     assert bad.status_code == 422
     assert field_error(bad.text, "table") and field_error(bad.text, "id")
     assert pages.desk("clerk").get(f"/audit?table=income&id={income.id}").status_code == 403
+
+
+def test_issue_and_rotate_a_token_from_the_page_shown_once(pages: Pages) -> None:
+    database = pages.database
+    admin = pages.desk("admin")
+    issued = admin.post("/users/clerk2/tokens", form_page="/users/clerk2")
+    assert issued.status_code == 200
+    first = re.search(r'<code id="new-token">([^<]+)</code>', issued.text)
+    assert first is not None
+    assert users.user_for_token(database, first.group(1)).username == "clerk2"
+    # Shown on that answer alone: the user's page never shows it again.
+    assert first.group(1) not in admin.get("/users/clerk2").text
+    token_id = database.read(lambda s: max(s.exec(select(ApiToken.id)).all()))
+    rotated = admin.post(f"/users/clerk2/tokens/{token_id}/rotate", form_page="/users/clerk2")
+    second = re.search(r'<code id="new-token">([^<]+)</code>', rotated.text)
+    assert rotated.status_code == 200 and second is not None
+    assert users.user_for_token(database, second.group(1)).username == "clerk2"
+    with pytest.raises(Exception, match="令牌"):
+        users.user_for_token(database, first.group(1))
+    # A revoked token offers no rotation any more.
+    assert f"/tokens/{token_id}/rotate" not in admin.get("/users/clerk2").text

@@ -1,5 +1,6 @@
 """用户管理 (admin): the list of users, adding one with a display name, deactivating and
-reactivating, unlocking, resetting a password, revoking tokens; changing one's own
+reactivating, unlocking, resetting a password, issuing, rotating and revoking tokens;
+changing one's own
 password (everyone, and first of all whoever's password was reset); and the audit trail of
 any record (admin and auditor)."""
 
@@ -11,14 +12,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import get_database
-from api.pages.errors import page_router
+from api.pages.errors import error_status, page_router
 from api.pages.form_posts import post_form
 from api.pages.forms import form_errors
 from api.pages.rendering import render
 from api.pages.sessions import PageUser, Posted
 from carefund import trail
 from carefund.access import admin
-from carefund.errors import InvalidInput
+from carefund.errors import CarefundError, InvalidInput
 from carefund.models import User
 from carefund.vocabulary import ROLE_NAMES_ZH
 
@@ -91,7 +92,13 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
 
 
 def _detail_page(
-    request: Request, user: User, username: str, *, errors: dict, status: int = 200
+    request: Request,
+    user: User,
+    username: str,
+    *,
+    errors: dict,
+    status: int = 200,
+    new_token: str | None = None,
 ) -> HTMLResponse:
     shown = get_database(request).read(partial(admin.read_user, actor=user, username=username))
     return render(
@@ -102,6 +109,7 @@ def _detail_page(
         shown=shown,
         errors=errors,
         done=MESSAGES.get(request.query_params.get("done", "")),
+        new_token=new_token,
     )
 
 
@@ -148,6 +156,31 @@ def revoke(
     request: Request, user: PageUser, username: str, token_id: int, _form: Posted
 ) -> Response:
     return _act(request, user, username, partial(admin.revoke_token, token_id=token_id), "revoked")
+
+
+def _token_shown(request: Request, user: User, username: str, issue: Any) -> Response:
+    """Issue or rotate a token and show it on this answer alone: it is not stored anywhere it
+    could be read again, so the page is answered, not redirected to (a reload shows none)."""
+    try:
+        made = get_database(request).write(
+            lambda session: issue(session, actor=user, username=username)
+        )
+    except CarefundError as exc:
+        errors = form_errors(exc, set())
+        return _detail_page(request, user, username, errors=errors, status=error_status(exc))
+    return _detail_page(request, user, username, errors={}, new_token=made["token"])
+
+
+@router.post("/users/{username}/tokens")
+def issue(request: Request, user: PageUser, username: str, _form: Posted) -> Response:
+    return _token_shown(request, user, username, admin.issue_token)
+
+
+@router.post("/users/{username}/tokens/{token_id}/rotate")
+def rotate(
+    request: Request, user: PageUser, username: str, token_id: int, _form: Posted
+) -> Response:
+    return _token_shown(request, user, username, partial(admin.rotate_token, token_id=token_id))
 
 
 def _password_page(request: Request, *, errors: dict[str, str], status: int = 200) -> HTMLResponse:
