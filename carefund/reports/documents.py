@@ -31,6 +31,7 @@ from carefund.models import (
     utcnow,
 )
 from carefund.privacy import mask_name
+from carefund.reports.charts import FundCharts, fund_charts
 from carefund.reports.listings import RecipientTotal, period_journal, recipient_totals
 from carefund.reports.printing import Amount, FundHeading, amount_of, fund_heading
 from carefund.reports.slips import ReceiptBatchView, ReceiptView, VoucherView
@@ -90,6 +91,9 @@ class StatementView:
     recipients: tuple[RecipientTotal, ...]
     journal: Iterable[JournalRow]
     """The period's postings by seq, read lazily; iterate it once, while the session is open."""
+    charts: FundCharts | None = None
+    """The period's charts (income by month, paid by month, the 6×3 heat map), which the PDF
+    draws on a page of its own; None for a view made without them."""
 
     @property
     def period(self) -> PeriodRange:
@@ -144,6 +148,7 @@ def statement_view(
         closed=closed,
         recipients=tuple(recipient_totals(session, fund, period_range)),
         journal=_JournalRows(session, fund, period_range),
+        charts=fund_charts(session, fund, period_range),
     )
 
 
