@@ -1,7 +1,9 @@
 """Screenshots of every page on the demo district, wide (1280 px) and narrow (390 px), to
 look at before calling a change to the pages done.
 
-    .venv/bin/python -m tests.screenshots [OUT_DIR]     # default /tmp/pages
+    .venv/bin/python -m tests.screenshots [OUT_DIR] [NAME,NAME…]   # default /tmp/pages, all
+
+The second argument keeps only the named pages (e.g. `dashboard,reports_year`).
 
 Builds the demo into a temporary SQLite database, serves it, and drives the system's
 Chromium like the browser tests do. Not a test: it takes half a minute and asserts nothing.
@@ -42,12 +44,13 @@ PAGES = [  # (who, name, path, also narrow)
     ("clerk", "plan_detail", "/plans/1", False),
     ("auditor", "journal", "/books/journal", True),
     ("auditor", "reports", "/books/reports?period=2026-Q3", True),
+    ("auditor", "reports_year", "/books/reports?period=2026", False),
     ("admin", "periods", "/books/periods", False),
     ("clerk", "forbidden", "/books/reports", False),
 ]
 
 
-def _shoot(browser: Any, base: str, logins: dict[str, str], out: Path) -> None:
+def _shoot(browser: Any, base: str, logins: dict[str, str], out: Path, only: set[str]) -> None:
     pages: dict[tuple[str, str], Any] = {}
 
     def page_of(who: str, size: str) -> Any:
@@ -64,13 +67,17 @@ def _shoot(browser: Any, base: str, logins: dict[str, str], out: Path) -> None:
     login.goto(base + "/login")
     login.screenshot(path=out / "login.png")
     for who, name, path, narrow in PAGES:
+        if only and name not in only:
+            continue
         page = page_of(who, "wide")
         page.goto(base + path)
         page.screenshot(path=out / f"{name}.png", full_page=True)
         if narrow:
             page = page_of(who, "narrow")
             page.goto(base + path)
-            page.screenshot(path=out / f"narrow_{name}.png")
+            page.screenshot(path=out / f"narrow_{name}.png", full_page=True)
+    if only:
+        return
     clerk = page_of("clerk", "wide")
     clerk.goto(base + "/incomes/new")
     clerk.fill("#f-amount", "12.345")
@@ -85,7 +92,7 @@ def _shoot(browser: Any, base: str, logins: dict[str, str], out: Path) -> None:
     clerk.screenshot(path=out / "import_errors.png", full_page=True)
 
 
-def main(out_dir: str = "/tmp/pages") -> None:
+def main(out_dir: str = "/tmp/pages", only: str = "") -> None:
     missing = chromium_missing()
     if missing:
         sys.exit(missing)
@@ -96,10 +103,10 @@ def main(out_dir: str = "/tmp/pages") -> None:
         upgrade(database.engine)
         logins = {user.username: user.password for user in build_demo(database).users}
         with live_server(database) as base, chromium() as browser:
-            _shoot(browser, base, logins, out)
+            _shoot(browser, base, logins, out, {name for name in only.split(",") if name})
         database.dispose()
     print(f"screenshots in {out}")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(*sys.argv[1:3])

@@ -20,7 +20,7 @@ from api.pages.sessions import PageUser, Posted
 from carefund import books, clock, periods
 from carefund.errors import CarefundError, NotFound
 from carefund.ledger.accounts import account_name_zh
-from carefund.reports import documents, statements
+from carefund.reports import charts, documents, statements
 
 router = page_router()
 
@@ -105,16 +105,19 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
     today = clock.today()
     period = request.query_params.get("period") or f"{today:%Y-%m}"
     errors: dict[str, str] = {}
-    statement = None
+    statement = period_charts = None
 
     def read(session: Session) -> Any:
-        nonlocal statement, errors
+        nonlocal statement, errors, period_charts
         every, fund = documents.report_choices(
             session, actor=user, fund_code=request.query_params.get("fund")
         )
         if fund is not None:
             try:
                 statement = documents.statement_figures(
+                    session, fund_code=fund.code, period=period, actor=user
+                )
+                period_charts = charts.statement_charts(
                     session, fund_code=fund.code, period=period, actor=user
                 )
             except CarefundError as exc:
@@ -129,6 +132,7 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
         funds=every,
         fund=fund,
         statement=statement,
+        charts=period_charts,
         period=period,
         errors=errors,
         choices=period_choices(today),

@@ -1,5 +1,6 @@
 """The dashboard: each fund's money, this month's flow, what waits for the user, the chain."""
 
+from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -9,11 +10,12 @@ from sqlmodel import Session
 from api.deps import get_database
 from api.pages.errors import page_router
 from api.pages.fund_status import chain_status
-from api.pages.rendering import render
+from api.pages.rendering import render, with_query
 from api.pages.sessions import PageUser
 from carefund import books, clock
 from carefund.access.users import Action, may
-from carefund.reports import statements
+from carefund.models import User
+from carefund.reports import charts, statements
 
 router = page_router()
 
@@ -27,9 +29,9 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
         cards = books.fund_summaries(session, actor=user, month=month)
         for card in cards:
             card["chain"] = chain_status(request, session, card["fund"])
-        return cards
+        return cards, _charts(session, user, cards, request.query_params.get("fund"), today)
 
-    cards = get_database(request).read(read)
+    cards, fund_charts = get_database(request).read(read)
     # What the user's role is asked to do next (display only: each action checks again).
     waiting = []
     if may(user, Action.approve_disbursement):
@@ -41,5 +43,39 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
             ("/disbursements/payments", sum(c["approved"] for c in cards), "笔已审批支出等待发放")
         )
     return render(
-        request, "dashboard.html", title="首页", cards=cards, month=month, waiting=waiting
+        request,
+        "dashboard.html",
+        title="首页",
+        cards=cards,
+        month=month,
+        waiting=waiting,
+        charts=fund_charts,
+        chart_switch=_switch(cards, fund_charts),
     )
+
+
+def _switch(
+    cards: list[dict[str, Any]], shown: charts.FundCharts | None
+) -> list[tuple[str, str, bool]]:
+    """Links to the other funds' charts, when there is more than one fund."""
+    if shown is None or len(cards) < 2:
+        return []
+    return [
+        (
+            with_query("/", fund=card["fund"].code),
+            card["fund"].code,
+            card["fund"].code == shown.fund_code,
+        )
+        for card in cards
+    ]
+
+
+def _charts(
+    session: Session, user: User, cards: list[dict[str, Any]], code: str | None, today: date
+) -> charts.FundCharts | None:
+    """The last twelve months of the fund asked for (`?fund=`), else of the first fund."""
+    codes = [card["fund"].code for card in cards]
+    if not codes:
+        return None
+    chosen = code if code in codes else codes[0]
+    return charts.dashboard_charts(session, fund_code=chosen, actor=user, today=today)

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from api.pages import charts
 from api.request_log import current_request_id
 from carefund import clock, limits
 from carefund.access.form_tokens import new_form_token
@@ -110,6 +111,9 @@ templates.env.globals.update(
     STATUSES=list(STATUS_NAMES_ZH.items()),
     Action=Action,
     limits=limits,
+    stacked_bars=charts.stacked_bars,
+    heat_map=charts.heat_map,
+    budget_bars=charts.budget_bars,
 )
 
 

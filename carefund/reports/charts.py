@@ -378,3 +378,15 @@ def axis_label(fen: int) -> str:
     if fen % 100 == 0:
         return f"{sign}{fen // 100:,}"
     return sign + yuan_text(fen)
+
+
+def short_amount(fen: int) -> str:
+    """A bar's label, short enough to sit above it: 17.9万 (rounded to a thousand yuan from
+    ten thousand up), else 2,000 or 1,234.56."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    if fen >= 1_000_000:
+        tenths = (fen + 50_000) // 100_000
+        wan, tenth = divmod(tenths, 10)
+        return f"{sign}{wan}万" if tenth == 0 else f"{sign}{wan}.{tenth}万"
+    return sign + (f"{fen // 100:,}" if fen % 100 == 0 else yuan_text(fen))
