@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from carefund.errors import Forbidden
 from carefund.reports import charts
-from carefund.reports.charts import axis_label, axis_ticks_fen, budget_chart
+from carefund.reports.chart_scales import AXIS_TICKS_TARGET, axis_label, axis_ticks_fen
+from carefund.reports.charts import budget_chart
 from tests.builders import make_fund, make_staff
 from tests.document_fixtures import QUARTER_DISBURSED_FEN, QUARTER_INCOME_FEN, care_quarter
 
@@ -133,7 +134,7 @@ def test_axis_ticks_are_round_integer_fen() -> None:
     for low, high in [(0, 99_999_999), (-1, 1), (-123_456, 7_890_123)]:
         ticks = axis_ticks_fen(low, high)
         assert ticks[0] <= low and ticks[-1] >= high and 0 in ticks
-        assert len(ticks) <= 2 * charts.AXIS_TICKS_TARGET + 1
+        assert len(ticks) <= 2 * AXIS_TICKS_TARGET + 1
         assert all(isinstance(tick, int) for tick in ticks)
     assert [axis_label(fen) for fen in (0, 500_000, 1_000_000, 1_500_000, -3_000_000, 150)] == [
         "0",

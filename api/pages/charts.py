@@ -11,34 +11,21 @@ from itertools import count
 
 from markupsafe import Markup, escape
 
-from carefund.reports.charts import (
-    NO_DATA_ZH,
-    BudgetChart,
-    HeatMap,
-    MonthBar,
-    StackedChart,
+from carefund.reports.chart_scales import (
+    NEGATIVE_FILL,
+    SERIES_COLOURS,
     axis_label,
+    heat_colour,
     short_amount,
     yuan_text,
 )
+from carefund.reports.charts import NO_DATA_ZH, BudgetChart, HeatMap, MonthBar, StackedChart
 
-SERIES_COLOURS = {
-    "party_dues_subsidy": "#b8322a",
-    "fiscal_support": "#3a7dbf",
-    "member_donation": "#e0a526",
-    "sponsorship": "#4a9d5b",
-    "work_incentive": "#b8322a",
-    "spiritual_care": "#e0a526",
-    "life_assistance": "#3a7dbf",
-}
-"""One colour per income source and per aspect (the PDF uses the same)."""
-HEAT_LOW, HEAT_HIGH = (255, 255, 255), (31, 78, 140)
-NEGATIVE_FILL = "#f4d6d2"
 INK, MUTED, GRID = "#1f2328", "#5b6470", "#d8dde3"
 
 WIDTH = 720
 STACK_HEIGHT = 300
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 70, WIDTH - 12, 44, STACK_HEIGHT - 36
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 64, WIDTH - 12, 50, STACK_HEIGHT - 44
 
 _ids = count(1)
 
@@ -61,7 +48,7 @@ def _svg_open(width: int, height: int, title: str, description: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="chart-{number}-t chart-{number}-d" font-size="12">'
+        f'aria-labelledby="chart-{number}-t chart-{number}-d" font-size="14">'
         f'<title id="chart-{number}-t">{escape(title)}</title>'
         f'<desc id="chart-{number}-d">{escape(description)}</desc>'
     )
@@ -81,7 +68,7 @@ def _legend(items: list[tuple[str, str]], y: float, x: float = PLOT_LEFT) -> str
     for colour, name in items:
         parts.append(f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{colour}"/>')
         parts.append(_text(x + 16, y, name, fill=INK))
-        x += 16 + 13 * len(name) + 18
+        x += 16 + 14 * len(name) + 20
     return "".join(parts)
 
 
@@ -110,7 +97,7 @@ def stacked_bars(chart: StackedChart) -> Markup:
     )
     if any(bar.negative_fen for bar in chart.months):
         parts.append(
-            _text(PLOT_RIGHT, 34, "零线以下：冲销多于当月发生额（负数）", anchor="end", fill=MUTED)
+            _text(PLOT_RIGHT, 40, "零线以下：冲销多于当月发生额（负数）", anchor="end", fill=MUTED)
         )
     parts.append("</svg>")
     return _figure(caption, "".join(parts))
@@ -163,7 +150,12 @@ def _month_bar(bar: MonthBar, left: float, slot: float, zero_y: float, scale: fl
                 class_="net",
             )
         )
-    parts.append(_text(x + width / 2, PLOT_BOTTOM + 18, bar.label_zh, anchor="middle", fill=INK))
+    year, _, month = bar.label_zh.rpartition("年")
+    parts.append(_text(x + width / 2, PLOT_BOTTOM + 19, month, anchor="middle", fill=INK))
+    if year:
+        parts.append(
+            _text(x + width / 2, PLOT_BOTTOM + 37, f"{year}年", anchor="middle", fill=MUTED)
+        )
     parts.append("</g>")
     return parts
 
@@ -172,7 +164,7 @@ def _month_bar(bar: MonthBar, left: float, slot: float, zero_y: float, scale: fl
 # The 6×3 heat map
 
 
-HEAT_LABEL_WIDTH, HEAT_CELL_WIDTH, HEAT_CELL_HEIGHT, HEAT_TOP = 150, 170, 34, 30
+HEAT_LABEL_WIDTH, HEAT_CELL_WIDTH, HEAT_CELL_HEIGHT, HEAT_TOP = 170, 178, 36, 32
 
 
 def heat_map(chart: HeatMap) -> Markup:
@@ -189,7 +181,7 @@ def heat_map(chart: HeatMap) -> Markup:
         parts.append(_text(x, HEAT_TOP - 10, name, anchor="middle", fill=INK, font_weight="600"))
     for row, (_category, name, cells) in enumerate(chart.rows):
         y = HEAT_TOP + row * HEAT_CELL_HEIGHT
-        parts.append(_text(HEAT_LABEL_WIDTH - 8, y + 22, name, anchor="end", fill=INK))
+        parts.append(_text(HEAT_LABEL_WIDTH - 8, y + 23, name, anchor="end", fill=INK))
         for column, fen in enumerate(cells):
             aspect_name = chart.columns[column][1]
             parts.append(
@@ -206,17 +198,6 @@ def heat_map(chart: HeatMap) -> Markup:
     return _figure(caption, "".join(parts))
 
 
-def heat_colour(fen: int, max_fen: int) -> str:
-    """White for nothing, deep blue for the largest cell; a pale red for a negative one."""
-    if fen < 0:
-        return NEGATIVE_FILL
-    level = fen / max_fen if max_fen > 0 else 0.0  # geometry only: a shade, not an amount
-    red, green, blue = (
-        round(low + (high - low) * level) for low, high in zip(HEAT_LOW, HEAT_HIGH, strict=True)
-    )
-    return f"#{red:02x}{green:02x}{blue:02x}"
-
-
 def _heat_cell(x: float, y: float, fen: int, max_fen: int, name: str) -> str:
     fill = heat_colour(fen, max_fen)
     dark = fen > 0 and max_fen > 0 and fen * 100 > max_fen * 55
@@ -225,7 +206,7 @@ def _heat_cell(x: float, y: float, fen: int, max_fen: int, name: str) -> str:
         f'<g class="cell" data-fen="{fen}"><rect x="{x:.1f}" y="{y:.1f}" '
         f'width="{HEAT_CELL_WIDTH - 2}" height="{HEAT_CELL_HEIGHT - 2}" fill="{fill}" '
         f'stroke="{GRID}"><title>{escape(name)}：{escape(yuan_text(fen))} 元</title></rect>'
-        + _text(x + HEAT_CELL_WIDTH / 2, y + 21, yuan_text(fen), anchor="middle", fill=colour)
+        + _text(x + HEAT_CELL_WIDTH / 2, y + 23, yuan_text(fen), anchor="middle", fill=colour)
         + "</g>"
     )
 
@@ -243,7 +224,7 @@ def _heat_legend(chart: HeatMap, y: float) -> str:
                 x + 26, y + 4, axis_label(fen) if fen % 100 == 0 else short_amount(fen), fill=MUTED
             )
         )
-        x += 96
+        x += 104
     if any(fen < 0 for _key, _name, cells in chart.rows for fen in cells):
         parts.append(
             f'<rect x="{x:.1f}" y="{y - 8:.1f}" width="22" height="14" '

@@ -24,6 +24,7 @@ from carefund.access.users import Action, require
 from carefund.funds import get_fund
 from carefund.ledger.accounts import EXPENSE_PREFIX, INCOME_PREFIX, expense_cell
 from carefund.models import Fund, Posting, User
+from carefund.reports.chart_scales import axis_ticks_fen, yuan_text
 from carefund.reports.statements import PeriodRange, in_period, parse_period
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
@@ -36,11 +37,8 @@ from carefund.vocabulary import (
 
 DASHBOARD_MONTHS = 12
 """Months the dashboard's charts cover: this month and the eleven before it."""
-AXIS_TICKS_TARGET = 5
-"""About how many steps an amount axis is divided into."""
 NO_DATA_ZH = "本期无数据"
 """What a chart says instead of drawing nothing (a new fund, a quiet period)."""
-_NICE_STEPS = (1, 2, 5)
 
 
 @dataclass(frozen=True)
@@ -337,56 +335,3 @@ def _span_zh(months: list[date]) -> str:
     if first == last:
         return f"{first.year}年{first.month}月"
     return f"{first.year}年{first.month}月至{last.year}年{last.month}月"
-
-
-# ---------------------------------------------------------------------------------------
-# Axes, in integer fen
-
-
-def axis_ticks_fen(low_fen: int, high_fen: int, target: int = AXIS_TICKS_TARGET) -> list[int]:
-    """Round ticks (1, 2 or 5 × 10ⁿ yuan apart, at least one yuan) from at or below `low_fen`
-    to at or above `high_fen`, zero among them; [0] when both are zero."""
-    assert low_fen <= 0 <= high_fen, (low_fen, high_fen)
-    span = high_fen - low_fen
-    if span == 0:
-        return [0]
-    step, scale = 100, 100
-    while True:
-        for nice in _NICE_STEPS:
-            step = nice * scale
-            if span <= step * target:
-                first = (low_fen // step) * step
-                last = -(-high_fen // step) * step
-                return list(range(first, last + 1, step))
-        scale *= 10
-
-
-def yuan_text(fen: int) -> str:
-    """An amount as the charts print it: 1,234.56 (元 said once, in the caption or legend)."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d}"
-
-
-def axis_label(fen: int) -> str:
-    """A tick's label: 5万, 1.5万 or 2,000 (元)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    if fen >= 1_000_000 and fen % 100_000 == 0:
-        wan, thousands = divmod(fen // 100_000, 10)
-        return f"{sign}{wan}万" if thousands == 0 else f"{sign}{wan}.{thousands}万"
-    if fen % 100 == 0:
-        return f"{sign}{fen // 100:,}"
-    return sign + yuan_text(fen)
-
-
-def short_amount(fen: int) -> str:
-    """A bar's label, short enough to sit above it: 17.9万 (rounded to a thousand yuan from
-    ten thousand up), else 2,000 or 1,234.56."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    if fen >= 1_000_000:
-        tenths = (fen + 50_000) // 100_000
-        wan, tenth = divmod(tenths, 10)
-        return f"{sign}{wan}万" if tenth == 0 else f"{sign}{wan}.{tenth}万"
-    return sign + (f"{fen // 100:,}" if fen % 100 == 0 else yuan_text(fen))
