@@ -13,12 +13,14 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from carefund.reports.charts import FundCharts
 from carefund.reports.documents import (
     StatementView,
     aspect_headings,
     income_rows,
     matrix_rows,
 )
+from receipts.charts import chart_drawings
 from receipts.fonts import DocumentFont, document_font
 from receipts.layout import (
     GREEN,
@@ -98,6 +100,12 @@ def render_statement(view: StatementView, font: DocumentFont | None = None) -> b
 
 def _story(view: StatementView, font: str, font_description: str) -> Iterator[Flowable]:
     statement = view.statement
+
+    def number(section: int) -> str:
+        """Sections after the charts move up by one when a view has none."""
+        shown = section if view.charts is not None or section < 4 else section - 1
+        return "一二三四五六七"[shown - 1]
+
     period = statement.period
     yield Heading(f"{view.fund.name}收支审计报表", font, 19, align="center", space_before=0)
     yield Heading(
@@ -138,15 +146,33 @@ def _story(view: StatementView, font: str, font_description: str) -> Iterator[Fl
         ]
     )
 
+    if view.charts is not None:
+        yield PageBreak()
+        yield from _charts_section(view.charts, font)
+
     yield PageBreak()
-    yield Heading("四、本期记账凭证明细（按链序）", font, 12, space_before=0)
+    yield Heading(f"{number(5)}、本期记账凭证明细（按链序）", font, 12, space_before=0)
     yield from journal_tables(view, font)
 
     yield PageBreak()
-    yield Heading(f"五、按关爱对象汇总（{statement.recipients_paid} 人）", font, 12, space_before=0)
+    yield Heading(
+        f"{number(6)}、按关爱对象汇总（{statement.recipients_paid} 人）", font, 12, space_before=0
+    )
     yield from recipient_tables(view, font)
     yield Spacer(1, 24)
-    yield _signature_table(view, font)
+    yield _signature_table(view, font, number(7))
+
+
+def _charts_section(charts: FundCharts, font: str) -> Iterator[Flowable]:
+    yield Heading("四、收支图表", font, 12, space_before=0)
+    yield Heading(
+        f"{charts.span_zh}，金额单位：元；零线以下为冲销多于当月发生额的负数",
+        font,
+        9,
+        space_before=0,
+        space_after=6,
+    )
+    yield from chart_drawings(charts, font, BODY_WIDTH)
 
 
 def _info_table(view: StatementView, font: str, font_description: str) -> Flowable:
@@ -270,7 +296,7 @@ def _checks_table(view: StatementView, font: str) -> Flowable:
     return make_table(rows, [BODY_WIDTH - 330.0, 130.0, 130.0, 70.0], style)
 
 
-def _signature_table(view: StatementView, font: str) -> Flowable:
+def _signature_table(view: StatementView, font: str, number: str) -> Flowable:
     rows = [
         [
             "制表",
@@ -299,7 +325,7 @@ def _signature_table(view: StatementView, font: str) -> Flowable:
     )
     return KeepTogether(
         [
-            Heading("六、审核签字", font, 12, space_after=14),
+            Heading(f"{number}、审核签字", font, 12, space_after=14),
             make_table(rows, widths, style, repeat_rows=0),
         ]
     )

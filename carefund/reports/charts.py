@@ -143,7 +143,7 @@ class HeatMap:
     def description(self) -> str:
         if self.empty:
             return f"{self.title}：{NO_DATA_ZH}"
-        top_key, top_aspect, top_fen = max(
+        top_category, top_aspect, top_fen = max(
             (
                 (name, self.columns[index][1], fen)
                 for _k, name, cells in self.rows
@@ -153,7 +153,7 @@ class HeatMap:
         )
         return (
             f"{self.title}，6 类党员 × 3 个方面，颜色越深金额越大；合计 {yuan_text(self.total_fen)}"
-            f" 元，最大一格为{top_key}·{top_aspect} {yuan_text(top_fen)} 元。"
+            f" 元，最大一格为{top_category}的{top_aspect} {yuan_text(top_fen)} 元。"
         )
 
 
