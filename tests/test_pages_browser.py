@@ -9,8 +9,10 @@ refused.
 """
 
 import io
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -231,3 +233,41 @@ def test_the_session_cookie_is_http_only_and_lax(site) -> None:
     assert cookie["sameSite"] == "Lax"
     assert page.evaluate("document.cookie") == ""
     page.context.close()
+
+
+def test_the_charts_render_without_javascript_on_the_dashboard_and_the_reports_page(
+    site, tmp_path
+) -> None:
+    """Server-drawn SVG: with scripts off, the charts still have size, bars and labels.
+    Screenshots go to CAREFUND_SCREENSHOTS_DIR when set (to look at), else a temporary one."""
+    shots = Path(os.environ.get("CAREFUND_SCREENSHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    context = site["browser"].new_context(
+        java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(NAV_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(site["url"] + "/login")
+    page.fill("#f-username", "auditor")
+    page.fill("#f-password", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.wait_for_url(site["url"] + "/")
+    for path, name in (("/", "dashboard"), ("/books/reports?period=2026", "reports")):
+        page.goto(site["url"] + path)
+        section = page.locator("section.charts")
+        section.scroll_into_view_if_needed()
+        drawn = page.locator("section.charts figure.chart svg[role=img]")
+        assert drawn.count() >= 1, name
+        box = drawn.first.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100, (name, box)
+        # December's income (the fixture's 20,000.00 and what other tests add) is a bar
+        # with height on screen, its amount in its tooltip title.
+        december = page.locator("svg g.bar[data-month='2026-12'] rect.segment").first
+        bar = december.bounding_box()
+        assert bar is not None and bar["height"] > 5, (name, bar)
+        assert "2026年" not in (december.get_attribute("data-series") or "")
+        assert "12月" in drawn.first.inner_html()
+        assert "各月收入（按来源）" in section.inner_text()
+        page.screenshot(path=str(shots / f"charts_{name}.png"), full_page=True)
+        assert (shots / f"charts_{name}.png").stat().st_size > 20_000
+    context.close()
