@@ -48,7 +48,7 @@ def test_income_by_month_by_source_with_a_negative_march(database) -> None:
     assert (march.net_fen, march.positive_fen, march.negative_fen) == (-3_000_000, 0, -3_000_000)
     assert made.income.total_fen == QUARTER_INCOME_FEN
     assert made.income.ticks_fen[0] < 0 < made.income.ticks_fen[-1]
-    assert "3月 冲销多于当月发生额" in made.income.description()
+    assert "3月社会赞助 -30,000.00 元为负（冲销多于当月发生额）" in made.income.description()
     assert made.span_zh == "2026年1月至2026年3月"
 
 

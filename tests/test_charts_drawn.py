@@ -60,7 +60,7 @@ def test_stacked_bars_are_well_formed_and_in_proportion() -> None:
     drawing = figure.find("svg:svg", NS)
     assert drawing is not None and drawing.get("role") == "img"
     assert drawing.find("svg:title", NS).text == "各月收入（按来源）"
-    assert "3月 冲销多于当月发生额" in drawing.find("svg:desc", NS).text
+    assert "3月社会赞助 -30,000.00 元为负" in drawing.find("svg:desc", NS).text
     segments = drawing.findall(".//svg:rect[@class='segment']", NS)
     assert sorted(int(s.get("data-fen")) for s in segments) == [
         -3_000_000,
@@ -180,7 +180,8 @@ def test_the_statement_pdf_has_a_page_of_charts(database) -> None:
         "-500",  # March's reversed payment
         "1,200.50",  # a heat map cell
         "合计178,765.43元",
-        "3月冲销多于当月发生额",
+        "3月社会赞助-30,000.00元为负",
+        "3月工作激励-500.00元为负",
     ):
         assert expected in charts_page, expected
     assert "本期无数据" not in charts_page

@@ -37,6 +37,8 @@ from carefund.vocabulary import (
 
 DASHBOARD_MONTHS = 12
 """Months the dashboard's charts cover: this month and the eleven before it."""
+NEGATIVES_NAMED = 4
+"""How many negative parts a chart's description names before it says 等 N 项."""
 NO_DATA_ZH = "本期无数据"
 """What a chart says instead of drawing nothing (a new fund, a quiet period)."""
 
@@ -103,14 +105,22 @@ class StackedChart:
         """What the chart shows, in words: for screen readers and for the PDF's caption."""
         if self.empty:
             return f"{self.title}：{NO_DATA_ZH}"
-        negative = [bar.label_zh for bar in self.months if bar.net_fen < 0]
+        negative = [
+            f"{bar.label_zh}{segment.name_zh} {yuan_text(segment.fen)} 元"
+            for bar in self.months
+            for segment in bar.segments
+            if segment.fen < 0
+        ]
         parts = [
             f"{self.title}，共 {len(self.months)} 个月，按"
             + "、".join(name for _key, name in self.series)
             + f"堆叠，合计 {yuan_text(self.total_fen)} 元"
         ]
         if negative:
-            parts.append("、".join(negative) + " 冲销多于当月发生额，净额为负，画在零线以下")
+            shown = "、".join(negative[:NEGATIVES_NAMED]) + (
+                f" 等 {len(negative)} 项" if len(negative) > NEGATIVES_NAMED else ""
+            )
+            parts.append(f"{shown}为负（冲销多于当月发生额），画在零线以下")
         return "；".join(parts) + "。"
 
 
