@@ -226,3 +226,24 @@ def test_a_new_funds_dashboard_says_no_data(pages) -> None:
     dashboard = pages.desk("clerk").page("/")
     assert dashboard.count("本期无数据") == 3
     assert "<svg" not in dashboard
+
+
+def test_the_dashboard_switches_between_funds_charts(pages) -> None:
+    make_fund(pages.database, pages.staff["admin"], code="HC-RELIEF", name="特困党员救助基金")
+    record(
+        pages.database,
+        pages.staff["clerk"],
+        "500.00",
+        source="member_donation",
+        on="2026-10-08",
+        fund="HC-RELIEF",
+    )
+    desk = pages.desk("auditor")
+    first = desk.page("/")
+    assert "某区党内关爱基金（HC-CARE）" in first and first.count("本期无数据") == 3
+    assert 'href="/?fund=HC-RELIEF"' in first
+    relief = desk.page("/?fund=HC-RELIEF")
+    assert "特困党员救助基金（HC-RELIEF）" in relief
+    assert 'data-month="2026-10"' in relief and 'data-fen="50000"' in relief
+    # A code that is not a fund shows the first fund's, not an error.
+    assert "（HC-CARE）· 2026年1月至2026年12月" in desk.page("/?fund=NOPE")
