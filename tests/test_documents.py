@@ -268,8 +268,9 @@ def test_the_public_list_masks_names_and_shows_nothing_personal(database) -> Non
         "欧阳*华",
         "李*",
         "生活困难党员",
-        "精神关怀",
-        "1,200.50",
+        "精神关怀、生活帮扶",
+        "1,500.50",
+        "2,000.50",
         "小计（1人）",
         "11,503.00",
         "壹万壹仟伍佰零叁元整",
@@ -284,7 +285,9 @@ def test_the_public_list_masks_names_and_shows_nothing_personal(database) -> Non
     assert view.recipients == 6
     # 王小明's 工作激励 was reversed within the quarter: it is not on the list.
     hardship = next(group for group in view.groups if group.category == "hardship")
-    assert [row.aspect_zh for row in hardship.rows] == ["精神关怀", "生活帮扶"]
+    assert [(row.masked_name, row.aspects_zh, row.amount.figures) for row in hardship.rows] == [
+        ("王*明", "精神关怀、生活帮扶", "¥1,500.50")
+    ]
 
 
 def test_batch_receipts_cover_the_range_one_page_each(database) -> None:
