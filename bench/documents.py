@@ -234,22 +234,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=500, help="size of the long statement")
     parser.add_argument("--receipts", type=int, default=200, help="receipts to render")
-    parser.add_argument(
-        "--builtin-font",
-        action="store_true",
-        help="use STSong-Light even where a TrueType font would be embedded",
-    )
     arguments = parser.parse_args(argv)
-    measure(arguments.pages, arguments.receipts, arguments.builtin_font)
+    measure(arguments.pages, arguments.receipts)
 
 
-def measure(
-    pages: int, receipt_count: int, builtin_font: bool = False, memory: bool = True
-) -> list[Figure]:
+def measure(pages: int, receipt_count: int, memory: bool = True) -> list[Figure]:
     """Times (and with `memory`, memory peaks under tracemalloc, which is slow) of documents."""
     small_pages = max(pages // 5, 1)
     per_page = _lines_per_page()
-    font = receipts.builtin_font() if builtin_font else receipts.document_font()
+    font = receipts.document_font()
     print(f"documents benchmark — font: {font.description}")
 
     with tempfile.TemporaryDirectory() as folder:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from carefund.reports.documents import StatementView
 from receipts.disclosure import render_disclosure
 from receipts.exports import statement_csv, statement_xlsx
-from receipts.fonts import DocumentFont, builtin_font, document_font
+from receipts.fonts import DocumentFont, FontUnavailable, document_font
 from receipts.slips import render_receipt, render_receipt_batch, render_voucher
 from receipts.statement import render_statement
 
@@ -31,7 +31,7 @@ __all__ = [
     "STATEMENT_FORMATS",
     "XLSX",
     "DocumentFont",
-    "builtin_font",
+    "FontUnavailable",
     "document_font",
     "render_disclosure",
     "render_receipt",

@@ -4,19 +4,28 @@ not even member numbers."""
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph, Spacer
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Paragraph,
+    Spacer,
+    TableStyle,
+)
 
 from carefund import clock
 from carefund.reports.documents import DisclosureGroup, DisclosureView
 from receipts.fonts import DocumentFont, document_font
-from receipts.layout import INK, RULE, draw_page_number, draw_text, ledger_amount
+from receipts.layout import INK, RULE, draw_page_number, draw_text, ledger_amount, wrap_lines
 from receipts.paged import (
     DEFAULT_MARGINS,
     Heading,
+    PagedTable,
     frame_size,
     make_table,
     render_paged,
@@ -28,11 +37,11 @@ PAGE = A4
 BODY_WIDTH, BODY_HEIGHT = frame_size(PAGE)
 SIZE = 10.0
 ROW_HEIGHT = SIZE * 1.25 + 4.5
-WIDTHS = [50.0, 110.0, 0.0, 110.0, 120.0]
-"""序号, 姓名, 党员类别 (the rest), 关爱方面, 金额."""
+WIDTHS = [50.0, 90.0, 0.0, 150.0, 100.0]
+"""序号, 姓名, 所在支部 (the rest), 关爱方面, 金额."""
 WIDTHS[2] = BODY_WIDTH - sum(WIDTHS)
 NUMERALS = "一二三四五六七八九十"
-_HEADER = ["序号", "姓名", "党员类别", "关爱方面", "金额（元）"]
+_HEADER = ["序号", "姓名", "所在支部", "关爱方面", "金额（元）"]
 
 
 def render_disclosure(view: DisclosureView, font: DocumentFont | None = None) -> bytes:
@@ -99,14 +108,17 @@ def _story(view: DisclosureView, font: str) -> Iterator[Flowable]:
         yield Paragraph("本期无关爱资金发放。", body)
     for number, group in enumerate(view.groups):
         numeral = NUMERALS[number] if number < len(NUMERALS) else str(number + 1)
+        # Room for the heading, the header row and two rows, else the group starts overleaf.
+        yield CondPageBreak(11.5 * 1.35 + 15 + 3 * ROW_HEIGHT)
         yield Heading(
             f"{numeral}、{group.category_zh}（{group.recipients} 人，"
             f"{ledger_amount(group.total.fen)} 元）",
             font,
             11.5,
             space_before=10,
+            keep_with_next=False,
         )
-        yield from _group_tables(group, font)
+        yield _group_table(group, font)
     yield Spacer(1, 10)
     yield make_table(
         [
@@ -142,42 +154,34 @@ def _story(view: DisclosureView, font: str) -> Iterator[Flowable]:
     yield Paragraph(_date_zh(clock.local(view.generated_at).date()), right)
 
 
-def _group_tables(group: DisclosureGroup, font: str) -> Iterator[Flowable]:
-    style = table_style(
-        font,
-        SIZE,
-        extra=[
+def _group_table(group: DisclosureGroup, font: str) -> Flowable:
+    """One row per person, 序号 1 to the 小计's 人数; long branches and aspects wrap."""
+
+    def style(with_total: bool) -> TableStyle:
+        extra: list[tuple[Any, ...]] = [
             ("ALIGN", (0, 1), (0, -1), "CENTER"),
             ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
-        ],
-    )
-    total_style = table_style(
-        font,
-        SIZE,
-        total_rows=1,
-        extra=[
-            ("ALIGN", (0, 1), (0, -1), "CENTER"),
-            ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
-            ("SPAN", (0, -1), (3, -1)),
-        ],
-    )
-    capacity = int(BODY_HEIGHT // ROW_HEIGHT) - 4
-    rows: list[list[str]] = [_HEADER]
-    for number, row in enumerate(group.rows, start=1):
-        if len(rows) > capacity:
-            yield make_table(rows, WIDTHS, style)
-            rows = [_HEADER]
-        rows.append(
-            [
-                str(number),
-                row.masked_name,
-                row.category_zh,
-                row.aspect_zh,
-                ledger_amount(row.amount.fen),
-            ]
-        )
+            ("VALIGN", (0, 1), (-1, -1), "TOP"),
+        ]
+        if with_total:
+            extra += [("SPAN", (0, -1), (3, -1)), ("VALIGN", (0, -1), (-1, -1), "MIDDLE")]
+        return table_style(font, SIZE, total_rows=1 if with_total else 0, extra=extra)
+
+    def wrapped(text: str, column: int) -> str:
+        return "\n".join(wrap_lines(text, font, SIZE, WIDTHS[column] - 8))
+
+    rows = [
+        [
+            str(number),
+            wrapped(row.masked_name, 1),
+            wrapped(row.branch, 2),
+            wrapped(row.aspects_zh, 3),
+            ledger_amount(row.amount.fen),
+        ]
+        for number, row in enumerate(group.rows, start=1)
+    ]
     rows.append([f"小计（{group.recipients} 人）", "", "", "", ledger_amount(group.total.fen)])
-    yield make_table(rows, WIDTHS, total_style)
+    return PagedTable(_HEADER, rows, WIDTHS, style, leading=SIZE * 1.25, has_total=True)
 
 
 def _date_zh(day: date) -> str:

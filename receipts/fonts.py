@@ -1,31 +1,31 @@
-"""Which Chinese font a document is set in.
+"""Which Chinese font a document is set in: always an embedded TrueType CJK subset.
 
-reportlab's built-in `STSong-Light` needs no font file and works everywhere, but it is not
-embedded: the reader's PDF viewer substitutes its own Song face. Statements are kept for
-thirty years, so where a TrueType CJK font is available (configured with
-`CAREFUND_FONT_PATH`, or found where Debian and others install one) it is embedded
-(subset), and then the document renders the same on any machine. Every statement says
-which font it used.
+Statements, receipts and vouchers are accounting archives (会计档案, kept thirty years), so
+every PDF carries the glyphs it uses: a viewer without Chinese fonts shows the same page.
+The font comes from `CAREFUND_FONT_PATH` when configured, else from the Python package
+`paperang-p2-fonts-cjk` (WenQuanYi Micro Hei, a dependency, so `pip install` brings it),
+else from where Debian and others install one. reportlab embeds only TrueType outlines
+(not CFF-outlined .otf). A document names the font's family, never a file or a path.
 """
 
 import logging
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 
 from carefund.settings import get_settings
 
 log = logging.getLogger("carefund.receipts")
 
-BUILTIN_FONT = "STSong-Light"
-"""reportlab's built-in Adobe-GB1 CID font: always available, never embedded."""
 EMBEDDED_FONT = "CarefundCJK"
-"""The name an embedded TrueType font is registered under."""
+"""The prefix of the names an embedded TrueType font is registered under."""
+PACKAGED_FONT = ("paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc")
+"""The font the package dependency ships: (package, file inside it)."""
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -34,13 +34,15 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
     "/usr/share/fonts/google-droid/DroidSansFallbackFull.ttf",
     "/usr/local/share/fonts/wqy-microhei.ttc",
-    "/Library/Fonts/Arial Unicode.ttf",
-    "C:/Windows/Fonts/simsun.ttc",
 )
-"""Common places of TrueType (not CFF-outlined OpenType, which reportlab cannot embed)
-CJK fonts, tried in order when none is configured."""
+"""Common places of TrueType CJK fonts, tried after the packaged one."""
 _PROBE_TEXT = "收款收据党内关爱基金壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整"
 """Characters a usable font must have."""
+
+
+class FontUnavailable(RuntimeError):
+    """No TrueType CJK font could be embedded: documents are refused rather than made
+    with a font the archive would not keep."""
 
 
 @dataclass(frozen=True)
@@ -49,22 +51,39 @@ class DocumentFont:
 
     name: str
     """The name reportlab knows it by."""
-    embedded: bool
-    description: str
-    """What the statement prints, e.g. 嵌入字体 WenQuanYi Micro Hei（…/wqy-microhei.ttc）."""
+    family: str
+    """The font's family name, e.g. WenQuanYi Micro Hei."""
+
+    @property
+    def description(self) -> str:
+        """What the statement prints: 嵌入字体 WenQuanYi Micro Hei（子集）. Never a path."""
+        return f"嵌入字体 {self.family}（子集）"
 
 
 def document_font(path: str | None = None) -> DocumentFont:
-    """The font to use: `path`, else CAREFUND_FONT_PATH, else a common system font, else
-    the built-in STSong-Light. A configured font that cannot be used is logged and skipped."""
+    """The font to use: `path`, else CAREFUND_FONT_PATH, else the packaged font, else a
+    common system font. A configured font that cannot be used is logged and skipped;
+    FontUnavailable when none can be embedded."""
     configured = path if path is not None else get_settings().font_path
     return _choose(configured or "")
 
 
+def packaged_font_path() -> str | None:
+    """Where the packaged font is installed, or None without the package."""
+    package, name = PACKAGED_FONT
+    try:
+        return str(resources.files(package).joinpath(name))
+    except ModuleNotFoundError:
+        return None
+
+
 @lru_cache(maxsize=8)
 def _choose(configured: str) -> DocumentFont:
+    packaged = packaged_font_path()
     candidates = ([configured] if configured else []) + [
-        candidate for candidate in FONT_CANDIDATES if candidate != configured
+        candidate
+        for candidate in ([packaged] if packaged else []) + list(FONT_CANDIDATES)
+        if candidate != configured
     ]
     for candidate in candidates:
         if not Path(candidate).is_file():
@@ -74,14 +93,10 @@ def _choose(configured: str) -> DocumentFont:
         font = _embed(candidate)
         if font is not None:
             return font
-    return builtin_font()
-
-
-def builtin_font() -> DocumentFont:
-    """The built-in STSong-Light, registered once."""
-    if BUILTIN_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(BUILTIN_FONT))
-    return DocumentFont(BUILTIN_FONT, False, "内置字体 STSong-Light（未嵌入，由阅读器替换显示）")
+    raise FontUnavailable(
+        "找不到可嵌入的中文 TrueType 字体：请安装 paperang-p2-fonts-cjk（pip）"
+        "或 fonts-wqy-microhei（apt），或以 CAREFUND_FONT_PATH 指定"
+    )
 
 
 @lru_cache(maxsize=8)
@@ -100,4 +115,4 @@ def _embed(path: str) -> DocumentFont | None:
         return None
     family = font.face.familyName
     family_text = family.decode("utf-8", "replace") if isinstance(family, bytes) else str(family)
-    return DocumentFont(name, True, f"嵌入字体 {family_text}（{path}）")
+    return DocumentFont(name, family_text)

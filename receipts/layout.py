@@ -53,9 +53,9 @@ def ledger_amount(fen: int) -> str:
     return f"{sign}{yuan:,}.{cents:02d}"
 
 
-def fit_lines(text: str, font: str, size: float, width: float, lines_max: int) -> list[str]:
-    """Break `text` into at most `lines_max` lines of at most `width` points, character by
-    character (Chinese has no spaces to break at); the last line ends with … if cut."""
+def wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """Break `text` into lines of at most `width` points, character by character (Chinese
+    has no spaces to break at); nothing is cut."""
     text = " ".join(text.split())
     if not text:
         return [""]
@@ -68,16 +68,23 @@ def fit_lines(text: str, font: str, size: float, width: float, lines_max: int) -
         char_width = stringWidth(char, font, size)
         if current_width + char_width > width and current:
             lines.append(current)
-            if len(lines) == lines_max:
-                last = lines[-1]
-                while last and stringWidth(last + ELLIPSIS, font, size) > width:
-                    last = last[:-1]
-                lines[-1] = last + ELLIPSIS
-                return lines
             current, current_width = "", 0.0
         current += char
         current_width += char_width
     lines.append(current)
+    return lines
+
+
+def fit_lines(text: str, font: str, size: float, width: float, lines_max: int) -> list[str]:
+    """`wrap_lines`, at most `lines_max` of them; the last line ends with … if cut."""
+    lines = wrap_lines(text, font, size, width)
+    if len(lines) <= lines_max:
+        return lines
+    lines = lines[:lines_max]
+    last = lines[-1]
+    while last and stringWidth(last + ELLIPSIS, font, size) > width:
+        last = last[:-1]
+    lines[-1] = last + ELLIPSIS
     return lines
 
 

@@ -72,9 +72,11 @@ class Heading(Flowable):
         align: str = "left",
         space_before: float = 8,
         space_after: float = 5,
+        keep_with_next: bool = True,
     ):
         super().__init__()
         self.text, self.font, self.size, self.align = text, font, size, align
+        self.keep_with_next = keep_with_next
         self.spaceBefore, self.spaceAfter = space_before, space_after
         self._width = 0.0
 
@@ -96,8 +98,8 @@ class Heading(Flowable):
         )
 
     def getKeepWithNext(self) -> bool:
-        # A heading never ends a page alone.
-        return True
+        # A heading never ends a page alone (unless the caller sees to that itself).
+        return self.keep_with_next
 
 
 def table_style(
@@ -175,6 +177,8 @@ def render_paged(
         author="carefund",
         subject=font.description,
         pageCompression=1,
+        # The document's font from the start: else every page names Helvetica, not embedded.
+        initialFontName=font.name,
     )
     frame = Frame(
         left,
@@ -203,3 +207,69 @@ def frame_size(
     """The body's width and height for a page size and margins (as `render_paged` uses)."""
     left, top, right, bottom = margins
     return pagesize[0] - left - right, pagesize[1] - top - bottom
+
+
+ROW_PADDING = 2 + 2.5
+"""A table row's top and bottom padding (`table_style`)."""
+
+
+class PagedTable(Flowable):
+    """A table laid out a page at a time: each piece takes the rows that fit in the room
+    left on the page, so the header row stands only at the top of a page (or where the
+    table starts), never mid-page, and a row is never split. Cells are strings, wrapped
+    beforehand with newlines; the last row may be a total row (`style(True)` shades it)."""
+
+    def __init__(
+        self,
+        header: list[str],
+        rows: list[list[str]],
+        widths: list[float],
+        style: Callable[[bool], TableStyle],
+        *,
+        leading: float,
+        has_total: bool = False,
+    ):
+        super().__init__()
+        self.header, self.rows, self.widths, self.style = header, rows, widths, style
+        self.leading, self.has_total = leading, has_total
+        self.heights = [self._row_height(row) for row in rows]
+
+    def _row_height(self, row: list[str]) -> float:
+        return (max(cell.count("\n") for cell in row) + 1) * self.leading + ROW_PADDING
+
+    def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
+        return sum(self.widths), self._row_height(self.header) + sum(self.heights)
+
+    def split(self, _available_width: float, available_height: float) -> list[Flowable]:
+        used = self._row_height(self.header) + PAGE_ROOM_SLACK
+        count = 0
+        for height in self.heights:
+            if used + height > available_height:
+                break
+            used += height
+            count += 1
+        if count == 0:
+            return []
+        if count == len(self.rows):
+            return [self._table(self.rows, self.has_total)]
+        rest = PagedTable(
+            self.header,
+            self.rows[count:],
+            self.widths,
+            self.style,
+            leading=self.leading,
+            has_total=self.has_total,
+        )
+        return [self._table(self.rows[:count], False), rest]
+
+    def _table(self, rows: list[list[str]], with_total: bool) -> Table:
+        return make_table([self.header, *rows], self.widths, self.style(with_total), repeat_rows=0)
+
+    def draw(self) -> None:
+        table = self._table(self.rows, self.has_total)
+        table.wrapOn(self.canv, sum(self.widths), 1e9)
+        table.drawOn(self.canv, 0, 0)
+
+
+PAGE_ROOM_SLACK = 2.0
+"""Points kept free below a piece of a PagedTable, against rounding."""

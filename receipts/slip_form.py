@@ -2,6 +2,7 @@
 red number, a grid of labelled boxes, the circle for the fund's seal, and the QR code.
 `receipts.slips` fills it in for each document."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
@@ -9,10 +10,21 @@ from io import BytesIO
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from receipts.fonts import DocumentFont
-from receipts.layout import INK, RED, RULE, SHADE, CompressingCanvas, draw_text, fit_lines, fit_text
+from receipts.layout import (
+    INK,
+    RED,
+    RULE,
+    SHADE,
+    CompressingCanvas,
+    draw_text,
+    fit_lines,
+    fit_text,
+    wrap_lines,
+)
 
 PAGE = landscape(A5)
 WIDTH, HEIGHT = PAGE
@@ -24,9 +36,20 @@ LABEL_WIDTH = 92.0
 GRID_TOP = HEIGHT - 100
 
 
+CONTINUED = "（全文见附页）"
+"""Ends a wrapping cell whose text is longer than the slip has room for."""
+CELL_PADDING = 8.0
+"""Room above and below a cell's lines."""
+
+
 @dataclass(frozen=True)
 class Cell:
-    """One box of a slip's grid: a label (shaded) or a value."""
+    """One box of a slip's grid: a label (shaded) or a value.
+
+    A value with `sizes` wraps and is never cut: it takes the largest of `sizes` at which
+    it fits in `lines_max` lines (its row grows to hold them); text longer than that at
+    the smallest size shows its first lines and continues in full on an 附页.
+    Without `sizes`, the text is cut with … after `lines_max` lines."""
 
     text: str
     width: float
@@ -34,40 +57,68 @@ class Cell:
     size: float = 10.5
     lines_max: int = 1
     color: object = INK
+    sizes: tuple[float, ...] = ()
 
 
-def draw_grid(canvas: Canvas, font: str, rows: list[tuple[float, list[Cell]]]) -> float:
-    """Draw rows of cells from GRID_TOP down; return the y of the grid's bottom edge."""
+@dataclass(frozen=True)
+class Continued:
+    """A value the slip could not hold whole, printed in full on the 附页."""
+
+    label: str
+    text: str
+
+
+def _cell_lines(cell: Cell, font: str) -> tuple[float, list[str], bool]:
+    """(size, lines, continued) of a cell's text."""
+    width = cell.width - 12
+    if not cell.sizes:
+        return cell.size, fit_lines(cell.text, font, cell.size, width, cell.lines_max), False
+    for size in cell.sizes:
+        lines = wrap_lines(cell.text, font, size, width)
+        if len(lines) <= cell.lines_max:
+            return size, lines, False
+    size = cell.sizes[-1]
+    shown = wrap_lines(cell.text, font, size, width)[: cell.lines_max - 1]
+    room = width - stringWidth(CONTINUED, font, size)
+    rest = " ".join(cell.text.split())[len("".join(shown)) :]
+    shown.append(fit_lines(rest, font, size, room, 1)[0] + CONTINUED)
+    return size, shown, True
+
+
+def draw_grid(
+    canvas: Canvas,
+    font: str,
+    rows: list[tuple[float, list[Cell]]],
+    continued: list[Continued] | None = None,
+) -> float:
+    """Draw rows of cells from GRID_TOP down; return the y of the grid's bottom edge. Values
+    too long for the slip are appended to `continued`, under their row's label."""
+    laid_out = []
+    for height, cells in rows:
+        texts = [_cell_lines(cell, font) for cell in cells]
+        needed = max(len(lines) * size * 1.3 + CELL_PADDING for size, lines, _ in texts)
+        laid_out.append((max(height, needed), cells, texts))
     y = GRID_TOP
     canvas.setStrokeColor(RULE)
-    for height, cells in rows:
+    for height, cells, texts in laid_out:
         x = MARGIN
         y -= height
-        for cell in cells:
+        label = ""
+        for cell, (size, lines, cut) in zip(cells, texts, strict=True):
             if cell.label:
+                label = cell.text
                 canvas.setFillColor(SHADE)
                 canvas.rect(x, y, cell.width, height, stroke=0, fill=1)
-            lines = fit_lines(cell.text, font, cell.size, cell.width - 12, cell.lines_max)
-            leading = cell.size * 1.3
-            first_baseline = y + height / 2 + (len(lines) - 1) * leading / 2 - cell.size * 0.35
-            for number, line in enumerate(lines):
-                draw_text(
-                    canvas,
-                    x + (cell.width / 2 if cell.label else 7),
-                    first_baseline - number * leading,
-                    line,
-                    font=font,
-                    size=cell.size,
-                    align="center" if cell.label else "left",
-                    color=cell.color,  # type: ignore[arg-type]
-                )
+            elif cut and continued is not None:
+                continued.append(Continued(label, cell.text))
+            _draw_cell_lines(canvas, font, cell, x, y + height / 2, size, lines)
             x += cell.width
         canvas.setLineWidth(0.6)
         canvas.line(MARGIN, y, WIDTH - MARGIN, y)
     # Vertical rules per row, and the outer frame heavier, as on printed forms.
     y = GRID_TOP
     canvas.setLineWidth(0.6)
-    for height, cells in rows:
+    for height, cells, _texts in laid_out:
         x = MARGIN
         for cell in cells[:-1]:
             x += cell.width
@@ -76,6 +127,52 @@ def draw_grid(canvas: Canvas, font: str, rows: list[tuple[float, list[Cell]]]) -
     canvas.setLineWidth(1.4)
     canvas.rect(MARGIN, y, WIDTH - 2 * MARGIN, GRID_TOP - y, stroke=1, fill=0)
     return y
+
+
+def _draw_cell_lines(
+    canvas: Canvas, font: str, cell: Cell, x: float, middle: float, size: float, lines: list[str]
+) -> None:
+    leading = size * 1.3
+    first_baseline = middle + (len(lines) - 1) * leading / 2 - size * 0.35
+    for number, line in enumerate(lines):
+        draw_text(
+            canvas,
+            x + (cell.width / 2 if cell.label else 7),
+            first_baseline - number * leading,
+            line,
+            font=font,
+            size=size,
+            align="center" if cell.label else "left",
+            color=cell.color,  # type: ignore[arg-type]
+        )
+
+
+def draw_continuation(
+    canvas: Canvas,
+    font: str,
+    title: str,
+    number: str,
+    items: list[Continued],
+    finish_page: Callable[[], None] = lambda: None,
+) -> None:
+    """附页: each value the slip could not hold, in full, wrapped, on as many pages as it
+    takes (`finish_page` runs before each page break; the caller shows the last page)."""
+    size, leading = 10.0, 13.5
+    y = HEIGHT - MARGIN - 10
+    draw_text(canvas, MARGIN, y, f"{title}（附页）", font=font, size=14, bold=True)
+    draw_text(canvas, WIDTH - MARGIN, y, number, font=font, size=11.5, align="right", color=RED)
+    y -= 28
+    for item in items:
+        draw_text(canvas, MARGIN, y, f"{item.label}：", font=font, size=size, bold=True)
+        y -= leading
+        for line in wrap_lines(item.text, font, size, WIDTH - 2 * MARGIN):
+            if y < MARGIN + 20:
+                finish_page()
+                canvas.showPage()
+                y = HEIGHT - MARGIN - 10
+            draw_text(canvas, MARGIN, y, line, font=font, size=size)
+            y -= leading
+        y -= leading / 2
 
 
 def draw_heading(canvas: Canvas, font: str, title: str, left: str, right: str, number: str) -> None:
@@ -151,7 +248,8 @@ def draw_qr(canvas: Canvas, payload: str, *, x: float, y: float) -> None:
 
 def new_canvas(buffer: BytesIO, title: str, font: DocumentFont) -> Canvas:
     """A slip-sized canvas writing into `buffer`, its metadata naming the font used."""
-    canvas = CompressingCanvas(buffer, pagesize=PAGE)
+    # The document's font from the start: else every page names Helvetica, not embedded.
+    canvas = CompressingCanvas(buffer, pagesize=PAGE, initialFontName=font.name)
     canvas.setTitle(title)
     canvas.setAuthor("carefund")
     canvas.setSubject(font.description)

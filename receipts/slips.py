@@ -1,6 +1,7 @@
 """Receipts (收款收据) and disbursement vouchers (领款签收单): one A5 landscape page each,
 drawn directly on the canvas, the way a printed receipt book lays them out."""
 
+from collections.abc import Callable
 from io import BytesIO
 
 from reportlab.pdfgen.canvas import Canvas
@@ -22,7 +23,9 @@ from receipts.slip_form import (
     QR_SIZE,
     WIDTH,
     Cell,
+    Continued,
     date_zh,
+    draw_continuation,
     draw_grid,
     draw_heading,
     draw_qr,
@@ -36,8 +39,16 @@ def _fund_line(view: ReceiptView | VoucherView) -> str:
     return f"{org}{view.fund.name}（{view.fund.code}）"
 
 
-def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> None:
-    """One receipt on the current page."""
+PAYER_SIZES = (12.0, 10.5, 9.0, 8.0)
+"""A payer wraps, shrinking to these sizes: 200 characters fit in 4 lines at 8 points."""
+PAIR_SIZES = (10.5, 9.0, 8.0)
+"""A name or branch beside another wraps at these sizes."""
+MEMO_SIZES = (9.5, 8.5, 7.5)
+"""A memo or purpose wraps at these sizes; what 3 lines cannot hold goes on the 附页."""
+
+
+def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> list[Continued]:
+    """One receipt on the current page; returns what continues on its 附页."""
     name = font.name
     inner = WIDTH - 2 * MARGIN
     draw_heading(
@@ -49,6 +60,7 @@ def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> None:
         f"No. {view.receipt_no}",
     )
     half = (inner - 2 * LABEL_WIDTH) / 2
+    continued: list[Continued] = []
     bottom = draw_grid(
         canvas,
         name,
@@ -57,7 +69,7 @@ def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> None:
                 28,
                 [
                     Cell("交款单位（人）", LABEL_WIDTH, True),
-                    Cell(view.payer, inner - LABEL_WIDTH, size=12),
+                    Cell(view.payer, inner - LABEL_WIDTH, lines_max=4, sizes=PAYER_SIZES),
                 ],
             ),
             (
@@ -89,10 +101,11 @@ def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> None:
                 34,
                 [
                     Cell("事由及备注", LABEL_WIDTH, True),
-                    Cell(view.memo or "—", inner - LABEL_WIDTH, size=9.5, lines_max=2),
+                    Cell(view.memo or "—", inner - LABEL_WIDTH, lines_max=3, sizes=MEMO_SIZES),
                 ],
             ),
         ],
+        continued,
     )
     if view.void:
         reason = (
@@ -142,10 +155,11 @@ def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> None:
     )
     if view.void:
         draw_stamp(canvas, "作 废", x=WIDTH / 2, y=HEIGHT / 2 + 10, font=name, size=92)
+    return continued
 
 
-def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> None:
-    """One disbursement voucher on the current page."""
+def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> list[Continued]:
+    """One disbursement voucher on the current page; returns what continues on its 附页."""
     name = font.name
     inner = WIDTH - 2 * MARGIN
     half = (inner - 2 * LABEL_WIDTH) / 2
@@ -154,9 +168,9 @@ def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> None:
     def pair(label: str, value: str, label2: str, value2: str) -> list[Cell]:
         return [
             Cell(label, LABEL_WIDTH, True),
-            Cell(value or "—", half),
+            Cell(value or "—", half, lines_max=2, sizes=PAIR_SIZES),
             Cell(label2, LABEL_WIDTH, True),
-            Cell(value2 or "—", half),
+            Cell(value2 or "—", half, lines_max=2, sizes=PAIR_SIZES),
         ]
 
     draw_heading(
@@ -167,6 +181,7 @@ def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> None:
         f"申请日期：{date_zh(view.created_on)}",
         f"No. 支出-{view.disbursement_id:06d}",
     )
+    continued: list[Continued] = []
     bottom = draw_grid(
         canvas,
         name,
@@ -178,7 +193,7 @@ def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> None:
                 30,
                 [
                     Cell("发放用途", LABEL_WIDTH, True),
-                    Cell(purpose or "—", inner - LABEL_WIDTH, size=9.5, lines_max=2),
+                    Cell(purpose or "—", inner - LABEL_WIDTH, lines_max=3, sizes=MEMO_SIZES),
                 ],
             ),
             (
@@ -207,6 +222,7 @@ def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> None:
                 ),
             ),
         ],
+        continued,
     )
     people = (
         ("经办人", view.submitter),
@@ -258,6 +274,7 @@ def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> None:
             font=name,
             size=80 if len(view.stamp) <= 2 else 64,
         )
+    return continued
 
 
 def render_receipt(view: ReceiptView, font: DocumentFont | None = None) -> bytes:
@@ -265,7 +282,7 @@ def render_receipt(view: ReceiptView, font: DocumentFont | None = None) -> bytes
     font = font or document_font()
     buffer = BytesIO()
     canvas = new_canvas(buffer, f"收款收据 {view.receipt_no}", font)
-    draw_receipt(canvas, view, font)
+    _with_continuation(canvas, font, draw_receipt(canvas, view, font), view)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -302,8 +319,13 @@ def render_receipt_batch(batch: ReceiptBatchView, font: DocumentFont | None = No
         draw_page_number(canvas, x=WIDTH - MARGIN - 40, y=14, font=font.name, size=7)
         canvas.showPage()
     for receipt in batch.receipts:
-        draw_receipt(canvas, receipt, font)
-        draw_page_number(canvas, x=WIDTH - MARGIN - 40, y=14, font=font.name, size=7)
+
+        def number_page() -> None:
+            draw_page_number(canvas, x=WIDTH - MARGIN - 40, y=14, font=font.name, size=7)
+
+        continued = draw_receipt(canvas, receipt, font)
+        _with_continuation(canvas, font, continued, receipt, number_page)
+        number_page()
         canvas.showPage()
     finish_page_numbers(canvas, x=WIDTH - MARGIN - 40, y=14, font=font.name, size=7)
     canvas.save()
@@ -315,7 +337,26 @@ def render_voucher(view: VoucherView, font: DocumentFont | None = None) -> bytes
     font = font or document_font()
     buffer = BytesIO()
     canvas = new_canvas(buffer, f"领款签收单 支出-{view.disbursement_id:06d}", font)
-    draw_voucher(canvas, view, font)
+    _with_continuation(canvas, font, draw_voucher(canvas, view, font), view)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def _with_continuation(
+    canvas: Canvas,
+    font: DocumentFont,
+    continued: list[Continued],
+    view: ReceiptView | VoucherView,
+    finish_page: Callable[[], None] = lambda: None,
+) -> None:
+    """The slip's 附页 after it, when some value did not fit (the caller shows the page)."""
+    if not continued:
+        return
+    finish_page()
+    canvas.showPage()
+    if isinstance(view, ReceiptView):
+        title, number = "收款收据", f"No. {view.receipt_no}"
+    else:
+        title, number = "关爱资金领款签收单", f"No. 支出-{view.disbursement_id:06d}"
+    draw_continuation(canvas, font.name, title, number, continued, finish_page)

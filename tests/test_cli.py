@@ -106,3 +106,12 @@ def test_a_served_app_is_frozen_out_of_the_garbage_collectors_way() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert int(frozen) > 10_000
+
+
+def test_verify_where_there_is_no_database_creates_none(tmp_path: Path) -> None:
+    for args in (("verify",), ("fund", "list")):
+        done = carefund(*args, url="sqlite:///./carefund.db", cwd=tmp_path)
+        assert done.returncode == 2, done
+        assert "没有数据库文件" in done.stderr and "carefund init" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert not (tmp_path / "carefund.db").exists()

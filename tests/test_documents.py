@@ -16,7 +16,7 @@ from carefund import disbursements, incomes
 from carefund.errors import Forbidden, InvalidInput, NotFound
 from carefund.reports import documents, slips
 from carefund.reports.statements import Check
-from receipts.fonts import builtin_font, document_font
+from receipts.fonts import document_font
 from tests.builders import make_fund, make_staff, record
 from tests.document_fixtures import (
     QUARTER_CLOSING_FEN,
@@ -268,8 +268,9 @@ def test_the_public_list_masks_names_and_shows_nothing_personal(database) -> Non
         "欧阳*华",
         "李*",
         "生活困难党员",
-        "精神关怀",
-        "1,200.50",
+        "精神关怀、生活帮扶",
+        "1,500.50",
+        "2,000.50",
         "小计（1人）",
         "11,503.00",
         "壹万壹仟伍佰零叁元整",
@@ -284,7 +285,9 @@ def test_the_public_list_masks_names_and_shows_nothing_personal(database) -> Non
     assert view.recipients == 6
     # 王小明's 工作激励 was reversed within the quarter: it is not on the list.
     hardship = next(group for group in view.groups if group.category == "hardship")
-    assert [row.aspect_zh for row in hardship.rows] == ["精神关怀", "生活帮扶"]
+    assert [(row.masked_name, row.aspects_zh, row.amount.figures) for row in hardship.rows] == [
+        ("王*明", "精神关怀、生活帮扶", "¥1,500.50")
+    ]
 
 
 def test_batch_receipts_cover_the_range_one_page_each(database) -> None:
@@ -425,10 +428,9 @@ def test_a_later_reversal_shows_as_a_negative_line_in_its_own_period(database) -
     assert "欧阳*华" in text and "-300.00" in text
 
 
-@pytest.mark.parametrize("which", ["builtin", "configured"])
-def test_both_fonts_render_readable_text(database, which, tmp_path) -> None:
+def test_the_embedded_font_renders_readable_text_and_is_named_without_a_path(database) -> None:
     quarter = care_quarter(database)
-    font = builtin_font() if which == "builtin" else document_font()
+    font = document_font()
 
     def read(session: Session) -> Any:
         view = slips.receipt_view(
@@ -442,17 +444,30 @@ def test_both_fonts_render_readable_text(database, which, tmp_path) -> None:
 
     view, statement_text = database.read(read)
     assert "伍万元整" in compact(pdf_text(receipts.render_receipt(view, font)))
-    assert compact(font.description) in statement_text
-    assert ("嵌入字体" in statement_text) == font.embedded
+    assert "嵌入字体WenQuanYiMicroHei（子集）" in statement_text
+    assert "/" not in font.description and ".tt" not in font.description
 
 
-def test_an_unusable_configured_font_falls_back(tmp_path) -> None:
+def test_an_unusable_configured_font_falls_back_to_the_packaged_one(tmp_path) -> None:
     bogus = tmp_path / "not-a-font.ttf"
     bogus.write_bytes(b"not a font")
     for path in (str(bogus), str(tmp_path / "missing.ttf")):
         font = document_font(path)
-        assert font.name
-        assert str(bogus) not in font.description
+        assert font.family == "WenQuanYi Micro Hei"
+        assert str(tmp_path) not in font.description
+
+
+def test_without_any_embeddable_font_documents_are_refused(monkeypatch, tmp_path) -> None:
+    from receipts import fonts
+
+    monkeypatch.setattr(fonts, "PACKAGED_FONT", ("no_such_font_package", "x.ttc"))
+    monkeypatch.setattr(fonts, "FONT_CANDIDATES", ())
+    fonts._choose.cache_clear()
+    try:
+        with pytest.raises(fonts.FontUnavailable, match="CAREFUND_FONT_PATH"):
+            document_font(str(tmp_path / "missing.ttf"))
+    finally:
+        fonts._choose.cache_clear()
 
 
 def test_statement_periods(database) -> None:

@@ -205,11 +205,13 @@ def category_zh(category: str) -> str:
 
 @dataclass(frozen=True)
 class DisclosureRow:
-    """One line of the public list: a masked name, what for, how much. Nothing else."""
+    """One person on the public list: a masked name, the branch that tells two 王*明 apart,
+    what for, how much (net, all aspects). Nothing else."""
 
     masked_name: str
-    category_zh: str
-    aspect_zh: str
+    branch: str
+    aspects_zh: str
+    """The aspects paid, e.g. 生活帮扶、精神关怀."""
     amount: Amount
 
 
@@ -250,22 +252,12 @@ def disclosure_view(
     for item in totals:
         by_category[item.category].append(item)
     groups = []
-    line_count = 0
     for category in MemberCategory:
-        rows = []
-        for item in by_category[category.value]:
-            for aspect in Aspect:
-                fen = item.aspects_fen[aspect.value]
-                if fen:
-                    rows.append(
-                        DisclosureRow(
-                            mask_name(item.name),
-                            CATEGORY_NAMES_ZH[category],
-                            ASPECT_NAMES_ZH[aspect],
-                            amount_of(fen),
-                        )
-                    )
-        line_count += len(rows)
+        rows = [
+            _disclosure_row(item)
+            for item in by_category[category.value]
+            if any(item.aspects_fen.values())
+        ]
         if rows:
             groups.append(
                 DisclosureGroup(
@@ -273,12 +265,12 @@ def disclosure_view(
                     CATEGORY_NAMES_ZH[category],
                     tuple(rows),
                     amount_of(sum(row.amount.fen for row in rows)),
-                    len(by_category[category.value]),
+                    len(rows),
                 )
             )
-    if line_count > DISCLOSURE_ROWS_MAX:
+    if len(totals) > DISCLOSURE_ROWS_MAX:
         raise InvalidInput(
-            f"公示名单有 {line_count} 行，超过上限 {DISCLOSURE_ROWS_MAX} 行，请按月份公示",
+            f"公示名单有 {len(totals)} 人，超过上限 {DISCLOSURE_ROWS_MAX} 行，请按月份公示",
             field="period",
         )
     return DisclosureView(
@@ -286,9 +278,16 @@ def disclosure_view(
         period=period_range,
         groups=tuple(groups),
         total=amount_of(sum(group.total.fen for group in groups)),
-        recipients=len(totals),
+        recipients=sum(group.recipients for group in groups),
         generated_at=utcnow(),
         seal=period_seal(session, fund, period_range),
+    )
+
+
+def _disclosure_row(item: RecipientTotal) -> DisclosureRow:
+    aspects = [ASPECT_NAMES_ZH[aspect] for aspect in Aspect if item.aspects_fen[aspect.value]]
+    return DisclosureRow(
+        mask_name(item.name), item.branch or "—", "、".join(aspects), amount_of(item.total_fen)
     )
 
 
