@@ -8,7 +8,6 @@ from sqlalchemy.exc import OperationalError
 
 from carefund.access import users
 from carefund.errors import CarefundError
-from carefund.settings import get_settings
 from carefund.storage.database import Database
 from carefund.storage.schema import is_current
 from carefund.vocabulary import Role
@@ -27,7 +26,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def database() -> Database:
     """The configured database, which must have been initialised."""
     try:
-        configured = Database.open(get_settings().database_url)
+        configured = Database.configured()
         if not is_current(configured.engine):
             fail("数据库尚未初始化或需要升级：请先运行 `carefund init`")
     except CarefundError as exc:
