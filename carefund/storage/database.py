@@ -181,8 +181,8 @@ class Database:
         settled: Callable[[Session], bool] | None,
     ) -> T:
         if settled is not None:
-            with replica.session() as session:
-                if settled(session):
+            with replica.settled_session(settled) as session:
+                if session is not None:
                     return query(session)
         if replica.caught_up_with(self.engine):
             with replica.session() as session:

@@ -12,7 +12,7 @@ the standby after it, so the snapshot is taken only once the wait is over.
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import text
@@ -51,6 +51,20 @@ class ReadReplica:
         with Session(self._snapshot, expire_on_commit=False) as session:
             yield session
 
+    @contextmanager
+    def settled_session(self, settled: Callable[[Session], bool]) -> Iterator[Session | None]:
+        """A session on the standby as it is, if `settled(session)` says that what is asked
+        for is final there; else (or when the standby cannot be reached) None."""
+        try:
+            session = Session(self._snapshot, expire_on_commit=False)
+            final = settled(session)
+        except OperationalError as exc:
+            session.close()
+            log.warning("read replica unreachable (%s): reading the primary", exc.orig)
+            final = False
+        with session:
+            yield session if final else None
+
     def caught_up_with(self, primary: Engine) -> bool:
         """Whether the standby has replayed everything the primary had written when this
         was called, waiting up to `wait_s` for it; False too when the standby cannot be
@@ -76,4 +90,3 @@ class ReadReplica:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
