@@ -5,26 +5,66 @@ eight masked symbols (`QRUtil.getLostPoint`), but its scoring walks lists of boo
 module by module and was most of a receipt's drawing time. `qr_modules` builds the same
 symbol — same version, same data and error correction, same mask, so every module is
 what reportlab's `make()` gives (tests/test_qr.py compares them) — and scores the masks
-on rows held as strings and integers instead.
+on rows held as strings and integers instead. Two pure computations reportlab redoes
+for every code are kept per version instead: the Reed-Solomon generator polynomial of a
+block size (`QRUtil.getErrorCorrectPolynomial`, wrapped in a cache once, here) and where
+the data modules go.
 """
 
 import re
+from functools import lru_cache
 
 from reportlab.graphics.barcode import qrencoder
 
 _RUNS = re.compile("0{5,}|1{5,}")
 
+if not hasattr(qrencoder.QRUtil.getErrorCorrectPolynomial, "cache_info"):
+    # A pure function of the block's error-correction length, which its callers only read.
+    qrencoder.QRUtil.getErrorCorrectPolynomial = staticmethod(
+        lru_cache(maxsize=64)(qrencoder.QRUtil.getErrorCorrectPolynomial)
+    )
+
+
+class _Code(qrencoder.QRCode):
+    """reportlab's QRCode, its data modules' places kept per version."""
+
+    def dataPosIterator(self) -> list[tuple[int, int]]:  # noqa: N802 (reportlab's name)
+        return _positions(self.version, self)
+
+
+def _positions(version: int, code: qrencoder.QRCode) -> list[tuple[int, int]]:
+    known = _POSITIONS.get(version)
+    if known is None:
+        known = _POSITIONS[version] = list(code._dataPosIterator())
+    return known
+
+
+_POSITIONS: dict[int, list[tuple[int, int]]] = {}
+
 
 def qr_modules(payload: str) -> list[list[bool]]:
     """The payload in byte mode, error correction level M, as rows of modules (True dark)."""
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code = _Code(None, qrencoder.QRErrorCorrectLevel.M)
     # Byte mode explicitly: reportlab would otherwise try Kanji mode on non-ASCII text.
     code.addData(qrencoder.QR8bitByte(payload))
     code.version = code.calculate_version()
+    code.makeImpl(True, 0)  # the symbol as scored: format areas light, data under mask 0
+    size = code.moduleCount
+    places = _data_places(code)
+    # Each row as an integer, column 0 the highest bit: the function patterns, and the
+    # data bits before any mask (what mask 0 hides, shown again).
+    fixed = [_row_bits(row) & ~places[number] for number, row in enumerate(code.modules)]
+    data = [
+        _row_bits(row) ^ pattern
+        for row, pattern in zip(code.modules, _mask_rows(size, 0), strict=True)
+    ]
     best_mask, best_score = 0, 0
     for mask in range(8):
-        code.makeImpl(True, mask)
-        score = lost_points(code.modules)
+        rows = [
+            fixed[number] | ((data[number] ^ pattern) & places[number])
+            for number, pattern in enumerate(_mask_rows(size, mask))
+        ]
+        score = _score([format(row, f"0{size}b") for row in rows])
         if mask == 0 or score < best_score:
             best_mask, best_score = mask, score
     code.makeImpl(False, best_mask)
@@ -33,7 +73,10 @@ def qr_modules(payload: str) -> list[list[bool]]:
 
 def lost_points(modules: list[list[bool]]) -> int:
     """`QRUtil.getLostPoint` of reportlab's encoder, the same figure computed faster."""
-    rows = ["".join("1" if dark else "0" for dark in row) for row in modules]
+    return _score(["".join("1" if dark else "0" for dark in row) for row in modules])
+
+
+def _score(rows: list[str]) -> int:
     columns = ["".join(column) for column in zip(*rows, strict=True)]
     size = len(rows)
     score = 0
@@ -46,6 +89,35 @@ def lost_points(modules: list[list[bool]]) -> int:
     score += 3 * _same_blocks(rows, size)
     dark = sum(line.count("1") for line in rows)
     return score + 10 * (abs(100 * dark // (size * size) - 50) // 5)
+
+
+def _row_bits(row: list[bool]) -> int:
+    return int("".join("1" if dark else "0" for dark in row), 2)
+
+
+def _data_places(code: qrencoder.QRCode) -> tuple[int, ...]:
+    """Where the data modules of the code's version are, a row's as an integer."""
+    known = _DATA_PLACES.get(code.version)
+    if known is None:
+        size = code.moduleCount
+        rows = [0] * size
+        for column, row in _positions(code.version, code):
+            rows[row] |= 1 << (size - 1 - column)
+        known = _DATA_PLACES[code.version] = tuple(rows)
+    return known
+
+
+_DATA_PLACES: dict[int, tuple[int, ...]] = {}
+
+
+@lru_cache(maxsize=8 * 64)
+def _mask_rows(size: int, mask: int) -> tuple[int, ...]:
+    """The modules a mask pattern turns over, over the whole symbol, a row an integer."""
+    flips = qrencoder.QRUtil.getMask(mask)
+    return tuple(
+        sum(1 << (size - 1 - column) for column in range(size) if flips(row, column))
+        for row in range(size)
+    )
 
 
 def _finder_count(line: str, size: int) -> int:

@@ -57,3 +57,9 @@ def test_the_format_bits_name_level_m_and_the_chosen_mask() -> None:
         (qrencoder.QRErrorCorrectLevel.M << 3) | _reference(payload).getBestMaskPattern()
     )
     assert down == [bool((bits >> index) & 1) for index in range(8)]
+
+
+def test_the_kept_generator_polynomials_are_reportlabs() -> None:
+    kept = qrencoder.QRUtil.getErrorCorrectPolynomial
+    for length in (7, 10, 16, 18, 22, 26, 28, 30):
+        assert kept(length).num == kept.__wrapped__(length).num
