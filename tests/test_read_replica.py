@@ -199,3 +199,23 @@ def test_a_replica_is_for_a_postgresql_primary_only(tmp_path) -> None:
         )
     with pytest.raises(InvalidInput, match="PostgreSQL"):
         Database.open("postgresql://postgres@127.0.0.1:1/x", read_url=f"sqlite:///{tmp_path}/b.db")
+
+
+def test_the_settings_name_the_replica(monkeypatch) -> None:
+    from carefund.settings import get_settings
+
+    monkeypatch.setenv("CAREFUND_DATABASE_URL", "postgresql://carefund@db-primary/carefund")
+    monkeypatch.setenv("CAREFUND_READ_DATABASE_URL", "postgresql://carefund@db-standby/carefund")
+    monkeypatch.setenv("CAREFUND_READ_REPLICA_WAIT_MS", "250")
+    get_settings.cache_clear()
+    try:
+        configured = Database.configured()  # engines connect lazily: nothing is reached
+        assert configured.replica is not None
+        assert configured.replica.engine.url.host == "db-standby"
+        assert configured.replica.wait_s == 0.25
+        configured.dispose()
+        monkeypatch.delenv("CAREFUND_READ_DATABASE_URL")
+        get_settings.cache_clear()
+        assert Database.configured().replica is None
+    finally:
+        get_settings.cache_clear()
