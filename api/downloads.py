@@ -1,10 +1,14 @@
 """Documents as downloads, for the API and the pages alike: receipts, statements, lists.
 
 Each asks `carefund.reports` for a view (which checks the caller's role), has `receipts`
-render it, and answers the bytes kept out of shared caches. Statements are rendered inside
-`database.read`, while the session is open, because their journal streams from the
-database as the pages are laid out.
+render it, and answers the bytes kept out of shared caches. They read from the read
+replica when one is configured (`database.read(..., replica=True)`): a closed period's
+documents as the replica has them, anything else once it has caught up with the primary.
+Statements are rendered inside `database.read`, while the session is open, because their
+journal streams from the database as the pages are laid out.
 """
+
+from functools import partial
 
 from sqlmodel import Session
 from starlette.responses import Response
@@ -38,7 +42,8 @@ def pdf(content: bytes, filename: str, *, inline: bool = True) -> Response:
 def receipt(database: Database, *, income_id: int, user: User) -> Response:
     """The income's receipt (收款收据); a reversed income's receipt is stamped 作废."""
     view = database.read(
-        lambda session: slips.receipt_view(session, income_id=income_id, actor=user)
+        lambda session: slips.receipt_view(session, income_id=income_id, actor=user),
+        replica=True,
     )
     return pdf(receipts.render_receipt(view), f"receipt-{view.receipt_no}.pdf")
 
@@ -51,7 +56,11 @@ def statement(database: Database, *, code: str, period: str, suffix: str, user: 
         view = documents.statement_view(session, fund_code=code, period=period, actor=user)
         return render(view), f"statement-{view.fund.code}-{view.period.label}.{suffix}"
 
-    content, filename = database.read(rendered)
+    content, filename = database.read(
+        rendered,
+        replica=True,
+        settled=partial(documents.period_is_final, fund_code=code, period=period),
+    )
     return document(content, filename, media_type=media_type, inline=False)
 
 
@@ -60,7 +69,9 @@ def disclosure(database: Database, *, code: str, period: str, user: User) -> Res
     view = database.read(
         lambda session: documents.disclosure_view(
             session, fund_code=code, period=period, actor=user
-        )
+        ),
+        replica=True,
+        settled=partial(documents.period_is_final, fund_code=code, period=period),
     )
     return pdf(
         receipts.render_disclosure(view),

@@ -37,9 +37,19 @@ def machine() -> str:
     except (OSError, subprocess.CalledProcessError, IndexError):
         memory = "?"
     return (
+        f"load: {load()}; "
         f"{os.cpu_count()} CPUs (nproc), {memory} memory, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}, {clock.now().isoformat(timespec='minutes')}"
     )
+
+
+def load() -> str:
+    """`uptime`: the machine's load while measured (on a shared machine it decides what the
+    absolute figures mean; the same-run ratios mean something whatever it is)."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in NEEDS_POSTGRES and postgres is None:
             problems.append(f"{name}: skipped, no PostgreSQL answers")
             continue
-        print(f"\n=== bench.{name} ({mode}) ===", flush=True)
+        print(f"\n=== bench.{name} ({mode}), {load()} ===", flush=True)
         began = time.perf_counter()
         try:
             module = importlib.import_module(f"bench.{name}")

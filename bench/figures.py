@@ -5,8 +5,14 @@ them and prints one table (`table`). A figure's ratio is value ÷ baseline, both
 the same run on the same machine, so it means something even on a busy, shared machine.
 """
 
+import statistics
 from dataclasses import dataclass
 from typing import Literal
+
+
+def median_spread(samples: list[float]) -> tuple[float, tuple[float, float]]:
+    """The median of several runs and their spread (lowest, highest)."""
+    return statistics.median(samples), (min(samples), max(samples))
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,10 @@ class Figure:
     target: Target | None = None
     note: str = ""
     """Anything the reader needs to weigh the figure (sizes, backend)."""
+    runs: int = 1
+    """How many runs `value` is the median of (and `baseline`, measured between them)."""
+    spread: tuple[float, float] | None = None
+    """The lowest and highest of those runs."""
 
     @property
     def ratio(self) -> float | None:
@@ -72,6 +82,13 @@ def _number(value: float) -> str:
     return f"{value:.2g}"
 
 
+def _spread(figure: Figure) -> str:
+    if figure.spread is None or figure.runs < 2:
+        return ""
+    low, high = figure.spread
+    return f" (median of {figure.runs}: {_number(low)}–{_number(high)})"
+
+
 def table(figures: list[Figure]) -> str:
     """The figures as one Markdown table (it reads well in a terminal and in RESULTS.md)."""
     header = ["benchmark", "figure", "value", "baseline (same run)", "ratio", "target", "met"]
@@ -88,7 +105,7 @@ def table(figures: list[Figure]) -> str:
             [
                 figure.benchmark,
                 what,
-                f"{_number(figure.value)} {figure.unit}".rstrip(),
+                f"{_number(figure.value)} {figure.unit}".rstrip() + _spread(figure),
                 baseline,
                 f"{figure.ratio:.3g}" if figure.ratio is not None else "—",
                 figure.target.describe(figure.unit) if figure.target else "—",

@@ -7,6 +7,9 @@ funds go in parallel). Afterwards it checks the books of every fund: no 5xx answ
 receipt per acknowledged income and no gap, the chain intact, and the balance exactly the
 sum of the acknowledged amounts (as the database holds it, as the API shows it and as the
 year's statement closes it). Baseline: `GET /healthz` on the same server and clients.
+Anchor: pgbench running `bench/posting.pgbench` (the same statements as one posting,
+without Python) on the same database with as many clients, into one fund and into the
+many; target (issue 16) 0.8 of its rate.
 
     python -m bench.pg_workers [--postgres URL] [--workers 4] [--clients 32] [--seconds 10]
 """
@@ -19,6 +22,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
@@ -174,13 +178,87 @@ def measure(
         ) as port:
             bare, one, many = drive_phases(port, token, seconds, clients, ledger)
             problems = check_books(database_url, port, token, ledger)
+        anchors = pgbench_anchors(database_url, seconds, clients)
     print(
         f"PostgreSQL, carefund serve --workers {workers}, {clients} clients, "
         f"{seconds:.0f} s each, {os.cpu_count()} CPUs"
     )
     report(bare, one, many, ledger, problems)
     note = f"PostgreSQL, {workers} workers, {clients} clients"
-    return figures(bare, one, many, problems, note=note)
+    return figures(bare, one, many, problems, note=note) + anchor_figures(
+        one, many, anchors, note=note
+    )
+
+
+PGBENCH_SCRIPT = Path(__file__).with_name("posting.pgbench")
+TARGET_OF_PGBENCH = 0.8
+
+
+def pgbench_anchors(database_url: str, seconds: float, clients: int) -> dict[str, float]:
+    """pgbench's transactions per second with the posting script, into the one fund and
+    into the many (by fund id); empty when pgbench is not installed."""
+    import shutil
+
+    from sqlalchemy import text
+
+    from carefund.storage.database import Database
+
+    if shutil.which("pgbench") is None:
+        print("pgbench is not installed (Debian: postgresql-client): no anchor")
+        return {}
+    database = Database.open(database_url)
+    ranges = database.read(
+        lambda session: {
+            "one": tuple(
+                session.execute(
+                    text("SELECT min(id), max(id) FROM fund WHERE code = :code"), {"code": ONE_FUND}
+                ).one()
+            ),
+            "many": tuple(
+                session.execute(
+                    text("SELECT min(id), max(id) FROM fund WHERE code LIKE 'MANY-%'")
+                ).one()
+            ),
+        }  # fmt: skip
+    )
+    database.dispose()
+    libpq_url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    rates = {}
+    for name, (first, last) in ranges.items():
+        ran = subprocess.run(
+            ["pgbench", "-n", "-f", str(PGBENCH_SCRIPT), "-D", f"first={first}",
+             "-D", f"last={last}", "-c", str(clients), "-j", "2", "-T", f"{max(int(seconds), 1)}",
+             libpq_url],
+            capture_output=True, text=True, check=False, timeout=seconds + 120,
+        )  # fmt: skip
+        found = [line for line in ran.stdout.splitlines() if line.startswith("tps = ")]
+        if ran.returncode != 0 or not found:
+            print(f"pgbench failed ({name}): {ran.stderr.strip()[-300:]}")
+            continue
+        rates[name] = float(found[0].split()[2])
+        print(f"pgbench, same statements, {name} fund(s), {clients} clients: {rates[name]:.0f} tps")
+    return rates
+
+
+def anchor_figures(
+    one: Result, many: Result, anchors: dict[str, float], *, note: str
+) -> list[Figure]:
+    """Each posting rate against pgbench running the same statements."""
+    measured = {"one": (one, "one fund"), "many": (many, f"{MANY_FUNDS} funds")}
+    return [
+        Figure(
+            "pg_workers",
+            f"POST incomes, {what}, against pgbench",
+            result.per_second,
+            "req/s",
+            baseline=anchors[name],
+            baseline_what="pgbench, same statements, same clients",
+            target=Target(TARGET_OF_PGBENCH, on="ratio"),
+            note=note,
+        )
+        for name, (result, what) in measured.items()
+        if name in anchors
+    ]
 
 
 def drive_phases(

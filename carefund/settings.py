@@ -14,6 +14,12 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./carefund.db"
     """Where the books live: an SQLite file (default) or `postgresql+psycopg://…`."""
+    read_database_url: str = ""
+    """A PostgreSQL read replica (a hot standby of `database_url`): statements, documents,
+    exports and `verify` read from it. Empty: everything reads from `database_url`."""
+    read_replica_wait_ms: int = 2_000
+    """How long a read that must see the latest writes waits for the replica to replay
+    them before it reads from the primary instead."""
     secret_key: str = ""
     """Signs the web pages' session cookies; generated and kept in the database when empty."""
     lock_timeout_ms: int = 10_000

@@ -3,6 +3,7 @@
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -115,7 +116,7 @@ def _verify_database(*, fund: str | None) -> None:
                         highlight=False,
                     )
 
-        database().read(check)
+        database().read(check, replica=True)
     except CarefundError as exc:
         fail(exc.message)
     if broken:
@@ -229,7 +230,11 @@ def statement(
                 content = render(view)
             return view, content
 
-        view, content = database().read(rendered)
+        view, content = database().read(
+            rendered,
+            replica=True,
+            settled=partial(documents.period_is_final, fund_code=fund, period=period),
+        )
     except CarefundError as exc:
         fail(exc.message)
     try:
@@ -306,7 +311,7 @@ def export(
                 lines = export_beancount(session, fund_code=fund, actor=actor)
             _write_lines(lines, output)
 
-        database().read(write_out)
+        database().read(write_out, replica=True)
     except CarefundError as exc:
         fail(exc.message)
     except OSError as exc:

@@ -10,7 +10,6 @@ from sqlalchemy.exc import OperationalError
 
 from carefund.access import users
 from carefund.errors import CarefundError
-from carefund.settings import get_settings
 from carefund.storage.database import Database
 from carefund.storage.schema import is_current
 from carefund.vocabulary import Role
@@ -32,7 +31,7 @@ def database() -> Database:
     url = get_settings().database_url
     _refuse_missing_sqlite_file(url)
     try:
-        configured = Database.open(url)
+        configured = Database.configured()
         if not is_current(configured.engine):
             fail("数据库尚未初始化或需要升级：请先运行 `carefund init`")
     except CarefundError as exc:

@@ -17,7 +17,9 @@ from cli.common import err
 
 app = typer.Typer(
     help="carefund — 党内关爱基金账本：复式记账、哈希链、收据与审计报表。\n\n"
-    "The database is CAREFUND_DATABASE_URL (default: sqlite:///./carefund.db).",
+    "The database is CAREFUND_DATABASE_URL (default: sqlite:///./carefund.db); with "
+    "CAREFUND_READ_DATABASE_URL (a PostgreSQL hot standby), statement, export and verify "
+    "read from it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

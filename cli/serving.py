@@ -10,7 +10,6 @@ from sqlmodel import Session
 from carefund.data_keys import ensure_data_key
 from carefund.errors import CarefundError
 from carefund.funds import read_funds
-from carefund.settings import get_settings
 from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from cli.common import err, fail, operator, out
@@ -19,7 +18,7 @@ from cli.common import err, fail, operator, out
 def init() -> None:
     """Create the database schema, or upgrade it to the newest version (safe to run again)."""
     try:
-        configured = Database.open(get_settings().database_url)
+        configured = Database.configured()
         created_key = ensure_data_key(configured.engine)
         upgrade(configured.engine)
     except CarefundError as exc:
@@ -52,7 +51,7 @@ def serve(
     import uvicorn
 
     try:
-        configured = Database.open(get_settings().database_url)
+        configured = Database.configured()
         ensure_data_key(configured.engine)
         upgrade(configured.engine)
         if demo:
@@ -139,7 +138,7 @@ def demo(
     from carefund.demo import build_demo
 
     try:
-        configured = Database.open(get_settings().database_url)
+        configured = Database.configured()
         upgrade(configured.engine)
         err.print("正在生成演示账簿（约半分钟）…", highlight=False)
         result = build_demo(configured, force=force)

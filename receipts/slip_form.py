@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -25,6 +24,7 @@ from receipts.layout import (
     fit_text,
     wrap_lines,
 )
+from receipts.qr import qr_modules
 
 PAGE = landscape(A5)
 WIDTH, HEIGHT = PAGE
@@ -215,15 +215,13 @@ def draw_seal_box(canvas: Canvas, font: str, *, x: float, y: float, label: str) 
 def draw_qr(canvas: Canvas, payload: str, *, x: float, y: float) -> None:
     """The payload as a QR code QR_SIZE square, a quiet zone of one module inside it.
 
-    reportlab's encoder, but not its widget: the widget encodes twice and draws every
-    module as a validated shape, which made a receipt ten times slower. Here each run of
-    dark modules in a row is one rectangle of a single path.
+    reportlab's encoder with a fast choice of mask (`receipts.qr`), but not its widget:
+    the widget encodes twice and draws every module as a validated shape, which made a
+    receipt ten times slower. Here each run of dark modules in a row is one rectangle of
+    a single path.
     """
-    # Byte mode explicitly: reportlab would otherwise try Kanji mode on non-ASCII text.
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(qrencoder.QR8bitByte(payload))
-    code.make()
-    count = code.getModuleCount()
+    modules = qr_modules(payload)
+    count = len(modules)
     module = QR_SIZE / (count + 2 * QR_QUIET_MODULES)
     left = x + QR_QUIET_MODULES * module
     top = y + QR_SIZE - QR_QUIET_MODULES * module
@@ -231,11 +229,11 @@ def draw_qr(canvas: Canvas, payload: str, *, x: float, y: float) -> None:
     for row in range(count):
         column = 0
         while column < count:
-            if not code.isDark(row, column):
+            if not modules[row][column]:
                 column += 1
                 continue
             start = column
-            while column < count and code.isDark(row, column):
+            while column < count and modules[row][column]:
                 column += 1
             path.rect(
                 left + start * module, top - (row + 1) * module, (column - start) * module, module

@@ -65,7 +65,9 @@ def get_balances(
 @router.get("/funds/{code}/verify", response_model=VerifyPublic)
 def verify_fund(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
     """重算哈希链并核对（auditor、admin）。"""
-    return database.read(lambda session: books.verify_fund(session, code=code, actor=user))
+    return database.read(
+        lambda session: books.verify_fund(session, code=code, actor=user), replica=True
+    )
 
 
 @router.get("/funds/{code}/seals", response_model=SealsPublic)

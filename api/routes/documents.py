@@ -50,7 +50,8 @@ def disbursement_voucher(
 ) -> Response:
     """The disbursement's voucher (领款签收单) for the recipient to sign."""
     view = database.read(
-        lambda session: slips.voucher_view(session, disbursement_id=disbursement_id, actor=user)
+        lambda session: slips.voucher_view(session, disbursement_id=disbursement_id, actor=user),
+        replica=True,
     )
     return downloads.pdf(
         receipts.render_voucher(view), f"voucher-{view.fund.code}-{view.disbursement_id}.pdf"
@@ -96,7 +97,8 @@ def receipts_pdf(
     view = database.read(
         lambda session: slips.receipt_batch_view(
             session, fund_code=code, start=start, end=end, actor=user
-        )
+        ),
+        replica=True,
     )
     return downloads.pdf(
         receipts.render_receipt_batch(view),

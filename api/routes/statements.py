@@ -1,5 +1,6 @@
 """Statements as JSON: a fund's figures for a month, quarter or year, reconciled."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Path
@@ -24,8 +25,11 @@ PeriodLabel = Annotated[
 @router.get("/funds/{code}/statements/{period}.json", response_model=StatementPublic)
 def get_statement(code: str, period: PeriodLabel, database: DatabaseDep, user: CurrentUser) -> dict:
     """期间报表（auditor、admin、approver）：月 `2026-11`、季 `2026-Q4` 或年 `2026`。"""
+    # A closed period's figures are final: the read replica answers them as it is.
     return database.read(
         lambda session: documents.statement_public(
             session, fund_code=code, period=period, actor=user
-        )
+        ),
+        replica=True,
+        settled=partial(documents.period_is_final, fund_code=code, period=period),
     )

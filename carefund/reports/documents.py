@@ -21,7 +21,7 @@ from typing import Any
 from sqlmodel import Session
 
 from carefund.access.users import Action, require, shown_name
-from carefund.errors import InvalidInput
+from carefund.errors import CarefundError, InvalidInput
 from carefund.funds import fund_choices, get_fund
 from carefund.ledger.accounts import account_name_zh
 from carefund.ledger.seals import Seal
@@ -114,6 +114,20 @@ def statement_figures(
     """A fund's reconciled figures for a month, quarter or year (the reports page's)."""
     require(actor, Action.read_statements)
     return checked_statement(session, get_fund(session, fund_code), parse_period(period))
+
+
+def period_is_final(session: Session, *, fund_code: str, period: object) -> bool:
+    """Whether a fund's period is closed (结账) in what `session` sees, so that nothing
+    in it can change any more: a read replica may then answer it as it is
+    (`database.read(..., replica=True, settled=...)`). Not a use case: it returns no
+    data, only where to read; an unknown fund or a bad period says False, and the read
+    that follows gives the error."""
+    try:
+        period_range = parse_period(period)
+        fund = get_fund(session, fund_code)
+    except CarefundError:
+        return False
+    return fund.closed_through is not None and fund.closed_through >= period_range.end
 
 
 def statement_public(

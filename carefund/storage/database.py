@@ -14,7 +14,12 @@ the benchmarks and the tests alike:
   after the commit. A long use case (an import, a plan run), and every one on PostgreSQL,
   runs `write` in a worker thread. A use case run this way should return plain data.
 - `database.read(query)` runs `query(session)` in a session that never commits; the
-  objects it returns stay readable afterwards.
+  objects it returns stay readable afterwards. `database.read(query, replica=True)` runs
+  it on the read replica when one is configured (`CAREFUND_READ_DATABASE_URL`, PostgreSQL
+  only; `carefund.storage.replica`), seeing everything committed before the call: the
+  replica is waited for, a bounded time, or else the primary answers. With
+  `settled=check`, a read whose data can no longer change (a closed month) is answered
+  from the replica as it is, without the wait, whenever `check(session)` says so there.
 
 Within `around_writes(wrapper)` (an idempotent API request), `write_async` runs
 `wrapper(use_case)` instead: the same transaction then also records the use case's result,
@@ -39,9 +44,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from carefund.errors import InvalidInput
+from carefund.settings import get_settings
 from carefund.storage.direct import DirectStatement
 from carefund.storage.engines import SQLITE_BEGIN_OPTION, default_lock_timeout_ms, make_engine
 from carefund.storage.group_commit import GroupCommitter
+from carefund.storage.replica import ReadReplica
 
 T = TypeVar("T")
 
@@ -66,9 +74,19 @@ class Database:
 
     engine: Engine
 
-    def __init__(self, engine: Engine, *, lock_timeout_ms: int | None = None) -> None:
-        """`lock_timeout_ms` (default: the setting) bounds the wait for the writer lock."""
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        lock_timeout_ms: int | None = None,
+        replica: ReadReplica | None = None,
+    ) -> None:
+        """`lock_timeout_ms` (default: the setting) bounds the wait for the writer lock;
+        `replica` is where `read(..., replica=True)` reads (none: the primary)."""
+        if replica is not None and engine.dialect.name != "postgresql":
+            raise InvalidInput("只读副本（CAREFUND_READ_DATABASE_URL）只用于 PostgreSQL 主库")
         self.engine = engine
+        self.replica = replica
         if lock_timeout_ms is None:
             lock_timeout_ms = default_lock_timeout_ms()
         self.lock_timeout_s = lock_timeout_ms / 1000
@@ -96,10 +114,26 @@ class Database:
             event.listen(engine, "engine_disposed", self._on_engine_disposed)
 
     @classmethod
-    def open(cls, url: str, *, lock_timeout_ms: int | None = None) -> "Database":
-        """The database at `url` (see `carefund.storage.engines.make_engine`)."""
+    def open(
+        cls, url: str, *, lock_timeout_ms: int | None = None, read_url: str = ""
+    ) -> "Database":
+        """The database at `url` (see `carefund.storage.engines.make_engine`), reading
+        from the replica at `read_url` when given."""
         engine = make_engine(url, lock_timeout_ms=lock_timeout_ms)
-        return cls(engine, lock_timeout_ms=lock_timeout_ms)
+        replica = None
+        if read_url:
+            replica_engine = make_engine(read_url, lock_timeout_ms=lock_timeout_ms)
+            if replica_engine.dialect.name != "postgresql":
+                raise InvalidInput("只读副本（CAREFUND_READ_DATABASE_URL）须为 PostgreSQL")
+            replica = ReadReplica(replica_engine, wait_ms=get_settings().read_replica_wait_ms)
+        return cls(engine, lock_timeout_ms=lock_timeout_ms, replica=replica)
+
+    @classmethod
+    def configured(cls) -> "Database":
+        """The database of the settings: CAREFUND_DATABASE_URL, and the read replica at
+        CAREFUND_READ_DATABASE_URL when set."""
+        settings = get_settings()
+        return cls.open(settings.database_url, read_url=settings.read_database_url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,11 +154,40 @@ class Database:
             return await self._group_committer().run(use_case)
         return await anyio.to_thread.run_sync(self.write, use_case)
 
-    def read(self, query: Callable[[Session], T]) -> T:
+    def read(
+        self,
+        query: Callable[[Session], T],
+        *,
+        replica: bool = False,
+        settled: Callable[[Session], bool] | None = None,
+    ) -> T:
         """Run `query(session)` in a session that never commits, on one snapshot of the
-        database. Closing it (not rolling back) leaves the loaded objects readable after it."""
+        database. Closing it (not rolling back) leaves the loaded objects readable after it.
+
+        `replica=True`: on the read replica, if there is one, once it has replayed all the
+        primary had written at the call (waited for a bounded time, else on the primary).
+        `settled` (with `replica`): first asked on the replica's snapshot as it is; when
+        it answers True, the data asked for is final there and `query` runs on that same
+        snapshot without waiting."""
+        if replica and self.replica is not None:
+            return self._read_replica(self.replica, query, settled)
         with Session(self._snapshot, expire_on_commit=False) as session:
             return query(session)
+
+    def _read_replica(
+        self,
+        replica: ReadReplica,
+        query: Callable[[Session], T],
+        settled: Callable[[Session], bool] | None,
+    ) -> T:
+        if settled is not None:
+            with replica.settled_session(settled) as session:
+                if session is not None:
+                    return query(session)
+        if replica.caught_up_with(self.engine):
+            with replica.session() as session:
+                return query(session)
+        return self.read(query)
 
     def look_up(self, statement: DirectStatement, params: dict[str, Any]) -> tuple | None:
         """The first row of a direct statement, asked at once and seeing the latest commit:
@@ -142,8 +205,10 @@ class Database:
             return statement.run_on_driver(driver, self.engine.dialect, params)
 
     def dispose(self) -> None:
-        """Close the writer connection and every pooled connection."""
+        """Close the writer connection and every pooled connection (the replica's too)."""
         self.engine.dispose()  # closes the writer connection too (`_on_engine_disposed`)
+        if self.replica is not None:
+            self.replica.dispose()
 
     @contextmanager
     def write_transaction(self) -> Iterator[Session]:
