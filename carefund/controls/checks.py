@@ -16,7 +16,7 @@ from carefund.controls.budgets import budgets_of, committed_by_cell, spent_by_ce
 from carefund.controls.settings import Cell, Controls
 from carefund.ledger.accounts import EXPENSE_PREFIX
 from carefund.models import ControlOverride, Disbursement, Posting
-from carefund.money import format_fen
+from carefund.money import yuan_text
 from carefund.vocabulary import (
     ASPECT_NAMES_ZH,
     CATEGORY_NAMES_ZH,
@@ -53,7 +53,7 @@ class Asked:
 
 
 def _yuan(fen: int) -> str:
-    return f"{format_fen(fen)} 元"
+    return yuan_text(fen)
 
 
 def standard_refusal(controls: Controls, asked: Asked) -> Refusal | None:

@@ -29,7 +29,7 @@ from carefund.controls.settings import Cell, Controls
 from carefund.errors import InsufficientFunds, InvalidInput
 from carefund.ledger.accounts import EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.models import Disbursement, Income, Posting
-from carefund.money import format_fen
+from carefund.money import format_fen, yuan_text
 from carefund.vocabulary import SOURCE_NAMES_ZH, DisbursementStatus, IncomeSource
 
 _INCOME = Income.__table__  # type: ignore[attr-defined]
@@ -260,12 +260,10 @@ def allocate(
     for pool in eligible:
         if pool.available_fen >= amount_fen:
             return pool
-    figures = "、".join(
-        f"{pool.name_zh()} {format_fen(pool.available_fen)} 元" for pool in eligible
-    )
+    figures = "、".join(f"{pool.name_zh()} {yuan_text(pool.available_fen)}" for pool in eligible)
     raise InsufficientFunds(
         f"专款专用：{cell} 可由 {_names(eligible)} 支付，各来源可用余额为 {figures or '无'}；"
-        f"本次 {format_fen(amount_fen)} 元，没有一个来源足够",
+        f"本次 {yuan_text(amount_fen)}，没有一个来源足够",
         field="source",
     )
 

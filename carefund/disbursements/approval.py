@@ -25,7 +25,7 @@ from carefund.funds import available_fen_under_lock
 from carefund.ledger.posting import FundHead
 from carefund.limits import MEETING_NO_LENGTH_MAX, RECEIPT_NO_LENGTH_MAX
 from carefund.models import Disbursement, Fund, User, utcnow
-from carefund.money import format_fen
+from carefund.money import format_fen, yuan_text
 from carefund.validation import FieldCheck, check_fields, choose, clean_text, parse_day_so_far
 from carefund.vocabulary import IncomeSource
 
@@ -146,9 +146,9 @@ def _first_approval(session: Session, disbursement: Disbursement, actor: User) -
 
 def _require_meeting(disbursement: Disbursement, controls: Controls) -> None:
     if not (disbursement.meeting_no and disbursement.meeting_on):
-        threshold = format_fen(controls.approval_threshold_fen or 0)
+        threshold = yuan_text(controls.approval_threshold_fen or 0)
         raise ControlRefused(
-            f"分级审批：超过 {threshold} 元的支出须经集体决策，请填写会议纪要编号与会议日期",
+            f"分级审批：超过 {threshold}的支出须经集体决策，请填写会议纪要编号与会议日期",
             control="approval",
             field="meeting_no",
         )
