@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from carefund import disbursements, funds, incomes, periods
 from carefund.controls import budgets, changing, overrides, reviews
-from carefund.errors import ControlRefused, Conflict, Forbidden, InsufficientFunds
+from carefund.errors import Conflict, ControlRefused, Forbidden, InsufficientFunds
 from carefund.ledger.verify import verify
 from carefund.models import Disbursement, Income, User
 from carefund.storage.database import Database

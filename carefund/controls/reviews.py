@@ -37,12 +37,12 @@ def review_income(session: Session, *, income_id: object, actor: User) -> dict[s
     if fund is None:
         raise NotFound(f"收入不存在：{income_id}")
     income = session.get_one(Income, income_id, populate_existing=True)
+    if income.created_by == actor.username:
+        raise Forbidden("不相容职务分离：记录人不能复核自己记录的收入")
     if income.status != IncomeStatus.posted:
         raise InvalidTransition(f"收入 {income.receipt_no} 已冲销，不能复核")
     if income.reviewed_by is not None:
         raise InvalidTransition(f"收入 {income.receipt_no} 已由 {income.reviewed_by} 复核")
-    if income.created_by == actor.username:
-        raise Forbidden("不相容职务分离：记录人不能复核自己记录的收入")
     today = clock.today()
     check_open(fund, today)
     original = session.get_one(JournalEntry, income.entry_id)
