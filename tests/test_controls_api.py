@@ -1,7 +1,7 @@
 """The money controls through the API: settings, budgets, overrides, two approvers, review;
 problem+json with the figures; idempotency keys as on every POST."""
 
-from tests.api_support import Api, api, problem_of  # noqa: F401
+from tests.api_support import Api, problem_of
 from tests.test_api_contract import add_recipients, open_fund, record, submit
 
 CONTROLS = {
