@@ -61,8 +61,11 @@ BUDGET_CHECKS = {
 """The rules of setting one budget cell, for `set_budget` and the admin form."""
 
 
-def spent_by_cell(session: Session, *, fund_id: int, year: int) -> dict[Cell, int]:
-    """Paid in `year` per (category, aspect), reversals netted."""
+def spent_by_cell(
+    session: Session, *, fund_id: int, year: int, through: date | None = None
+) -> dict[Cell, int]:
+    """Paid in `year` (through `through`, when given) per (category, aspect), reversals
+    netted."""
     query = (
         core_select(
             Posting.category, Posting.aspect, func.sum(Posting.debit_fen - Posting.credit_fen)
@@ -71,7 +74,7 @@ def spent_by_cell(session: Session, *, fund_id: int, year: int) -> dict[Cell, in
             Posting.fund_id == fund_id,
             col(Posting.account).startswith(EXPENSE_PREFIX),
             col(Posting.entry_date) >= date(year, 1, 1),
-            col(Posting.entry_date) <= date(year, 12, 31),
+            col(Posting.entry_date) <= min(date(year, 12, 31), through or date.max),
         )
         .group_by(col(Posting.category), col(Posting.aspect))
     )
@@ -98,11 +101,14 @@ def budgets_of(session: Session, *, fund_id: int, year: int) -> dict[Cell, int]:
     return {(row.category, row.aspect): row.amount_fen for row in rows}
 
 
-def budget_figures(session: Session, *, fund_id: int, year: int) -> list[dict[str, Any]]:
-    """Every cell's budget, spent, committed and remaining (amounts in fen, budget None when
-    unset), categories then aspects in their vocabulary's order."""
+def budget_figures(
+    session: Session, *, fund_id: int, year: int, through: date | None = None
+) -> list[dict[str, Any]]:
+    """Every cell's budget, spent (through `through`, when given), committed (today's) and
+    remaining (amounts in fen, budget None when unset), categories then aspects in their
+    vocabulary's order."""
     budgets = budgets_of(session, fund_id=fund_id, year=year)
-    spent = spent_by_cell(session, fund_id=fund_id, year=year)
+    spent = spent_by_cell(session, fund_id=fund_id, year=year, through=through)
     committed = committed_by_cell(session, fund_id=fund_id)
     cells = []
     for category in MemberCategory:
