@@ -38,6 +38,7 @@ from receipts.paged import (
     table_style,
 )
 from receipts.seal_block import seal_block
+from receipts.statement_controls import control_sections
 from receipts.statement_listings import BODY_WIDTH, PAGE, journal_tables, recipient_tables
 
 SUMMARY_SIZE = 9.5
@@ -145,6 +146,7 @@ def _story(view: StatementView, font: str, font_description: str) -> Iterator[Fl
     yield PageBreak()
     yield Heading(f"五、按关爱对象汇总（{statement.recipients_paid} 人）", font, 12, space_before=0)
     yield from recipient_tables(view, font)
+    yield from control_sections(view, font, "六")
     yield Spacer(1, 24)
     yield _signature_table(view, font)
 

@@ -360,3 +360,69 @@ def test_caps_and_standards_refuse_with_the_figures(fund) -> None:
         )
     )
     assert approve(database, staff["approver"], last).status == "approved"
+
+
+# ---------------------------------------------------------------------------------------
+# The statement: per-source balances, source × cell, budget against actual
+
+
+def test_the_statement_shows_sources_and_budget_in_json_pdf_and_xlsx(fund) -> None:
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from carefund.reports.documents import statement_public, statement_view
+    from receipts.exports import statement_xlsx
+    from receipts.statement import render_statement
+
+    database, staff = fund["database"], fund["staff"]
+    set_controls(database, staff["admin"], restrictions=LIFE_ONLY)
+    set_budget(database, staff["admin"], "3000.00")
+    record(database, staff["clerk"], "5000.00", source="fiscal_support", on="2026-11-02")
+    record(database, staff["clerk"], "800.00", source="member_donation", on="2026-11-03")
+    wang = make_recipient(database, staff["clerk"], category="hardship")
+    paid = approve(database, staff["approver"], submit(database, staff["clerk"], wang, "1200.00"))
+    pay(database, staff["cashier"], paid, on="2026-11-20")
+    care = submit(database, staff["clerk"], wang, "300.00", aspect="spiritual_care")
+    pay(database, staff["cashier"], approve(database, staff["approver"], care), on="2026-11-21")
+    approve(database, staff["approver"], submit(database, staff["clerk"], wang, "500.00"))
+    answer = database.read(
+        lambda s: statement_public(s, fund_code="HC-CARE", period="2026-11", actor=staff["auditor"])
+    )
+    by_source = {row["source"]: row for row in answer["sources"]}
+    assert by_source["fiscal_support"] == {
+        "source": "fiscal_support",
+        "earmark": None,
+        "restricted": True,
+        "income": "5000.00",
+        "paid": "1200.00",
+        "balance": "3800.00",
+    }
+    assert by_source["member_donation"]["balance"] == "500.00"
+    assert answer["source_by_cell"] == {
+        "fiscal_support": {"hardship": {"life_assistance": "1200.00"}},
+        "member_donation": {"hardship": {"spiritual_care": "300.00"}},
+    }
+    [cell] = [c for c in answer["budget"]["cells"] if c["budget"] is not None]
+    assert (cell["spent"], cell["committed"], cell["remaining"]) == ("1200.00", "500.00", "1300.00")
+    assert answer["reconciled"] and answer["checks"][-1]["name"] == "各资金来源余额合计＝期末余额"
+
+    def view_of(s):
+        return statement_view(s, fund_code="HC-CARE", period="2026-11", actor=staff["auditor"])  # noqa: E731
+
+    pdf = database.read(lambda s: render_statement(view_of(s)))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for expected in ("资金来源与专款专用", "3,800.00", "2026 年预算执行", "1,300.00"):
+        assert expected in text, expected
+    workbook = load_workbook(io.BytesIO(database.read(lambda s: statement_xlsx(view_of(s)))))
+    rows = list(workbook["资金来源与预算"].iter_rows(values_only=True))
+    fiscal = next(row for row in rows if row[0] == "财政支持")
+    assert (fiscal[2], float(fiscal[3]), float(fiscal[4]), float(fiscal[5])) == (
+        "是",
+        5000,
+        1200,
+        3800,
+    )
+    budget = next(row for row in rows if row[:2] == ("生活困难党员", "生活帮扶"))
+    assert [float(v) for v in budget[2:6]] == [3000, 1200, 500, 1300]

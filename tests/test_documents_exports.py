@@ -145,7 +145,7 @@ def test_xlsx_amounts_are_numbers_with_two_decimals(database) -> None:
             )
         )
     )
-    assert workbook.sheetnames == ["汇总", "日记账", "关爱对象"]
+    assert workbook.sheetnames == ["汇总", "日记账", "关爱对象", "资金来源与预算"]
     amounts = [
         cell
         for row in workbook["汇总"].iter_rows()
