@@ -29,9 +29,12 @@ UNREVIEWED_NAMED_MAX = 5
 """How many unreviewed receipts a refused closing names."""
 
 
-def review_income(session: Session, *, income_id: object, actor: User) -> dict[str, Any]:
-    """Review (复核) an income: someone other than its recorder; posts the review entry.
-    Answers the income's public form."""
+def review_income(
+    session: Session, *, income_id: object, actor: User, on: date | None = None
+) -> dict[str, Any]:
+    """Review (复核) an income: someone other than its recorder; posts the review entry,
+    dated `on` (today by default; the demo's year dates its own). Answers the income's
+    public form."""
     require(actor, Action.review_income)
     fund = lock_fund_head_of(session, Income, row_id=income_id) if is_id(income_id) else None
     if fund is None:
@@ -43,7 +46,7 @@ def review_income(session: Session, *, income_id: object, actor: User) -> dict[s
         raise InvalidTransition(f"收入 {income.receipt_no} 已冲销，不能复核")
     if income.reviewed_by is not None:
         raise InvalidTransition(f"收入 {income.receipt_no} 已由 {income.reviewed_by} 复核")
-    today = clock.today()
+    today = on or clock.today()
     check_open(fund, today)
     original = session.get_one(JournalEntry, income.entry_id)
     yyyymm = f"{today.year:04d}{today.month:02d}"
