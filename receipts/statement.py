@@ -301,7 +301,10 @@ def _signature_table(view: StatementView, font: str) -> Flowable:
     )
     return KeepTogether(
         [
-            Heading("六、审核签字", font, 12, space_after=14),
+            # The controls' three sections (六–八) come before it when the statement has them.
+            Heading(
+                f"{'九' if view.statement.controls else '六'}、审核签字", font, 12, space_after=14
+            ),
             make_table(rows, widths, style, repeat_rows=0),
         ]
     )

@@ -15,7 +15,7 @@ from receipts.statement_listings import BODY_WIDTH
 SIZE = 9.0
 SOURCE_HEADER: list[object] = [
     "资金来源",
-    "定向（收据号·用途）",
+    "定向（收据号／用途）",
     "限定用途",
     "累计收入",
     "累计支出",
@@ -36,10 +36,15 @@ def _fen(value: int | None) -> "Fen | None":
     return None if value is None else Fen(value)
 
 
+def _text(value: object) -> str:
+    # The PDF's CJK font has no middle dot (·): the earmark's cell prints with a slash.
+    return str(value).replace("·", "／")
+
+
 def printed(rows: list[list[object]]) -> list[list[str]]:
     """Rows as the PDF prints them: amounts grouped, a missing amount as —."""
     return [
-        [ledger_amount(v) if isinstance(v, Fen) else "—" if v is None else str(v) for v in row]
+        [ledger_amount(v) if isinstance(v, Fen) else "—" if v is None else _text(v) for v in row]
         for row in rows
     ]
 
@@ -47,10 +52,10 @@ def printed(rows: list[list[object]]) -> list[list[str]]:
 def source_rows(figures: ControlFigures) -> list[list[object]]:
     """资金来源 rows: source, earmark, restricted, income, paid, balance (with a total)."""
     rows: list[list[object]] = [
-        ["资金来源", "定向（收据号·用途）", "限定用途", "累计收入", "累计支出", "期末余额"]
+        ["资金来源", "定向（收据号／用途）", "限定用途", "累计收入", "累计支出", "期末余额"]
     ]
     for row in figures.sources:
-        earmark = f"{row.earmark}·{row.earmark_cell}" if row.earmark else ""
+        earmark = f"{row.earmark}／{row.earmark_cell}" if row.earmark else ""
         rows.append(
             [
                 _source_zh(row.source),
