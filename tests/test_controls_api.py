@@ -95,3 +95,36 @@ def test_budget_two_approvers_override_and_review_through_the_api(api: Api) -> N
         "10100.00",
         "49900.00",
     )
+
+
+def test_the_controls_page_shows_settings_sources_and_budget(database, monkeypatch) -> None:
+    from carefund.controls import budgets, changing
+    from tests.builders import record as record_income
+    from tests.pages_support import cheap_password_hashing, make_pages
+
+    cheap_password_hashing(monkeypatch)
+    pages = make_pages(database)
+    admin = pages.staff["admin"]
+    values = {"approval_threshold": "5000.00", "reason": "方案"} | {
+        "restrictions": CONTROLS["restrictions"]
+    }
+    database.write(
+        lambda s: changing.set_controls(s, fund_code="HC-CARE", values=values, actor=admin)
+    )
+    cell = {"year": 2026, "category": "hardship", "aspect": "life_assistance"}
+    database.write(
+        lambda s: budgets.set_budget(
+            s, fund_code="HC-CARE", values=cell | {"amount": "3000", "reason": "年初"}, actor=admin
+        )
+    )
+    clerk = next(user for user in pages.staff.values() if user.role == "clerk")
+    record_income(database, clerk, "1234.00")
+    html = pages.desk(clerk.username).page("/books/controls?fund=HC-CARE")
+    for expected in (
+        "资金管控",
+        "超过 ¥5,000.00",
+        "财政支持只能用于全部类别·生活帮扶",
+        "¥1,234.00",
+        "¥3,000.00",
+    ):
+        assert expected in html, expected
