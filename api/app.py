@@ -11,6 +11,7 @@ from api.pages import install_pages
 from api.request_log import RequestLogMiddleware
 from api.routes import (
     books,
+    controls,
     disbursements,
     documents,
     events,
@@ -61,6 +62,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         events.router,
         documents.router,
         plans.router,
+        controls.router,
         imports.router,
         users.router,
     ):

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas import MoneyOut, RequestBody
+from api.schemas_controls import SourcePublic
 from carefund.limits import TEXT_LENGTH_MAX
 
 Hash = str
@@ -37,7 +38,13 @@ class JournalEntryPublic(BaseModel):
     document: dict[str, Any] | None = Field(
         description=(
             "what the entry records (API.md, Books: income, disbursement, reversal, seal); "
-            "null for a `chain_version` 1 entry"
+            "null for a `chain_version` 1 entry. Beyond API.md, since migration 0007: an "
+            "income's document has `earmark` ({category, aspect} of a 定向 income, else "
+            "null); a payment's has `source` (the income source it draws from) and "
+            "`earmark` (the receipt_no of the earmarked income it draws from, else null), "
+            "and `approved_by` names both of two approvers joined with 、; a new kind "
+            "`review` {kind, of_seq, receipt_no, reviewed_by} (no postings) records an "
+            "income's 复核. Entries posted before keep their documents."
         )
     )
     reverses_seq: int | None
@@ -62,6 +69,13 @@ class BalancesPublic(BaseModel):
     available: MoneyOut
     income: dict[str, MoneyOut] = Field(description="per source")
     disbursed: dict[str, MoneyOut] = Field(description="per aspect")
+    sources: list[SourcePublic] = Field(
+        description=(
+            "Beyond API.md: the money of each source and earmarked income (专款专用), in the "
+            "order payments draw from them (earmarked first, oldest first; then the most "
+            "restricted sources)"
+        )
+    )
 
 
 class BadRowPublic(BaseModel):

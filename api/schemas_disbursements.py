@@ -5,8 +5,14 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from api.schemas import DateIn, Id, MoneyIn, MoneyOut, RequestBody
-from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX, TEXT_LENGTH_MAX
-from carefund.vocabulary import Aspect, DisbursementStatus
+from carefund.limits import (
+    MEETING_NO_LENGTH_MAX,
+    METHOD_LENGTH_MAX,
+    NAME_LENGTH_MAX,
+    RECEIPT_NO_LENGTH_MAX,
+    TEXT_LENGTH_MAX,
+)
+from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource
 
 
 class DisbursementCreate(RequestBody):
@@ -19,6 +25,20 @@ class DisbursementCreate(RequestBody):
 
 class NoFields(RequestBody):
     """An empty object (or no body at all)."""
+
+
+class DisbursementApprove(RequestBody):
+    """All optional: the source to draw from (else the allocation rule picks), and the
+    meeting that decided it (needed above the fund's approval threshold)."""
+
+    source: IncomeSource | None = None
+    earmark: str | None = Field(
+        default=None, max_length=RECEIPT_NO_LENGTH_MAX, description="an earmarked receipt_no"
+    )
+    meeting_no: str | None = Field(
+        default=None, max_length=MEETING_NO_LENGTH_MAX, examples=["组织部会议纪要〔2026〕12号"]
+    )
+    meeting_on: DateIn | None = None
 
 
 class DisbursementReject(RequestBody):
@@ -55,3 +75,14 @@ class DisbursementPublic(BaseModel):
     plan_id: int | None
     due_on: date | None
     created_at: datetime
+    approvals: list[str] = Field(
+        default_factory=list,
+        description="who approved so far: two names above the fund's approval threshold "
+        "(it stays `submitted` until the second)",
+    )
+    meeting_no: str | None = Field(default=None, description="三重一大 集体决策 minutes number")
+    meeting_on: date | None = None
+    source: IncomeSource | None = Field(default=None, description="the source it draws from")
+    earmark_income_id: int | None = Field(
+        default=None, description="the earmarked income it draws from"
+    )

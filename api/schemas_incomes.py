@@ -5,6 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from api.schemas import DateIn, MoneyIn, MoneyOut, RequestBody
+from api.schemas_controls import CellIn, CellPublic
 from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX, TEXT_LENGTH_MAX
 from carefund.vocabulary import IncomeSource, IncomeStatus
 
@@ -16,6 +17,10 @@ class IncomeCreate(RequestBody):
     received_on: DateIn = Field(examples=["2026-11-05"])
     method: str = Field(default="", max_length=METHOD_LENGTH_MAX, examples=["转账"])
     memo: str = Field(default="", max_length=TEXT_LENGTH_MAX)
+    earmark: CellIn | None = Field(
+        default=None,
+        description="定向: the one category and/or aspect this money may pay (null: none)",
+    )
 
 
 class IncomeReverse(RequestBody):
@@ -40,3 +45,8 @@ class IncomePublic(BaseModel):
     reverse_reason: str | None
     created_by: str
     created_at: datetime
+    earmark: CellPublic | None = Field(default=None, description="定向, else null")
+    review_required: bool = Field(
+        default=False, description="above the fund's review threshold: needs a 复核"
+    )
+    reviewed_by: str | None = Field(default=None, description="the reviewer (复核人)")

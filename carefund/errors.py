@@ -47,6 +47,16 @@ class PeriodClosed(Conflict):
     """The date falls in a closed accounting period."""
 
 
+class ControlRefused(Conflict):
+    """A money control (budget, cap, standard, two-person approval) refuses this; an
+    administrator may override a budget, cap or standard with a reason."""
+
+    def __init__(self, message: str, *, control: str, field: str | None = None):
+        super().__init__(message, field=field)
+        #: `budget`, `cap`, `standard` or `approval`.
+        self.control = control
+
+
 class Duplicate(Conflict):
     """A unique business key (member number, fund code, username) is taken."""
 

@@ -35,6 +35,10 @@ EVENT_TYPES = (
     "fund.created",
     "plan.created",
     "plan.updated",
+    "fund.controls.changed",
+    "budget.changed",
+    "income.reviewed",
+    "control.overridden",
 )
 EVENTS_PAGE_MAX = 500
 """The most events one read returns."""

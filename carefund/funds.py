@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
+from carefund.controls.settings import load_controls
+from carefund.controls.sources import source_pools
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
@@ -172,7 +174,8 @@ def funds_public(session: Session, rows: Sequence[Fund]) -> list[dict[str, Any]]
 def balances(
     session: Session, *, code: str, as_of: date | None = None, actor: User
 ) -> dict[str, Any]:
-    """Cash, available, income per source and disbursed per aspect, up to `as_of` inclusive."""
+    """Cash, available, income per source and disbursed per aspect, up to `as_of` inclusive,
+    and the money of each source and earmarked income (`sources`, in allocation order)."""
     require(actor, Action.read)
     fund = get_fund(session, code)
     query = (
@@ -196,6 +199,8 @@ def balances(
             disbursed[aspect] += debit - credit
     # Reservations are a present fact, not a dated one: they are today's, whatever `as_of`.
     available = cash - reserved_fen(session, fund_id=fund.id)
+    controls = load_controls(session, fund)
+    pools = source_pools(session, fund_id=fund.id or 0, controls=controls, through=as_of)
     return {
         "fund": fund.code,
         "as_of": as_of.isoformat() if as_of else None,
@@ -203,4 +208,5 @@ def balances(
         "available": format_fen(available),
         "income": {key: format_fen(value) for key, value in income.items()},
         "disbursed": {key: format_fen(value) for key, value in disbursed.items()},
+        "sources": [pool.public(controls) for pool in pools],
     }

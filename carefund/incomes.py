@@ -10,11 +10,11 @@ from sqlmodel import Session, col, select
 
 from carefund import clock
 from carefund.access.users import Action, require
-from carefund.errors import InsufficientFunds, InvalidTransition, NotFound
+from carefund.errors import InsufficientFunds, InvalidInput, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen_under_lock, get_fund, list_funds
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, income_account
-from carefund.ledger.entry_documents import income_document
+from carefund.ledger.entry_documents import earmark_of, income_document
 from carefund.ledger.posting import (
     check_open,
     insert_snapshot,
@@ -38,7 +38,13 @@ from carefund.validation import (
     is_id,
     parse_day_so_far,
 )
-from carefund.vocabulary import SOURCE_NAMES_ZH, IncomeSource, IncomeStatus
+from carefund.vocabulary import (
+    SOURCE_NAMES_ZH,
+    Aspect,
+    IncomeSource,
+    IncomeStatus,
+    MemberCategory,
+)
 
 RECEIPT_SEQUENCE_MAX = 999_999
 """Receipt numbers have six digits per fund and year."""
@@ -52,8 +58,23 @@ INCOME_CHECKS: dict[str, FieldCheck] = {
     "received_on": lambda value: parse_day_so_far(value, field="received_on"),
     "method": lambda value: clean_text(value, field="method", length_max=METHOD_LENGTH_MAX),
     "memo": lambda value: clean_text(value, field="memo", multiline=True),
+    "earmark": lambda value: _earmark(value),
 }
 """The rules of an income's fields, for `record_income` and the form that records one."""
+
+
+def _earmark(value: object) -> dict[str, str | None] | None:
+    """定向: the category and/or aspect the money may pay only (None: not earmarked)."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInput("定向应为 {category, aspect}", field="earmark")
+    category, aspect = value.get("category") or None, value.get("aspect") or None
+    return earmark_of(
+        choose(MemberCategory, category, field="earmark").value if category else None,
+        choose(Aspect, aspect, field="earmark").value if aspect else None,
+    )
+
 
 REVERSE_CHECKS: dict[str, FieldCheck] = {
     "reason": lambda value: clean_text(value, field="reason", required=True, multiline=True),
@@ -93,6 +114,9 @@ def income_public(income: Income, refs: IncomeRefs) -> dict[str, Any]:
         "reversed_by": income.reversed_by,
         "created_by": income.created_by,
         "created_at": as_utc(income.created_at).isoformat(),
+        "earmark": earmark_of(income.earmark_category, income.earmark_aspect),
+        "review_required": income.review_required,
+        "reviewed_by": income.reviewed_by,
     }
 
 
@@ -106,10 +130,12 @@ def record_income(
     received_on: object,
     method: object = "",
     memo: object = "",
+    earmark: object = None,
     actor: User,
 ) -> dict[str, Any]:
     """Record money received: post Dr cash / Cr income and number its receipt, atomically.
-    Answers the income's public form, built from what is in hand (no query more)."""
+    Answers the income's public form, built from what is in hand (no query more). Above
+    the fund's review threshold (read with the fund's head) it awaits a review (复核)."""
     require(actor, Action.record_income)
     clean = check_fields(
         INCOME_CHECKS,
@@ -120,6 +146,7 @@ def record_income(
             "received_on": received_on,
             "method": method,
             "memo": memo,
+            "earmark": earmark,
         },
     )
     day: date = clean["received_on"]
@@ -147,9 +174,12 @@ def record_income(
             payer=clean["payer"],
             amount_fen=clean["amount"],
             received_on=day,
+            earmark=clean["earmark"],
         ),
         actor=actor.username,
     )
+    threshold = fund.review_threshold_fen
+    clean["review_required"] = threshold is not None and clean["amount"] > threshold
     income = _insert_income(
         session, fund_id=fund.id, clean=clean, receipt_no=receipt_no, entry_id=entry.id, actor=actor
     )
@@ -188,6 +218,12 @@ def _insert_income(
         reversed_at=None,
         created_by=actor.username,
         created_at=utcnow(),
+        earmark_category=(clean["earmark"] or {}).get("category"),
+        earmark_aspect=(clean["earmark"] or {}).get("aspect"),
+        review_required=clean["review_required"],
+        reviewed_by=None,
+        reviewed_at=None,
+        review_entry_id=None,
     )
 
 

@@ -38,3 +38,8 @@ PLAN_RECIPIENTS_MAX = 5_000
 
 DISPLAY_NAME_LENGTH_MAX = 64
 """A user's display name, printed on documents as 经办人, 审批人 and 生成人."""
+
+RECEIPT_NO_LENGTH_MAX = 48
+"""A receipt number (`HC-CARE-2026-000001`), as the `income.receipt_no` column holds."""
+MEETING_NO_LENGTH_MAX = 64
+"""The minutes number of the meeting that decided a large disbursement (三重一大)."""

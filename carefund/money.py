@@ -84,6 +84,11 @@ def format_fen_grouped(fen: int) -> str:
     return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
+def yuan_text(fen: int) -> str:
+    """Fen in a sentence for people: 300000 → "3,000.00 元" (the controls' refusals)."""
+    return format_fen_grouped(fen).replace("¥", "") + " 元"
+
+
 def fen_to_decimal(fen: int) -> Decimal:
     """Fen as an exact Decimal of yuan with two places, for spreadsheets."""
     return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from carefund import clock
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
+from carefund.controls.reviews import refuse_unreviewed
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.funds import get_fund
@@ -54,6 +55,7 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     today = clock.today()
     if today <= last:
         raise Conflict(f"{month} 尚未结束，不能结账（今天是 {today.isoformat()}）")
+    refuse_unreviewed(session, fund_id=fund.id, through=last, month=month)
     closing_balance_fen = cash_balance_as_of(session, fund_id=fund.id, as_of=last)
     # The month's seal goes into the chain first: the closing records the head it made.
     seal = post_seal(

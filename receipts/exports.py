@@ -27,6 +27,7 @@ from carefund.reports.documents import (
 )
 from receipts.cells import SafeCsvWriter, xlsx_row, xlsx_text
 from receipts.paged import local_time
+from receipts.statement_controls import Fen, controls_sheet_rows
 
 CSV_BOM = "\ufeff"
 AMOUNT_FORMAT = "#,##0.00"
@@ -182,12 +183,14 @@ _HEADER_FILL = PatternFill("solid", fgColor="EEF1F5")
 
 
 def statement_xlsx(view: StatementView) -> bytes:
-    """The statement as a workbook: 汇总 (summary, matrix, checks), 日记账 (journal), and
-    关爱对象 (per recipient); amounts are numbers formatted with two decimals."""
+    """The statement as a workbook: 汇总 (summary, matrix, checks), 日记账 (journal),
+    关爱对象 (per recipient) and 资金来源与预算 (per-source balances, source × cell, budget
+    against actual); amounts are numbers formatted with two decimals."""
     workbook = Workbook(write_only=True)
     _summary_sheet(workbook.create_sheet("汇总"), view)
     _journal_sheet(workbook.create_sheet("日记账"), view)
     _recipient_sheet(workbook.create_sheet("关爱对象"), view)
+    _controls_sheet(workbook.create_sheet("资金来源与预算"), view)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -323,4 +326,15 @@ def _recipient_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
             [item.member_no, item.name, category_zh(item.category), item.branch]
             + [_amount(sheet, item.aspects_fen[aspect]) for aspect in aspects]
             + [_amount(sheet, item.total_fen, bold=True)],
+        )
+
+
+def _controls_sheet(sheet: WriteOnlyWorksheet, view: StatementView) -> None:
+    for column, width in zip("ABCDEF", (22, 40, 22, 18, 18, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    for row in controls_sheet_rows(view):
+        sheet.append(
+            [_amount(sheet, value) if isinstance(value, Fen) else value for value in row]
+            if any(isinstance(value, Fen) for value in row)
+            else xlsx_row(sheet, row)
         )

@@ -124,7 +124,7 @@ def draw_receipt(canvas: Canvas, view: ReceiptView, font: DocumentFont) -> list[
     draw_seal_box(canvas, name, x=MARGIN + 58, y=bottom - 80, label="收款单位（盖章）")
     column = MARGIN + 150
     for number, (label, value) in enumerate(
-        (("经办人", view.clerk), ("复核人", ""), ("交款人", ""))
+        (("经办人", view.clerk), ("复核人", view.reviewer), ("交款人", ""))
     ):
         y = bottom - 42 - number * 28
         draw_text(canvas, column, y, f"{label}：", font=name, size=10.5)
@@ -243,6 +243,9 @@ def draw_voucher(canvas: Canvas, view: VoucherView, font: DocumentFont) -> list[
         )
         canvas.setLineWidth(0.5)
         canvas.line(x + 46, bottom - 27, x + column_width - 14, bottom - 27)
+    if view.meeting:
+        meeting = fit_text(f"集体决策：{view.meeting}", name, 9, inner)
+        draw_text(canvas, MARGIN, bottom - 42, meeting, font=name, size=9)
     draw_text(canvas, MARGIN, bottom - 62, "领款人签字：", font=name, size=12, bold=True)
     canvas.setLineWidth(0.8)
     canvas.line(MARGIN + 78, bottom - 65, MARGIN + 250, bottom - 65)

@@ -40,6 +40,7 @@ from receipts.paged import (
     table_style,
 )
 from receipts.seal_block import seal_block
+from receipts.statement_controls import control_sections
 from receipts.statement_listings import BODY_WIDTH, PAGE, journal_tables, recipient_tables
 
 SUMMARY_SIZE = 9.5
@@ -104,7 +105,7 @@ def _story(view: StatementView, font: str, font_description: str) -> Iterator[Fl
     def number(section: int) -> str:
         """Sections after the charts move up by one when a view has none."""
         shown = section if view.charts is not None or section < 4 else section - 1
-        return "一二三四五六七"[shown - 1]
+        return "一二三四五六七八九十"[shown - 1]
 
     period = statement.period
     yield Heading(f"{view.fund.name}收支审计报表", font, 19, align="center", space_before=0)
@@ -159,8 +160,10 @@ def _story(view: StatementView, font: str, font_description: str) -> Iterator[Fl
         f"{number(6)}、按关爱对象汇总（{statement.recipients_paid} 人）", font, 12, space_before=0
     )
     yield from recipient_tables(view, font)
+    # The controls' three sections come before the signatures when the statement has them.
+    yield from control_sections(view, font, number(7))
     yield Spacer(1, 24)
-    yield _signature_table(view, font, number(7))
+    yield _signature_table(view, font, number(10 if statement.controls else 7))
 
 
 def _charts_section(charts: FundCharts, font: str) -> Iterator[Flowable]:

@@ -52,6 +52,31 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("POST", "/funds/HC-CARE/periods/2026-09/reopen", {"reason": "补记"}, {"admin"}),
     ("GET", "/funds/HC-CARE/statements/2026-Q4.json", None, READ_STATEMENTS),
     ("GET", "/events", None, EVERYONE),
+    ("GET", "/funds/HC-CARE/controls", None, EVERYONE),
+    ("POST", "/funds/HC-CARE/controls", {"reason": "管控方案"}, {"admin"}),
+    ("GET", "/funds/HC-CARE/budgets", None, EVERYONE),
+    ("GET", "/funds/HC-CARE/budgets/history", None, EVERYONE),
+    (
+        "POST",
+        "/funds/HC-CARE/budgets",
+        {
+            "year": 2026,
+            "category": "cadre",
+            "aspect": "work_incentive",
+            "amount": "100.00",
+            "reason": "年初预算",
+        },
+        {"admin"},
+    ),
+    (
+        "POST",
+        "/disbursements/{disbursement}/overrides",
+        {"control": "cap", "reason": "特批"},
+        {"admin"},
+    ),
+    ("GET", "/disbursements/{disbursement}/overrides", None, EVERYONE),
+    # The clerk recorded the income, so separation of duties answers the clerk 403 too.
+    ("POST", "/incomes/{income}/review", None, {"admin", "approver"}),
 ]
 
 

@@ -103,8 +103,8 @@ def test_json_csv_xlsx_and_pdf_of_one_statement_agree(database) -> None:
     assert as_json["head_hash"] in as_pdf
 
     # The checks, passed in every form.
-    assert [row[3] for row in checks[1:]] == ["通过"] * 5
-    assert [check["passed"] for check in raw_json["checks"]] == [True] * 5
+    assert [row[3] for row in checks[1:]] == ["通过"] * 6
+    assert [check["passed"] for check in raw_json["checks"]] == [True] * 6
     assert raw_json["chain"]["ok"] and raw_json["reconciled"]
 
     # The journal: the same postings, debits equal credits, in CSV and workbook.
@@ -145,7 +145,7 @@ def test_xlsx_amounts_are_numbers_with_two_decimals(database) -> None:
             )
         )
     )
-    assert workbook.sheetnames == ["汇总", "日记账", "关爱对象"]
+    assert workbook.sheetnames == ["汇总", "日记账", "关爱对象", "资金来源与预算"]
     amounts = [
         cell
         for row in workbook["汇总"].iter_rows()

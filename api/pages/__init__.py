@@ -13,6 +13,7 @@ from api.middleware import BodyLimitMiddleware
 from api.pages import (
     auth,
     books,
+    controls,
     dashboard,
     disbursements,
     incomes,
@@ -32,7 +33,17 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         return not path.startswith(api_prefix) and not path.startswith(STATIC_PREFIX)
 
     app.mount(STATIC_PREFIX, StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, dashboard, incomes, recipients, disbursements, plans, books, users):
+    for module in (
+        auth,
+        dashboard,
+        incomes,
+        recipients,
+        disbursements,
+        plans,
+        books,
+        controls,
+        users,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, applies=is_page, refuse=refuse_with_page)
 

@@ -14,6 +14,7 @@ from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
 from api.schemas import FromDate, Page, PathId, QueryId, ToDate
 from api.schemas_disbursements import (
+    DisbursementApprove,
     DisbursementCreate,
     DisbursementPay,
     DisbursementPublic,
@@ -45,7 +46,13 @@ async def submit_disbursement(
 
 
 STEP_BODIES: dict[str, tuple[Any, str]] = {
-    "approve": (NoFields | None, "审批（approver）：提交人本人不能审批（403）；可用余额不足 409。"),
+    "approve": (
+        DisbursementApprove | None,
+        "审批（approver）：提交人本人不能审批（403）；可用余额不足 409。超出发放标准、年度上限、"
+        "预算（管理员未越权时）或没有可用的资金来源（专款专用）409，消息写明数额。超过基金的审批"
+        "限额时须两名不同的审批人：第一人审批后仍为 `submitted`（`approvals` 列出已审批者），"
+        "第二人审批时须已填写集体决策会议的纪要编号与日期（`meeting_no`、`meeting_on`）。",
+    ),
     "reject": (DisbursementReject, "驳回（approver），须写明理由。"),
     "cancel": (NoFields | None, "撤回尚未审批的申请（clerk）。"),
     "pay": (DisbursementPay, "支付已审批的支出（cashier）：按 `paid_on` 入账。"),
@@ -73,7 +80,7 @@ def _step_route(step: str, body_type: Any, doc: str) -> Callable[..., Awaitable[
             )
         )
 
-    optional = body_type != NoFields | None
+    optional = body_type not in (NoFields | None, DisbursementApprove | None)
     route.__name__ = f"{step}_disbursement"
     route.__doc__ = doc
     route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

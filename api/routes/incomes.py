@@ -32,6 +32,7 @@ async def record_income(
             received_on=body.received_on,
             method=body.method,
             memo=body.memo,
+            earmark=body.earmark.model_dump() if body.earmark else None,
             actor=user,
         )
 

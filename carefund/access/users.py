@@ -54,6 +54,8 @@ class Action(StrEnum):
     """Record money received."""
     reverse_income = "reverse_income"
     """Reverse an income and void its receipt."""
+    review_income = "review_income"
+    """Review (复核) an income someone else recorded."""
     manage_recipients = "manage_recipients"
     """Add, edit and import recipients."""
     submit_disbursement = "submit_disbursement"
@@ -87,6 +89,7 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.read_audit: {Role.admin, Role.auditor},
     Action.record_income: {Role.admin, Role.clerk, Role.integration},
     Action.reverse_income: {Role.admin, Role.approver},
+    Action.review_income: {Role.admin, Role.clerk, Role.approver},
     Action.manage_recipients: {Role.admin, Role.clerk, Role.integration},
     Action.submit_disbursement: {Role.admin, Role.clerk, Role.integration},
     Action.cancel_disbursement: {Role.admin, Role.clerk},

@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund import clock
-from carefund.demo import corrections, money_in, money_out, relief_card
+from carefund.demo import controls, corrections, money_in, money_out, relief_card
 from carefund.demo.staff import DemoUser
 from carefund.demo.year import DEMO_AS_OF, DEMO_SEED, Year, open_books
 from carefund.errors import Conflict
@@ -80,6 +80,7 @@ def build_demo(database: Database, *, force: bool = False) -> DemoResult:
     relief_card.relief_plan(year)
     corrections.corrections(year)
     corrections.closings(year)
+    controls.money_controls(year)
     year.run()
     return _result(database, credentials)
 

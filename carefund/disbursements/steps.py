@@ -13,30 +13,36 @@ from sqlmodel import Session
 
 from carefund import clock
 from carefund.access.users import Action, require
+from carefund.disbursements.approval import approve_disbursement
+from carefund.disbursements.transitions import (
+    refuse_approver,
+    refuse_others,
+    refuse_own,
+    transition,
+)
 from carefund.disbursements.views import (
     DisbursementRefs,
     disbursement_public,
     disbursements_public,
 )
-from carefund.errors import Conflict, Forbidden, InsufficientFunds, InvalidTransition, NotFound
+from carefund.errors import Conflict
 from carefund.events import record_event
-from carefund.funds import available_fen_under_lock, get_fund
+from carefund.funds import get_fund
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, expense_account
-from carefund.ledger.entry_documents import payment_document
-from carefund.ledger.posting import FundHead, lock_fund_head_of, post_entry, reverse_entry
+from carefund.ledger.entry_documents import approvers_text, payment_document
+from carefund.ledger.posting import FundHead, post_entry, reverse_entry
 from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
-from carefund.models import Disbursement, JournalEntry, Recipient, User, row_id, utcnow
-from carefund.money import format_fen, parse_amount
+from carefund.models import Disbursement, Income, JournalEntry, Recipient, User, row_id
+from carefund.money import parse_amount
 from carefund.recipients import recipient_row
 from carefund.validation import (
     FieldCheck,
     check_fields,
     choose,
     clean_text,
-    is_id,
     parse_day_so_far,
 )
-from carefund.vocabulary import ASPECT_NAMES_ZH, Aspect, DisbursementStatus, Role
+from carefund.vocabulary import ASPECT_NAMES_ZH, Aspect, DisbursementStatus
 
 Status = DisbursementStatus
 
@@ -106,42 +112,6 @@ def submit_disbursement(
     return disbursement
 
 
-def approve_disbursement(session: Session, *, disbursement_id: int, actor: User) -> Disbursement:
-    """Approve: someone other than the submitter, and only within the available balance."""
-    require(actor, Action.approve_disbursement)
-
-    def approve(disbursement: Disbursement, fund: FundHead) -> None:
-        _refuse_own(disbursement, actor)
-        available = available_fen_under_lock(session, fund)
-        if available < disbursement.amount_fen:
-            raise InsufficientFunds(
-                f"可用余额不足：可用 {format_fen(available)} 元，"
-                f"申请 {format_fen(disbursement.amount_fen)} 元"
-            )
-        disbursement.approved_by = actor.username
-        disbursement.approved_at = utcnow()
-
-    return _transition(session, disbursement_id, {Status.submitted}, Status.approved, approve)
-
-
-def _refuse_own(disbursement: Disbursement, actor: User) -> None:
-    if disbursement.submitted_by == actor.username:
-        raise Forbidden("不相容职务分离：提交人不能审批自己提交的支出")
-
-
-def _refuse_approver(disbursement: Disbursement, actor: User) -> None:
-    # 不相容职务: whoever approved a payment may not also hand the money out, admins included.
-    if disbursement.approved_by == actor.username:
-        raise Forbidden("不相容职务分离：审批人不能发放自己审批的支出")
-
-
-def _refuse_others(disbursement: Disbursement, actor: User) -> None:
-    if actor.role != Role.admin and disbursement.submitted_by != actor.username:
-        raise Forbidden(
-            f"只能撤回自己提交的支出（支出 #{disbursement.id} 由 {disbursement.submitted_by} 提交）"
-        )
-
-
 def reject_disbursement(
     session: Session, *, disbursement_id: int, reason: object, actor: User
 ) -> Disbursement:
@@ -150,11 +120,11 @@ def reject_disbursement(
     fields = check_fields(REASON_CHECKS, {"reason": reason})
 
     def reject(disbursement: Disbursement, _fund: FundHead) -> None:
-        _refuse_own(disbursement, actor)
+        refuse_own(disbursement, actor)
         disbursement.rejected_by = actor.username
         disbursement.reject_reason = fields["reason"]
 
-    return _transition(session, disbursement_id, {Status.submitted}, Status.rejected, reject)
+    return transition(session, disbursement_id, {Status.submitted}, Status.rejected, reject)
 
 
 def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) -> Disbursement:
@@ -163,10 +133,10 @@ def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) 
     require(actor, Action.cancel_disbursement)
 
     def cancel(disbursement: Disbursement, _fund: FundHead) -> None:
-        _refuse_others(disbursement, actor)
+        refuse_others(disbursement, actor)
         disbursement.cancelled_by = actor.username
 
-    return _transition(session, disbursement_id, {Status.submitted}, Status.cancelled, cancel)
+    return transition(session, disbursement_id, {Status.submitted}, Status.cancelled, cancel)
 
 
 def pay_disbursement(
@@ -178,7 +148,7 @@ def pay_disbursement(
     fields = check_fields(PAY_CHECKS, {"paid_on": paid_on, "method": method})
 
     def pay(disbursement: Disbursement, fund: FundHead) -> str:
-        _refuse_approver(disbursement, actor)
+        refuse_approver(disbursement, actor)
         recipient = session.get(Recipient, disbursement.recipient_id)
         assert recipient is not None
         account = expense_account(disbursement.aspect, recipient.category)
@@ -202,8 +172,10 @@ def pay_disbursement(
                 category=recipient.category,
                 aspect=disbursement.aspect,
                 amount_fen=disbursement.amount_fen,
-                approved_by=disbursement.approved_by,
+                approved_by=approvers_text(disbursement),
                 paid_by=actor.username,
+                source=disbursement.source,
+                earmark=_earmark_receipt(session, disbursement),
             ),
             actor=actor.username,
         )
@@ -213,7 +185,13 @@ def pay_disbursement(
         disbursement.method = fields["method"]
         return entry.voucher_no
 
-    return _transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
+    return transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
+
+
+def _earmark_receipt(session: Session, disbursement: Disbursement) -> str | None:
+    if disbursement.earmark_income_id is None:
+        return None
+    return session.get_one(Income, disbursement.earmark_income_id).receipt_no
 
 
 def _payment_memo(disbursement: Disbursement, recipient: Recipient) -> str:
@@ -246,7 +224,7 @@ def reverse_disbursement(
         disbursement.reverse_reason = fields["reason"]
         return original.voucher_no
 
-    return _transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
+    return transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
 
 
 STEPS: dict[str, Callable[..., Disbursement]] = {
@@ -258,7 +236,7 @@ STEPS: dict[str, Callable[..., Disbursement]] = {
 }
 """The workflow steps after submitting, by the name the API's and the pages' paths use."""
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
-    "approve": (),
+    "approve": ("source", "earmark", "meeting_no", "meeting_on"),
     "reject": ("reason",),
     "cancel": (),
     "pay": ("paid_on", "method"),
@@ -276,38 +254,3 @@ def take_step(
     taken = {name: fields.get(name) for name in STEP_FIELDS[step]}
     disbursement = use_case(session, disbursement_id=disbursement_id, actor=actor, **taken)
     return disbursements_public(session, [disbursement])[0]
-
-
-def _transition(
-    session: Session,
-    disbursement_id: int,
-    allowed_from: set[Status],
-    to: Status,
-    apply: Callable[[Disbursement, FundHead], str | None],
-) -> Disbursement:
-    """Move a disbursement to `to` under its fund's lock, so concurrent steps queue.
-
-    `apply` makes the step's changes; it answers the voucher number of the disbursement's
-    payment when it knows it (paying and reversing do), for the event.
-    """
-    fund = (
-        lock_fund_head_of(session, Disbursement, row_id=disbursement_id)
-        if is_id(disbursement_id)
-        else None
-    )
-    if fund is None:
-        raise NotFound(f"支出不存在：{disbursement_id}")
-    # Read under the lock: a copy the session held from before it may be stale.
-    disbursement = session.get_one(Disbursement, disbursement_id, populate_existing=True)
-    if Status(disbursement.status) not in allowed_from:
-        raise InvalidTransition(
-            f"支出 #{disbursement.id} 当前状态为 {disbursement.status}，不能改为 {to.value}"
-        )
-    voucher_no = apply(disbursement, fund)
-    disbursement.status = to.value
-    disbursement.updated_at = utcnow()
-    session.add(disbursement)
-    session.flush()
-    refs = DisbursementRefs(fund_code=fund.code, voucher_no=voucher_no)
-    record_event(session, f"disbursement.{to.value}", disbursement_public(disbursement, refs))
-    return disbursement

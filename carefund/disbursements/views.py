@@ -175,6 +175,13 @@ def disbursement_public(disbursement: Disbursement, refs: DisbursementRefs) -> d
         "plan_id": disbursement.plan_id,
         "due_on": disbursement.due_on.isoformat() if disbursement.due_on else None,
         "created_at": _moment(disbursement.created_at),
+        "approvals": [
+            name for name in (disbursement.first_approved_by, disbursement.approved_by) if name
+        ],
+        "meeting_no": disbursement.meeting_no,
+        "meeting_on": disbursement.meeting_on.isoformat() if disbursement.meeting_on else None,
+        "source": disbursement.source,
+        "earmark_income_id": disbursement.earmark_income_id,
     }
 
 

@@ -20,7 +20,7 @@ What a row is checked against, by the entry's chain version:
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -32,6 +32,9 @@ from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.ledger.entry_documents import (
     INCOME_FIELDS,
     PAYMENT_FIELDS,
+    SOURCE_FIELDS,
+    approvers_text,
+    earmark_of,
     income_document,
     payment_document,
 )
@@ -73,6 +76,8 @@ class IncomeRow:
     amount_fen: int
     received_on: date
     receipt_no: str
+    earmark_category: str | None
+    earmark_aspect: str | None
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,10 @@ class DisbursementRow:
     approved_by: str | None
     paid_by: str | None
     paid_on: date | None
+    first_approved_by: str | None
+    source: str | None
+    earmark: str | None
+    """The receipt number of the earmarked income it draws from."""
 
 
 _INCOME = Income.__table__  # type: ignore[attr-defined]
@@ -106,7 +115,10 @@ _INCOMES_OF_ENTRIES = core_select(
     _INCOME.c.amount_fen,
     _INCOME.c.received_on,
     _INCOME.c.receipt_no,
+    _INCOME.c.earmark_category,
+    _INCOME.c.earmark_aspect,
 ).select_from(_INCOME.outerjoin(_ENTRY, _ENTRY.c.id == _INCOME.c.entry_id))
+_EARMARK = _INCOME.alias("earmark")
 _DISBURSEMENTS_OF_ENTRIES = core_select(
     _DISBURSEMENT.c.id,
     _DISBURSEMENT.c.fund_id,
@@ -120,10 +132,13 @@ _DISBURSEMENTS_OF_ENTRIES = core_select(
     _DISBURSEMENT.c.approved_by,
     _DISBURSEMENT.c.paid_by,
     _DISBURSEMENT.c.paid_on,
+    _DISBURSEMENT.c.first_approved_by,
+    _DISBURSEMENT.c.source,
+    _EARMARK.c.receipt_no,
 ).select_from(
-    _DISBURSEMENT.outerjoin(_ENTRY, _ENTRY.c.id == _DISBURSEMENT.c.entry_id).outerjoin(
-        _RECIPIENT, _RECIPIENT.c.id == _DISBURSEMENT.c.recipient_id
-    )
+    _DISBURSEMENT.outerjoin(_ENTRY, _ENTRY.c.id == _DISBURSEMENT.c.entry_id)
+    .outerjoin(_RECIPIENT, _RECIPIENT.c.id == _DISBURSEMENT.c.recipient_id)
+    .outerjoin(_EARMARK, _EARMARK.c.id == _DISBURSEMENT.c.earmark_income_id)
 )
 
 
@@ -219,8 +234,11 @@ def _income_problem(
             payer=income.payer,
             amount_fen=income.amount_fen,
             received_on=income.received_on,
+            earmark=earmark_of(income.earmark_category, income.earmark_aspect),
+            with_earmark="earmark" in document,
         )
-        return _document_difference("income", income.id, stored, document, INCOME_FIELDS)
+        fields = INCOME_FIELDS | ({"earmark": "earmark_category"} if "earmark" in document else {})
+        return _document_difference("income", income.id, stored, document, fields)
     # Version 1: only what the postings and the entry's date hashed.
     credit = next(p for p in postings if p.account.startswith(INCOME_PREFIX))
     if income.amount_fen != credit.credit_fen or income.amount_fen != _cash_in(postings):
@@ -254,12 +272,14 @@ def _payment_problem(
             category=document.get("category", ""),
             aspect=disbursement.aspect,
             amount_fen=disbursement.amount_fen,
-            approved_by=disbursement.approved_by,
+            approved_by=approvers_text(disbursement),
             paid_by=disbursement.paid_by,
+            source=disbursement.source,
+            earmark=disbursement.earmark,
+            with_source="source" in document,
         )
-        found = _document_difference(
-            "disbursement", disbursement.id, stored, document, PAYMENT_FIELDS
-        )
+        fields = PAYMENT_FIELDS | (SOURCE_FIELDS if "source" in document else {})
+        found = _document_difference("disbursement", disbursement.id, stored, document, fields)
         if found:
             return found
     else:  # Version 1: only what the expense posting hashed (its recipient only as stored).
@@ -354,18 +374,9 @@ def _first_unlinked(session: Session, table: Any, fund: Fund, name: str, conditi
 
 def income_row_problem(session: Session, income: Income, entry: JournalEntry) -> BadRow | None:
     """One income against the entry that posted it (for its receipt), as `verify` checks it."""
-    row = IncomeRow(
-        income.id or 0,
-        income.fund_id,
-        income.entry_id,
-        entry.seq,
-        income.reversal_entry_id,
-        income.source,
-        income.payer,
-        income.amount_fen,
-        income.received_on,
-        income.receipt_no,
-    )
+    row = linked_rows(session, [entry.id or 0]).incomes.get(entry.id or 0)
+    if row is None or row.id != income.id:
+        return BadRow("income", income.id, "entry_id")
     return _income_problem(entry, _document(entry), _postings(session, entry), row)
 
 
@@ -373,20 +384,10 @@ def disbursement_row_problem(
     session: Session, disbursement: Disbursement, entry: JournalEntry, *, member_no: str
 ) -> BadRow | None:
     """A paid disbursement against its payment's entry (for its voucher), as `verify` does."""
-    row = DisbursementRow(
-        disbursement.id or 0,
-        disbursement.fund_id,
-        disbursement.entry_id,
-        entry.seq,
-        disbursement.reversal_entry_id,
-        disbursement.recipient_id,
-        member_no,
-        disbursement.aspect,
-        disbursement.amount_fen,
-        disbursement.approved_by,
-        disbursement.paid_by,
-        disbursement.paid_on,
-    )
+    row = linked_rows(session, [entry.id or 0]).disbursements.get(entry.id or 0)
+    if row is None or row.id != disbursement.id:
+        return BadRow("disbursement", disbursement.id, "entry_id")
+    row = replace(row, member_no=member_no)
     postings = _postings(session, entry)
     return _postings_problem(postings) or _payment_problem(entry, _document(entry), postings, row)
 

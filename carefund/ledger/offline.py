@@ -10,7 +10,8 @@ out in the README so that anyone can rewrite it:
   canonical JSON of the entry's hashed object: exactly the keys of its chain version
   (`HASHED_KEYS`), its postings each exactly `POSTING_KEYS` of that version;
 - every entry balances: each posting on one side only, amounts two-decimal strings,
-  debits equal credits (a seal, `document.kind == "seal"`, has no postings).
+  debits equal credits (a seal, `document.kind == "seal"`, and an income's review,
+  `"review"`, have no postings).
 
 Chain versions: entries posted before `document` existed are version 1 and keep the
 object they were hashed with; an entry says `"chain_version": 2` (or, with no
@@ -256,8 +257,9 @@ def _balance_problem(entry: dict[str, Any]) -> str | None:
     postings = entry["postings"]
     if not postings:
         document = entry.get("document")
-        is_seal = isinstance(document, dict) and document.get("kind") == "seal"
-        return None if is_seal else "凭证没有分录"
+        # A month's seal and an income's review (复核) record something and move no money.
+        no_money = isinstance(document, dict) and document.get("kind") in ("seal", "review")
+        return None if no_money else "凭证没有分录"
     debits = credits = 0
     for line_no, posting in enumerate(postings, start=1):
         debit, credit = _fen(posting["debit"]), _fen(posting["credit"])

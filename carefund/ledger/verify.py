@@ -100,7 +100,7 @@ def _check_entry(
     row = entry_rows_problem(entry, document, postings, linked)
     if row is not None:
         return bad(row.describe(), row)
-    problem = _entry_problem(fund, entry, postings, is_seal=_is_seal(document))
+    problem = _entry_problem(fund, entry, postings, is_seal=_moves_no_money(document))
     if not problem and _is_seal(document):
         assert document is not None
         problem = seal_problem(session, entry, document)
@@ -134,8 +134,9 @@ def _entry_problem(
     if entry_hash(entry_public(fund.code, entry, postings)) != entry.hash:
         return "hash 与重新计算的不符（凭证或分录被改动）"
     if is_seal:
-        # A seal records a month; it moves no money (API.md: a seal has no postings).
-        return "封存凭证不应有分录" if postings else None
+        # A seal records a month, a review an income's 复核; neither moves money (API.md: a
+        # seal has no postings).
+        return "封存或复核凭证不应有分录" if postings else None
     if not postings:
         return "凭证没有分录"
     for posting in postings:
@@ -148,6 +149,14 @@ def _entry_problem(
     if sum(p.debit_fen for p in postings) != sum(p.credit_fen for p in postings):
         return "借贷不平衡"
     return None
+
+
+NO_POSTING_KINDS = ("seal", "review")
+"""The kinds of entry that record something and move no money."""
+
+
+def _moves_no_money(document: dict[str, Any] | None) -> bool:
+    return document is not None and document.get("kind") in NO_POSTING_KINDS
 
 
 def _is_seal(document: dict[str, Any] | None) -> bool:

@@ -8,6 +8,7 @@ here.
 from carefund.models.access import ApiToken, FormToken, IdempotencyKey, Setting, User
 from carefund.models.aid import Disbursement, Plan, PlanRecipient, Recipient
 from carefund.models.base import GENESIS_HASH, as_utc, row_id, utcnow
+from carefund.models.controls import Budget, BudgetChange, ControlOverride, FundControl
 from carefund.models.incomes import Income
 from carefund.models.ledger import Counter, Fund, JournalEntry, Period, Posting
 from carefund.models.records import AuditLog, Event
@@ -15,6 +16,10 @@ from carefund.models.records import AuditLog, Event
 __all__ = [
     "GENESIS_HASH",
     "ApiToken",
+    "Budget",
+    "BudgetChange",
+    "ControlOverride",
+    "FundControl",
     "AuditLog",
     "Counter",
     "Disbursement",

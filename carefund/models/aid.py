@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -144,6 +145,18 @@ class Disbursement(SQLModel, table=True):
     """The plan that generated it, if any."""
     due_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     """For plan-generated ones, the due date they were made for."""
+    source: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    """The `IncomeSource` it draws from, fixed when approved (专款专用)."""
+    earmark_income_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    """The earmarked (定向) income it draws from, if any, fixed when approved."""
+    first_approved_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """Above the fund's approval threshold: the first of its two approvers."""
+    first_approved_at: datetime | None = timestamp_field(nullable=True)
+    """When the first of two approvers approved it."""
+    meeting_no: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """The minutes number of the meeting that decided it (三重一大 集体决策)."""
+    meeting_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    """The date of that meeting."""
     created_at: datetime = timestamp_field()
     """When it was submitted."""
     updated_at: datetime = timestamp_field()

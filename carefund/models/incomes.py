@@ -2,7 +2,17 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlmodel import Field, SQLModel
 
 from carefund.models.base import money_field, timestamp_field
@@ -44,6 +54,20 @@ class Income(SQLModel, table=True):
     """When it was reversed."""
     created_by: str = Field(sa_column=Column(String(64), nullable=False))
     """Who recorded it."""
+    earmark_category: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    """定向: the only `MemberCategory` this money may pay (None: any the fund allows)."""
+    earmark_aspect: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    """定向: the only `Aspect` this money may pay (None: any the fund allows)."""
+    review_required: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, default=False)
+    )
+    """Above the fund's review threshold when recorded: a second person must review it (复核)."""
+    reviewed_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """Who reviewed it (复核人), never its recorder."""
+    reviewed_at: datetime | None = timestamp_field(nullable=True)
+    """When it was reviewed."""
+    review_entry_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    """The `review` entry that records the review under the chain."""
     created_at: datetime = timestamp_field()
     """When it was recorded."""
 

@@ -44,6 +44,11 @@ class Fund(SQLModel, table=True):
     """Posted cash, kept equal to the sum of the cash account's postings (verify checks)."""
     closed_through: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     """Last day of the last closed month: nothing may be posted on or before it."""
+    approval_threshold_fen: int | None = money_field(nullable=True)
+    """Disbursements above it need two approvers and a meeting (分级审批); None: one suffices."""
+    review_threshold_fen: int | None = money_field(nullable=True)
+    """Incomes above it need a second person's review (复核); None: none do. On the fund's
+    row so that recording an income reads it with the head, at no cost."""
 
     __table_args__ = (CheckConstraint("cash_fen >= 0", name="fund_cash_not_negative"),)
 

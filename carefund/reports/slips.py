@@ -85,6 +85,8 @@ class ReceiptView:
     void_reason: str | None
     void_on: date | None
     void_voucher_no: str | None
+    reviewer: str = ""
+    """Who reviewed it (复核人), printed on its line; empty until someone does."""
 
     @property
     def qr_payload(self) -> str:
@@ -125,7 +127,7 @@ def _receipt_of(session: Session, income: Income, fund: FundHeading) -> ReceiptV
         session.get(JournalEntry, income.reversal_entry_id) if income.reversal_entry_id else None
     )
     assert income.id is not None
-    names = names_on_documents(session, income.created_by)
+    names = names_on_documents(session, *filter(None, (income.created_by, income.reviewed_by)))
     return ReceiptView(
         fund=fund,
         income_id=income.id,
@@ -145,6 +147,7 @@ def _receipt_of(session: Session, income: Income, fund: FundHeading) -> ReceiptV
         void_reason=income.reverse_reason,
         void_on=reversal.entry_date if reversal else None,
         void_voucher_no=reversal.voucher_no if reversal else None,
+        reviewer=names.get(income.reviewed_by, income.reviewed_by) if income.reviewed_by else "",
     )
 
 
@@ -217,6 +220,8 @@ class VoucherView:
     """The payment's entry, once paid."""
     created_on: date
     reverse_reason: str | None
+    meeting: str | None = None
+    """Above the fund's approval threshold: the meeting that decided it (三重一大)."""
 
     @property
     def stamp(self) -> str | None:
@@ -247,8 +252,9 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
         # Paid: the category at payment time, as the payment's entry recorded it.
         category = (stored_document(entry.document) or {}).get("category", category)
     status = DisbursementStatus(disbursement.status)
+    approvers = [n for n in (disbursement.first_approved_by, disbursement.approved_by) if n]
     names = names_on_documents(
-        session, disbursement.submitted_by, disbursement.approved_by, disbursement.paid_by
+        session, disbursement.submitted_by, *approvers, *filter(None, [disbursement.paid_by])
     )
     return VoucherView(
         fund=fund_heading(fund),
@@ -263,7 +269,7 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
         memo=disbursement.memo,
         amount=amount_of(disbursement.amount_fen),
         submitter=names.get(disbursement.submitted_by, disbursement.submitted_by),
-        approver=names.get(disbursement.approved_by or "", disbursement.approved_by),
+        approver="、".join(names.get(name, name) for name in approvers) or None,
         cashier=names.get(disbursement.paid_by or "", disbursement.paid_by),
         paid_on=disbursement.paid_on,
         method=disbursement.method,
@@ -272,4 +278,12 @@ def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> Vouc
         voucher_no=entry.voucher_no if entry else None,
         created_on=clock.local(disbursement.created_at).date(),
         reverse_reason=disbursement.reverse_reason,
+        meeting=_meeting(disbursement),
     )
+
+
+def _meeting(disbursement: Disbursement) -> str | None:
+    if not disbursement.meeting_no:
+        return None
+    on = disbursement.meeting_on.isoformat() if disbursement.meeting_on else "日期未填"
+    return f"{disbursement.meeting_no}（{on}）"

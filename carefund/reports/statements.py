@@ -20,6 +20,11 @@ from carefund.ledger.seals import Seal, fund_seals
 from carefund.ledger.verify import verify
 from carefund.models import Fund, JournalEntry, Posting
 from carefund.money import format_fen
+from carefund.reports.control_figures import (
+    ControlFigures,
+    control_figures,
+    control_figures_json,
+)
 from carefund.validation import DATE_MAX, DATE_MIN
 from carefund.vocabulary import Aspect, IncomeSource, MemberCategory
 
@@ -130,6 +135,8 @@ class Statement:
     chain: ChainCheck | None = None
     """The chain's check, for a statement that is printed or answered (`checked_statement`);
     None for figures only (a dashboard's)."""
+    controls: ControlFigures | None = None
+    """Per-source balances, source × cell and budget against actual (`checked_statement`)."""
 
     @property
     def income_total_fen(self) -> int:
@@ -243,7 +250,13 @@ def checked_statement(session: Session, fund: Fund, period: PeriodRange) -> Stat
     """
     result = verify(session, fund)
     chain = ChainCheck(result.ok, result.entries, result.problem)
-    return replace(build_statement(session, fund, period), chain=chain)
+    statement = build_statement(session, fund, period)
+    figures = control_figures(session, fund, start=period.start, end=period.end)
+    checks = [
+        *statement.checks,
+        Check("各资金来源余额合计＝期末余额", figures.sources_total_fen, statement.closing_fen),
+    ]
+    return replace(statement, chain=chain, controls=figures, checks=checks)
 
 
 def period_seal(session: Session, fund: Fund, period: PeriodRange) -> Seal | None:
@@ -353,4 +366,5 @@ def statement_json(statement: Statement) -> dict[str, Any]:
         ),
         "seal": None if statement.seal is None else statement.seal.printed(),
         "reconciled": statement.reconciled,
+        **(control_figures_json(statement.controls) if statement.controls else {}),
     }
