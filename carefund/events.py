@@ -35,6 +35,9 @@ EVENT_TYPES = (
     "fund.created",
     "plan.created",
     "plan.updated",
+    "alert.raised",
+    "alert.acknowledged",
+    "alert.resolved",
 )
 EVENTS_PAGE_MAX = 500
 """The most events one read returns."""

@@ -38,3 +38,11 @@ PLAN_RECIPIENTS_MAX = 5_000
 
 DISPLAY_NAME_LENGTH_MAX = 64
 """A user's display name, printed on documents as 经办人, 审批人 and 生成人."""
+
+ALERT_NOTE_LENGTH_MAX = 2_000
+"""An auditor's note on acknowledging or resolving an alert."""
+ALERT_PARAM_LENGTH_MAX = 32
+"""A rule parameter as text (an amount, a count, `08:30`, `1-5`)."""
+DISTRICT_HASHES_BYTES_MAX = 64 * 1024 * 1024
+"""The largest district hash list `import-hashes` reads (a city's district has a few
+thousand recipients: some hundred KB)."""

@@ -13,6 +13,8 @@ from sqlmodel import Session
 
 from carefund import clock
 from carefund.access.users import Action, require
+from carefund.alerts.registry import Touched, Trigger
+from carefund.alerts.watch import watch
 from carefund.disbursements.views import (
     DisbursementRefs,
     disbursement_public,
@@ -176,6 +178,7 @@ def pay_disbursement(
     approved it may not pay it."""
     require(actor, Action.pay_disbursement)
     fields = check_fields(PAY_CHECKS, {"paid_on": paid_on, "method": method})
+    touched: list[Touched] = []
 
     def pay(disbursement: Disbursement, fund: FundHead) -> str:
         _refuse_approver(disbursement, actor)
@@ -211,9 +214,28 @@ def pay_disbursement(
         disbursement.paid_by = actor.username
         disbursement.paid_on = fields["paid_on"]
         disbursement.method = fields["method"]
+        touched.append(_touched(Trigger.payment, fund, disbursement, entry.voucher_no, actor))
         return entry.voucher_no
 
-    return _transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
+    paid = _transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
+    watch(session, touched[0])
+    return paid
+
+
+def _touched(
+    trigger: Trigger, fund: FundHead, disbursement: Disbursement, voucher_no: str, actor: User
+) -> Touched:
+    """What paying or reversing touched, for the rules (`carefund.alerts.watch`)."""
+    return Touched(
+        trigger,
+        fund_id=fund.id,
+        fund_code=fund.code,
+        recipient_id=disbursement.recipient_id,
+        disbursement_id=disbursement.id,
+        voucher_no=voucher_no,
+        entry_created_at=utcnow(),
+        username=actor.username,
+    )
 
 
 def _payment_memo(disbursement: Disbursement, recipient: Recipient) -> str:
@@ -228,6 +250,7 @@ def reverse_disbursement(
     """Reverse a paid disbursement with a red-ink entry dated `on` (today by default)."""
     require(actor, Action.reverse_disbursement)
     fields = check_fields(REVERSE_CHECKS, {"reason": reason, "on": on})
+    touched: list[Touched] = []
 
     def reverse(disbursement: Disbursement, fund: FundHead) -> str:
         original = session.get(JournalEntry, disbursement.entry_id)
@@ -244,9 +267,12 @@ def reverse_disbursement(
         disbursement.reversal_entry_id = reversal.id
         disbursement.reversed_by = actor.username
         disbursement.reverse_reason = fields["reason"]
+        touched.append(_touched(Trigger.reversal, fund, disbursement, reversal.voucher_no, actor))
         return original.voucher_no
 
-    return _transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
+    reversed_one = _transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
+    watch(session, touched[0])
+    return reversed_one
 
 
 STEPS: dict[str, Callable[..., Disbursement]] = {

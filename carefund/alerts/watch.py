@@ -1,0 +1,63 @@
+"""Rules evaluated when something is written, in the write's own transaction.
+
+Only the rules that name the write's trigger run, and only over what it touched (the
+recipient, the fund). The settings come from the process's copy (`rule_settings`), so a
+write whose rules find nothing asks no statement for them; the office-hours rule, the
+only one an income evaluates, reads the clock and nothing else.
+"""
+
+from sqlmodel import Session
+
+from carefund.alerts.raising import raise_alerts
+from carefund.alerts.registry import Check, Scope, Touched, Trigger, rules_for
+from carefund.alerts.settings import rule_settings
+from carefund.models import Alert
+
+_PAUSED = "carefund_alerts_paused"
+
+
+def pause_watch(session: Session) -> None:
+    """Evaluate no rule at write time in this session's transactions (the demo's year is
+    written in a minute; its own story raises the alerts it shows)."""
+    session.info[_PAUSED] = True
+
+
+def watch(session: Session, touched: Touched) -> list[Alert]:
+    """Evaluate the rules of `touched.trigger` over what the write touched; raise what they
+    find. Answers the alerts raised."""
+    return _evaluate(session, touched.trigger, touched)
+
+
+def watch_roll(session: Session) -> list[Alert]:
+    """The recipient rules over the whole roll, as the scan runs them: after an import,
+    a few grouped queries instead of several per member."""
+    return _evaluate(session, Trigger.recipient, None)
+
+
+def _evaluate(session: Session, trigger: Trigger, touched: Touched | None) -> list[Alert]:
+    if session.info.get(_PAUSED):
+        return []
+    wanted = rules_for(trigger)
+    if not wanted:
+        return []
+    settings = rule_settings(session)
+    raised: list[Alert] = []
+    for known in wanted:
+        in_fund = known.scope == Scope.fund and touched is not None
+        fund_code = touched.fund_code if in_fund else None
+        effective = settings.effective(known, fund_code)
+        if not effective.enabled or known.evaluate is None:
+            continue
+        if touched is None and known.scope == Scope.fund:
+            continue  # a fund's rules run at write time over what the write touched
+        fund_id = touched.fund_id if in_fund else None
+        check = Check(session, effective.params, fund_id, fund_code, touched)
+        raised += raise_alerts(
+            session,
+            known,
+            known.evaluate(check),
+            grade=effective.grade,
+            fund_id=fund_id,
+            fund_code=fund_code,
+        )
+    return raised
