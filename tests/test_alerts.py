@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import Session, col, select
 
 from carefund import alerts, disbursements, recipients
@@ -249,3 +249,25 @@ def test_a_broken_chain_is_an_a_alert(database, books) -> None:
     [broken] = open_alerts(database, "broken_chain")
     assert broken.grade == "A" and "HC-CARE" in broken.message
     assert alerts.scan(database, actor=books["auditor"]).raised_by_rule.get("broken_chain") is None
+
+
+def test_an_income_asks_nothing_of_the_alerts_unless_a_rule_fires(
+    database, books, monkeypatch
+) -> None:
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.lower())
+
+    record(database, books["clerk"], "1.00")  # the process has read the rules' settings
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        record(database, books["clerk"], "2.00")
+        assert statements and not [s for s in statements if "alert" in s]
+        set_time(monkeypatch, datetime(2026, 12, 26, 3, tzinfo=UTC))  # a Saturday
+        record(database, books["clerk"], "3.00", on="2026-12-26")
+        assert [s for s in statements if "alert" in s]
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    [weekend] = open_alerts(database, "off_hours")
+    assert "周六" in weekend.message

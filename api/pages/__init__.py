@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from api.middleware import BodyLimitMiddleware
 from api.pages import (
+    alerts,
     auth,
     books,
     dashboard,
@@ -32,7 +33,9 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         return not path.startswith(api_prefix) and not path.startswith(STATIC_PREFIX)
 
     app.mount(STATIC_PREFIX, StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, dashboard, incomes, recipients, disbursements, plans, books, users):
+    for module in (
+        auth, dashboard, incomes, recipients, disbursements, plans, books, users, alerts
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, applies=is_page, refuse=refuse_with_page)
 

@@ -1,5 +1,6 @@
 """The dashboard: each fund's money, this month's flow, what waits for the user, the chain."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -11,7 +12,7 @@ from api.pages.errors import page_router
 from api.pages.fund_status import chain_status
 from api.pages.rendering import render
 from api.pages.sessions import PageUser
-from carefund import books, clock
+from carefund import alerts, books, clock
 from carefund.access.users import Action, may
 from carefund.reports import statements
 
@@ -30,6 +31,11 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
         return cards
 
     cards = get_database(request).read(read)
+    alert_counts = (
+        get_database(request).read(partial(alerts.open_counts, actor=user))
+        if may(user, Action.read_alerts)
+        else None
+    )
     # What the user's role is asked to do next (display only: each action checks again).
     waiting = []
     if may(user, Action.approve_disbursement):
@@ -41,5 +47,11 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
             ("/disbursements/payments", sum(c["approved"] for c in cards), "笔已审批支出等待发放")
         )
     return render(
-        request, "dashboard.html", title="首页", cards=cards, month=month, waiting=waiting
+        request,
+        "dashboard.html",
+        title="首页",
+        cards=cards,
+        month=month,
+        waiting=waiting,
+        alert_counts=alert_counts,
     )

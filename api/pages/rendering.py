@@ -126,6 +126,7 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
         ("/books/journal", "账簿", Action.read),
         ("/books/reports", "报表", Action.read_statements),
         ("/books/periods", "结账", Action.read),
+        ("/alerts", "预警", Action.read_alerts),
         ("/users", "用户管理", Action.manage_users),
         ("/audit", "审计记录", Action.read_audit),
     ]
