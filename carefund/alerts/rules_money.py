@@ -72,7 +72,7 @@ def split_payment(check: Check) -> Iterator[Finding]:
         first = group[0]
         yield Finding(
             f"recipient:{end.recipient_id}:from:{first.id}",
-            f"化整为零：{names[end.recipient_id]} 在 {window} 天内（{first.paid_on} 至 "
+            f"化整为零：{names[end.recipient_id]}在 {window} 天内（{first.paid_on} 至 "
             f"{end.paid_on}）收到 {len(group)} 笔付款，每笔低于审批阈值 "
             f"{format_fen(threshold)} 元，合计 {format_fen(total)} 元",
             {
@@ -106,7 +106,7 @@ def same_aspect_twice(check: Check) -> Iterator[Finding]:
         amounts = "、".join(f"{format_fen(row.amount_fen)} 元（{row.paid_on}）" for row in rows)
         yield Finding(
             f"recipient:{recipient_id}:{aspect}:{month}",
-            f"同月重复发放：{names[recipient_id]} 的{ASPECT_NAMES_ZH[Aspect(aspect)]}在 "
+            f"同月重复发放：{names[recipient_id]}的{ASPECT_NAMES_ZH[Aspect(aspect)]}在 "
             f"{month} 付款 {len(rows)} 笔：{amounts}",
             {
                 "recipient_id": recipient_id,

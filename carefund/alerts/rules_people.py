@@ -19,6 +19,7 @@ from carefund.alerts.registry import (
 from carefund.models import Recipient, User
 from carefund.models.aid import LOOKUP_FIELDS, recipient_lookup_hashes
 from carefund.privacy import mask_id_number, mask_phone
+from carefund.vocabulary import ROLE_NAMES_ZH, Role
 
 FIELD_NAMES_ZH = {"id_number": "身份证号", "phone": "电话"}
 _MASKS = {"id_number": mask_id_number, "phone": mask_phone}
@@ -32,6 +33,13 @@ def _hashes_of(person: Recipient | User, field: str) -> list[str]:
 
 def _who(recipient: Recipient) -> str:
     return f"{recipient.name}（{recipient.member_no}）"
+
+
+def _staff(user: User) -> str:
+    role = ROLE_NAMES_ZH.get(Role(user.role), user.role)
+    if user.display_name:
+        return f"{user.display_name}（{user.username}，{role}）"
+    return f"{user.username}（{role}）"
 
 
 def _touched_recipient(check: Check) -> Recipient | None:
@@ -58,7 +66,7 @@ def identity_duplicate(check: Check) -> Iterator[Finding]:
                 masked = _MASKS[field](getattr(first, field))
                 yield Finding(
                     f"{field}:recipient:{first.id}:recipient:{other.id}",
-                    f"身份信息重复：关爱对象 {_who(first)} 与 {_who(other)} 的"
+                    f"身份信息重复：关爱对象 {_who(first)}与{_who(other)}的"
                     f"{FIELD_NAMES_ZH[field]}相同（{masked}）",
                     {"field": field, "recipient_ids": [first.id, other.id], "masked": masked},
                 )
@@ -95,8 +103,8 @@ def identity_staff(check: Check) -> Iterator[Finding]:
             masked = _MASKS[field](getattr(recipient, field))
             yield Finding(
                 f"{field}:recipient:{recipient.id}:user:{user.username}",
-                f"利益关联：关爱对象 {_who(recipient)} 的{FIELD_NAMES_ZH[field]}与工作人员 "
-                f"{user.display_name or user.username}（{user.username}，{user.role}）相同（{masked}）",
+                f"利益关联：关爱对象 {_who(recipient)}的{FIELD_NAMES_ZH[field]}与工作人员 "
+                f"{_staff(user)}相同（{masked}）",
                 {"field": field, "recipient_id": recipient.id, "username": user.username,
                  "masked": masked},
             )

@@ -16,10 +16,15 @@ from carefund.models import Alert
 _PAUSED = "carefund_alerts_paused"
 
 
-def pause_watch(session: Session) -> None:
-    """Evaluate no rule at write time in this session's transactions (the demo's year is
-    written in a minute; its own story raises the alerts it shows)."""
-    session.info[_PAUSED] = True
+def pause_watch(session: Session, rules: frozenset[str] | None = None) -> None:
+    """Evaluate no rule (or not these `rules`) at write time in this session's transactions:
+    the demo's year is written in a minute, and its own story raises the alerts it shows."""
+    session.info[_PAUSED] = rules if rules is not None else True
+
+
+def resume_watch(session: Session) -> None:
+    """Evaluate every rule at write time again in this session (after `pause_watch`)."""
+    session.info.pop(_PAUSED, None)
 
 
 def watch(session: Session, touched: Touched) -> list[Alert]:
@@ -35,9 +40,10 @@ def watch_roll(session: Session) -> list[Alert]:
 
 
 def _evaluate(session: Session, trigger: Trigger, touched: Touched | None) -> list[Alert]:
-    if session.info.get(_PAUSED):
+    paused = session.info.get(_PAUSED)
+    if paused is True:
         return []
-    wanted = rules_for(trigger)
+    wanted = [known for known in rules_for(trigger) if not paused or known.code not in paused]
     if not wanted:
         return []
     settings = rule_settings(session)

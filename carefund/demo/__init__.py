@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund import clock
-from carefund.demo import corrections, money_in, money_out, relief_card
+from carefund.demo import corrections, money_in, money_out, relief_card, warnings
 from carefund.demo.staff import DemoUser
 from carefund.demo.year import DEMO_AS_OF, DEMO_SEED, Year, open_books
 from carefund.errors import Conflict
@@ -81,6 +81,7 @@ def build_demo(database: Database, *, force: bool = False) -> DemoResult:
     corrections.corrections(year)
     corrections.closings(year)
     year.run()
+    warnings.warnings(year)
     return _result(database, credentials)
 
 
