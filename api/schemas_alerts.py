@@ -70,11 +70,15 @@ class AlertRulePublic(BaseModel):
 class AlertRuleChange(RequestBody):
     """What to change; what is not given stays as it applies now."""
 
-    fund: str | None = Field(default=None, max_length=32, description="只改该基金的设置；不填为全区")
+    fund: str | None = Field(
+        default=None, max_length=32, description="只改该基金的设置；不填为全区"
+    )
     enabled: bool | None = None
     grade: Grade | None = None
     params: dict[str, str] | None = Field(
-        default=None, description="参数名 → 文本值，如 {\"threshold\": \"5000.00\"}",
-        json_schema_extra={"additionalProperties": {"type": "string",
-                                                    "maxLength": ALERT_PARAM_LENGTH_MAX}},
+        default=None,
+        description='参数名 → 文本值，如 {"threshold": "5000.00"}',
+        json_schema_extra={
+            "additionalProperties": {"type": "string", "maxLength": ALERT_PARAM_LENGTH_MAX}
+        },
     )

@@ -15,8 +15,9 @@ from carefund.errors import CarefundError
 from carefund.limits import DISTRICT_HASHES_BYTES_MAX
 from cli.common import database, err, fail, operator, out
 
-alerts_app = typer.Typer(help="Early warning (廉情预警): scan the books, raise alerts.",
-                         no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Early warning (廉情预警): scan the books, raise alerts.", no_args_is_help=True
+)
 recipients_app = typer.Typer(
     help="The roll across districts: keyed-hash lists, no ID number leaves the district.",
     no_args_is_help=True,
@@ -26,7 +27,8 @@ AsUser = Annotated[
     str | None, typer.Option("--as", help="Act as this user (default: the operator).")
 ]
 KeyFile = Annotated[
-    Path, typer.Option("--key-file", help="The city key file the districts share (not the data key).")
+    Path,
+    typer.Option("--key-file", help="The city key file the districts share (not the data key)."),
 ]
 
 
@@ -37,8 +39,13 @@ def scan(as_user: AsUser = None) -> None:
     Prints what was raised by rule and grade; exit 0 (alerts are not errors)."""
     configured = database()
     actor = configured.read(lambda session: operator(session, as_user))
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   console=err, transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    )
     task = bar.add_task("扫描", total=None)
 
     def progress(step: ScanStep, done: int, total: int) -> None:
@@ -56,7 +63,9 @@ def scan(as_user: AsUser = None) -> None:
         for code, count in result.raised_by_rule.items():
             table.add_row(f"{alerts.RULES[code].name_zh}（{code}）", str(count))
         out.print(table)
-        grades = "，".join(f"{grade} 级 {count}" for grade, count in sorted(result.raised_by_grade.items()))
+        grades = "，".join(
+            f"{grade} 级 {count}" for grade, count in sorted(result.raised_by_grade.items())
+        )
         out.print(f"按等级：{grades}", highlight=False)
 
 
@@ -89,8 +98,11 @@ def export_hashes(
 
 
 @recipients_app.command("import-hashes")
-def import_hashes(file: Annotated[Path, typer.Argument(help="Another district's list.")],
-                  key_file: KeyFile, as_user: AsUser = None) -> None:
+def import_hashes(
+    file: Annotated[Path, typer.Argument(help="Another district's list.")],
+    key_file: KeyFile,
+    as_user: AsUser = None,
+) -> None:
     """Compare another district's list with this one's aid of the same year; an alert for
     every recipient aided in both. A wrong key or a bad file changes nothing (exit 2)."""
     if not file.is_file():

@@ -128,7 +128,9 @@ def test_a_staff_identity_set_after_the_member_is_found_too(database, books) -> 
     )
     [staff] = open_alerts(database, "identity_staff")
     assert staff.details == {
-        "field": "phone", "recipient_id": member.id, "username": "clerk2",
+        "field": "phone",
+        "recipient_id": member.id,
+        "username": "clerk2",
         "masked": staff.details["masked"],
     }
     assert [row.action for row in database.read(lambda s: history(s, "user", books["clerk2"].id))][
@@ -138,11 +140,17 @@ def test_a_staff_identity_set_after_the_member_is_found_too(database, books) -> 
 
 def test_reversals_and_office_hours(database, books, monkeypatch) -> None:
     member = make_recipient(database, books["clerk"])
-    paid = [disburse(database, books, member, "100.00", on=f"2026-12-{day:02d}") for day in (1, 2, 3)]
+    paid = [
+        disburse(database, books, member, "100.00", on=f"2026-12-{day:02d}") for day in (1, 2, 3)
+    ]
     for number, row in enumerate(paid):
         database.write(
             lambda session, row=row: disbursements.reverse_disbursement(
-                session, disbursement_id=row.id, reason="测试", on="2026-12-20", actor=books["approver"]
+                session,
+                disbursement_id=row.id,
+                reason="测试",
+                on="2026-12-20",
+                actor=books["approver"],
             )
         )
         found = open_alerts(database, "reversal_share")
@@ -156,7 +164,9 @@ def test_reversals_and_office_hours(database, books, monkeypatch) -> None:
     assert late.grade == "C" and "19:30" in late.message and "周四" in late.message
 
 
-def test_rescans_never_raise_twice_and_settings_tune_the_rules(database, books, monkeypatch) -> None:
+def test_rescans_never_raise_twice_and_settings_tune_the_rules(
+    database, books, monkeypatch
+) -> None:
     member = make_recipient(database, books["clerk"])
     waiting = submit(database, books["clerk"], member, "300.00")
     first = alerts.scan(database, actor=books["auditor"])
@@ -170,20 +180,28 @@ def test_rescans_never_raise_twice_and_settings_tune_the_rules(database, books, 
 
     with pytest.raises(Forbidden):
         database.write(
-            lambda session: alerts.set_rule(session, code="approval_overdue", actor=books["auditor"])
+            lambda session: alerts.set_rule(
+                session, code="approval_overdue", actor=books["auditor"]
+            )
         )
     with pytest.raises(InvalidFields) as refused:
         database.write(
             lambda session: alerts.set_rule(
-                session, code="split_payment", actor=books["admin"],
+                session,
+                code="split_payment",
+                actor=books["admin"],
                 params={"threshold": "-1", "window_days": "x"},
             )
         )
     assert set(refused.value.errors) == {"threshold", "window_days"}
     changed = database.write(
         lambda session: alerts.set_rule(
-            session, code="off_hours", fund_code="HC-CARE", actor=books["admin"],
-            grade="A", params={"end": "17:00"},
+            session,
+            code="off_hours",
+            fund_code="HC-CARE",
+            actor=books["admin"],
+            grade="A",
+            params={"end": "17:00"},
         )
     )
     assert changed["grade"] == "A" and changed["params"]["end"] == "17:00"
@@ -198,7 +216,9 @@ def test_acknowledge_and_resolve_with_audit_and_events(database, books) -> None:
     [alert] = open_alerts(database)
     for writer in ("clerk", "approver", "cashier", "integration"):
         with pytest.raises(Forbidden):
-            database.read(lambda s, w=writer: alerts.read_alert(s, alert_id=alert.id, actor=books[w]))
+            database.read(
+                lambda s, w=writer: alerts.read_alert(s, alert_id=alert.id, actor=books[w])
+            )
     with pytest.raises(NotFound):
         database.read(lambda s: alerts.read_alert(s, alert_id=9999, actor=books["auditor"]))
     with pytest.raises(InvalidFields):
@@ -206,11 +226,15 @@ def test_acknowledge_and_resolve_with_audit_and_events(database, books) -> None:
             lambda s: alerts.resolve_alert(s, alert_id=alert.id, note="  ", actor=books["auditor"])
         )
     acked = database.write(
-        lambda s: alerts.acknowledge_alert(s, alert_id=alert.id, note="核实中", actor=books["auditor"])
+        lambda s: alerts.acknowledge_alert(
+            s, alert_id=alert.id, note="核实中", actor=books["auditor"]
+        )
     )
     assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "auditor"
     with pytest.raises(InvalidTransition):
-        database.write(lambda s: alerts.acknowledge_alert(s, alert_id=alert.id, actor=books["admin"]))
+        database.write(
+            lambda s: alerts.acknowledge_alert(s, alert_id=alert.id, actor=books["admin"])
+        )
     done = database.write(
         lambda s: alerts.resolve_alert(
             s, alert_id=alert.id, note="系同一户家庭电话，已核实", actor=books["admin"]
@@ -219,19 +243,29 @@ def test_acknowledge_and_resolve_with_audit_and_events(database, books) -> None:
     assert done["status"] == "resolved" and done["resolve_note"] == "系同一户家庭电话，已核实"
     trail = database.read(lambda s: history(s, "alert", alert.id))
     assert [(row.action, row.actor) for row in trail] == [
-        ("alert.acknowledged", "auditor"), ("alert.resolved", "admin"),
+        ("alert.acknowledged", "auditor"),
+        ("alert.resolved", "admin"),
     ]
     feed = database.read(
         lambda s: [(e.type, e.data) for e in s.exec(select(Event).order_by(col(Event.id)))]
     )
     alert_events = [(kind, data) for kind, data in feed if kind.startswith("alert.")]
-    assert [kind for kind, _ in alert_events] == ["alert.raised", "alert.acknowledged", "alert.resolved"]
+    assert [kind for kind, _ in alert_events] == [
+        "alert.raised",
+        "alert.acknowledged",
+        "alert.resolved",
+    ]
     assert alert_events[-1][1] == done
     # A rescan finds the same duplicate and raises nothing: the subject has its alert.
-    assert alerts.scan(database, actor=books["auditor"]).raised_by_rule.get("identity_duplicate") is None
+    assert (
+        alerts.scan(database, actor=books["auditor"]).raised_by_rule.get("identity_duplicate")
+        is None
+    )
     # What the scan did raise: 2026-03 … 2026-11 not closed, nine B alerts still open.
     assert database.read(lambda s: alerts.open_counts(s, actor=books["auditor"])) == {
-        "A": 0, "B": 9, "C": 0,
+        "A": 0,
+        "B": 9,
+        "C": 0,
     }
 
 

@@ -7,8 +7,12 @@ from tests.api_support import Api, problem_of
 def two_alerts(api: Api) -> None:
     api.ok(api.post("admin", "/funds", {"code": "HC-CARE", "name": "某区党内关爱基金"}), 201)
     for number in (1, 2):
-        member = {"member_no": f"M{number}", "name": f"王{number}", "category": "hardship",
-                  "phone": "13800001111"}
+        member = {
+            "member_no": f"M{number}",
+            "name": f"王{number}",
+            "category": "hardship",
+            "phone": "13800001111",
+        }
         api.ok(api.post("clerk", "/recipients", member), 201)
     answer = api.request("PUT", "admin", "/users/cashier/identity", json={"phone": "13800001111"})
     assert api.ok(answer)["phone_masked"] == "138****1111"
@@ -43,7 +47,10 @@ def test_alerts_are_listed_filtered_acknowledged_and_resolved(api: Api) -> None:
     done = api.ok(api.post("auditor", f"/alerts/{first['id']}/resolve", {"note": "同一家庭"}))
     assert done["status"] == "resolved" and done["resolved_by"] == "auditor"
     problem_of(api.post("auditor", f"/alerts/{first['id']}/resolve", {"note": "再来"}), 409)
-    assert [a["id"] for a in api.ok(api.get("auditor", "/alerts", params={"status": "resolved"}))["items"]] == [first["id"]]
+    assert [
+        a["id"]
+        for a in api.ok(api.get("auditor", "/alerts", params={"status": "resolved"}))["items"]
+    ] == [first["id"]]
     assert api.ok(api.get("auditor", "/alerts/counts")) == {"A": 2, "B": 0, "C": 0}
     feed = api.ok(api.get("clerk", "/events", params={"limit": 500}))["items"]
     kinds = [e["type"] for e in feed if e["type"].startswith("alert.")]
@@ -56,19 +63,37 @@ def test_alerts_are_listed_filtered_acknowledged_and_resolved(api: Api) -> None:
 def test_admins_tune_the_rules(api: Api) -> None:
     api.ok(api.post("admin", "/funds", {"code": "HC-CARE", "name": "某区党内关爱基金"}), 201)
     rules = {r["code"]: r for r in api.ok(api.get("auditor", "/alerts/rules"))}
-    assert rules["split_payment"]["params"] == {"window_days": "30", "threshold": "5000.00",
-                                                 "count_min": "2"}
+    assert rules["split_payment"]["params"] == {
+        "window_days": "30",
+        "threshold": "5000.00",
+        "count_min": "2",
+    }
     assert rules["split_payment"]["write_time"] == ["payment"]
-    changed = api.ok(api.request("PUT", "admin", "/alerts/rules/split_payment", json={
-        "fund": "HC-CARE", "params": {"threshold": "3000"}, "grade": "A"}))
+    changed = api.ok(
+        api.request(
+            "PUT",
+            "admin",
+            "/alerts/rules/split_payment",
+            json={"fund": "HC-CARE", "params": {"threshold": "3000"}, "grade": "A"},
+        )
+    )
     assert changed["params"]["threshold"] == "3000.00" and changed["source"] == "HC-CARE"
     district = {r["code"]: r for r in api.ok(api.get("auditor", "/alerts/rules"))}
     assert district["split_payment"]["params"]["threshold"] == "5000.00"
-    for_fund = {r["code"]: r for r in api.ok(api.get("auditor", "/alerts/rules",
-                                                       params={"fund": "HC-CARE"}))}
+    for_fund = {
+        r["code"]: r
+        for r in api.ok(api.get("auditor", "/alerts/rules", params={"fund": "HC-CARE"}))
+    }
     assert for_fund["split_payment"]["grade"] == "A"
-    bad = problem_of(api.request("PUT", "admin", "/alerts/rules/split_payment",
-                                 json={"params": {"threshold": "abc", "nope": "1"}}), 422)
+    bad = problem_of(
+        api.request(
+            "PUT",
+            "admin",
+            "/alerts/rules/split_payment",
+            json={"params": {"threshold": "abc", "nope": "1"}},
+        ),
+        422,
+    )
     assert {e["loc"][-1] for e in bad["errors"]} == {"threshold", "nope"}
     problem_of(api.request("PUT", "admin", "/alerts/rules/no_such_rule", json={}), 404)
     problem_of(api.request("PUT", "auditor", "/alerts/rules/split_payment", json={}), 403)

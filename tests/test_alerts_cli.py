@@ -22,8 +22,9 @@ def district(database: Database, aided: dict[int, str]) -> None:
     make_fund(database, staff["admin"])
     record(database, staff["clerk"], "50000.00")
     for serial, amount in aided.items():
-        member = make_recipient(database, staff["clerk"], id_number=valid_id_number(serial),
-                                name=f"对象{serial}")
+        member = make_recipient(
+            database, staff["clerk"], id_number=valid_id_number(serial), name=f"对象{serial}"
+        )
         disburse(database, staff, member, amount, on="2026-06-10")
 
 
@@ -38,8 +39,19 @@ def test_districts_compare_keyed_hashes_and_nothing_plain_leaves(
     key_file = tmp_path / "city.key"
     key_file.write_text(new_key_text() + "\n", encoding="ascii")
     listed = tmp_path / "west.json"
-    exported = carefund("recipients", "export-hashes", "--key-file", str(key_file), "--year",
-                        "2026", "--district", "西区", "-o", str(listed), url=other_url)
+    exported = carefund(
+        "recipients",
+        "export-hashes",
+        "--key-file",
+        str(key_file),
+        "--year",
+        "2026",
+        "--district",
+        "西区",
+        "-o",
+        str(listed),
+        url=other_url,
+    )
     assert exported.returncode == 0, exported.stderr
     text = listed.read_text(encoding="utf-8")
     for serial in (2, 3, 4):
@@ -50,27 +62,31 @@ def test_districts_compare_keyed_hashes_and_nothing_plain_leaves(
 
     wrong_key = tmp_path / "wrong.key"
     wrong_key.write_text(new_key_text() + "\n", encoding="ascii")
-    refused = carefund("recipients", "import-hashes", str(listed), "--key-file", str(wrong_key),
-                       url=database_url)
+    refused = carefund(
+        "recipients", "import-hashes", str(listed), "--key-file", str(wrong_key), url=database_url
+    )
     assert refused.returncode == 2 and "密钥不符" in refused.stderr
     assert "Traceback" not in refused.stderr
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "carefund-district-hashes", "version": 1, "key_check": ', "utf-8")
-    bad = carefund("recipients", "import-hashes", str(broken), "--key-file", str(key_file),
-                   url=database_url)
+    bad = carefund(
+        "recipients", "import-hashes", str(broken), "--key-file", str(key_file), url=database_url
+    )
     assert bad.returncode == 2 and "JSON" in bad.stderr
     assert alerts_in(database) == []
 
-    imported = carefund("recipients", "import-hashes", str(listed), "--key-file", str(key_file),
-                        url=database_url)
+    imported = carefund(
+        "recipients", "import-hashes", str(listed), "--key-file", str(key_file), url=database_url
+    )
     assert imported.returncode == 0, imported.stderr
     assert "两区同年受助 2 人，新预警 2 条" in imported.stdout
     found = alerts_in(database)
     assert [a.rule_code for a in found] == ["cross_district"] * 2
     assert "本区受助 800.00 元，在西区受助 1200.00 元" in found[0].message
     assert "本区受助 300.00 元，在西区受助 100.00 元" in found[1].message
-    again = carefund("recipients", "import-hashes", str(listed), "--key-file", str(key_file),
-                     url=database_url)
+    again = carefund(
+        "recipients", "import-hashes", str(listed), "--key-file", str(key_file), url=database_url
+    )
     assert "新预警 0 条" in again.stdout
     other.dispose()
 

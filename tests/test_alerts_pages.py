@@ -51,15 +51,25 @@ def test_writers_see_no_alerts_and_only_admins_tune_rules(pages: Pages) -> None:
     assert "保存" in page
     bad = admin.post(
         "/alerts/rules/split_payment",
-        {"enabled": "on", "grade": "B", "param_threshold": "很多", "param_window_days": "30",
-         "param_count_min": "2"},
+        {
+            "enabled": "on",
+            "grade": "B",
+            "param_threshold": "很多",
+            "param_window_days": "30",
+            "param_count_min": "2",
+        },
         form_page="/alerts/rules",
     )
     assert bad.status_code == 422 and field_error(bad.text, "param_threshold")
     saved = admin.post(
         "/alerts/rules/split_payment",
-        {"enabled": "on", "grade": "A", "param_threshold": "3000", "param_window_days": "30",
-         "param_count_min": "2"},
+        {
+            "enabled": "on",
+            "grade": "A",
+            "param_threshold": "3000",
+            "param_window_days": "30",
+            "param_count_min": "2",
+        },
         form_page="/alerts/rules",
     )
     assert saved.status_code == 303

@@ -90,7 +90,8 @@ def test_the_demo_district(database) -> None:
     # A few realistic early warnings of each grade, some already taken up by the auditor.
     raised = database.read(
         lambda session: [
-            (a.grade, a.rule_code, a.status) for a in session.exec(select(Alert).order_by(col(Alert.id)))
+            (a.grade, a.rule_code, a.status)
+            for a in session.exec(select(Alert).order_by(col(Alert.id)))
         ]
     )
     assert {grade for grade, _, _ in raised} == {"A", "B", "C"}

@@ -34,7 +34,15 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
 
     app.mount(STATIC_PREFIX, StaticFiles(directory=HERE / "static"), name="static")
     for module in (
-        auth, dashboard, incomes, recipients, disbursements, plans, books, users, alerts
+        auth,
+        dashboard,
+        incomes,
+        recipients,
+        disbursements,
+        plans,
+        books,
+        users,
+        alerts,
     ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, applies=is_page, refuse=refuse_with_page)

@@ -43,19 +43,37 @@ def alert_list(request: Request, user: PageUser) -> HTMLResponse:
 
     def read(session: Session) -> Any:
         rows = alerts.list_alerts(
-            session, actor=user, status=chosen["status"] or None, grade=chosen["grade"] or None,
-            fund_code=chosen["fund"] or None, limit=ALERTS_SHOWN_MAX, newest_first=True,
+            session,
+            actor=user,
+            status=chosen["status"] or None,
+            grade=chosen["grade"] or None,
+            fund_code=chosen["fund"] or None,
+            limit=ALERTS_SHOWN_MAX,
+            newest_first=True,
         )
         return rows, alerts.open_counts(session, actor=user), funds.list_funds(session)
 
     rows, counts, every = get_database(request).read(read)
-    return render(request, "alerts/list.html", title="预警", rows=rows, counts=counts,
-                  funds=every, chosen=chosen, shown_max=ALERTS_SHOWN_MAX)
+    return render(
+        request,
+        "alerts/list.html",
+        title="预警",
+        rows=rows,
+        counts=counts,
+        funds=every,
+        chosen=chosen,
+        shown_max=ALERTS_SHOWN_MAX,
+    )
 
 
 def _detail_page(
-    request: Request, user: User, number: int, *, errors: dict | None = None,
-    values: dict | None = None, status: int = 200,
+    request: Request,
+    user: User,
+    number: int,
+    *,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     def read(session: Session) -> Any:
         alert = alerts.read_alert(session, alert_id=number, actor=user)
@@ -63,8 +81,14 @@ def _detail_page(
 
     alert, trail = get_database(request).read(read)
     return render(
-        request, "alerts/detail.html", status=status, title=f"预警 #{alert['id']}", alert=alert,
-        trail=trail, errors=errors or {}, values=values or {},
+        request,
+        "alerts/detail.html",
+        status=status,
+        title=f"预警 #{alert['id']}",
+        alert=alert,
+        trail=trail,
+        errors=errors or {},
+        values=values or {},
         done=MESSAGES.get(request.query_params.get("done", "")),
     )
 
@@ -75,8 +99,13 @@ def rule_list(request: Request, user: PageUser) -> HTMLResponse:
 
 
 def _rules_page(
-    request: Request, user: User, *, errors: dict | None = None, failed: str = "",
-    values: dict | None = None, status: int = 200,
+    request: Request,
+    user: User,
+    *,
+    errors: dict | None = None,
+    failed: str = "",
+    values: dict | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     code = request.query_params.get("fund", "")
 
@@ -87,8 +116,16 @@ def _rules_page(
 
     every, fund, rules = get_database(request).read(read)
     return render(
-        request, "alerts/rules.html", status=status, title="预警规则", rules=rules, funds=every,
-        fund=fund, errors=errors or {}, failed=failed, values=values or {},
+        request,
+        "alerts/rules.html",
+        status=status,
+        title="预警规则",
+        rules=rules,
+        funds=every,
+        fund=fund,
+        errors=errors or {},
+        failed=failed,
+        values=values or {},
         done=MESSAGES.get(request.query_params.get("done", "")),
     )
 
@@ -96,13 +133,23 @@ def _rules_page(
 @router.post("/alerts/rules/{code}")
 def set_rule(code: str, request: Request, user: PageUser, form: Posted) -> Response:
     fund = form.get("fund") or None
-    params = {name.removeprefix("param_"): value for name, value in form.fields.items()
-              if name.startswith("param_")}
+    params = {
+        name.removeprefix("param_"): value
+        for name, value in form.fields.items()
+        if name.startswith("param_")
+    }
     values = {"enabled": form.get("enabled") == "on", "grade": form.get("grade"), **params}
     return post_form(
         request,
-        partial(alerts.set_rule, code=code, actor=user, fund_code=fund,
-                enabled=values["enabled"], grade=values["grade"], params=params),
+        partial(
+            alerts.set_rule,
+            code=code,
+            actor=user,
+            fund_code=fund,
+            enabled=values["enabled"],
+            grade=values["grade"],
+            params=params,
+        ),
         fields={"grade", "enabled", *params},
         again=lambda errors, status: _rules_page(
             request, user, errors=errors, failed=code, values=values, status=status

@@ -57,11 +57,20 @@ def list_rules(database: DatabaseDep, user: CurrentUser, fund: FundFilter = None
 
 
 @router.put("/alerts/rules/{code}", response_model=AlertRulePublic)
-async def set_rule(code: str, body: AlertRuleChange, database: DatabaseDep, user: CurrentUser) -> dict:
+async def set_rule(
+    code: str, body: AlertRuleChange, database: DatabaseDep, user: CurrentUser
+) -> dict:
     """修改规则设置（admin）：启用、等级、参数；记入审计日志。"""
     return await database.write_async(
-        partial(alerts.set_rule, code=code, actor=user, fund_code=body.fund,
-                enabled=body.enabled, grade=body.grade, params=body.params)
+        partial(
+            alerts.set_rule,
+            code=code,
+            actor=user,
+            fund_code=body.fund,
+            enabled=body.enabled,
+            grade=body.grade,
+            params=body.params,
+        )
     )
 
 

@@ -94,7 +94,9 @@ def aid_by_recipient(session: Session, year: int) -> list[tuple[Recipient, int]]
     if not paid:
         return []
     found = session.exec(
-        select(Recipient).where(col(Recipient.id).in_(list(paid)), col(Recipient.id_number).is_not(None))
+        select(Recipient).where(
+            col(Recipient.id).in_(list(paid)), col(Recipient.id_number).is_not(None)
+        )
     )
     return [(recipient, paid[recipient.id or 0]) for recipient in found]
 
@@ -107,7 +109,10 @@ def export_hashes(
     name = clean_text(district, field="district", length_max=NAME_LENGTH_MAX) or _district(session)
     rows = aid_by_recipient(session, year)
     listed = sorted(
-        ({"hash": city_hash(key, r.id_number or ""), "aid": format_fen(total)} for r, total in rows),
+        (
+            {"hash": city_hash(key, r.id_number or ""), "aid": format_fen(total)}
+            for r, total in rows
+        ),
         key=lambda item: item["hash"],
     )
     return {
@@ -146,7 +151,9 @@ def parse_hashes(data: bytes, *, key: bytes) -> DistrictList:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise InvalidInput("名单文件不是 UTF-8 JSON", field="file") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
-        raise InvalidInput(f"不是 carefund 的区县哈希名单（format 应为 {FILE_FORMAT}）", field="file")
+        raise InvalidInput(
+            f"不是 carefund 的区县哈希名单（format 应为 {FILE_FORMAT}）", field="file"
+        )
     if document.get("version") != FILE_VERSION:
         raise InvalidInput(f"名单版本 {document.get('version')!r} 不受支持（应为 1）", field="file")
     if not hmac.compare_digest(str(document.get("key_check", "")), key_check(key)):
@@ -154,7 +161,9 @@ def parse_hashes(data: bytes, *, key: bytes) -> DistrictList:
     district, year = document.get("district"), document.get("year")
     if not isinstance(district, str) or not district.strip() or not isinstance(year, int):
         raise InvalidInput("名单缺少 district（区名）或 year（年度）", field="file")
-    return DistrictList(district.strip()[:NAME_LENGTH_MAX], year, _entries(document.get("recipients")))
+    return DistrictList(
+        district.strip()[:NAME_LENGTH_MAX], year, _entries(document.get("recipients"))
+    )
 
 
 def _entries(items: object) -> dict[str, int]:
@@ -172,9 +181,7 @@ def _entries(items: object) -> dict[str, int]:
     return found
 
 
-def import_hashes(
-    session: Session, *, data: bytes, key: bytes, actor: User
-) -> dict[str, Any]:
+def import_hashes(session: Session, *, data: bytes, key: bytes, actor: User) -> dict[str, Any]:
     """Compare another district's list with this district's aid of the same year; an alert
     for each recipient aided in both. Nothing is written when the file or key is wrong."""
     require(actor, Action.scan_alerts)
@@ -189,14 +196,25 @@ def import_hashes(
                 f"district:{other.district}:{other.year}:recipient:{recipient.id}",
                 f"跨区重复受助：{recipient.name}（{recipient.member_no}）{other.year} 年在本区受助 "
                 f"{format_fen(total)} 元，在{other.district}受助 {format_fen(theirs)} 元",
-                {"recipient_id": recipient.id, "year": other.year, "district": other.district,
-                 "aid_here": format_fen(total), "aid_there": format_fen(theirs)},
+                {
+                    "recipient_id": recipient.id,
+                    "year": other.year,
+                    "district": other.district,
+                    "aid_here": format_fen(total),
+                    "aid_there": format_fen(theirs),
+                },
             )
         )
     effective = rule_settings(session).effective(CROSS_DISTRICT, None)
     raised = []
     if effective.enabled:
-        raised = raise_alerts(session, CROSS_DISTRICT, findings, grade=effective.grade,
-                              fund_id=None, fund_code=None)
-    return {"district": other.district, "year": other.year, "listed": len(other.aid_by_hash),
-            "in_both": len(findings), "raised": len(raised)}
+        raised = raise_alerts(
+            session, CROSS_DISTRICT, findings, grade=effective.grade, fund_id=None, fund_code=None
+        )
+    return {
+        "district": other.district,
+        "year": other.year,
+        "listed": len(other.aid_by_hash),
+        "in_both": len(findings),
+        "raised": len(raised),
+    }

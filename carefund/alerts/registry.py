@@ -144,8 +144,16 @@ def rule(
 
     def register(evaluate: Evaluate) -> Evaluate:
         add_rule(
-            Rule(code, name_zh, grade, scope, frozenset(triggers), params or {}, description_zh,
-                 evaluate)
+            Rule(
+                code,
+                name_zh,
+                grade,
+                scope,
+                frozenset(triggers),
+                params or {},
+                description_zh,
+                evaluate,
+            )
         )
         return evaluate
 
@@ -172,7 +180,9 @@ def parse_param(param: Param, text: object, *, field: str) -> Any:
     """A parameter's text in the form the rule uses; `InvalidInput` naming `field`."""
     value = str(text if text is not None else "").strip()
     if not value or len(value) > ALERT_PARAM_LENGTH_MAX:
-        raise InvalidInput(f"{param.label_zh}：不能为空，最长 {ALERT_PARAM_LENGTH_MAX} 字", field=field)
+        raise InvalidInput(
+            f"{param.label_zh}：不能为空，最长 {ALERT_PARAM_LENGTH_MAX} 字", field=field
+        )
     if param.kind == "money":
         return parse_amount(value, field=field)
     if param.kind in ("count", "days", "percent"):

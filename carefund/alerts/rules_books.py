@@ -94,7 +94,9 @@ def missing_seal(check: Check) -> Iterator[Finding]:
         return
     grace = check.params["grace_days"]
     month = date(first.year, first.month, 1)
-    while (end := month + relativedelta(months=1) - timedelta(days=1)) + timedelta(days=grace) < clock.today():
+    while (end := month + relativedelta(months=1) - timedelta(days=1)) + timedelta(
+        days=grace
+    ) < clock.today():
         if fund.closed_through is None or fund.closed_through < end:
             late = (clock.today() - end).days
             yield Finding(

@@ -12,7 +12,9 @@ from carefund.models import Disbursement, JournalEntry
 from carefund.money import format_fen
 
 
-def _waiting(check: Check, status: str, since_column: str, days: int) -> Iterator[tuple[Disbursement, int]]:
+def _waiting(
+    check: Check, status: str, since_column: str, days: int
+) -> Iterator[tuple[Disbursement, int]]:
     """The fund's disbursements in `status` for more than `days` days since `since_column`."""
     today = clock.today()
     for row in check.session.exec(
@@ -95,6 +97,10 @@ def reversal_share(check: Check) -> Iterator[Finding]:
             f"reversals:{username}:from:{seqs[0]}",
             f"冲销比例过高：{username} 在 {window} 天内冲销 {len(seqs)} 笔凭证，占本基金同期 "
             f"{total} 笔凭证的 {share:.0f}%（阈值 {check.params['share_percent']}%）",
-            {"username": username, "reversal_seqs": seqs, "entries": total,
-             "share_percent": round(share)},
+            {
+                "username": username,
+                "reversal_seqs": seqs,
+                "entries": total,
+                "share_percent": round(share),
+            },
         )

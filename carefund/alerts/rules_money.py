@@ -96,10 +96,15 @@ def same_aspect_twice(check: Check) -> Iterator[Finding]:
     groups: dict[tuple[int, str, str], list[Disbursement]] = {}
     for row in _paid_rows(check):
         assert row.paid_on is not None
-        groups.setdefault((row.recipient_id, row.aspect, row.paid_on.strftime("%Y-%m")), []).append(row)
+        groups.setdefault((row.recipient_id, row.aspect, row.paid_on.strftime("%Y-%m")), []).append(
+            row
+        )
     if check.touched is not None:
-        groups = {k: v for k, v in groups.items()
-                  if any(row.id == check.touched.disbursement_id for row in v)}
+        groups = {
+            k: v
+            for k, v in groups.items()
+            if any(row.id == check.touched.disbursement_id for row in v)
+        }
     repeated = {key: rows for key, rows in groups.items() if len(rows) >= 2}
     names = _member_nos(check, {key[0] for key in repeated})
     for (recipient_id, aspect, month), rows in repeated.items():

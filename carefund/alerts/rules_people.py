@@ -105,8 +105,12 @@ def identity_staff(check: Check) -> Iterator[Finding]:
                 f"{field}:recipient:{recipient.id}:user:{user.username}",
                 f"利益关联：关爱对象 {_who(recipient)}的{FIELD_NAMES_ZH[field]}与工作人员 "
                 f"{_staff(user)}相同（{masked}）",
-                {"field": field, "recipient_id": recipient.id, "username": user.username,
-                 "masked": masked},
+                {
+                    "field": field,
+                    "recipient_id": recipient.id,
+                    "username": user.username,
+                    "masked": masked,
+                },
             )
 
 
@@ -126,7 +130,9 @@ def _staff_pairs(check: Check, field: str) -> list[tuple[Recipient, User]]:
     hashes = _hashes_of(recipient, field) if recipient else []
     if not hashes or recipient is None:
         return []
-    return [(recipient, user) for user in check.session.exec(select(User).where(user_hash.in_(hashes)))]
+    return [
+        (recipient, user) for user in check.session.exec(select(User).where(user_hash.in_(hashes)))
+    ]
 
 
 CROSS_DISTRICT = Rule(

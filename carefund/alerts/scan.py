@@ -6,6 +6,7 @@ its own, so a long scan never holds a fund for long and a failure loses one step
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlmodel import Session, col, select
 
@@ -57,7 +58,7 @@ def scan_plan(session: Session, *, actor: User) -> list[ScanStep]:
     return steps
 
 
-def run_step(session: Session, step: ScanStep, *, actor: User) -> list[tuple[str, str]]:
+def run_step(session: Session, *, step: ScanStep, actor: User) -> list[tuple[str, str]]:
     """One step of the scan; answers (rule, grade) of each alert raised."""
     require(actor, Action.scan_alerts)
     effective = RuleSettings(list(session.exec(select(AlertRuleSetting)))).effective(
@@ -86,7 +87,7 @@ def scan(
     steps = database.read(lambda session: scan_plan(session, actor=actor))
     result = ScanResult()
     for done, step in enumerate(steps, start=1):
-        for code, grade in database.write(lambda session, s=step: run_step(session, s, actor=actor)):
+        for code, grade in database.write(partial(run_step, step=step, actor=actor)):
             result.raised_by_rule[code] = result.raised_by_rule.get(code, 0) + 1
             result.raised_by_grade[grade] = result.raised_by_grade.get(grade, 0) + 1
         result.steps += 1

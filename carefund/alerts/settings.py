@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
-from carefund.alerts.registry import RULES, Grade, Rule, parse_param, param_text
+from carefund.alerts.registry import RULES, Grade, Rule, param_text, parse_param
 from carefund.audit import write_audit
 from carefund.errors import InvalidFields, InvalidInput, NotFound
 from carefund.funds import get_fund
@@ -154,23 +154,32 @@ def set_rule(
         select(AlertRuleSetting).where(
             AlertRuleSetting.rule_code == known.code, col(AlertRuleSetting.fund_code) == scope
         )
-    ).first() or AlertRuleSetting(rule_code=known.code, fund_code=scope, grade=new_grade.value,
-                                   updated_by=actor.username)
+    ).first() or AlertRuleSetting(
+        rule_code=known.code, fund_code=scope, grade=new_grade.value, updated_by=actor.username
+    )
     before = {"enabled": current.enabled, "grade": current.grade.value, "params": current.texts}
     row.enabled, row.grade, row.params = new_enabled, new_grade.value, texts
     row.updated_by, row.updated_at = actor.username, utcnow()
     session.add(row)
     session.flush()
     after = {"enabled": new_enabled, "grade": new_grade.value, "params": texts}
-    write_audit(session, actor=actor.username, action="alert_rule.updated",
-                obj=("alert_rule", f"{known.code}@{scope or 'district'}"),
-                detail={"before": before, "after": after})
+    write_audit(
+        session,
+        actor=actor.username,
+        action="alert_rule.updated",
+        obj=("alert_rule", f"{known.code}@{scope or 'district'}"),
+        detail={"before": before, "after": after},
+    )
     forget_rule_settings(session)
     effective = RuleSettings(list(session.exec(select(AlertRuleSetting)))).effective(known, scope)
-    return rule_public(known, effective, scope or None) | {"updated_at": as_utc(row.updated_at).isoformat()}
+    return rule_public(known, effective, scope or None) | {
+        "updated_at": as_utc(row.updated_at).isoformat()
+    }
 
 
-def _checked_params(known: Rule, current: dict[str, str], given: dict[str, object]) -> dict[str, str]:
+def _checked_params(
+    known: Rule, current: dict[str, str], given: dict[str, object]
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     texts = dict(current)
     for name, value in given.items():

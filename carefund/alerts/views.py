@@ -134,13 +134,14 @@ def _locked(session: Session, alert_id: object) -> Alert:
     return alert
 
 
-def _changed(
-    session: Session, alert: Alert, action: str, actor: User, note: str
-) -> dict[str, Any]:
+def _changed(session: Session, alert: Alert, action: str, actor: User, note: str) -> dict[str, Any]:
     session.add(alert)
     session.flush()
     write_audit(
-        session, actor=actor.username, action=action, obj=("alert", alert.id),
+        session,
+        actor=actor.username,
+        action=action,
+        obj=("alert", alert.id),
         detail={"status": alert.status, "note": note},
     )
     public = alerts_public(session, [alert])[0]

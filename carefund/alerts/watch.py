@@ -49,14 +49,13 @@ def _evaluate(session: Session, trigger: Trigger, touched: Touched | None) -> li
     settings = rule_settings(session)
     raised: list[Alert] = []
     for known in wanted:
-        in_fund = known.scope == Scope.fund and touched is not None
-        fund_code = touched.fund_code if in_fund else None
+        if touched is None and known.scope == Scope.fund:
+            continue  # a fund's rules run at write time over what the write touched
+        fund_code = touched.fund_code if touched and known.scope == Scope.fund else None
+        fund_id = touched.fund_id if touched and known.scope == Scope.fund else None
         effective = settings.effective(known, fund_code)
         if not effective.enabled or known.evaluate is None:
             continue
-        if touched is None and known.scope == Scope.fund:
-            continue  # a fund's rules run at write time over what the write touched
-        fund_id = touched.fund_id if in_fund else None
         check = Check(session, effective.params, fund_id, fund_code, touched)
         raised += raise_alerts(
             session,

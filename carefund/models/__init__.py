@@ -6,8 +6,8 @@ here.
 """
 
 from carefund.models.access import ApiToken, FormToken, IdempotencyKey, Setting, User
-from carefund.models.alerts import Alert, AlertRuleSetting
 from carefund.models.aid import Disbursement, Plan, PlanRecipient, Recipient
+from carefund.models.alerts import Alert, AlertRuleSetting
 from carefund.models.base import GENESIS_HASH, as_utc, row_id, utcnow
 from carefund.models.incomes import Income
 from carefund.models.ledger import Counter, Fund, JournalEntry, Period, Posting

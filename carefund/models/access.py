@@ -2,7 +2,6 @@
 service's own settings."""
 
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event

@@ -72,6 +72,4 @@ class AlertRuleSetting(SQLModel, table=True):
     updated_at: datetime = timestamp_field()
     """When."""
 
-    __table_args__ = (
-        UniqueConstraint("rule_code", "fund_code", name="alert_rule_setting_scope"),
-    )
+    __table_args__ = (UniqueConstraint("rule_code", "fund_code", name="alert_rule_setting_scope"),)
