@@ -74,3 +74,22 @@ def test_writers_see_no_alerts_and_only_admins_tune_rules(pages: Pages) -> None:
     )
     assert saved.status_code == 303
     assert "3000.00" in admin.page("/alerts/rules?done=rule")
+
+
+def test_an_admin_sets_a_staff_identity_shown_masked(pages: Pages) -> None:
+    admin = pages.desk("admin")
+    page = admin.page("/users/cashier")
+    assert "未登记" in page
+    bad = admin.post(
+        "/users/cashier/identity", {"id_number": "123", "phone": ""}, form_page="/users/cashier"
+    )
+    assert bad.status_code == 422 and field_error(bad.text, "id_number")
+    saved = admin.post(
+        "/users/cashier/identity",
+        {"id_number": "", "phone": "13800002222"},
+        form_page="/users/cashier",
+    )
+    assert saved.headers["location"] == "/users/cashier?done=identity"
+    shown = admin.page("/users/cashier?done=identity")
+    assert "138****2222" in shown and "13800002222" not in shown
+    assert "利益关联" in pages.desk("auditor").page("/alerts?grade=A")
