@@ -64,6 +64,7 @@ class AlertRulePublic(BaseModel):
     default_params: dict[str, str]
     source: str = Field(description="default、district 或基金代码：设置从哪里来")
     write_time: list[str] = Field(description="写入时即检查的操作；空则只在夜间扫描中检查")
+    scanned: bool = Field(description="夜间扫描是否检查；跨区比对只在导入名单时检查")
     updated_at: datetime | None = None
 
 

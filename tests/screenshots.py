@@ -44,6 +44,11 @@ PAGES = [  # (who, name, path, also narrow)
     ("auditor", "reports", "/books/reports?period=2026-Q3", True),
     ("admin", "periods", "/books/periods", False),
     ("clerk", "forbidden", "/books/reports", False),
+    ("auditor", "dashboard_auditor", "/", False),
+    ("auditor", "alerts", "/alerts", True),
+    ("auditor", "alert_detail", "/alerts/1", True),
+    ("auditor", "alert_resolved", "/alerts/5", False),
+    ("admin", "alert_rules", "/alerts/rules", False),
 ]
 
 

@@ -116,6 +116,7 @@ def rule_public(known: Rule, effective: Effective, fund_code: str | None) -> dic
         "default_params": {name: param.default for name, param in known.params.items()},
         "source": effective.source,
         "write_time": sorted(trigger.value for trigger in known.triggers),
+        "scanned": known.evaluate is not None,
     }
 
 
