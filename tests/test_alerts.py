@@ -305,3 +305,22 @@ def test_an_income_asks_nothing_of_the_alerts_unless_a_rule_fires(
         event.remove(database.engine, "before_cursor_execute", seen)
     [weekend] = open_alerts(database, "off_hours")
     assert "周六" in weekend.message
+
+
+def test_an_alert_raised_meanwhile_never_fails_the_write(database, books) -> None:
+    from carefund.alerts.raising import _insert_once
+
+    values = {
+        "fund_id": None,
+        "rule_code": "identity_duplicate",
+        "grade": "B",
+        "subject_key": "phone:recipient:1:recipient:2",
+        "message": "…",
+        "details": {},
+        "status": "open",
+        "created_at": datetime(2026, 12, 31, 4, tzinfo=UTC),
+    }
+    first = database.write(lambda session: _insert_once(session, values))
+    # What a second writer that checked before the first committed would do next.
+    assert database.write(lambda session: _insert_once(session, values)) is None
+    assert [alert.id for alert in open_alerts(database)] == [first]

@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from carefund.alerts.registry import Finding, Grade, Rule
@@ -62,21 +64,40 @@ def raise_alerts(
     for subject, finding in found.items():
         if subject in known_subjects:
             continue
-        alert = Alert(
-            fund_id=fund_id,
-            rule_code=known.code,
-            grade=grade.value,
-            subject_key=subject,
-            message=finding.message,
-            details=finding.details,
-            status="open",
-            created_at=utcnow(),
-        )
-        session.add(alert)
-        session.flush()
+        values = {
+            "fund_id": fund_id,
+            "rule_code": known.code,
+            "grade": grade.value,
+            "subject_key": subject,
+            "message": finding.message,
+            "details": finding.details,
+            "status": "open",
+            "created_at": utcnow(),
+        }
+        new_id = _insert_once(session, values)
+        if new_id is None:
+            continue  # a concurrent write raised it first: the write itself goes on
+        alert = Alert.model_validate(values | {"id": new_id})
         record_event(session, "alert.raised", alert_public(alert, fund_code, known.name_zh))
         raised.append(alert)
     return raised
+
+
+_ALERT = Alert.__table__  # type: ignore[attr-defined]
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert the alert unless its subject has one (`ON CONFLICT DO NOTHING`): two writes
+    that find the same thing at once must not fail the second over its alert."""
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    statement = (
+        insert(_ALERT)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["rule_code", "subject_key"])
+        .returning(_ALERT.c.id)
+    )
+    return session.execute(statement).scalar()
 
 
 def fund_codes(session: Session) -> dict[int, str]:
