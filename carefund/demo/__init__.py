@@ -3,7 +3,8 @@
 Two funds — a care fund (关爱基金) fed by all four sources and a hardship relief fund
 (特困党员救助基金) of about 200,000 yuan a year — 1,760 members in six categories, more
 than 500,000 yuan paid across the 6×3 matrix through submit → approve → pay, the monthly
-relief-card plan for 40 members, a few reversals, and January to October closed.
+relief-card plan for 40 members, a few reversals, January to October closed, and a few
+early warnings of each grade (`warnings`).
 
 Everything goes through the ordinary use cases, in date order, so the books are exactly
 what the service would have written: incomes precede what they pay for, payments are
