@@ -10,6 +10,7 @@ from api.openapi import install_docs, install_openapi
 from api.pages import install_pages
 from api.request_log import RequestLogMiddleware
 from api.routes import (
+    alerts,
     books,
     controls,
     disbursements,
@@ -65,6 +66,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         controls.router,
         imports.router,
         users.router,
+        alerts.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

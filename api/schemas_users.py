@@ -5,7 +5,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from api.schemas import RequestBody
-from carefund.limits import DISPLAY_NAME_LENGTH_MAX
+from carefund.limits import DISPLAY_NAME_LENGTH_MAX, ID_NUMBER_LENGTH_MAX, PHONE_LENGTH_MAX
 from carefund.vocabulary import Role
 
 PASSWORD_LENGTH_MAX = 200
@@ -38,6 +38,10 @@ class UserPublic(BaseModel):
     locked: bool = Field(description="连续登录失败后暂时锁定")
     must_change_password: bool = Field(description="管理员重置密码后，下次登录须修改")
     created_at: dt.datetime
+    id_number_masked: str | None = Field(
+        default=None, description="身份证号（脱敏）；用于利益关联预警比对"
+    )
+    phone_masked: str | None = Field(default=None, description="电话（脱敏）")
 
 
 class TokenPublic(BaseModel):
@@ -57,3 +61,11 @@ class UserCreated(UserPublic):
 
 class UserDetail(UserPublic):
     tokens: list[TokenPublic]
+
+
+class UserIdentity(RequestBody):
+    """A staff member's ID number and phone, for the conflict-of-interest rule; empty text
+    clears one. Stored sealed, answered masked."""
+
+    id_number: str = Field(default="", max_length=ID_NUMBER_LENGTH_MAX)
+    phone: str = Field(default="", max_length=PHONE_LENGTH_MAX)

@@ -40,6 +40,15 @@ RECIPIENT_ROWS = sa.table(
 )
 """The recipient table as stored text, without the model's sealing."""
 RESEAL_BATCH = 500
+STAFF_SEALED_FIELDS = ("id_number", "phone")
+"""A staff member's columns stored sealed (`app_user.…`), hashed as a recipient's are."""
+STAFF_ROWS = sa.table(
+    "app_user",
+    sa.column("id", sa.Integer),
+    *(sa.column(name, sa.Text) for name in STAFF_SEALED_FIELDS),
+    *(sa.column(f"{name}_hash", sa.String) for name in STAFF_SEALED_FIELDS),
+)
+"""The staff table's sealed columns as stored text."""
 
 Opener = Callable[[str, str], str]
 """(stored text, purpose) → plaintext: how a batch reads what is stored now."""
@@ -134,13 +143,34 @@ def rotate_keys(
     def write(batch: Callable[[Connection], int | None]) -> int | None:
         return database.write(lambda session: batch(session.connection()))
 
+    opened: Opener = lambda stored, purpose: keys.open(stored, purpose=purpose)  # noqa: E731
     reseal_all(
         write,
         keys=keys,
-        opened=lambda stored, purpose: keys.open(stored, purpose=purpose),
+        opened=opened,
         progress=(lambda last_id: progress(ids_done(last_id), total)) if progress else None,
     )
+    database.write(lambda session: reseal_staff(session.connection(), keys=keys, opened=opened))
     return Rotation(keys.current.key_id, total, keys.source)
+
+
+def reseal_staff(connection: Connection, *, keys: Keyring, opened: Opener) -> None:
+    """Every staff member's ID number and phone sealed again under the current key (a
+    district has a few dozen staff: one batch)."""
+    columns = [STAFF_ROWS.c[name] for name in ("id", *STAFF_SEALED_FIELDS)]
+    held = (STAFF_ROWS.c.id_number.is_not(None)) | (STAFF_ROWS.c.phone.is_not(None))
+    for row in connection.execute(sa.select(*columns).where(held).with_for_update()).all():
+        values: dict[str, object] = {}
+        for name in STAFF_SEALED_FIELDS:
+            stored = row._mapping[name]
+            plain = opened(stored, f"app_user.{name}") if stored else None
+            values[name] = keys.seal(plain, purpose=f"app_user.{name}") if plain else None
+            values[f"{name}_hash"] = (
+                keys.lookup_hash(lookup_form(name, plain), purpose=f"recipient.{name}")
+                if plain
+                else None
+            )
+        connection.execute(sa.update(STAFF_ROWS).where(STAFF_ROWS.c.id == row.id).values(**values))
 
 
 def _recipient_count(session: Session) -> int:
@@ -159,6 +189,12 @@ def keys_in_use(session: Session) -> dict[str, int]:
     counts: dict[str, int] = {}
     columns = [RECIPIENT_ROWS.c[name] for name in SEALED_FIELDS]
     for row in session.connection().execute(sa.select(*columns)):
+        for stored in row:
+            if stored:
+                key_id = sealed_key_id(stored)
+                counts[key_id] = counts.get(key_id, 0) + 1
+    staff = [STAFF_ROWS.c[name] for name in STAFF_SEALED_FIELDS]
+    for row in session.connection().execute(sa.select(*staff)):
         for stored in row:
             if stored:
                 key_id = sealed_key_id(stored)

@@ -39,6 +39,9 @@ EVENT_TYPES = (
     "budget.changed",
     "income.reviewed",
     "control.overridden",
+    "alert.raised",
+    "alert.acknowledged",
+    "alert.resolved",
 )
 EVENTS_PAGE_MAX = 500
 """The most events one read returns."""

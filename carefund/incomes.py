@@ -10,12 +10,15 @@ from sqlmodel import Session, col, select
 
 from carefund import clock
 from carefund.access.users import Action, require
+from carefund.alerts.registry import Touched, Trigger
+from carefund.alerts.watch import watch
 from carefund.errors import InsufficientFunds, InvalidInput, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.funds import available_fen_under_lock, get_fund, list_funds
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, income_account
 from carefund.ledger.entry_documents import earmark_of, income_document
 from carefund.ledger.posting import (
+    FundHead,
     check_open,
     insert_snapshot,
     lock_fund_head,
@@ -185,7 +188,23 @@ def record_income(
     )
     public = income_public(income, IncomeRefs(fund.code, entry.voucher_no, entry.hash))
     record_event(session, "income.recorded", public)
+    watch(session, entry_touched(Trigger.income, fund, entry.id, entry.voucher_no, actor))
     return public
+
+
+def entry_touched(
+    trigger: Trigger, fund: FundHead, entry_id: int, voucher_no: str, actor: User
+) -> Touched:
+    """What a write that posted an entry touched, for the rules (`carefund.alerts.watch`)."""
+    return Touched(
+        trigger,
+        fund_id=fund.id,
+        fund_code=fund.code,
+        entry_id=entry_id,
+        voucher_no=voucher_no,
+        entry_created_at=utcnow(),
+        username=actor.username,
+    )
 
 
 def _insert_income(
@@ -277,6 +296,7 @@ def reverse_income(
     refs = IncomeRefs(fund.code, original.voucher_no, original.hash, reversal.voucher_no)
     public = income_public(income, refs)
     record_event(session, "income.reversed", public)
+    watch(session, entry_touched(Trigger.reversal, fund, reversal.id, reversal.voucher_no, actor))
     return public
 
 

@@ -43,3 +43,10 @@ RECEIPT_NO_LENGTH_MAX = 48
 """A receipt number (`HC-CARE-2026-000001`), as the `income.receipt_no` column holds."""
 MEETING_NO_LENGTH_MAX = 64
 """The minutes number of the meeting that decided a large disbursement (三重一大)."""
+ALERT_NOTE_LENGTH_MAX = 2_000
+"""An auditor's note on acknowledging or resolving an alert."""
+ALERT_PARAM_LENGTH_MAX = 32
+"""A rule parameter as text (an amount, a count, `08:30`, `1-5`)."""
+DISTRICT_HASHES_BYTES_MAX = 64 * 1024 * 1024
+"""The largest district hash list `import-hashes` reads (a city's district has a few
+thousand recipients: some hundred KB)."""

@@ -8,6 +8,8 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
+from carefund.alerts.registry import Touched, Trigger
+from carefund.alerts.watch import watch, watch_roll
 from carefund.audit import history, write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
@@ -60,6 +62,10 @@ def clean_phone(value: object) -> str | None:
     if not PHONE_PATTERN.fullmatch(text):
         raise InvalidInput("电话号码不正确（11 位手机号或带区号的固定电话）", field="phone")
     return text
+
+
+IDENTITY_CHECKS: dict[str, FieldCheck] = {"id_number": clean_id_number, "phone": clean_phone}
+"""An ID number and a phone, checked as a recipient's are (for a staff member's too)."""
 
 
 def clean_member_no(value: object) -> str:
@@ -119,6 +125,7 @@ def create_recipient(
     session.add(recipient)
     session.flush()
     _record_created(session, recipient, actor)
+    watch(session, Touched(Trigger.recipient, recipient_id=recipient.id))
     return recipient
 
 
@@ -161,6 +168,8 @@ def update_recipient(
             detail={"changes": changes},
         )
         record_event(session, "recipient.updated", recipient_kept(recipient))
+        if "id_number" in changes or "phone" in changes:
+            watch(session, Touched(Trigger.recipient, recipient_id=recipient.id))
     return recipient
 
 
@@ -299,6 +308,8 @@ def create_recipients(
     session.flush()
     for recipient in made:
         _record_created(session, recipient, actor)
+    # One look over the whole roll (a few grouped queries), not several per new member.
+    watch_roll(session)
     return made
 
 

@@ -47,6 +47,11 @@ PAGES = [  # (who, name, path, also narrow)
     ("auditor", "reports_year", "/books/reports?period=2026", False),
     ("admin", "periods", "/books/periods", False),
     ("clerk", "forbidden", "/books/reports", False),
+    ("auditor", "dashboard_auditor", "/", False),
+    ("auditor", "alerts", "/alerts", True),
+    ("auditor", "alert_detail", "/alerts/1", True),
+    ("auditor", "alert_resolved", "/alerts/5", False),
+    ("admin", "alert_rules", "/alerts/rules", False),
 ]
 
 

@@ -11,6 +11,7 @@ EVERYONE = set(ROLES)
 READ_STATEMENTS = {"admin", "approver", "auditor"}
 RECORD = {"admin", "clerk", "integration"}  # incomes, recipients, submitting disbursements
 APPROVE = {"admin", "approver"}
+AUDIT = {"admin", "auditor"}  # alerts: auditors read, acknowledge and resolve them
 
 # (method, path, body, roles allowed); {income}, {recipient}, {disbursement} are filled in.
 MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
@@ -77,6 +78,13 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("GET", "/disbursements/{disbursement}/overrides", None, EVERYONE),
     # The clerk recorded the income, so separation of duties answers the clerk 403 too.
     ("POST", "/incomes/{income}/review", None, {"admin", "approver"}),
+    ("GET", "/alerts", None, AUDIT),
+    ("GET", "/alerts/counts", None, AUDIT),
+    ("GET", "/alerts/rules", None, AUDIT),
+    ("PUT", "/alerts/rules/off_hours", {"grade": "C"}, {"admin"}),
+    ("GET", "/alerts/{alert}", None, AUDIT),
+    ("POST", "/alerts/{alert}/acknowledge", {"note": ""}, AUDIT),
+    ("POST", "/alerts/{alert}/resolve", {"note": "已核实"}, AUDIT),
 ]
 
 
@@ -97,10 +105,16 @@ def test_every_endpoint_for_every_role(api: Api) -> None:
     )
     recipient = api.ok(
         api.post(
-            "clerk", "/recipients", {"member_no": "M1", "name": "王小明", "category": "hardship"}
+            "clerk",
+            "/recipients",
+            {"member_no": "M1", "name": "王小明", "category": "hardship", "phone": "13800001111"},
         ),
         201,
     )
+    # The same phone again: an alert to act on.
+    member = {"member_no": "M2", "name": "王大明", "category": "hardship", "phone": "13800001111"}
+    api.ok(api.post("clerk", "/recipients", member), 201)
+    [alert] = api.ok(api.get("admin", "/alerts"))["items"]
     # Submitted by someone outside the roles under test, so that separation of duties
     # never answers 403 to them.
     disbursement = api.ok(
@@ -111,7 +125,12 @@ def test_every_endpoint_for_every_role(api: Api) -> None:
         ),
         201,
     )
-    ids = {"income": income["id"], "recipient": recipient["id"], "disbursement": disbursement["id"]}
+    ids = {
+        "income": income["id"],
+        "recipient": recipient["id"],
+        "disbursement": disbursement["id"],
+        "alert": alert["id"],
+    }
 
     wrong = []
     for method, template, body, allowed in MATRIX:
@@ -147,6 +166,8 @@ def test_the_matrix_covers_every_operation(api: Api) -> None:
             path.replace("{income}", "{income_id}")
             .replace("{recipient}", "{recipient_id}")
             .replace("{disbursement}", "{disbursement_id}")
+            .replace("{alert}", "{alert_id}")
+            .replace("rules/off_hours", "rules/{code}")
             .replace("2026-09", "{month}")
             .replace("2026-Q4", "{period}"),
         )

@@ -18,7 +18,9 @@ from tests.builders import disburse, make_fund, make_recipient, make_staff, reco
 from tests.document_fixtures import care_quarter, compact, pdf_pages, pdf_text
 
 LONG_PAYER = ("山东省济南市历下区某某街道某某社区党委暨辖区共建单位联合捐赠小组" * 7)[:200]
-LONG_MEMO = "".join(f"第{number}笔：社区困难党员春节慰问专项资金，按街道党工委决定拨付。" for number in range(1, 80))[:2000]
+LONG_MEMO = "".join(
+    f"第{number}笔：社区困难党员春节慰问专项资金，按街道党工委决定拨付。" for number in range(1, 80)
+)[:2000]
 PATH_MARKERS = ("/usr/", "site-packages", ".ttc", ".ttf", "paperang", "/tmp/", "/work/")
 
 
@@ -76,17 +78,25 @@ def every_pdf(database) -> dict[str, bytes]:
             ),
             "receipts": receipts.render_receipt_batch(
                 slips.receipt_batch_view(
-                    session, fund_code="HC-CARE", start="2026-01-01", end="2026-12-31", actor=auditor
+                    session,
+                    fund_code="HC-CARE",
+                    start="2026-01-01",
+                    end="2026-12-31",
+                    actor=auditor,
                 )
             ),
             "voucher": receipts.render_voucher(
                 slips.voucher_view(session, disbursement_id=quarter.paid[0].id, actor=auditor)
             ),
             "statement": receipts.render_statement(
-                documents.statement_view(session, fund_code="HC-CARE", period="2026-Q1", actor=auditor)
+                documents.statement_view(
+                    session, fund_code="HC-CARE", period="2026-Q1", actor=auditor
+                )
             ),
             "disclosure": receipts.render_disclosure(
-                documents.disclosure_view(session, fund_code="HC-CARE", period="2026-Q1", actor=auditor)
+                documents.disclosure_view(
+                    session, fund_code="HC-CARE", period="2026-Q1", actor=auditor
+                )
             ),
         }
 
@@ -116,7 +126,9 @@ def make_staff_cache(database):
 
     from carefund.models import User
 
-    return database.read(lambda session: list(session.exec(select(User).where(User.role == "auditor"))))
+    return database.read(
+        lambda session: list(session.exec(select(User).where(User.role == "auditor")))
+    )
 
 
 def test_a_200_character_payer_and_a_2000_character_memo_wrap_in_full(database) -> None:
@@ -161,7 +173,11 @@ def test_a_200_character_payer_and_a_2000_character_memo_wrap_in_full(database) 
     # In a batch, the 附页 follows its receipt, and the next receipt gets a page of its own.
     batch = database.read(
         lambda session: slips.receipt_batch_view(
-            session, fund_code="HC-CARE", start="2026-01-01", end="2026-12-31", actor=staff["auditor"]
+            session,
+            fund_code="HC-CARE",
+            start="2026-01-01",
+            end="2026-12-31",
+            actor=staff["auditor"],
         )
     )
     batch_pages = [compact(page) for page in pdf_pages(receipts.render_receipt_batch(batch))]

@@ -16,14 +16,14 @@ import rfc8785
 from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from carefund import disbursements, funds, incomes
 from carefund.access.users import get_user
 from carefund.errors import Conflict
 from carefund.ledger import journal
 from carefund.ledger.verify import VerifyResult, verify
-from carefund.models import GENESIS_HASH
+from carefund.models import GENESIS_HASH, Alert, AlertRuleSetting
 from carefund.reports import documents, slips
 from carefund.storage.database import Database
 from carefund.storage.schema import alembic_config, upgrade
@@ -415,6 +415,10 @@ def _post_v1(
 USER_COLUMNS_SINCE_0001 = {
     "display_name": "VARCHAR(64)",
     "must_change_password": "BOOLEAN NOT NULL DEFAULT FALSE",
+    "id_number": "TEXT",
+    "id_number_hash": "VARCHAR(64)",
+    "phone": "TEXT",
+    "phone_hash": "VARCHAR(64)",
 }
 """The user columns later revisions added, which the builders' ORM writes."""
 COLUMNS_SINCE_0001 = {
@@ -435,11 +439,16 @@ COLUMNS_SINCE_0001 = {
 @contextmanager
 def _user_columns_of_today(database: Database) -> Iterator[None]:
     """The old book's users are added by today's builders: give app_user today's columns
-    while they write, and take them away again before the upgrade adds them."""
+    while they write, and take them away again before the upgrade adds them. The builders'
+    writes also read the early-warning rules' settings (0008): those tables too."""
+    later_tables = [Alert.__table__, AlertRuleSetting.__table__]  # type: ignore[attr-defined]
     with database.engine.begin() as connection:
         for table, columns in COLUMNS_SINCE_0001.items():
             for name, kind in columns.items():
                 connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+        for name, kind in USER_COLUMNS_SINCE_0001.items():
+            connection.execute(text(f"ALTER TABLE app_user ADD COLUMN {name} {kind}"))
+        SQLModel.metadata.create_all(connection, tables=later_tables)
     try:
         yield
     finally:
@@ -447,6 +456,9 @@ def _user_columns_of_today(database: Database) -> Iterator[None]:
             for table, columns in COLUMNS_SINCE_0001.items():
                 for name in columns:
                     connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {name}"))
+            SQLModel.metadata.drop_all(connection, tables=later_tables)
+            for name in USER_COLUMNS_SINCE_0001:
+                connection.execute(text(f"ALTER TABLE app_user DROP COLUMN {name}"))
 
 
 def _old_book(database: Database) -> dict[str, Any]:

@@ -14,7 +14,8 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from carefund import data_keys, imports, recipients
+from carefund import alerts, data_keys, imports, recipients
+from carefund.access import admin
 from carefund.errors import DataKeyError, ImportRejected
 from carefund.models.sealed import new_key_text, write_key_file
 from carefund.settings import get_settings
@@ -267,3 +268,27 @@ def test_init_creates_the_key_file_and_keys_rotate_reseals(tmp_path: Path) -> No
     key_file.unlink()
     again = carefund("init", env=env)
     assert again.returncode == 2 and "已有加密的个人信息" in again.stderr
+
+
+def test_rotation_reseals_staff_identities_and_the_rules_still_compare_them(
+    database: Database, staff: dict, settings_from_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "data.key"
+    write_key_file(key_file, [new_key_text()])
+    use_key_file(settings_from_env, key_file)
+    database.write(
+        lambda session: admin.set_identity(
+            session, actor=staff["admin"], username="cashier", id_number="", phone=MOBILE
+        )
+    )
+    (old_key,) = database.read(data_keys.keys_in_use)
+    rotation = data_keys.rotate_keys(database)
+    assert database.read(data_keys.keys_in_use) == {rotation.new_key_id: 1}
+    assert data_keys.retire_keys(database) == [old_key]
+    shown = database.read(
+        lambda session: admin.read_user(session, actor=staff["admin"], username="cashier")
+    )
+    assert shown["phone_masked"] == MOBILE[:3] + "****" + MOBILE[-4:]
+    make_recipient(database, staff["clerk"], phone=MOBILE)
+    found = database.read(lambda session: alerts.list_alerts(session, actor=staff["auditor"]))
+    assert [alert["rule"] for alert in found] == ["identity_staff"]

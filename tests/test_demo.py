@@ -11,7 +11,7 @@ from carefund.access.users import user_for_token
 from carefund.demo import DemoRefused, build_demo
 from carefund.funds import get_fund, list_funds
 from carefund.ledger.verify import verify
-from carefund.models import Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
+from carefund.models import Alert, Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
 from carefund.reports import statements
 from carefund.vocabulary import Aspect, MemberCategory, Role
 
@@ -86,6 +86,21 @@ def test_the_demo_district(database) -> None:
         return heads, fund
 
     heads, fund = database.read(read)
+
+    # A few realistic early warnings of each grade, some already taken up by the auditor.
+    raised = database.read(
+        lambda session: [
+            (a.grade, a.rule_code, a.status)
+            for a in session.exec(select(Alert).order_by(col(Alert.id)))
+        ]
+    )
+    assert {grade for grade, _, _ in raised} == {"A", "B", "C"}
+    assert ("B", "split_payment", "acknowledged") in raised
+    assert ("B", "identity_duplicate", "resolved") in raised
+    assert ("A", "identity_staff", "acknowledged") in raised
+    assert ("A", "inactive_recipient", "open") in raised
+    assert ("C", "approval_overdue", "open") in raised
+    assert "off_hours" not in {rule for _, rule, _ in raised}
 
     with pytest.raises(DemoRefused):
         build_demo(database)

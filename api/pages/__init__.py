@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from api.middleware import BodyLimitMiddleware
 from api.pages import (
+    alerts,
     auth,
     books,
     controls,
@@ -43,6 +44,7 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         books,
         controls,
         users,
+        alerts,
     ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, applies=is_page, refuse=refuse_with_page)

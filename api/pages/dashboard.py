@@ -1,6 +1,7 @@
 """The dashboard: each fund's money, this month's flow, what waits for the user, the chain."""
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -12,7 +13,7 @@ from api.pages.errors import page_router
 from api.pages.fund_status import chain_status
 from api.pages.rendering import render, with_query
 from api.pages.sessions import PageUser
-from carefund import books, clock
+from carefund import alerts, books, clock
 from carefund.access.users import Action, may
 from carefund.models import User
 from carefund.reports import charts, statements
@@ -32,6 +33,12 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
         return cards, _charts(session, user, cards, request.query_params.get("fund"), today)
 
     cards, fund_charts = get_database(request).read(read)
+    cards = get_database(request).read(read)
+    alert_counts = (
+        get_database(request).read(partial(alerts.open_counts, actor=user))
+        if may(user, Action.read_alerts)
+        else None
+    )
     # What the user's role is asked to do next (display only: each action checks again).
     waiting = []
     if may(user, Action.approve_disbursement):
@@ -51,6 +58,7 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
         waiting=waiting,
         charts=fund_charts,
         chart_switch=_switch(cards, fund_charts),
+        alert_counts=alert_counts,
     )
 
 

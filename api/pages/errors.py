@@ -59,6 +59,10 @@ ACTION_NAMES_ZH = {
     Action.reopen_period: "反结账",
     Action.read_statements: "查看和下载报表",
     Action.verify: "校验账链",
+    Action.read_alerts: "查看预警",
+    Action.handle_alerts: "确认或办结预警",
+    Action.scan_alerts: "扫描预警",
+    Action.manage_alert_rules: "设置预警规则",
     Action.change_own_password: "修改密码",
     Action.read_audit: "查看审计记录",
 }

@@ -131,6 +131,7 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
         ("/books/reports", "报表", Action.read_statements),
         ("/books/periods", "结账", Action.read),
         ("/books/controls", "资金管控", Action.read),
+        ("/alerts", "预警", Action.read_alerts),
         ("/users", "用户管理", Action.manage_users),
         ("/audit", "审计记录", Action.read_audit),
     ]

@@ -34,6 +34,7 @@ MESSAGES = {
     "reset": "密码已重置，用户下次登录时须修改。",
     "revoked": "令牌已吊销。",
     "changed": "密码已修改。",
+    "identity": "身份信息已保存（加密保存，只显示脱敏形式）。",
 }
 
 
@@ -149,6 +150,26 @@ def unlock(request: Request, user: PageUser, username: str, _form: Posted) -> Re
 def reset_password(request: Request, user: PageUser, username: str, form: Posted) -> Response:
     act = partial(admin.reset_password, password=form.get("password"))
     return _act(request, user, username, act, "reset")
+
+
+@router.post("/users/{username}/identity")
+def set_identity(request: Request, user: PageUser, username: str, form: Posted) -> Response:
+    """A staff member's ID number and phone, for the conflict-of-interest alert."""
+    return post_form(
+        request,
+        partial(
+            admin.set_identity,
+            actor=user,
+            username=username,
+            id_number=form.get("id_number"),
+            phone=form.get("phone"),
+        ),
+        fields=("id_number", "phone"),
+        again=lambda errors, status: _detail_page(
+            request, user, username, errors=errors, status=status
+        ),
+        then=lambda _result: f"/users/{username}?done=identity",
+    )
 
 
 @router.post("/users/{username}/tokens/{token_id}/revoke")

@@ -16,6 +16,7 @@ from api.schemas_users import (
     UserCreate,
     UserCreated,
     UserDetail,
+    UserIdentity,
     UserPublic,
 )
 from carefund.access import admin
@@ -135,4 +136,14 @@ async def rotate_token(
     """轮换令牌（admin）：吊销它并签发新令牌，新令牌只显示这一次。"""
     return await database.write_async(
         partial(admin.rotate_token, actor=user, username=username, token_id=token_id)
+    )
+
+
+@router.put("/users/{username}/identity", response_model=UserPublic)
+async def set_identity(
+    username: str, body: UserIdentity, database: DatabaseDep, user: CurrentUser
+) -> dict:
+    """设置工作人员的身份证号与电话（admin），加密保存、脱敏显示；与关爱对象相同即预警（利益关联）。"""
+    return await database.write_async(
+        partial(admin.set_identity, actor=user, username=username, **body.model_dump())
     )

@@ -14,9 +14,13 @@ from sqlmodel import Session, col, select
 
 from carefund.access import users
 from carefund.access.users import Action, require
+from carefund.alerts.registry import Touched, Trigger
+from carefund.alerts.watch import watch
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from carefund.models import ApiToken, User, as_utc, utcnow
+from carefund.privacy import mask_id_number, mask_phone
+from carefund.recipients import IDENTITY_CHECKS
 from carefund.validation import FieldCheck, check_fields
 
 
@@ -32,6 +36,8 @@ def user_public(user: User) -> dict[str, Any]:
         "locked": locked_until is not None and locked_until > utcnow(),
         "must_change_password": user.must_change_password,
         "created_at": as_utc(user.created_at),
+        "id_number_masked": mask_id_number(user.id_number),
+        "phone_masked": mask_phone(user.phone),
     }
 
 
@@ -211,3 +217,25 @@ def rotate_token(session: Session, *, actor: User, username: str, token_id: int)
     """Revoke a token and issue its successor in one transaction (`token` shown once)."""
     revoke_token(session, actor=actor, username=username, token_id=token_id)
     return _issue(session, actor, users.get_user(session, username))
+
+
+def set_identity(
+    session: Session, *, actor: User, username: str, id_number: object, phone: object
+) -> dict[str, Any]:
+    """Set (or clear, with empty text) a staff member's ID number and phone, kept sealed,
+    for the conflict-of-interest rule (利益关联): a recipient sharing one is an alert."""
+    require(actor, Action.manage_users)
+    clean = check_fields(IDENTITY_CHECKS, {"id_number": id_number, "phone": phone})
+    user = users.get_user(session, username)
+    changes = {
+        name: [mask(getattr(user, name)), mask(clean[name])]
+        for name, mask in (("id_number", mask_id_number), ("phone", mask_phone))
+        if getattr(user, name) != clean[name]
+    }
+    if changes:
+        user.id_number, user.phone = clean["id_number"], clean["phone"]
+        session.add(user)
+        session.flush()
+        _audit(session, actor, "user.identity_set", user, changes=changes)
+        watch(session, Touched(Trigger.staff, username=user.username))
+    return user_public(user)

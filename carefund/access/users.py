@@ -77,7 +77,15 @@ class Action(StrEnum):
     read_statements = "read_statements"
     """Download statements and exports."""
     verify = "verify"
-    """Recompute the hash chain; see alerts."""
+    """Recompute the hash chain."""
+    read_alerts = "read_alerts"
+    """See the early-warning alerts (廉情预警) and the rules' settings."""
+    handle_alerts = "handle_alerts"
+    """Acknowledge and resolve alerts, with a note."""
+    scan_alerts = "scan_alerts"
+    """Run every rule over the books (the nightly scan) and import other districts' lists."""
+    manage_alert_rules = "manage_alert_rules"
+    """Enable, grade and tune the rules."""
 
 
 _EVERYONE = set(Role)
@@ -101,6 +109,10 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.reopen_period: {Role.admin},
     Action.read_statements: {Role.admin, Role.approver, Role.auditor},
     Action.verify: {Role.admin, Role.auditor},
+    Action.read_alerts: {Role.admin, Role.auditor},
+    Action.handle_alerts: {Role.admin, Role.auditor},
+    Action.scan_alerts: {Role.admin, Role.auditor},
+    Action.manage_alert_rules: {Role.admin},
 }
 
 

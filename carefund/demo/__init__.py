@@ -3,7 +3,8 @@
 Two funds — a care fund (关爱基金) fed by all four sources and a hardship relief fund
 (特困党员救助基金) of about 200,000 yuan a year — 1,760 members in six categories, more
 than 500,000 yuan paid across the 6×3 matrix through submit → approve → pay, the monthly
-relief-card plan for 40 members, a few reversals, and January to October closed.
+relief-card plan for 40 members, a few reversals, January to October closed, and a few
+early warnings of each grade (`warnings`).
 
 Everything goes through the ordinary use cases, in date order, so the books are exactly
 what the service would have written: incomes precede what they pay for, payments are
@@ -20,7 +21,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund import clock
-from carefund.demo import controls, corrections, money_in, money_out, relief_card
+from carefund.demo import controls, corrections, money_in, money_out, relief_card, warnings
 from carefund.demo.staff import DemoUser
 from carefund.demo.year import DEMO_AS_OF, DEMO_SEED, Year, open_books
 from carefund.errors import Conflict
@@ -82,6 +83,7 @@ def build_demo(database: Database, *, force: bool = False) -> DemoResult:
     corrections.closings(year)
     controls.money_controls(year)
     year.run()
+    warnings.warnings(year)
     return _result(database, credentials)
 
 

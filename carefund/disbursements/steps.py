@@ -13,6 +13,8 @@ from sqlmodel import Session
 
 from carefund import clock
 from carefund.access.users import Action, require
+from carefund.alerts.registry import Touched, Trigger
+from carefund.alerts.watch import watch
 from carefund.disbursements.approval import approve_disbursement
 from carefund.disbursements.transitions import (
     refuse_approver,
@@ -146,6 +148,7 @@ def pay_disbursement(
     approved it may not pay it."""
     require(actor, Action.pay_disbursement)
     fields = check_fields(PAY_CHECKS, {"paid_on": paid_on, "method": method})
+    touched: list[Touched] = []
 
     def pay(disbursement: Disbursement, fund: FundHead) -> str:
         refuse_approver(disbursement, actor)
@@ -183,15 +186,34 @@ def pay_disbursement(
         disbursement.paid_by = actor.username
         disbursement.paid_on = fields["paid_on"]
         disbursement.method = fields["method"]
+        touched.append(_touched(Trigger.payment, fund, disbursement, entry.voucher_no, actor))
         return entry.voucher_no
 
-    return transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
+    paid = transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
+    watch(session, touched[0])
+    return paid
 
 
 def _earmark_receipt(session: Session, disbursement: Disbursement) -> str | None:
     if disbursement.earmark_income_id is None:
         return None
     return session.get_one(Income, disbursement.earmark_income_id).receipt_no
+
+
+def _touched(
+    trigger: Trigger, fund: FundHead, disbursement: Disbursement, voucher_no: str, actor: User
+) -> Touched:
+    """What paying or reversing touched, for the rules (`carefund.alerts.watch`)."""
+    return Touched(
+        trigger,
+        fund_id=fund.id,
+        fund_code=fund.code,
+        recipient_id=disbursement.recipient_id,
+        disbursement_id=disbursement.id,
+        voucher_no=voucher_no,
+        entry_created_at=utcnow(),
+        username=actor.username,
+    )
 
 
 def _payment_memo(disbursement: Disbursement, recipient: Recipient) -> str:
@@ -206,6 +228,7 @@ def reverse_disbursement(
     """Reverse a paid disbursement with a red-ink entry dated `on` (today by default)."""
     require(actor, Action.reverse_disbursement)
     fields = check_fields(REVERSE_CHECKS, {"reason": reason, "on": on})
+    touched: list[Touched] = []
 
     def reverse(disbursement: Disbursement, fund: FundHead) -> str:
         original = session.get(JournalEntry, disbursement.entry_id)
@@ -222,9 +245,12 @@ def reverse_disbursement(
         disbursement.reversal_entry_id = reversal.id
         disbursement.reversed_by = actor.username
         disbursement.reverse_reason = fields["reason"]
+        touched.append(_touched(Trigger.reversal, fund, disbursement, reversal.voucher_no, actor))
         return original.voucher_no
 
-    return transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
+    reversed_one = transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
+    watch(session, touched[0])
+    return reversed_one
 
 
 STEPS: dict[str, Callable[..., Disbursement]] = {

@@ -7,6 +7,7 @@ here.
 
 from carefund.models.access import ApiToken, FormToken, IdempotencyKey, Setting, User
 from carefund.models.aid import Disbursement, Plan, PlanRecipient, Recipient
+from carefund.models.alerts import Alert, AlertRuleSetting
 from carefund.models.base import GENESIS_HASH, as_utc, row_id, utcnow
 from carefund.models.controls import Budget, BudgetChange, ControlOverride, FundControl
 from carefund.models.incomes import Income
@@ -15,6 +16,8 @@ from carefund.models.records import AuditLog, Event
 
 __all__ = [
     "GENESIS_HASH",
+    "Alert",
+    "AlertRuleSetting",
     "ApiToken",
     "Budget",
     "BudgetChange",

@@ -2,11 +2,14 @@
 service's own settings."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from carefund.models.aid import LOOKUP_FIELDS, lookup_form
 from carefund.models.base import timestamp_field
+from carefund.models.sealed import Sealed, keyring
 
 
 class User(SQLModel, table=True):
@@ -32,6 +35,24 @@ class User(SQLModel, table=True):
     """Set when an administrator resets the password: the pages ask for a new one first."""
     created_at: datetime = timestamp_field()
     """When the user was added."""
+    id_number: str | None = Field(
+        default=None, sa_column=Column(Sealed("app_user.id_number"), nullable=True)
+    )
+    """The staff member's resident ID number, set by an administrator for the conflict-of-
+    interest check (利益关联); stored sealed, shown only masked."""
+    id_number_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """Its keyed hash, taken as a recipient's is (`recipient.id_number`), so the two compare."""
+    phone: str | None = Field(
+        default=None, sa_column=Column(Sealed("app_user.phone"), nullable=True)
+    )
+    """The staff member's phone; stored sealed, shown only masked."""
+    phone_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """Its keyed hash, taken as a recipient's is (`recipient.phone`)."""
+
+    __table_args__ = (
+        Index("app_user_id_number_hash", "id_number_hash"),
+        Index("app_user_phone_hash", "phone_hash"),
+    )
 
 
 class ApiToken(SQLModel, table=True):
@@ -103,3 +124,16 @@ class FormToken(SQLModel, table=True):
         UniqueConstraint("user_id", "token", name="form_token_user_token"),
         Index("form_token_created_at", "created_at"),
     )
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _hash_staff_identity(mapper: Any, connection: Any, user: User) -> None:
+    # Hashed under the recipients' purposes: a staff member's ID number or phone must find
+    # a recipient's equal one without either being opened.
+    for name in LOOKUP_FIELDS:
+        value = getattr(user, name, None)
+        hashed = None
+        if value:
+            hashed = keyring().lookup_hash(lookup_form(name, value), purpose=f"recipient.{name}")
+        setattr(user, f"{name}_hash", hashed)

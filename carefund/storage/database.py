@@ -53,6 +53,10 @@ from carefund.storage.replica import ReadReplica
 
 T = TypeVar("T")
 
+SESSION_DATABASE = "carefund_database"
+"""Where a session that `Database` opened keeps it (`session.info`), so a use case can reach
+what the process keeps for its database (`database_of`)."""
+
 AroundWrite = Callable[[Callable[[Session], Any]], Callable[[Session], Any]]
 """Turns a request's use case into what `write_async` runs in its place (`around_writes`)."""
 _around_writes: ContextVar[AroundWrite | None] = ContextVar("carefund_around_writes", default=None)
@@ -172,6 +176,7 @@ class Database:
         if replica and self.replica is not None:
             return self._read_replica(self.replica, query, settled)
         with Session(self._snapshot, expire_on_commit=False) as session:
+            session.info[SESSION_DATABASE] = self
             return query(session)
 
     def _read_replica(
@@ -216,7 +221,7 @@ class Database:
         it begins and ends the transaction in threads and runs use cases on the loop.
         Everyone else calls `write`."""
         if not self._is_sqlite:
-            with _committed_once(self.engine) as session:
+            with _committed_once(self.engine, self) as session:
                 yield session
             return
         # Should a thread already hold it (a unit of work inside another), go on without it
@@ -226,7 +231,7 @@ class Database:
             # The lock holder writes through the writer connection: no pool round trip per
             # unit of work, and SQLite's page cache stays warm from one to the next.
             bind = self._locked_writer_connection() if locked else self._immediate
-            with _committed_once(bind) as session:
+            with _committed_once(bind, self) as session:
                 yield session
         finally:
             if locked:
@@ -269,9 +274,15 @@ class Database:
         return committer
 
 
+def database_of(session: Session) -> "Database | None":
+    """The `Database` that opened this session, if one did (a test's bare session has none)."""
+    return session.info.get(SESSION_DATABASE)
+
+
 @contextmanager
-def _committed_once(bind: Engine | Connection) -> Iterator[Session]:
+def _committed_once(bind: Engine | Connection, database: Database) -> Iterator[Session]:
     with Session(bind, expire_on_commit=False) as session:
+        session.info[SESSION_DATABASE] = database
         try:
             yield session
             session.commit()

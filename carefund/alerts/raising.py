@@ -1,0 +1,105 @@
+"""Findings become alerts: once per subject, with the `alert.raised` event."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from carefund.alerts.registry import Finding, Grade, Rule
+from carefund.events import record_event
+from carefund.models import Alert, Fund, as_utc, utcnow
+
+
+def alert_public(alert: Alert, fund_code: str | None, rule_name: str) -> dict[str, Any]:
+    """An alert as the API shows it, as its events carry it and as its page shows it."""
+    return {
+        "id": alert.id,
+        "fund": fund_code,
+        "rule": alert.rule_code,
+        "rule_name": rule_name,
+        "grade": alert.grade,
+        "subject": alert.subject_key,
+        "message": alert.message,
+        "details": alert.details,
+        "status": alert.status,
+        "created_at": as_utc(alert.created_at).isoformat(),
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": _moment(alert.acknowledged_at),
+        "acknowledge_note": alert.acknowledge_note,
+        "resolved_by": alert.resolved_by,
+        "resolved_at": _moment(alert.resolved_at),
+        "resolve_note": alert.resolve_note,
+    }
+
+
+def _moment(value: Any) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def raise_alerts(
+    session: Session,
+    known: Rule,
+    findings: Iterable[Finding],
+    *,
+    grade: Grade,
+    fund_id: int | None,
+    fund_code: str | None,
+) -> list[Alert]:
+    """An alert for each finding whose subject has none yet (whatever its status: a
+    resolved alert is not raised again by the next scan); answers the new ones."""
+    prefix = f"{fund_code}:" if fund_code else ""
+    found = {prefix + finding.subject_key: finding for finding in findings}
+    if not found:
+        return []
+    known_subjects = set(
+        session.exec(
+            select(Alert.subject_key).where(
+                Alert.rule_code == known.code, col(Alert.subject_key).in_(list(found))
+            )
+        )
+    )
+    raised = []
+    for subject, finding in found.items():
+        if subject in known_subjects:
+            continue
+        values = {
+            "fund_id": fund_id,
+            "rule_code": known.code,
+            "grade": grade.value,
+            "subject_key": subject,
+            "message": finding.message,
+            "details": finding.details,
+            "status": "open",
+            "created_at": utcnow(),
+        }
+        new_id = _insert_once(session, values)
+        if new_id is None:
+            continue  # a concurrent write raised it first: the write itself goes on
+        alert = Alert.model_validate(values | {"id": new_id})
+        record_event(session, "alert.raised", alert_public(alert, fund_code, known.name_zh))
+        raised.append(alert)
+    return raised
+
+
+_ALERT = Alert.__table__  # type: ignore[attr-defined]
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert the alert unless its subject has one (`ON CONFLICT DO NOTHING`): two writes
+    that find the same thing at once must not fail the second over its alert."""
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    statement = (
+        insert(_ALERT)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["rule_code", "subject_key"])
+        .returning(_ALERT.c.id)
+    )
+    return session.execute(statement).scalar()
+
+
+def fund_codes(session: Session) -> dict[int, str]:
+    """Every fund's code by id (a district has a handful of funds)."""
+    return {fund_id: code for fund_id, code in session.exec(select(Fund.id, Fund.code))}  # type: ignore[misc]
