@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from carefund.access import users
 from carefund.errors import CarefundError
+from carefund.settings import get_settings
 from carefund.storage.database import Database
 from carefund.storage.schema import is_current
 from carefund.vocabulary import Role

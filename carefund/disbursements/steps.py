@@ -34,7 +34,7 @@ from carefund.ledger.accounts import CASH_ACCOUNT, Line, expense_account
 from carefund.ledger.entry_documents import approvers_text, payment_document
 from carefund.ledger.posting import FundHead, post_entry, reverse_entry
 from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
-from carefund.models import Disbursement, Income, JournalEntry, Recipient, User, row_id
+from carefund.models import Disbursement, Income, JournalEntry, Recipient, User, row_id, utcnow
 from carefund.money import parse_amount
 from carefund.recipients import recipient_row
 from carefund.validation import (
