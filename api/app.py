@@ -10,6 +10,7 @@ from api.openapi import install_docs, install_openapi
 from api.pages import install_pages
 from api.request_log import RequestLogMiddleware
 from api.routes import (
+    bank,
     books,
     disbursements,
     documents,
@@ -63,6 +64,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         plans.router,
         imports.router,
         users.router,
+        bank.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

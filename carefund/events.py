@@ -35,6 +35,13 @@ EVENT_TYPES = (
     "fund.created",
     "plan.created",
     "plan.updated",
+    "bank.batch.created",
+    "bank.batch.approved",
+    "bank.batch.rejected",
+    "bank.batch.paid",
+    "bank.file.exported",
+    "bank.return.imported",
+    "bank.statement.imported",
 )
 EVENTS_PAGE_MAX = 500
 """The most events one read returns."""

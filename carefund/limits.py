@@ -38,3 +38,16 @@ PLAN_RECIPIENTS_MAX = 5_000
 
 DISPLAY_NAME_LENGTH_MAX = 64
 """A user's display name, printed on documents as 经办人, 审批人 and 生成人."""
+
+ACCOUNT_NO_LENGTH_MAX = 32
+"""A bank card, relief-card or passbook (一折通) number, spaces removed."""
+BANK_NAME_LENGTH_MAX = 64
+"""A bank's name (中国农业银行某支行)."""
+BANK_REFERENCE_LENGTH_MAX = 64
+"""A reference a bank gives or takes back (流水号, 摘要里的批次号)."""
+BATCH_ITEMS_MAX = 5_000
+"""Disbursements one batch may hold (a plan's roll at most)."""
+BANK_LINES_MAX = 20_000
+"""Lines one bank return file or statement may hold."""
+MATCH_WINDOW_DAYS_MAX = 31
+"""The widest date window the automatic matching of a statement accepts."""

@@ -76,6 +76,14 @@ class Action(StrEnum):
     """Download statements and exports."""
     verify = "verify"
     """Recompute the hash chain; see alerts."""
+    prepare_batch = "prepare_batch"
+    """Make a batch of disbursements (a plan run, a filter)."""
+    bank_transfer = "bank_transfer"
+    """Write a batch's bank file (account numbers in full), import the bank's return files
+    and statements, match statement lines."""
+    confirm_reconciliation = "confirm_reconciliation"
+    """Book bank-only lines (fees, interest), confirm a month's reconciliation, set the
+    fund's bank rules."""
 
 
 _EVERYONE = set(Role)
@@ -98,6 +106,9 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.reopen_period: {Role.admin},
     Action.read_statements: {Role.admin, Role.approver, Role.auditor},
     Action.verify: {Role.admin, Role.auditor},
+    Action.prepare_batch: {Role.admin, Role.clerk},
+    Action.bank_transfer: {Role.admin, Role.cashier},
+    Action.confirm_reconciliation: {Role.admin, Role.approver},
 }
 
 

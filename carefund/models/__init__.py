@@ -7,6 +7,15 @@ here.
 
 from carefund.models.access import ApiToken, FormToken, IdempotencyKey, Setting, User
 from carefund.models.aid import Disbursement, Plan, PlanRecipient, Recipient
+from carefund.models.bank import (
+    BankBatch,
+    BankBatchItem,
+    BankFile,
+    BankMatch,
+    BankReconciliation,
+    BankSetting,
+    BankStatementLine,
+)
 from carefund.models.base import GENESIS_HASH, as_utc, row_id, utcnow
 from carefund.models.incomes import Income
 from carefund.models.ledger import Counter, Fund, JournalEntry, Period, Posting
@@ -16,6 +25,13 @@ __all__ = [
     "GENESIS_HASH",
     "ApiToken",
     "AuditLog",
+    "BankBatch",
+    "BankBatchItem",
+    "BankFile",
+    "BankMatch",
+    "BankReconciliation",
+    "BankSetting",
+    "BankStatementLine",
     "Counter",
     "Disbursement",
     "Event",
