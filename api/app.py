@@ -11,6 +11,7 @@ from api.pages import install_pages
 from api.request_log import RequestLogMiddleware
 from api.routes import (
     bank,
+    bank_answers,
     books,
     disbursements,
     documents,
@@ -65,6 +66,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         imports.router,
         users.router,
         bank.router,
+        bank_answers.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

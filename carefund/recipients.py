@@ -12,8 +12,8 @@ from carefund.audit import history, write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.limits import (
-    ADDRESS_LENGTH_MAX,
     ACCOUNT_NO_LENGTH_MAX,
+    ADDRESS_LENGTH_MAX,
     BANK_NAME_LENGTH_MAX,
     ID_NUMBER_LENGTH_MAX,
     MEMBER_NO_LENGTH_MAX,

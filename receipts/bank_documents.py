@@ -25,7 +25,10 @@ def _styles(font: str) -> tuple[ParagraphStyle, ParagraphStyle]:
     return title, body
 
 
-def _table(rows: list[list[object]], font: str, widths: list[float]) -> Table:
+def _table(
+    rows: list[list[object]], font: str, widths: list[float], amounts: tuple[int, ...] = (-1,)
+) -> Table:
+    """A ruled table, header shaded, the `amounts` columns right-aligned."""
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -34,8 +37,8 @@ def _table(rows: list[list[object]], font: str, widths: list[float]) -> Table:
                 ("FONTSIZE", (0, 0), (-1, -1), 9.5),
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#444444")),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
-                ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                *[("ALIGN", (column, 1), (column, -1), "RIGHT") for column in amounts],
             ]
         )
     )
@@ -93,7 +96,7 @@ def render_cover_sheet(view: CoverSheet, font: DocumentFont | None = None) -> by
     story: list[Flowable] = [
         Paragraph(f"{view.org or view.fund_name} 代发汇总表", title),
         Spacer(1, 4 * mm),
-        _table(facts, name, [30 * mm, 55 * mm, 30 * mm, 59 * mm]),
+        _table(facts, name, [30 * mm, 55 * mm, 30 * mm, 59 * mm], amounts=()),
         Spacer(1, 5 * mm),
         _table(rows, name, [18 * mm, 40 * mm, 76 * mm, 40 * mm]),
         Spacer(1, 6 * mm),
@@ -147,7 +150,7 @@ def render_reconciliation(view: Reconciliation, font: DocumentFont | None = None
         Paragraph(f"银行存款余额调节表（{view.month}）", title),
         Paragraph(f"{view.fund_name}（{view.fund_code}） {view.org}", body),
         Spacer(1, 4 * mm),
-        _table(rows, name, [52 * mm, 35 * mm, 52 * mm, 35 * mm]),
+        _table(rows, name, [52 * mm, 35 * mm, 52 * mm, 35 * mm], amounts=(1, 3)),
         Spacer(1, 3 * mm),
         Paragraph(verdict, body),
     ]

@@ -37,24 +37,39 @@ def _month_of_relief(api: Api) -> dict[str, Any]:
         )
         for n in range(1, 7)
     ]
-    income = {"source": "fiscal_support", "payer": "区财政局", "amount": "10000.00",
-              "received_on": "2026-11-01"}
+    income = {
+        "source": "fiscal_support",
+        "payer": "区财政局",
+        "amount": "10000.00",
+        "received_on": "2026-11-01",
+    }
     api.ok(api.post("clerk", f"/funds/{FUND}/incomes", income), 201)
     plan = api.ok(
         api.post(
             "clerk",
             f"/funds/{FUND}/plans",
-            {"name": "特困党员救助卡月度发放", "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
-             "start": "2026-11-01", "amount": "300.00", "aspect": "life_assistance",
-             "purpose": "特困党员救助卡", "recipient_ids": [m["id"] for m in members]},
+            {
+                "name": "特困党员救助卡月度发放",
+                "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
+                "start": "2026-11-01",
+                "amount": "300.00",
+                "aspect": "life_assistance",
+                "purpose": "特困党员救助卡",
+                "recipient_ids": [m["id"] for m in members],
+            },
         ),
         201,
     )
-    assert api.ok(api.post("clerk", f"/plans/{plan['id']}/run", {"through": "2026-11-05"}))[
-        "created"
-    ] == 6
-    big = {"recipient_id": members[0]["id"], "amount": "9000.00", "aspect": "life_assistance",
-           "purpose": "医疗救助"}
+    assert (
+        api.ok(api.post("clerk", f"/plans/{plan['id']}/run", {"through": "2026-11-05"}))["created"]
+        == 6
+    )
+    big = {
+        "recipient_id": members[0]["id"],
+        "amount": "9000.00",
+        "aspect": "life_assistance",
+        "purpose": "医疗救助",
+    }
     too_much = api.ok(api.post("clerk", f"/funds/{FUND}/disbursements", big), 201)
     return {"members": members, "plan": plan, "too_much": too_much}
 
@@ -84,8 +99,11 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
     step = api.ok(api.post("approver", f"/batches/{batch['id']}/approve"))
     assert len(step["done"]) == 6
     assert step["refused"] == [
-        {"line_no": 7, "disbursement_id": month["too_much"]["id"],
-         "reason": "可用余额不足：可用 8200.00 元，申请 9000.00 元"}
+        {
+            "line_no": 7,
+            "disbursement_id": month["too_much"]["id"],
+            "reason": "可用余额不足：可用 8200.00 元，申请 9000.00 元",
+        }
     ]
     assert step["batch"]["by_status"]["approved"] == 6
 
@@ -98,7 +116,9 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
     assert [row[1] for row in rows[1:7]] == ACCOUNTS
     assert {row[3] for row in rows[1:7]} == {"300.00"}
     assert [row[:2] for row in rows[-3:]] == [
-        ("批次号", batch["number"]), ("笔数", 6), ("合计金额", "1800.00")
+        ("批次号", batch["number"]),
+        ("笔数", 6),
+        ("合计金额", "1800.00"),
     ]
     cover = api.get("cashier", f"/batches/{batch['id']}/cover.pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(cover.content)).pages)
@@ -114,7 +134,9 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
         api.post("cashier", f"/funds/{FUND}/bank/returns", files={"file": ("r.csv", bad)}), 422
     )
     assert sorted((e["row"], e["field"]) for e in problem["errors"]) == [
-        (3, "amount"), (4, "status"), (6, "amount")
+        (3, "amount"),
+        (4, "status"),
+        (6, "amount"),
     ]
     assert api.ok(api.get("auditor", f"/funds/{FUND}"))["balance"] == "10000.00"
 
@@ -132,7 +154,8 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
     assert [(d["paid_on"], d["method"]) for d in paid["items"]] == [("2026-11-06", "银行代发")] * 4
     failures = api.ok(api.get("cashier", f"/funds/{FUND}/bank/failures"))["items"]
     assert [(f["reference"], f["reason"]) for f in failures] == [
-        (items[1]["reference"], "账户已冻结"), (items[4]["reference"], "账户已冻结")
+        (items[1]["reference"], "账户已冻结"),
+        (items[4]["reference"], "账户已冻结"),
     ]
     assert api.ok(api.get("auditor", f"/funds/{FUND}"))["balance"] == "8800.00"
 
@@ -144,8 +167,7 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
         "2026-11-06,代发手续费,,,-2.50,8797.50\n"
     ).encode("gb18030")
     imported = api.ok(
-        api.post("cashier", f"/funds/{FUND}/bank/statements",
-                 files={"file": ("s.csv", statement)})
+        api.post("cashier", f"/funds/{FUND}/bank/statements", files={"file": ("s.csv", statement)})
     )
     assert (imported["added"], imported["already_imported"]) == (3, False)
     matched = api.ok(api.post("cashier", f"/funds/{FUND}/bank/auto-match", {}))
@@ -154,11 +176,14 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
     reconciliation = api.ok(api.get("approver", f"/funds/{FUND}/reconciliations/2026-11.json"))
     assert reconciliation["bank_paid_book_not"][0]["amount"] == "2.50"
     assert (reconciliation["book_balance"], reconciliation["bank_balance"]) == (
-        "8800.00", "8797.50"
+        "8800.00",
+        "8797.50",
     )
-    assert reconciliation["adjusted_book_balance"] == "8797.50" == reconciliation[
-        "adjusted_bank_balance"
-    ]
+    assert (
+        reconciliation["adjusted_book_balance"]
+        == "8797.50"
+        == reconciliation["adjusted_bank_balance"]
+    )
 
     # The fund requires a confirmed reconciliation before closing.
     api.ok(api.post("admin", f"/funds/{FUND}/bank/settings", {"require_reconciliation": True}))
@@ -184,6 +209,3 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
     assert api.ok(api.get("auditor", f"/funds/{FUND}/verify"))["ok"] is True
     pdf = api.get("approver", f"/funds/{FUND}/reconciliations/2026-11.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    (tmp := open("/tmp/bank/reconciliation.pdf", "wb")).write(pdf.content)
-    tmp.close()
-    open("/tmp/bank/cover.pdf", "wb").write(cover.content)

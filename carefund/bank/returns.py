@@ -30,13 +30,13 @@ from carefund.bank.bank_sheets import (
     read_bank_sheet,
     short_text,
 )
+from carefund.bank.kept_files import earlier_file, keep_file
 from carefund.disbursements import pay_disbursement
 from carefund.errors import CarefundError
 from carefund.events import record_event
 from carefund.funds import get_fund
-from carefund.models import BankBatch, BankBatchItem, BankFile, Disbursement, User, row_id
+from carefund.models import BankBatch, BankBatchItem, Disbursement, User, row_id
 from carefund.money import format_fen
-from carefund.privacy import mask_account_no
 from carefund.vocabulary import BankStatus, BatchStatus, DisbursementStatus
 
 BANK_PAYMENT_METHOD = "银行代发"
@@ -69,7 +69,7 @@ def import_bank_return(
     require(actor, Action.bank_transfer)
     fund = get_fund(session, fund_code)
     file_hash = hashlib.sha256(data).hexdigest()
-    earlier = _earlier_file(session, row_id(fund), "return", file_hash)
+    earlier = earlier_file(session, row_id(fund), "return", file_hash)
     if earlier is not None:
         return json.loads(earlier.summary) | {"already_imported": True}
     lines = _checked_lines(data, preset, mapping)
@@ -89,7 +89,7 @@ def import_bank_return(
         outcome, listed = _apply(session, line, item, actor)
         summary[outcome].append(listed)
     _settle_batches(session, {item.batch_id for item in items.values()})
-    stored = _store(session, row_id(fund), "return", file_hash, filename, summary, actor)
+    stored = keep_file(session, row_id(fund), "return", file_hash, filename, summary, actor)
     summary["file_id"] = stored.id
     stored.summary = json.dumps(summary, ensure_ascii=False)
     session.add(stored)
@@ -231,36 +231,6 @@ def _settle_batches(session: Session, batch_ids: set[int]) -> None:
             session.add(batch)
 
 
-def _earlier_file(session: Session, fund_id: int, kind: str, file_hash: str) -> BankFile | None:
-    return session.exec(
-        select(BankFile).where(
-            BankFile.fund_id == fund_id, BankFile.kind == kind, BankFile.file_hash == file_hash
-        )
-    ).first()
-
-
-def _store(
-    session: Session,
-    fund_id: int,
-    kind: str,
-    file_hash: str,
-    filename: str,
-    summary: dict[str, Any],
-    actor: User,
-) -> BankFile:
-    stored = BankFile(
-        fund_id=fund_id,
-        kind=kind,
-        file_hash=file_hash,
-        filename=filename[:200],
-        summary=json.dumps(summary, ensure_ascii=False),
-        imported_by=actor.username,
-    )
-    session.add(stored)
-    session.flush()
-    return stored
-
-
 def bank_failures(
     session: Session, *, fund_code: str, actor: User, after_id: int = 0, limit: int = 50
 ) -> list[dict[str, Any]]:
@@ -294,6 +264,3 @@ def bank_failures(
         }
         for item, number, disbursement in session.exec(query)
     ]
-
-
-__all__ = ["mask_account_no"]

@@ -1,20 +1,14 @@
-"""Bank statement lines (银行对账单): imported, matched to the fund's cash entries (by the
-machine or by hand), and — for the bank's own lines, a fee or interest — booked.
-
-A line matches entries whose cash movement adds up to its amount, dated within a window of
-its date, that its reference or counterparty names: one entry (an income, a payment), or
-every payment of a batch the bank paid as one debit. Matching by hand takes any entries
-of the same sum. A bank-only line becomes an entry through the one posting path, with a
-`bank` document, matched to the line it came from.
-"""
+"""Bank statement lines (银行对账单): imported (a line that comes again in an overlapping
+statement is not added twice; the same file again changes nothing), read, and shown with
+the vouchers they are matched to (`carefund.bank.matching`)."""
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
@@ -30,18 +24,13 @@ from carefund.bank.bank_sheets import (
     short_text,
     signed_amount,
 )
-from carefund.bank.cash_entries import CashEntry, cash_entries
-from carefund.bank.returns import _earlier_file, _store
-from carefund.errors import Conflict, InvalidInput, NotFound
+from carefund.bank.kept_files import earlier_file, keep_file
+from carefund.errors import InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.funds import get_fund
-from carefund.limits import MATCH_WINDOW_DAYS_MAX
-from carefund.models import BankMatch, BankStatementLine, Fund, User, as_utc, row_id, utcnow
+from carefund.models import BankMatch, BankStatementLine, Fund, JournalEntry, User, as_utc, row_id
 from carefund.money import format_fen
 from carefund.validation import is_id
-
-MATCH_WINDOW_DAYS = 3
-"""How far apart the book's and the bank's dates of one movement may be, by default."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +73,7 @@ def import_bank_statement(
     require(actor, Action.bank_transfer)
     fund = get_fund(session, fund_code)
     file_hash = hashlib.sha256(data).hexdigest()
-    earlier = _earlier_file(session, row_id(fund), "statement", file_hash)
+    earlier = earlier_file(session, row_id(fund), "statement", file_hash)
     if earlier is not None:
         return json.loads(earlier.summary) | {"already_imported": True}
     rows = _checked_rows(data, preset, mapping)
@@ -92,7 +81,7 @@ def import_bank_statement(
         session.exec(select(BankStatementLine.line_key).where(BankStatementLine.fund_id == fund.id))
     )
     summary: dict[str, Any] = {"fund": fund.code, "filename": filename[:200], "lines": len(rows)}
-    stored = _store(session, row_id(fund), "statement", file_hash, filename, summary, actor)
+    stored = keep_file(session, row_id(fund), "statement", file_hash, filename, summary, actor)
     added = [row for row in rows if row.key() not in known]
     for row in added:
         session.add(_line_of(row, row_id(fund), row_id(stored)))
@@ -188,113 +177,6 @@ def _line_of(row: StatementRow, fund_id: int, file_id: int) -> BankStatementLine
     )
 
 
-def auto_match(
-    session: Session, *, fund_code: str, window_days: object = None, actor: User
-) -> dict[str, Any]:
-    """Match every unmatched line that one entry (or one batch's payments) accounts for
-    without doubt: same amount, within the window, named by reference or counterparty."""
-    require(actor, Action.bank_transfer)
-    window = _window(window_days)
-    fund = get_fund(session, fund_code)
-    lines = _unmatched_lines(session, row_id(fund))
-    if not lines:
-        return {"fund": fund.code, "matched": [], "unmatched": 0}
-    start = min(line.booked_on for line in lines) - window
-    end = max(line.booked_on for line in lines) + window
-    free = [
-        e
-        for e in cash_entries(session, fund_id=row_id(fund), start=start, end=end)
-        if e.line_id is None
-    ]
-    matched = []
-    for line in lines:
-        found = _entries_for(line, free, window)
-        if found:
-            _match(session, line, found, "auto", actor)
-            free = [entry for entry in free if entry not in found]
-            matched.append(_match_public(line, found))
-    if matched:
-        write_audit(
-            session,
-            actor=actor.username,
-            action="bank.statement.matched",
-            obj=("fund", fund.id),
-            detail={"auto": matched},
-        )
-    return {"fund": fund.code, "matched": matched, "unmatched": len(lines) - len(matched)}
-
-
-def _window(value: object) -> timedelta:
-    if value in (None, ""):
-        return timedelta(days=MATCH_WINDOW_DAYS)
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or not 0 <= value <= MATCH_WINDOW_DAYS_MAX
-    ):
-        raise InvalidInput(f"应为 0 到 {MATCH_WINDOW_DAYS_MAX} 的天数", field="window_days")
-    return timedelta(days=value)
-
-
-def _entries_for(
-    line: BankStatementLine, free: list[CashEntry], window: timedelta
-) -> list[CashEntry]:
-    near = [e for e in free if abs(e.entry_date - line.booked_on) <= window]
-    text = f"{line.reference} {line.description}"
-    named = [
-        e
-        for e in near
-        if e.cash_fen == line.amount_fen
-        and (
-            (line.reference and line.reference in e.references)
-            or (line.counterparty and line.counterparty in e.names)
-            or any(reference in text for reference in e.references)
-        )
-    ]
-    if len(named) == 1:
-        return named
-    batches = {e.batch for e in near if e.batch and e.batch in text}
-    if len(batches) == 1:
-        batch = batches.pop()
-        paid = [e for e in near if e.batch == batch]
-        if sum(e.cash_fen for e in paid) == line.amount_fen:
-            return paid
-    return []
-
-
-def _unmatched_lines(session: Session, fund_id: int) -> list[BankStatementLine]:
-    return list(
-        session.exec(
-            select(BankStatementLine)
-            .where(
-                BankStatementLine.fund_id == fund_id, col(BankStatementLine.match_kind).is_(None)
-            )
-            .order_by(col(BankStatementLine.booked_on), col(BankStatementLine.id))
-        )
-    )
-
-
-def _match(
-    session: Session, line: BankStatementLine, entries: list[CashEntry], kind: str, actor: User
-) -> None:
-    for entry in entries:
-        session.add(BankMatch(entry_id=entry.entry_id, line_id=row_id(line)))
-    line.match_kind = kind
-    line.matched_by = actor.username
-    line.matched_at = utcnow()
-    session.add(line)
-    session.flush()
-
-
-def _match_public(line: BankStatementLine, entries: list[CashEntry]) -> dict[str, Any]:
-    return {
-        "line_id": line.id,
-        "booked_on": line.booked_on.isoformat(),
-        "amount": format_fen(line.amount_fen),
-        "vouchers": [entry.voucher_no for entry in entries],
-    }
-
-
 def statement_line_row(session: Session, line_id: object) -> BankStatementLine:
     found = session.get(BankStatementLine, line_id) if is_id(line_id) else None
     if found is None:
@@ -302,83 +184,8 @@ def statement_line_row(session: Session, line_id: object) -> BankStatementLine:
     return found
 
 
-def match_by_hand(
-    session: Session, *, line_id: object, vouchers: object, actor: User
-) -> dict[str, Any]:
-    """Match a line to entries named by voucher number, whose cash adds up to its amount."""
-    require(actor, Action.bank_transfer)
-    line = statement_line_row(session, line_id)
-    if line.match_kind is not None:
-        raise Conflict(f"对账单行 #{line.id} 已对上，请先取消")
-    if not isinstance(vouchers, list) or not vouchers or len(vouchers) > 5000:
-        raise InvalidInput("请列出凭证号", field="vouchers")
-    entries = [
-        e
-        for e in cash_entries(
-            session, fund_id=line.fund_id, start=None, end=line.booked_on + timedelta(days=366)
-        )
-        if e.voucher_no in set(vouchers)
-    ]
-    missing = set(vouchers) - {e.voucher_no for e in entries}
-    if missing:
-        raise InvalidInput(
-            f"没有这些涉及银行存款的凭证：{'、'.join(sorted(map(str, missing)))}", field="vouchers"
-        )
-    taken = [e.voucher_no for e in entries if e.line_id is not None]
-    if taken:
-        raise Conflict(f"凭证已与其他对账单行对上：{'、'.join(taken)}")
-    total = sum(e.cash_fen for e in entries)
-    if total != line.amount_fen:
-        raise Conflict(
-            f"凭证合计 {format_fen(total)} 元与对账单金额 {format_fen(line.amount_fen)} 元不符"
-        )
-    _match(session, line, entries, "manual", actor)
-    public = _match_public(line, entries)
-    write_audit(
-        session,
-        actor=actor.username,
-        action="bank.statement.matched",
-        obj=("bank_statement_line", line.id),
-        detail={"manual": public},
-    )
-    return statement_line_public(session, line)
-
-
-def unmatch(session: Session, *, line_id: object, actor: User) -> dict[str, Any]:
-    """Undo a line's match (a booked line keeps its entry: reverse that instead)."""
-    require(actor, Action.bank_transfer)
-    line = statement_line_row(session, line_id)
-    if line.match_kind is None:
-        raise Conflict(f"对账单行 #{line.id} 尚未对上")
-    if line.match_kind == "booked":
-        raise Conflict("由对账单行生成的凭证不能取消对账；如有错误请冲销该凭证")
-    _closed_month_guard(session, line)
-    vouchers = _vouchers_of(session, row_id(line))
-    session.exec(delete(BankMatch).where(col(BankMatch.line_id) == line.id))  # type: ignore[call-overload]
-    line.match_kind = line.matched_by = line.matched_at = None
-    session.add(line)
-    session.flush()
-    write_audit(
-        session,
-        actor=actor.username,
-        action="bank.statement.unmatched",
-        obj=("bank_statement_line", line.id),
-        detail={"vouchers": vouchers},
-    )
-    return statement_line_public(session, line)
-
-
-def _closed_month_guard(session: Session, line: BankStatementLine) -> None:
-    from carefund.bank.reconciliation import confirmed_month
-
-    month = f"{line.booked_on.year:04d}-{line.booked_on.month:02d}"
-    if confirmed_month(session, line.fund_id, month):
-        raise Conflict(f"{month} 的银行对账已确认，不能再改动该月的对账")
-
-
-def _vouchers_of(session: Session, line_id: int) -> list[str]:
-    from carefund.models import JournalEntry
-
+def vouchers_of(session: Session, line_id: int) -> list[str]:
+    """The voucher numbers of the entries a line is matched to, in chain order."""
     return list(
         session.exec(
             select(JournalEntry.voucher_no)
@@ -401,7 +208,7 @@ def statement_line_public(session: Session, line: BankStatementLine) -> dict[str
         "match_kind": line.match_kind,
         "matched_by": line.matched_by,
         "matched_at": as_utc(line.matched_at).isoformat() if line.matched_at else None,
-        "vouchers": _vouchers_of(session, row_id(line)),
+        "vouchers": vouchers_of(session, row_id(line)),
     }
 
 

@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 from carefund import clock
 from carefund.access.users import Action, require
 from carefund.funds import get_fund
+from carefund.ledger.accounts import BANK_FEE_ACCOUNT, BANK_INTEREST_ACCOUNT
 from carefund.ledger.journal import iter_entries
 from carefund.models import Disbursement, Fund, Income, JournalEntry, Posting, Recipient, User
-from carefund.ledger.accounts import BANK_FEE_ACCOUNT, BANK_INTEREST_ACCOUNT
 from carefund.money import format_fen
 
 CURRENCY = "CNY"
