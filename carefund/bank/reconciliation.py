@@ -30,6 +30,7 @@ from carefund.models import (
     BankSetting,
     BankStatementLine,
     Fund,
+    JournalEntry,
     User,
     as_utc,
     row_id,
@@ -205,8 +206,7 @@ def _build(session: Session, fund: Fund, month: str, last: date) -> Reconciliati
     cutover = lines[0].booked_on
     line_days = {line.id: line.booked_on for line in lines}
     entries = cash_entries(session, fund_id=row_id(fund), start=cutover, end=last)
-    entry_days = {e.entry_id: e.entry_date for e in entries}
-    cleared_lines = _cleared_lines(session, [row_id(line) for line in lines], entry_days)
+    cleared_lines = _cleared_lines(session, [row_id(line) for line in lines], last)
     open_entries = [e for e in entries if e.line_id not in line_days]
     open_lines = [line for line in lines if line.id not in cleared_lines]
     confirmed = confirmed_month(session, row_id(fund), month)
@@ -230,16 +230,16 @@ def _build(session: Session, fund: Fund, month: str, last: date) -> Reconciliati
     )
 
 
-def _cleared_lines(session: Session, line_ids: list[int], entry_days: dict[int, date]) -> set[int]:
+def _cleared_lines(session: Session, line_ids: list[int], last: date) -> set[int]:
     """Lines whose every matched entry is in the books by the month's end."""
     matched: dict[int, bool] = {}
     for start in range(0, len(line_ids), 900):
-        for entry_id, line_id in session.exec(
-            select(BankMatch.entry_id, BankMatch.line_id).where(
-                col(BankMatch.line_id).in_(line_ids[start : start + 900])
-            )
+        for line_id, entry_date in session.exec(
+            select(BankMatch.line_id, JournalEntry.entry_date)
+            .join(JournalEntry, col(JournalEntry.id) == BankMatch.entry_id)
+            .where(col(BankMatch.line_id).in_(line_ids[start : start + 900]))
         ):
-            matched[line_id] = matched.get(line_id, True) and entry_id in entry_days
+            matched[line_id] = matched.get(line_id, True) and entry_date <= last
     return {line_id for line_id, cleared in matched.items() if cleared}
 
 
