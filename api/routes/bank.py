@@ -9,7 +9,7 @@ from fastapi import Query
 from fastapi.responses import Response
 
 import receipts
-from api import downloads
+from api import bank_downloads
 from api.deps import CurrentUser, DatabaseDep
 from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
@@ -25,9 +25,7 @@ from api.schemas_bank import (
 from carefund.bank import (
     batch_views,
     batches,
-    transfer_file,
 )
-from receipts.bank_documents import render_cover_sheet
 from receipts.bank_exports import TRANSFER_FORMATS
 
 router = ledger_router("bank")
@@ -139,15 +137,14 @@ def _transfer_route(suffix: str) -> Any:
         ] = None,
     ) -> Response:
         chosen = columns.split(",") if columns else None
-        view = await database.write_async(
-            lambda session: transfer_file.export_transfer_file(
-                session, batch_id=batch_id, template=template, columns=chosen, actor=user
-            ),
-            short=False,
+        return await bank_downloads.transfer(
+            database,
+            batch_id=batch_id,
+            suffix=suffix,
+            template=template,
+            columns=chosen,
+            user=user,
         )
-        content = TRANSFER_FORMATS[suffix](view)
-        name = f"bank-file-{view.batch_number}.{suffix}"
-        return downloads.document(content, name, media_type=MEDIA[suffix], inline=False)
 
     return bank_file
 
@@ -174,7 +171,4 @@ for _suffix in TRANSFER_FORMATS:
 )
 def cover_pdf(batch_id: PathId, database: DatabaseDep, user: CurrentUser) -> Response:
     """The cover sheet (代发汇总表) for signatures: batch number, count, total, masked lines."""
-    view = database.read(
-        lambda session: transfer_file.cover_sheet(session, batch_id=batch_id, actor=user)
-    )
-    return downloads.pdf(render_cover_sheet(view), f"cover-{view.batch_number}.pdf")
+    return bank_downloads.cover(database, batch_id=batch_id, user=user)

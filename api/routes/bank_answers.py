@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 import receipts
-from api import downloads
+from api import bank_downloads
 from api.deps import CurrentUser, DatabaseDep
 from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
@@ -36,8 +36,6 @@ from carefund.bank import (
     statement_lines,
 )
 from carefund.errors import ImportTooLarge, InvalidInput
-from receipts.bank_documents import render_reconciliation
-from receipts.bank_exports import reconciliation_xlsx
 
 router = ledger_router("bank")
 MEDIA = {"xlsx": receipts.XLSX, "pdf": receipts.PDF}
@@ -239,15 +237,8 @@ def reconciliation_json(code: str, month: str, database: DatabaseDep, user: Curr
 
 def _reconciliation_route(suffix: str) -> Any:
     def document(code: str, month: str, database: DatabaseDep, user: CurrentUser) -> Response:
-        view = database.read(
-            lambda session: reconciliation.reconcile_month(
-                session, fund_code=code, month=month, actor=user
-            )
-        )
-        render = render_reconciliation if suffix == "pdf" else reconciliation_xlsx
-        name = f"reconciliation-{view.fund_code}-{view.month}.{suffix}"
-        return downloads.document(
-            render(view), name, media_type=MEDIA[suffix], inline=suffix == "pdf"
+        return bank_downloads.reconciliation_document(
+            database, code=code, month=month, suffix=suffix, user=user
         )
 
     return document
