@@ -12,6 +12,7 @@ from starlette.responses import Response
 from api.middleware import BodyLimitMiddleware
 from api.pages import (
     auth,
+    bank,
     books,
     dashboard,
     disbursements,
@@ -32,7 +33,17 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         return not path.startswith(api_prefix) and not path.startswith(STATIC_PREFIX)
 
     app.mount(STATIC_PREFIX, StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, dashboard, incomes, recipients, disbursements, plans, books, users):
+    for module in (
+        auth,
+        dashboard,
+        incomes,
+        recipients,
+        disbursements,
+        plans,
+        bank,
+        books,
+        users,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, applies=is_page, refuse=refuse_with_page)
 

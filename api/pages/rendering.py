@@ -123,6 +123,7 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
         ("/disbursements/approvals", "待审批", Action.approve_disbursement),
         ("/disbursements/payments", "待发放", Action.pay_disbursement),
         ("/plans", "定期计划", Action.read),
+        ("/bank", "银行", Action.read),
         ("/books/journal", "账簿", Action.read),
         ("/books/reports", "报表", Action.read_statements),
         ("/books/periods", "结账", Action.read),

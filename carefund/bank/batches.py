@@ -48,10 +48,13 @@ def _optional_date(field_name: str) -> Callable[[object], date | None]:
 
 
 def _optional_id(value: object) -> int | None:
+    """A plan's id, as JSON gives it or a form's text does."""
     if value in (None, ""):
         return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
     if not is_id(value):
-        raise InvalidInput("应为正整数", field="plan_id")
+        raise InvalidInput("定期计划编号应为正整数", field="plan_id")
     return int(value)  # type: ignore[call-overload]
 
 
