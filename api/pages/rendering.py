@@ -19,11 +19,13 @@ from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.vocabulary import (
+    ACCOUNT_KIND_NAMES_ZH,
     ASPECT_NAMES_ZH,
     CATEGORY_NAMES_ZH,
     ROLE_NAMES_ZH,
     SOURCE_NAMES_ZH,
     STATUS_NAMES_ZH,
+    AccountKind,
     Aspect,
     DisbursementStatus,
     IncomeSource,
@@ -92,6 +94,7 @@ templates.env.filters.update(
     aspect_zh=_name(ASPECT_NAMES_ZH, Aspect),
     source_zh=_name(SOURCE_NAMES_ZH, IncomeSource),
     status_zh=_name(STATUS_NAMES_ZH, DisbursementStatus),
+    account_kind_zh=_name(ACCOUNT_KIND_NAMES_ZH, AccountKind),
     role_zh=_name(ROLE_NAMES_ZH, Role),
     mask_id=mask_id_number,
     mask_phone=mask_phone,
@@ -108,6 +111,7 @@ templates.env.globals.update(
     ASPECTS=list(ASPECT_NAMES_ZH.items()),
     SOURCES=list(SOURCE_NAMES_ZH.items()),
     STATUSES=list(STATUS_NAMES_ZH.items()),
+    ACCOUNT_KINDS=list(ACCOUNT_KIND_NAMES_ZH.items()),
     Action=Action,
     limits=limits,
 )
