@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.disbursements import approve_disbursement, pay_disbursement, reject_disbursement
@@ -152,7 +153,7 @@ def _selected(session: Session, fund_id: int, chosen: dict[str, Any]) -> list[Di
 
 
 def _next_number(session: Session, fund_code: str, fund_id: int) -> str:
-    today = utcnow().date()
+    today = clock.today()
     prefix = f"{fund_code}-PF-{today.year:04d}{today.month:02d}-"
     made = session.exec(
         select(func.count()).where(
