@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from carefund.settings import get_settings
-from cli import books, keys, people, serving
+from cli import bank, books, keys, people, serving
 from cli.common import err
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.add_typer(people.user_app, name="user")
 app.add_typer(books.fund_app, name="fund")
 app.add_typer(books.plans_app, name="plans")
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(bank.bank_app, name="bank")
 
 
 def main() -> None:
