@@ -485,9 +485,10 @@ def _old_book(database: Database) -> dict[str, Any]:
 
 @contextmanager
 def _todays_recipient_columns(database: Database) -> Iterator[None]:
-    """The keyed-hash columns (0005) that today's model reads, added by hand to the old
-    schema while today's builders write the old book, and dropped before the upgrade."""
-    columns = ("id_number_hash", "phone_hash")
+    """The keyed-hash columns (0005) and the payment account (0009) that today's model
+    reads, added by hand to the old schema while today's builders write the old book, and
+    dropped before the upgrade."""
+    columns = ("id_number_hash", "phone_hash", "account_kind", "account_no", "account_bank")
     with database.engine.begin() as connection:
         for column in columns:
             connection.execute(text(f"ALTER TABLE recipient ADD COLUMN {column} VARCHAR(64)"))

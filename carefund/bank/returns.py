@@ -35,6 +35,7 @@ from carefund.disbursements import pay_disbursement
 from carefund.errors import CarefundError
 from carefund.events import record_event
 from carefund.funds import get_fund
+from carefund.ledger.posting import lock_fund_head
 from carefund.models import BankBatch, BankBatchItem, Disbursement, User, row_id
 from carefund.money import format_fen
 from carefund.vocabulary import BankStatus, BatchStatus, DisbursementStatus
@@ -68,6 +69,9 @@ def import_bank_return(
     """Apply a return file to the fund's batches; answers what each line did."""
     require(actor, Action.bank_transfer)
     fund = get_fund(session, fund_code)
+    # Imports of one fund queue on its lock, so that the same file sent twice at once is
+    # applied once and answered as already imported the second time.
+    lock_fund_head(session, fund.code)
     file_hash = hashlib.sha256(data).hexdigest()
     earlier = earlier_file(session, row_id(fund), "return", file_hash)
     if earlier is not None:

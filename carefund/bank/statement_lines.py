@@ -28,6 +28,7 @@ from carefund.bank.kept_files import earlier_file, keep_file
 from carefund.errors import InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.funds import get_fund
+from carefund.ledger.posting import lock_fund_head
 from carefund.models import BankMatch, BankStatementLine, Fund, JournalEntry, User, as_utc, row_id
 from carefund.money import format_fen
 from carefund.validation import is_id
@@ -72,6 +73,9 @@ def import_bank_statement(
     the same file again changes nothing. Answers how many lines were added."""
     require(actor, Action.bank_transfer)
     fund = get_fund(session, fund_code)
+    # Imports of one fund queue on its lock, so that the same file sent twice at once is
+    # applied once and answered as already imported the second time.
+    lock_fund_head(session, fund.code)
     file_hash = hashlib.sha256(data).hexdigest()
     earlier = earlier_file(session, row_id(fund), "statement", file_hash)
     if earlier is not None:

@@ -259,8 +259,9 @@ def _refuse_unpayable(rows: list[Payable]) -> None:
 
 
 def _line(item: BankBatchItem, disbursement: Disbursement, recipient: Recipient) -> TransferLine:
+    # Without a bank's name, the kind of account says where it is (救助卡, 一折通).
     kind = (
-        ACCOUNT_KIND_NAMES_ZH.get(AccountKind(recipient.account_kind), "")
+        ACCOUNT_KIND_NAMES_ZH[AccountKind(recipient.account_kind)]
         if (recipient.account_kind)
         else ""
     )
