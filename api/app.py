@@ -11,6 +11,8 @@ from api.pages import install_pages
 from api.request_log import RequestLogMiddleware
 from api.routes import (
     alerts,
+    bank,
+    bank_answers,
     books,
     controls,
     disbursements,
@@ -67,6 +69,8 @@ def create_app(database: Database | None = None) -> FastAPI:
         imports.router,
         users.router,
         alerts.router,
+        bank.router,
+        bank_answers.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

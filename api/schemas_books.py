@@ -124,6 +124,11 @@ class PeriodPublic(BaseModel):
     reopened_by: str | None
     reopened_at: dt.datetime | None
     reopen_reason: str | None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Beyond API.md: what the closing found amiss but did not refuse (a month "
+        "whose bank reconciliation is not confirmed)",
+    )
 
 
 class StatementPeriod(BaseModel):
@@ -162,6 +167,11 @@ class StatementPublic(BaseModel):
     opening_balance: MoneyOut
     income: dict[str, MoneyOut] = Field(description="per source, and `total`")
     disbursed: StatementDisbursed
+    bank: dict[str, MoneyOut] = Field(
+        description="Beyond API.md: the bank's own lines booked from its statement, `fee` "
+        "(银行手续费, money out) and `interest` (利息收入, money in), outside the sources and "
+        "the matrix; the first check counts them"
+    )
     closing_balance: MoneyOut
     entry_count: int
     recipients_paid: int

@@ -7,14 +7,16 @@ from pydantic import BaseModel, Field, StrictBool
 
 from api.schemas import RequestBody
 from carefund.limits import (
+    ACCOUNT_NO_LENGTH_MAX,
     ADDRESS_LENGTH_MAX,
+    BANK_NAME_LENGTH_MAX,
     ID_NUMBER_LENGTH_MAX,
     MEMBER_NO_LENGTH_MAX,
     NAME_LENGTH_MAX,
     PERSON_NAME_LENGTH_MAX,
     PHONE_LENGTH_MAX,
 )
-from carefund.vocabulary import MemberCategory
+from carefund.vocabulary import AccountKind, MemberCategory
 
 
 class RecipientCreate(RequestBody):
@@ -25,6 +27,14 @@ class RecipientCreate(RequestBody):
     id_number: str | None = Field(default=None, max_length=ID_NUMBER_LENGTH_MAX)
     phone: str | None = Field(default=None, max_length=PHONE_LENGTH_MAX)
     address: str = Field(default="", max_length=ADDRESS_LENGTH_MAX)
+    account_kind: AccountKind | None = None
+    account_no: str | None = Field(
+        default=None,
+        max_length=ACCOUNT_NO_LENGTH_MAX + 8,
+        description="card, relief-card or passbook (一折通) number; stored encrypted, "
+        "answered only masked",
+    )
+    account_bank: str = Field(default="", max_length=BANK_NAME_LENGTH_MAX)
 
 
 class RecipientUpdate(RequestBody):
@@ -36,6 +46,9 @@ class RecipientUpdate(RequestBody):
     id_number: str | None = Field(default=None, max_length=ID_NUMBER_LENGTH_MAX)
     phone: str | None = Field(default=None, max_length=PHONE_LENGTH_MAX)
     address: str | None = Field(default=None, max_length=ADDRESS_LENGTH_MAX)
+    account_kind: AccountKind | None = None
+    account_no: str | None = Field(default=None, max_length=ACCOUNT_NO_LENGTH_MAX + 8)
+    account_bank: str | None = Field(default=None, max_length=BANK_NAME_LENGTH_MAX)
     active: StrictBool | None = None
 
 
@@ -48,4 +61,7 @@ class RecipientPublic(BaseModel):
     id_number_masked: str | None = Field(examples=["370602********1234"])
     phone_masked: str | None = Field(examples=["138****5678"])
     address: str
+    account_kind: AccountKind | None
+    account_no_masked: str | None = Field(examples=["6228***********0018"])
+    account_bank: str
     active: bool

@@ -42,6 +42,13 @@ EVENT_TYPES = (
     "alert.raised",
     "alert.acknowledged",
     "alert.resolved",
+    "bank.batch.created",
+    "bank.batch.approved",
+    "bank.batch.rejected",
+    "bank.batch.paid",
+    "bank.file.exported",
+    "bank.return.imported",
+    "bank.statement.imported",
 )
 EVENTS_PAGE_MAX = 500
 """The most events one read returns."""

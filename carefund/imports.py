@@ -38,7 +38,15 @@ WRITE_BATCH = 500
 PROGRESS_EVERY = 500
 """Rows between two progress reports."""
 
-OPTIONAL_FIELDS = ("branch", "id_number", "phone", "address")
+OPTIONAL_FIELDS = (
+    "branch",
+    "id_number",
+    "phone",
+    "address",
+    "account_kind",
+    "account_no",
+    "account_bank",
+)
 
 _CATEGORY_BY_TEXT: dict[str, str] = {
     **{member.value: member.value for member in MemberCategory},

@@ -50,3 +50,15 @@ ALERT_PARAM_LENGTH_MAX = 32
 DISTRICT_HASHES_BYTES_MAX = 64 * 1024 * 1024
 """The largest district hash list `import-hashes` reads (a city's district has a few
 thousand recipients: some hundred KB)."""
+ACCOUNT_NO_LENGTH_MAX = 32
+"""A bank card, relief-card or passbook (一折通) number, spaces removed."""
+BANK_NAME_LENGTH_MAX = 64
+"""A bank's name (中国农业银行某支行)."""
+BANK_REFERENCE_LENGTH_MAX = 64
+"""A reference a bank gives or takes back (流水号, 摘要里的批次号)."""
+BATCH_ITEMS_MAX = 5_000
+"""Disbursements one batch may hold (a plan's roll at most)."""
+BANK_LINES_MAX = 20_000
+"""Lines one bank return file or statement may hold."""
+MATCH_WINDOW_DAYS_MAX = 31
+"""The widest date window the automatic matching of a statement accepts."""

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from carefund import clock
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
+from carefund.bank.reconciliation import closing_warnings
 from carefund.controls.reviews import refuse_unreviewed
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
@@ -56,6 +57,7 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     if today <= last:
         raise Conflict(f"{month} 尚未结束，不能结账（今天是 {today.isoformat()}）")
     refuse_unreviewed(session, fund_id=fund.id, through=last, month=month)
+    warnings = closing_warnings(session, fund_id=fund.id, fund_code=fund.code, month=month)
     closing_balance_fen = cash_balance_as_of(session, fund_id=fund.id, as_of=last)
     # The month's seal goes into the chain first: the closing records the head it made.
     seal = post_seal(
@@ -86,7 +88,7 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     )
     public = period_public(period, fund.code)
     record_event(session, "period.closed", public)
-    return public
+    return public | {"warnings": warnings}
 
 
 def reopen_period(

@@ -69,3 +69,17 @@ def mask_name(name: str) -> str:
     # Four-character names are almost always a two-character surname (欧阳, 司马).
     head = 2 if len(name) >= 4 else 1
     return name[:head] + "*" * (len(name) - head - 1) + name[-1]
+
+
+ACCOUNT_NO_SHOWN_HEAD = 4
+ACCOUNT_NO_SHOWN_TAIL = 4
+"""A card keeps its bank's prefix and its last four (6228 **** **** 1234, as banks print
+it); a short passbook number keeps only its last four."""
+
+
+def mask_account_no(account_no: str | None) -> str | None:
+    """6228480402564890018 → 6228***********0018; 12345678 → *******8."""
+    if not account_no:
+        return None
+    head = ACCOUNT_NO_SHOWN_HEAD if len(account_no) >= 12 else 0
+    return _masked(account_no, head=head, tail=ACCOUNT_NO_SHOWN_TAIL)

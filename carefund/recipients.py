@@ -14,7 +14,9 @@ from carefund.audit import history, write_audit
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.limits import (
+    ACCOUNT_NO_LENGTH_MAX,
     ADDRESS_LENGTH_MAX,
+    BANK_NAME_LENGTH_MAX,
     ID_NUMBER_LENGTH_MAX,
     MEMBER_NO_LENGTH_MAX,
     MEMBER_NO_LIST_MAX,
@@ -25,9 +27,9 @@ from carefund.limits import (
 )
 from carefund.models import AuditLog, Recipient, User, utcnow
 from carefund.models.aid import recipient_lookup_hashes
-from carefund.privacy import mask_address, mask_id_number, mask_phone
+from carefund.privacy import mask_account_no, mask_address, mask_id_number, mask_phone
 from carefund.validation import FieldCheck, check_fields, choose, clean_text, is_id
-from carefund.vocabulary import MemberCategory
+from carefund.vocabulary import ACCOUNT_KIND_NAMES_ZH, AccountKind, MemberCategory
 
 MEMBER_NO_PATTERN = re.compile(r"[A-Za-z0-9\-_]{1,32}")
 PHONE_PATTERN = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
@@ -35,7 +37,12 @@ PHONE_PATTERN = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
 ID_NUMBER_PATTERN = re.compile(r"[1-9][0-9]{16}[0-9X]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
-PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
+PERSONAL_FIELDS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "address": mask_address,
+    "account_no": mask_account_no,
+}
 """Fields the audit log and the events feed keep only masked, with how each is masked (the
 recipient's row keeps them encrypted; those copies are not)."""
 
@@ -81,6 +88,30 @@ def _clean_category(value: object) -> str:
     return choose(MemberCategory, value, field="category").value
 
 
+ACCOUNT_NO_PATTERN = re.compile(r"[0-9]{8,32}")
+"""A card or passbook number: digits only (spaces and dashes as printed are dropped)."""
+
+
+def clean_account_no(value: object) -> str | None:
+    text = clean_text(value, field="account_no", length_max=ACCOUNT_NO_LENGTH_MAX + 8)
+    text = text.replace(" ", "").replace("-", "")
+    if not text:
+        return None
+    if not ACCOUNT_NO_PATTERN.fullmatch(text):
+        raise InvalidInput("账号应为 8 到 32 位数字", field="account_no")
+    return text
+
+
+def _clean_account_kind(value: object) -> str | None:
+    """A kind by its code or its Chinese name (救助卡), as a roll's sheet writes it."""
+    if value in (None, ""):
+        return None
+    by_name = {zh: kind for kind, zh in ACCOUNT_KIND_NAMES_ZH.items()}
+    if isinstance(value, str) and value.strip() in by_name:
+        return by_name[value.strip()].value
+    return choose(AccountKind, value, field="account_kind").value
+
+
 def _clean_active(value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidInput("应为 true 或 false", field="active")
@@ -95,6 +126,9 @@ RECIPIENT_CHECKS: dict[str, FieldCheck] = {
     "id_number": clean_id_number,
     "phone": clean_phone,
     "address": partial(clean_text, field="address", length_max=ADDRESS_LENGTH_MAX),
+    "account_kind": _clean_account_kind,
+    "account_no": clean_account_no,
+    "account_bank": partial(clean_text, field="account_bank", length_max=BANK_NAME_LENGTH_MAX),
     "active": _clean_active,
 }
 """Every field of a recipient, as its stored form; the member number is never changed."""
@@ -263,6 +297,9 @@ def recipient_public(recipient: Recipient) -> dict[str, Any]:
         "id_number_masked": mask_id_number(recipient.id_number),
         "phone_masked": mask_phone(recipient.phone),
         "address": recipient.address,
+        "account_kind": recipient.account_kind,
+        "account_no_masked": mask_account_no(recipient.account_no),
+        "account_bank": recipient.account_bank,
         "active": recipient.active,
     }
 

@@ -33,7 +33,18 @@ IMPORT_COLUMNS_MAX = 64
 HEADER_SEARCH_ROWS = 10
 """District sheets often have a title row or two above the header; look this far down."""
 
-FIELDS = ("member_no", "name", "category", "branch", "id_number", "phone", "address")
+FIELDS = (
+    "member_no",
+    "name",
+    "category",
+    "branch",
+    "id_number",
+    "phone",
+    "address",
+    "account_kind",
+    "account_no",
+    "account_bank",
+)
 REQUIRED_FIELDS = ("member_no", "name", "category")
 
 HEADER_ALIASES: dict[str, str] = {
@@ -57,6 +68,14 @@ HEADER_ALIASES: dict[str, str] = {
     "地址": "address",
     "住址": "address",
     "家庭住址": "address",
+    "账户类型": "account_kind",
+    "账号": "account_no",
+    "卡号": "account_no",
+    "银行卡号": "account_no",
+    "救助卡号": "account_no",
+    "一折通账号": "account_no",
+    "开户行": "account_bank",
+    "开户银行": "account_bank",
 }
 """Column names understood, normalized (see `_normalize_header`) → field."""
 
@@ -76,7 +95,23 @@ class Sheet:
 
 
 def read_sheet(data: bytes) -> Sheet:
-    """Read CSV (UTF-8 with or without BOM, else GB18030) or XLSX bytes into a `Sheet`."""
+    """Read the roll: CSV (UTF-8 with or without BOM, else GB18030) or XLSX bytes."""
+    return read_table(data, Layout(HEADER_ALIASES, ("member_no", "name"), REQUIRED_FIELDS))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a sheet's header must hold: column names → fields, the fields that make a row
+    the header, and the fields it must have."""
+
+    aliases: dict[str, str]
+    header_keys: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+def read_table(data: bytes, layout: Layout) -> Sheet:
+    """Read CSV (UTF-8 with or without BOM, else GB18030) or XLSX bytes into a `Sheet`
+    whose header follows `layout` (the roll, a bank's return file or statement)."""
     if len(data) > IMPORT_BYTES_MAX:
         raise ImportTooLarge(
             f"文件过大：{len(data) / 1024 / 1024:.1f} MB，"
@@ -91,7 +126,7 @@ def read_sheet(data: bytes) -> Sheet:
         raise InvalidInput("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV", field="file")
     else:
         lines = _csv_lines(data)
-    return _sheet(lines)
+    return _sheet(lines, layout)
 
 
 def _csv_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -194,32 +229,30 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _normalize_header(text: str) -> str:
+def normalize_header(text: str) -> str:
     """` 姓名* `, `Member_No`, `农民（社区）` → comparable form."""
     text = _SPACES.sub("", text).strip("*＊").lower()
     return text.replace("（", "(").replace("）", ")")
 
 
-def _sheet(lines: Iterator[tuple[int, list[str]]]) -> Sheet:
+def _sheet(lines: Iterator[tuple[int, list[str]]], layout: Layout) -> Sheet:
     """Find the header within the first rows, then collect the data rows under it."""
     header: list[str] | None = None
     for number, cells in lines:
-        fields = [HEADER_ALIASES.get(_normalize_header(cell)) for cell in cells]
-        if "member_no" in fields and "name" in fields:
+        fields = [layout.aliases.get(normalize_header(cell)) for cell in cells]
+        if all(key in fields for key in layout.header_keys):
             header = cells
             break
         if number >= HEADER_SEARCH_ROWS:
             break
     if header is None:
         raise InvalidInput(
-            "找不到表头：第一行应为列名，"
-            "至少包括 编号（member_no）、姓名（name）、类别（category）",
-            field="file",
+            "找不到表头：第一行应为列名，至少包括 " + "、".join(layout.required), field="file"
         )
     columns: dict[int, str] = {}
     ignored: list[str] = []
     for index, cell in enumerate(header):
-        name = HEADER_ALIASES.get(_normalize_header(cell))
+        name = layout.aliases.get(normalize_header(cell))
         if name is None:
             if cell.strip():
                 ignored.append(cell.strip())
@@ -227,7 +260,7 @@ def _sheet(lines: Iterator[tuple[int, list[str]]]) -> Sheet:
             raise InvalidInput(f"表头中 {name} 对应的列出现了两次（{cell.strip()}）", field="file")
         else:
             columns[index] = name
-    missing = [name for name in REQUIRED_FIELDS if name not in columns.values()]
+    missing = [name for name in layout.required if name not in columns.values()]
     if missing:
         raise InvalidInput(f"缺少必需的列：{', '.join(missing)}", field="file")
     rows: list[tuple[int, list[str]]] = []

@@ -87,6 +87,57 @@ class Role(StrEnum):
     """A district system: reads, records incomes, manages recipients, submits disbursements."""
 
 
+class AccountKind(StrEnum):
+    """Where a recipient's money is paid to."""
+
+    bank_card = "bank_card"
+    """A bank card (银行卡)."""
+    relief_card = "relief_card"
+    """The relief card (特困党员救助卡)."""
+    passbook = "passbook"
+    """A passbook for subsidies (一折通)."""
+
+
+class BatchStatus(StrEnum):
+    """Where a batch of disbursements stands."""
+
+    prepared = "prepared"
+    """Made; its items wait for approval or payment."""
+    exported = "exported"
+    """Its bank file was written; the bank's answer is awaited."""
+    settled = "settled"
+    """The bank answered for every item sent."""
+
+
+class BankStatus(StrEnum):
+    """What the bank said of one item of a batch."""
+
+    pending = "pending"
+    """Not sent, or sent and not answered."""
+    succeeded = "succeeded"
+    """Paid by the bank."""
+    failed = "failed"
+    """Refused by the bank, with its reason; the disbursement stays approved."""
+
+
+ACCOUNT_KIND_NAMES_ZH = {
+    AccountKind.bank_card: "银行卡",
+    AccountKind.relief_card: "救助卡",
+    AccountKind.passbook: "一折通",
+}
+
+BATCH_STATUS_NAMES_ZH = {
+    BatchStatus.prepared: "待处理",
+    BatchStatus.exported: "已出代发文件",
+    BatchStatus.settled: "银行已回盘",
+}
+
+BANK_STATUS_NAMES_ZH = {
+    BankStatus.pending: "待回盘",
+    BankStatus.succeeded: "成功",
+    BankStatus.failed: "失败",
+}
+
 SOURCE_NAMES_ZH = {
     IncomeSource.party_dues_subsidy: "党费补贴",
     IncomeSource.fiscal_support: "财政支持",

@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from carefund.settings import get_settings
-from cli import alerts, books, keys, people, serving
+from cli import alerts, bank, books, keys, people, serving
 from cli.common import err
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ app.add_typer(books.plans_app, name="plans")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(alerts.recipients_app, name="recipients")
+app.add_typer(bank.bank_app, name="bank")
 
 
 def main() -> None:

@@ -446,8 +446,6 @@ def _user_columns_of_today(database: Database) -> Iterator[None]:
         for table, columns in COLUMNS_SINCE_0001.items():
             for name, kind in columns.items():
                 connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
-        for name, kind in USER_COLUMNS_SINCE_0001.items():
-            connection.execute(text(f"ALTER TABLE app_user ADD COLUMN {name} {kind}"))
         SQLModel.metadata.create_all(connection, tables=later_tables)
     try:
         yield
@@ -457,8 +455,6 @@ def _user_columns_of_today(database: Database) -> Iterator[None]:
                 for name in columns:
                     connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {name}"))
             SQLModel.metadata.drop_all(connection, tables=later_tables)
-            for name in USER_COLUMNS_SINCE_0001:
-                connection.execute(text(f"ALTER TABLE app_user DROP COLUMN {name}"))
 
 
 def _old_book(database: Database) -> dict[str, Any]:
@@ -523,9 +519,10 @@ def _old_book(database: Database) -> dict[str, Any]:
 
 @contextmanager
 def _todays_recipient_columns(database: Database) -> Iterator[None]:
-    """The keyed-hash columns (0005) that today's model reads, added by hand to the old
-    schema while today's builders write the old book, and dropped before the upgrade."""
-    columns = ("id_number_hash", "phone_hash")
+    """The keyed-hash columns (0005) and the payment account (0009) that today's model
+    reads, added by hand to the old schema while today's builders write the old book, and
+    dropped before the upgrade."""
+    columns = ("id_number_hash", "phone_hash", "account_kind", "account_no", "account_bank")
     with database.engine.begin() as connection:
         for column in columns:
             connection.execute(text(f"ALTER TABLE recipient ADD COLUMN {column} VARCHAR(64)"))

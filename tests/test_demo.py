@@ -8,10 +8,20 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund.access.users import user_for_token
+from carefund.bank import reconciliation
 from carefund.demo import DemoRefused, build_demo
 from carefund.funds import get_fund, list_funds
 from carefund.ledger.verify import verify
-from carefund.models import Alert, Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
+from carefund.models import (
+    Alert,
+    BankReconciliation,
+    Disbursement,
+    JournalEntry,
+    Plan,
+    PlanRecipient,
+    Recipient,
+    User,
+)
 from carefund.reports import statements
 from carefund.vocabulary import Aspect, MemberCategory, Role
 
@@ -69,6 +79,21 @@ def test_the_demo_district(database) -> None:
             .group_by(col(Disbursement.due_on))
         ).all()
         assert sorted(paid_dues) == [(date(2026, m, 5), 40) for m in range(1, 12)]
+        # Paid through the bank, January to October reconciled to the fen (fees booked).
+        assert relief.bank_fen == {"fee": 40 * 50 * 10, "interest": 0}
+        confirmed = session.exec(
+            select(BankReconciliation.month, BankReconciliation.adjusted_fen).order_by(
+                col(BankReconciliation.month)
+            )
+        ).all()
+        assert [month for month, _ in confirmed] == [f"2026-{m:02d}" for m in range(1, 11)]
+        october = reconciliation.reconcile_month(
+            session,
+            fund_code="HC-RELIEF",
+            month="2026-10",
+            actor=session.exec(select(User).where(User.role == "auditor")).first(),
+        )
+        assert october.balanced and october.book_fen == october.bank_fen == confirmed[-1][1]
 
         # Separated duties, a few reversals, and an open month with work waiting.
         everything = session.exec(select(Disbursement)).all()

@@ -182,6 +182,7 @@ def test_a_reversal_points_at_what_it_reverses_and_negates_it(books) -> None:
 
 def test_the_chart_of_accounts_has_the_6x3_matrix() -> None:
     chart = chart_of_accounts()
-    assert len(chart) == 1 + 4 + 18
+    assert len(chart) == 1 + 4 + 18 + 2
+    assert account_name_zh("bank:fee") == "银行手续费"
     assert account_name_zh("expense:life_assistance:hardship") == "支出-生活帮扶-生活困难党员"
     assert account_name_zh("income:member_donation") == "收入-党员募捐"

@@ -13,6 +13,7 @@ from api.middleware import BodyLimitMiddleware
 from api.pages import (
     alerts,
     auth,
+    bank,
     books,
     controls,
     dashboard,
@@ -41,6 +42,7 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         recipients,
         disbursements,
         plans,
+        bank,
         books,
         controls,
         users,

@@ -26,7 +26,11 @@ router = page_router()
 
 PERIOD_CHOICE_YEARS = 3
 """Years offered in the period list (this year and the ones before)."""
-MESSAGES = {"closed": "已结账。", "reopened": "已反结账。"}
+MESSAGES = {
+    "closed": "已结账。",
+    "closed_unreconciled": "已结账。注意：该月的银行对账（银行存款余额调节表）尚未确认。",
+    "reopened": "已反结账。",
+}
 
 
 def period_choices(today: date) -> list[tuple[str, str]]:
@@ -246,7 +250,11 @@ def close(request: Request, user: PageUser, form: Posted) -> Response:
         again=lambda errors, status: _periods_page(
             request, values={"month": month}, status=status, errors={"month": _one(errors)}
         ),
-        then=lambda _period: with_query("/books/periods", fund=code, done="closed"),
+        then=lambda period: with_query(
+            "/books/periods",
+            fund=code,
+            done="closed_unreconciled" if period["warnings"] else "closed",
+        ),
     )
 
 

@@ -65,6 +65,9 @@ ACTION_NAMES_ZH = {
     Action.manage_alert_rules: "设置预警规则",
     Action.change_own_password: "修改密码",
     Action.read_audit: "查看审计记录",
+    Action.prepare_batch: "编制发放批次",
+    Action.bank_transfer: "银行代发与对账",
+    Action.confirm_reconciliation: "确认银行对账",
 }
 _REFUSED_ROLE = re.compile(r"角色 (\w+) 无权执行此操作（(\w+)）")
 

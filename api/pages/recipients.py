@@ -31,11 +31,25 @@ FIELD_NAMES_ZH = {
     "id_number": "身份证号",
     "phone": "联系电话",
     "address": "家庭住址",
+    "account_kind": "账户类型",
+    "account_no": "收款账号",
+    "account_bank": "开户行",
     "active": "在册状态",
     "file": "文件",
 }
-RECIPIENT_FIELDS = {"member_no", "name", "category", "branch", "id_number", "phone", "address"}
-EDIT_FIELDS = ("name", "category", "branch", "address")
+RECIPIENT_FIELDS = {
+    "member_no",
+    "name",
+    "category",
+    "branch",
+    "id_number",
+    "phone",
+    "address",
+    "account_kind",
+    "account_no",
+    "account_bank",
+}
+EDIT_FIELDS = ("name", "category", "branch", "address", "account_kind", "account_bank")
 """What the edit form shows as stored (the ID number and phone never)."""
 HISTORY_ROWS_MAX = 200
 """Disbursements shown on a member's page, newest first."""
@@ -106,7 +120,7 @@ def _form_page(
     )
     if status != 200:
         # Personal data typed in is not echoed back into the page.
-        values = values | {"id_number": "", "phone": ""}
+        values = values | {"id_number": "", "phone": "", "account_no": ""}
     return render(
         request,
         "recipients/form.html",
@@ -227,9 +241,9 @@ def edit(recipient_id: str, request: Request, user: PageUser, form: Posted) -> R
     values: dict = {name: form.get(name) for name in EDIT_FIELDS}
     values["active"] = form.get("active") == "1"
     changes = dict(values)
-    # The stored ID number and phone are never shown; an empty box leaves them as they are,
-    # and the 清除 box clears them.
-    for name in ("id_number", "phone"):
+    # The stored ID number, phone and account number are never shown; an empty box leaves
+    # them as they are, and the 清除 box clears them.
+    for name in ("id_number", "phone", "account_no"):
         if form.get(f"clear_{name}") == "1":
             changes[name] = ""
         elif form.get(name).strip():

@@ -20,11 +20,13 @@ from carefund.models import Fund, User
 from carefund.money import FEN_PER_YUAN, format_fen_grouped
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.vocabulary import (
+    ACCOUNT_KIND_NAMES_ZH,
     ASPECT_NAMES_ZH,
     CATEGORY_NAMES_ZH,
     ROLE_NAMES_ZH,
     SOURCE_NAMES_ZH,
     STATUS_NAMES_ZH,
+    AccountKind,
     Aspect,
     DisbursementStatus,
     IncomeSource,
@@ -93,6 +95,7 @@ templates.env.filters.update(
     aspect_zh=_name(ASPECT_NAMES_ZH, Aspect),
     source_zh=_name(SOURCE_NAMES_ZH, IncomeSource),
     status_zh=_name(STATUS_NAMES_ZH, DisbursementStatus),
+    account_kind_zh=_name(ACCOUNT_KIND_NAMES_ZH, AccountKind),
     role_zh=_name(ROLE_NAMES_ZH, Role),
     mask_id=mask_id_number,
     mask_phone=mask_phone,
@@ -109,6 +112,7 @@ templates.env.globals.update(
     ASPECTS=list(ASPECT_NAMES_ZH.items()),
     SOURCES=list(SOURCE_NAMES_ZH.items()),
     STATUSES=list(STATUS_NAMES_ZH.items()),
+    ACCOUNT_KINDS=list(ACCOUNT_KIND_NAMES_ZH.items()),
     Action=Action,
     limits=limits,
     stacked_bars=charts.stacked_bars,
@@ -127,6 +131,7 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
         ("/disbursements/approvals", "待审批", Action.approve_disbursement),
         ("/disbursements/payments", "待发放", Action.pay_disbursement),
         ("/plans", "定期计划", Action.read),
+        ("/bank", "银行", Action.read),
         ("/books/journal", "账簿", Action.read),
         ("/books/reports", "报表", Action.read_statements),
         ("/books/periods", "结账", Action.read),

@@ -86,6 +86,14 @@ class Action(StrEnum):
     """Run every rule over the books (the nightly scan) and import other districts' lists."""
     manage_alert_rules = "manage_alert_rules"
     """Enable, grade and tune the rules."""
+    prepare_batch = "prepare_batch"
+    """Make a batch of disbursements (a plan run, a filter)."""
+    bank_transfer = "bank_transfer"
+    """Write a batch's bank file (account numbers in full), import the bank's return files
+    and statements, match statement lines."""
+    confirm_reconciliation = "confirm_reconciliation"
+    """Book bank-only lines (fees, interest), confirm a month's reconciliation, set the
+    fund's bank rules."""
 
 
 _EVERYONE = set(Role)
@@ -113,6 +121,8 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.handle_alerts: {Role.admin, Role.auditor},
     Action.scan_alerts: {Role.admin, Role.auditor},
     Action.manage_alert_rules: {Role.admin},
+    Action.bank_transfer: {Role.admin, Role.cashier},
+    Action.confirm_reconciliation: {Role.admin, Role.approver},
 }
 
 

@@ -3,8 +3,9 @@
 Two funds — a care fund (关爱基金) fed by all four sources and a hardship relief fund
 (特困党员救助基金) of about 200,000 yuan a year — 1,760 members in six categories, more
 than 500,000 yuan paid across the 6×3 matrix through submit → approve → pay, the monthly
-relief-card plan for 40 members, a few reversals, January to October closed, and a few
-early warnings of each grade (`warnings`).
+relief-card plan for 40 members paid through the bank (batch, bank file, return), a few
+reversals, January to October closed (the relief fund's months reconciled with its bank
+statement first), money controls, and a few early warnings of each grade (`warnings`).
 
 Everything goes through the ordinary use cases, in date order, so the books are exactly
 what the service would have written: incomes precede what they pay for, payments are
@@ -21,7 +22,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund import clock
-from carefund.demo import controls, corrections, money_in, money_out, relief_card, warnings
+relief-card plan for 40 members paid through the bank (batch, bank file, return), a few
+reversals, January to October closed (the relief fund's months reconciled with its bank
+statement first), money controls, and a few early warnings of each grade (`warnings`).
 from carefund.demo.staff import DemoUser
 from carefund.demo.year import DEMO_AS_OF, DEMO_SEED, Year, open_books
 from carefund.errors import Conflict
@@ -78,7 +81,9 @@ def build_demo(database: Database, *, force: bool = False) -> DemoResult:
     money_in.relief_incomes(year)
     money_out.care_programmes(year)
     money_out.care_case_by_case(year)
+    bank_month.relief_accounts(year)
     relief_card.relief_plan(year)
+    bank_month.reconciled_months(year)
     corrections.corrections(year)
     corrections.closings(year)
     controls.money_controls(year)

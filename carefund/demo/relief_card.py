@@ -4,7 +4,8 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from carefund import disbursements, plans
+from carefund import plans
+from carefund.demo.bank_month import pay_through_the_bank
 from carefund.demo.year import DEMO_AS_OF, DEMO_YEAR, RELIEF_FUND, RELIEF_MONTHLY_YUAN, Step, Year
 from carefund.models import Disbursement
 
@@ -54,15 +55,5 @@ def _run_relief(year: Year, session: Session, state: dict[str, int], due: date) 
         )
         .order_by(col(Disbursement.id))
     ).all()
-    for disbursement_id in generated:
-        assert disbursement_id is not None
-        disbursements.approve_disbursement(
-            session, disbursement_id=disbursement_id, actor=year.staff["approver"]
-        )
-        disbursements.pay_disbursement(
-            session,
-            disbursement_id=disbursement_id,
-            paid_on=due,
-            method="救助卡",
-            actor=year.staff["cashier"],
-        )
+    if generated:
+        pay_through_the_bank(year, session, state["plan_id"], due)

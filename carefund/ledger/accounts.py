@@ -15,6 +15,12 @@ CASH_ACCOUNT = "assets:cash"
 """The fund's money at the bank and in hand (银行存款及库存现金)."""
 INCOME_PREFIX = "income:"
 EXPENSE_PREFIX = "expense:"
+BANK_PREFIX = "bank:"
+BANK_FEE_ACCOUNT = "bank:fee"
+"""What the bank charges the fund (银行手续费): an expense outside the 6×3 matrix."""
+BANK_INTEREST_ACCOUNT = "bank:interest"
+"""What the bank pays the fund (利息收入): an income outside the four sources."""
+BANK_ACCOUNT_NAMES_ZH = {BANK_FEE_ACCOUNT: "银行手续费", BANK_INTEREST_ACCOUNT: "利息收入"}
 
 
 def income_account(source: str) -> str:
@@ -37,11 +43,13 @@ def expense_cell(account: str) -> tuple[str, str]:
 
 
 def chart_of_accounts() -> list[str]:
-    """Every account a fund has: cash, four income accounts, eighteen expense accounts."""
+    """Every account a fund has: cash, four income accounts, eighteen expense accounts,
+    and the bank's fee and interest."""
     return (
         [CASH_ACCOUNT]
         + [income_account(source) for source in IncomeSource]
         + [expense_account(aspect, category) for aspect in Aspect for category in MemberCategory]
+        + list(BANK_ACCOUNT_NAMES_ZH)
     )
 
 
@@ -49,6 +57,8 @@ def account_name_zh(account: str) -> str:
     """The account's Chinese name, e.g. 支出-生活帮扶-生活困难党员."""
     if account == CASH_ACCOUNT:
         return "银行存款"
+    if account in BANK_ACCOUNT_NAMES_ZH:
+        return BANK_ACCOUNT_NAMES_ZH[account]
     if account.startswith(INCOME_PREFIX):
         return "收入-" + SOURCE_NAMES_ZH[IncomeSource(account.removeprefix(INCOME_PREFIX))]
     aspect, category = account.removeprefix(EXPENSE_PREFIX).split(":")

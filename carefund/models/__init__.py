@@ -8,6 +8,15 @@ here.
 from carefund.models.access import ApiToken, FormToken, IdempotencyKey, Setting, User
 from carefund.models.aid import Disbursement, Plan, PlanRecipient, Recipient
 from carefund.models.alerts import Alert, AlertRuleSetting
+from carefund.models.bank import (
+    BankBatch,
+    BankBatchItem,
+    BankFile,
+    BankMatch,
+    BankReconciliation,
+    BankSetting,
+    BankStatementLine,
+)
 from carefund.models.base import GENESIS_HASH, as_utc, row_id, utcnow
 from carefund.models.controls import Budget, BudgetChange, ControlOverride, FundControl
 from carefund.models.incomes import Income
@@ -24,6 +33,13 @@ __all__ = [
     "ControlOverride",
     "FundControl",
     "AuditLog",
+    "BankBatch",
+    "BankBatchItem",
+    "BankFile",
+    "BankMatch",
+    "BankReconciliation",
+    "BankSetting",
+    "BankStatementLine",
     "Counter",
     "Disbursement",
     "Event",

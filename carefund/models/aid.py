@@ -49,6 +49,15 @@ class Recipient(SQLModel, table=True):
         default="", sa_column=Column(Sealed("recipient.address"), nullable=False, default="")
     )
     """Postal address; stored sealed."""
+    account_kind: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    """One of `AccountKind`: where the money goes (bank card, relief card, passbook)."""
+    account_no: str | None = Field(
+        default=None, sa_column=Column(Sealed("recipient.account_no"), nullable=True)
+    )
+    """The card or passbook number; stored sealed, shown only masked, written whole only
+    into a bank file."""
+    account_bank: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """The bank that keeps the account (开户行)."""
     active: bool = True
     """Inactive members receive no new disbursements."""
     created_at: datetime = timestamp_field()

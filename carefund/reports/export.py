@@ -15,15 +15,23 @@ from sqlmodel import Session, col, select
 from carefund import clock
 from carefund.access.users import Action, require
 from carefund.funds import get_fund
+from carefund.ledger.accounts import BANK_FEE_ACCOUNT, BANK_INTEREST_ACCOUNT
 from carefund.ledger.journal import iter_entries
 from carefund.models import Disbursement, Fund, Income, JournalEntry, Posting, Recipient, User
 from carefund.money import format_fen
 
 CURRENCY = "CNY"
+BANK_BEANCOUNT_ACCOUNTS = {
+    BANK_FEE_ACCOUNT: "Expenses:Bank:Fee",
+    BANK_INTEREST_ACCOUNT: "Income:Bank:Interest",
+}
 
 
 def beancount_account(account: str) -> str:
-    """`expense:life_assistance:hardship` → `Expenses:LifeAssistance:Hardship`."""
+    """`expense:life_assistance:hardship` → `Expenses:LifeAssistance:Hardship`; the bank's
+    fee and interest → `Expenses:Bank:Fee`, `Income:Bank:Interest`."""
+    if account in BANK_BEANCOUNT_ACCOUNTS:
+        return BANK_BEANCOUNT_ACCOUNTS[account]
     root, *rest = account.split(":")
     roots = {"assets": "Assets", "income": "Income", "expense": "Expenses"}
     parts = [roots[root]] + [

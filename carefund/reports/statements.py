@@ -15,7 +15,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund.errors import InvalidInput
-from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX, expense_cell
+from carefund.ledger.accounts import (
+    BANK_FEE_ACCOUNT,
+    BANK_INTEREST_ACCOUNT,
+    CASH_ACCOUNT,
+    EXPENSE_PREFIX,
+    INCOME_PREFIX,
+    expense_cell,
+)
 from carefund.ledger.seals import Seal, fund_seals
 from carefund.ledger.verify import verify
 from carefund.models import Fund, JournalEntry, Posting
@@ -129,6 +136,9 @@ class Statement:
     head_hash: str
     """Hash of the last entry (by seq) dated within or before the period."""
     checks: list[Check] = field(default_factory=list)
+    bank_fen: dict[str, int] = field(default_factory=dict)
+    """Net bank fees (`bank:fee`, money out) and interest (`bank:interest`, money in): the
+    bank's own lines, booked from its statement, outside the sources and the matrix."""
     seal: Seal | None = None
     """The seal of the period's last month, when it is closed (the latest, if reopened and
     closed again)."""
@@ -165,6 +175,7 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
     """Compute a fund's statement for a period, with its reconciliation checks."""
     opening = _cash_before(session, fund, period.start)
     income = {source.value: 0 for source in IncomeSource}
+    bank = {BANK_FEE_ACCOUNT: 0, BANK_INTEREST_ACCOUNT: 0}
     cash_change = debits = credits = expense_accounts = 0
     for account, debit, credit in session.exec(
         select(Posting.account, func.sum(Posting.debit_fen), func.sum(Posting.credit_fen))
@@ -180,14 +191,21 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
             income[account.removeprefix(INCOME_PREFIX)] += credit - debit
         elif account.startswith(EXPENSE_PREFIX):
             expense_accounts += debit - credit
+        elif account in bank:
+            bank[account] += debit - credit if account == BANK_FEE_ACCOUNT else credit - debit
     matrix, agreeing_tags = _matrix_by_accounts(session, fund, period)
     recipients_total, recipients_paid = _recipient_totals(session, fund, period)
     closing = opening + cash_change
     disbursed = sum(sum(row.values()) for row in matrix.values())
     checks = [
         Check(
-            "期初余额＋本期收入－本期支出＝期末余额",
-            opening + sum(income.values()) - disbursed,
+            "期初余额＋本期收入－本期支出＝期末余额"
+            + ("（含利息收入、银行手续费）" if any(bank.values()) else ""),
+            opening
+            + sum(income.values())
+            + bank[BANK_INTEREST_ACCOUNT]
+            - disbursed
+            - bank[BANK_FEE_ACCOUNT],
             closing,
         ),
         Check("6×3 矩阵合计＝支出科目合计", disbursed, expense_accounts),
@@ -212,6 +230,7 @@ def build_statement(session: Session, fund: Fund, period: PeriodRange) -> Statem
         recipients_paid=recipients_paid,
         head_hash=_head_hash(session, fund, period.end),
         checks=checks,
+        bank_fen={"fee": bank[BANK_FEE_ACCOUNT], "interest": bank[BANK_INTEREST_ACCOUNT]},
         seal=period_seal(session, fund, period),
     )
 
@@ -342,6 +361,7 @@ def statement_json(statement: Statement) -> dict[str, Any]:
             "by_category": {c: format_fen(v) for c, v in statement.category_totals_fen().items()},
             "total": format_fen(statement.disbursed_total_fen),
         },
+        "bank": {name: format_fen(amount) for name, amount in statement.bank_fen.items()},
         "closing_balance": format_fen(statement.closing_fen),
         "entry_count": statement.entry_count,
         "recipients_paid": statement.recipients_paid,
