@@ -22,9 +22,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund import clock
-relief-card plan for 40 members paid through the bank (batch, bank file, return), a few
-reversals, January to October closed (the relief fund's months reconciled with its bank
-statement first), money controls, and a few early warnings of each grade (`warnings`).
+from carefund.demo import (
+    bank_month,
+    controls,
+    corrections,
+    money_in,
+    money_out,
+    relief_card,
+    warnings,
+)
 from carefund.demo.staff import DemoUser
 from carefund.demo.year import DEMO_AS_OF, DEMO_SEED, Year, open_books
 from carefund.errors import Conflict
