@@ -11,6 +11,7 @@ from carefund.models.base import GENESIS_HASH, as_utc, row_id, utcnow
 from carefund.models.incomes import Income
 from carefund.models.ledger import Counter, Fund, JournalEntry, Period, Posting
 from carefund.models.records import AuditLog, Event
+from carefund.models.units import Grant, Unit
 
 __all__ = [
     "GENESIS_HASH",
@@ -21,6 +22,7 @@ __all__ = [
     "Event",
     "FormToken",
     "Fund",
+    "Grant",
     "IdempotencyKey",
     "Income",
     "JournalEntry",
@@ -30,6 +32,7 @@ __all__ = [
     "Posting",
     "Recipient",
     "Setting",
+    "Unit",
     "User",
     "as_utc",
     "row_id",

@@ -50,6 +50,10 @@ class Recipient(SQLModel, table=True):
     """Postal address; stored sealed."""
     active: bool = True
     """Inactive members receive no new disbursements."""
+    unit_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("unit.id"), nullable=True, index=True)
+    )
+    """The unit (street, community) whose roll the member is on; who may see them follows."""
     created_at: datetime = timestamp_field()
     """When the member was added to the roll."""
     updated_at: datetime = timestamp_field()

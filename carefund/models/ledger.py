@@ -44,6 +44,10 @@ class Fund(SQLModel, table=True):
     """Posted cash, kept equal to the sum of the cash account's postings (verify checks)."""
     closed_through: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     """Last day of the last closed month: nothing may be posted on or before it."""
+    unit_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("unit.id"), nullable=True, index=True)
+    )
+    """The unit (district, street, community) whose fund it is; who may see it follows."""
 
     __table_args__ = (CheckConstraint("cash_fen >= 0", name="fund_cash_not_negative"),)
 
