@@ -102,14 +102,14 @@ def books(database: Database) -> dict[str, Any]:
 
 def _journal(database: Database) -> list[dict]:
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         return journal.journal_page(session, fund, start=None, end=None, after_seq=0, limit=500)
 
     return database.read(read)
 
 
 def _verify(database: Database) -> VerifyResult:
-    return database.read(lambda session: verify(session, funds.get_fund(session, "HC-CARE")))
+    return database.read(lambda session: verify(session, funds.find_fund(session, "HC-CARE")))
 
 
 def _recompute(entry: dict) -> str:

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from carefund.access.users import user_for_token
 from carefund.demo import DemoRefused, build_demo
-from carefund.funds import get_fund, list_funds
+from carefund.funds import all_funds, find_fund
 from carefund.ledger.verify import verify
 from carefund.models import Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
 from carefund.reports import statements
@@ -21,7 +21,7 @@ def test_the_demo_district(database) -> None:
 
     def read(session: Session) -> Any:
         heads = {}
-        for fund in list_funds(session):
+        for fund in all_funds(session):
             verified = verify(session, fund)
             assert verified.ok, verified.problem
             heads[fund.code] = verified.head_hash
@@ -47,7 +47,7 @@ def test_the_demo_district(database) -> None:
 
         # More than 500,000 yuan out of the care fund, across every cell of the 6×3 matrix.
         care = statements.build_statement(
-            session, get_fund(session, "HC-CARE"), statements.parse_period("2026")
+            session, find_fund(session, "HC-CARE"), statements.parse_period("2026")
         )
         assert care.reconciled
         assert care.disbursed_total_fen > 500_000_00
@@ -56,7 +56,7 @@ def test_the_demo_district(database) -> None:
 
         # The relief fund: about 200,000 a year, 40 members paid 400 on every 5th.
         relief = statements.build_statement(
-            session, get_fund(session, "HC-RELIEF"), statements.parse_period("2026")
+            session, find_fund(session, "HC-RELIEF"), statements.parse_period("2026")
         )
         assert 190_000_00 <= relief.income_total_fen <= 210_000_00
         assert relief.disbursed_total_fen == 40 * 400_00 * 11
@@ -95,7 +95,7 @@ def test_the_demo_district(database) -> None:
         build_demo(database, force=True)
         again = database.read(
             lambda session: {
-                fund.code: verify(session, fund).head_hash for fund in list_funds(session)
+                fund.code: verify(session, fund).head_hash for fund in all_funds(session)
             }
         )
         assert again == heads

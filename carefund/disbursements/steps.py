@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from carefund import clock
+from carefund.access.scope import check_in_scope
 from carefund.access.users import Action, require
 from carefund.disbursements.views import (
     DisbursementRefs,
@@ -83,8 +84,8 @@ def submit_disbursement(
     fields = check_fields(
         SUBMIT_CHECKS, {"amount": amount, "aspect": aspect, "purpose": purpose, "memo": memo}
     )
-    fund = get_fund(session, fund_code)
-    recipient = recipient_row(session, recipient_id)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.submit_disbursement)
+    recipient = recipient_row(session, recipient_id, actor=actor)
     if not recipient.active:
         raise Conflict(f"关爱对象 {recipient.member_no} 已停用，不能发放", field="recipient_id")
     disbursement = Disbursement(
@@ -102,7 +103,7 @@ def submit_disbursement(
     session.add(disbursement)
     session.flush()
     public = disbursement_public(disbursement, DisbursementRefs(fund_code=fund.code))
-    record_event(session, "disbursement.submitted", public)
+    record_event(session, "disbursement.submitted", public, unit_id=fund.unit_id)
     return disbursement
 
 
@@ -121,7 +122,15 @@ def approve_disbursement(session: Session, *, disbursement_id: int, actor: User)
         disbursement.approved_by = actor.username
         disbursement.approved_at = utcnow()
 
-    return _transition(session, disbursement_id, {Status.submitted}, Status.approved, approve)
+    return _transition(
+        session,
+        disbursement_id,
+        {Status.submitted},
+        Status.approved,
+        approve,
+        actor=actor,
+        action=Action.approve_disbursement,
+    )
 
 
 def _refuse_own(disbursement: Disbursement, actor: User) -> None:
@@ -154,7 +163,15 @@ def reject_disbursement(
         disbursement.rejected_by = actor.username
         disbursement.reject_reason = fields["reason"]
 
-    return _transition(session, disbursement_id, {Status.submitted}, Status.rejected, reject)
+    return _transition(
+        session,
+        disbursement_id,
+        {Status.submitted},
+        Status.rejected,
+        reject,
+        actor=actor,
+        action=Action.approve_disbursement,
+    )
 
 
 def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) -> Disbursement:
@@ -166,7 +183,15 @@ def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) 
         _refuse_others(disbursement, actor)
         disbursement.cancelled_by = actor.username
 
-    return _transition(session, disbursement_id, {Status.submitted}, Status.cancelled, cancel)
+    return _transition(
+        session,
+        disbursement_id,
+        {Status.submitted},
+        Status.cancelled,
+        cancel,
+        actor=actor,
+        action=Action.cancel_disbursement,
+    )
 
 
 def pay_disbursement(
@@ -213,7 +238,15 @@ def pay_disbursement(
         disbursement.method = fields["method"]
         return entry.voucher_no
 
-    return _transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
+    return _transition(
+        session,
+        disbursement_id,
+        {Status.approved},
+        Status.paid,
+        pay,
+        actor=actor,
+        action=Action.pay_disbursement,
+    )
 
 
 def _payment_memo(disbursement: Disbursement, recipient: Recipient) -> str:
@@ -246,7 +279,15 @@ def reverse_disbursement(
         disbursement.reverse_reason = fields["reason"]
         return original.voucher_no
 
-    return _transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
+    return _transition(
+        session,
+        disbursement_id,
+        {Status.paid},
+        Status.reversed,
+        reverse,
+        actor=actor,
+        action=Action.reverse_disbursement,
+    )
 
 
 STEPS: dict[str, Callable[..., Disbursement]] = {
@@ -284,6 +325,9 @@ def _transition(
     allowed_from: set[Status],
     to: Status,
     apply: Callable[[Disbursement, FundHead], str | None],
+    *,
+    actor: User,
+    action: Action,
 ) -> Disbursement:
     """Move a disbursement to `to` under its fund's lock, so concurrent steps queue.
 
@@ -295,8 +339,10 @@ def _transition(
         if is_id(disbursement_id)
         else None
     )
+    missing = NotFound(f"支出不存在：{disbursement_id}")
     if fund is None:
-        raise NotFound(f"支出不存在：{disbursement_id}")
+        raise missing
+    check_in_scope(session, actor, action, fund.unit_path, missing)
     # Read under the lock: a copy the session held from before it may be stale.
     disbursement = session.get_one(Disbursement, disbursement_id, populate_existing=True)
     if Status(disbursement.status) not in allowed_from:
@@ -309,5 +355,6 @@ def _transition(
     session.add(disbursement)
     session.flush()
     refs = DisbursementRefs(fund_code=fund.code, voucher_no=voucher_no)
-    record_event(session, f"disbursement.{to.value}", disbursement_public(disbursement, refs))
+    public = disbursement_public(disbursement, refs)
+    record_event(session, f"disbursement.{to.value}", public, unit_id=fund.unit_id)
     return disbursement

@@ -8,9 +8,9 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from carefund.events import record_event
-from carefund.funds import get_fund
+from carefund.funds import check_row_scope, get_fund
 from carefund.limits import NAME_LENGTH_MAX, PLAN_RECIPIENTS_MAX
-from carefund.models import Plan, PlanRecipient, Recipient, User
+from carefund.models import Fund, Plan, PlanRecipient, Recipient, User
 from carefund.money import parse_amount
 from carefund.plans.views import plans_public
 from carefund.recipients import active_ids_in_category, ids_for_member_nos, recipients_by_id
@@ -63,7 +63,7 @@ def create_plan(
         raise InvalidInput("截止日期不能早于开始日期", field="until")
     parse_rule(rule, start=fields["start"], until=fields["until"])
     assert isinstance(rule, str)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.manage_plans)
     if recipient_ids is None:
         recipient_ids = _ids_named(session, member_nos=member_nos, category=category)
     roll = _check_recipients(session, recipient_ids)
@@ -93,7 +93,7 @@ def create_plan(
         obj=("plan", plan.id),
         detail={k: public[k] for k in _AUDITED} | {"recipient_count": len(roll)},
     )
-    record_event(session, "plan.created", public)
+    record_event(session, "plan.created", public, unit_id=fund.unit_id)
     return plan
 
 
@@ -152,6 +152,8 @@ def change_plan(session: Session, *, plan_id: object, change: str, actor: User) 
     require(actor, Action.manage_plans)
     allowed_from, to = STATUS_CHANGES[change]
     plan = lock_plan(session, plan_id)
+    missing = NotFound(f"计划不存在：{plan_id}")
+    check_row_scope(session, actor, Action.manage_plans, fund_id=plan.fund_id, missing=missing)
     if plan.status not in allowed_from:
         raise InvalidTransition(f"计划 #{plan.id} 当前状态为 {plan.status}，不能改为 {to}")
     old = plan.status
@@ -165,7 +167,8 @@ def change_plan(session: Session, *, plan_id: object, change: str, actor: User) 
         obj=("plan", plan.id),
         detail={"changes": {"status": [old, to]}},
     )
-    record_event(session, "plan.updated", plans_public(session, [plan])[0])
+    unit_id = session.exec(select(Fund.unit_id).where(Fund.id == plan.fund_id)).first()
+    record_event(session, "plan.updated", plans_public(session, [plan])[0], unit_id=unit_id)
     return plan
 
 

@@ -109,7 +109,11 @@ def statement_figures(
 ) -> Statement:
     """A fund's reconciled figures for a month, quarter or year (the reports page's)."""
     require(actor, Action.read_statements)
-    return checked_statement(session, get_fund(session, fund_code), parse_period(period))
+    return checked_statement(
+        session,
+        get_fund(session, fund_code, actor=actor, action=Action.read_statements),
+        parse_period(period),
+    )
 
 
 def statement_public(
@@ -127,7 +131,7 @@ def statement_view(
     """Everything an audit statement shows, for every format (PDF, CSV, XLSX)."""
     require(actor, Action.read_statements)
     period_range = parse_period(period)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.read_statements)
     statement = checked_statement(session, fund, period_range)
     if statement.entry_count > STATEMENT_ENTRIES_MAX:
         raise InvalidInput(
@@ -239,7 +243,7 @@ def disclosure_view(
     """Net aid per recipient and aspect in the period, names masked; no ID numbers or phones."""
     require(actor, Action.read)
     period_range = parse_period(period)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     totals = recipient_totals(session, fund, period_range)
     by_category: dict[str, list[RecipientTotal]] = {c.value: [] for c in MemberCategory}
     for item in totals:
