@@ -20,6 +20,7 @@ from api.routes import (
     plans,
     recipients,
     statements,
+    units,
     users,
 )
 from carefund import __version__, clock
@@ -63,6 +64,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         plans.router,
         imports.router,
         users.router,
+        units.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

@@ -25,6 +25,12 @@ class RecipientCreate(RequestBody):
     id_number: str | None = Field(default=None, max_length=ID_NUMBER_LENGTH_MAX)
     phone: str | None = Field(default=None, max_length=PHONE_LENGTH_MAX)
     address: str = Field(default="", max_length=ADDRESS_LENGTH_MAX)
+    unit: str | None = Field(
+        default=None,
+        max_length=32,
+        examples=["LX-JFL-HP"],
+        description="所属单位（街道、社区/村）的代码；不填为录入者本人所在的最高单位",
+    )
 
 
 class RecipientUpdate(RequestBody):

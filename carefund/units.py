@@ -65,7 +65,7 @@ def units_public(session: Session, rows: list[Unit]) -> list[dict[str, Any]]:
     """`unit_public` of several units, their parents' codes loaded in one query."""
     parent_ids = {unit.parent_id for unit in rows if unit.parent_id is not None}
     codes = (
-        dict(session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(parent_ids))))
+        dict(session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(parent_ids))).all())
         if parent_ids
         else {}
     )

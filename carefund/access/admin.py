@@ -17,6 +17,7 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from carefund.models import ApiToken, User, as_utc, utcnow
+from carefund.units import get_unit
 from carefund.validation import FieldCheck, check_fields
 
 
@@ -80,16 +81,24 @@ def add_user(
     display_name: str | None = None,
     password: str | None = None,
     with_token: bool = True,
+    unit: str | None = None,
 ) -> dict[str, Any]:
-    """Add a user; `with_token` issues a first API token: the user's public form plus
-    `token` (shown once)."""
+    """Add a user holding `role` on `unit` (the root district when none) and below;
+    `with_token` issues a first API token: the user's public form plus `token` (shown
+    once)."""
     require(actor, Action.manage_users)
+    place = (
+        None
+        if unit in (None, "")
+        else get_unit(session, unit, actor=actor, action=Action.manage_units)
+    )
     user = users.create_user(
         session,
         username=username,
         role=role,
         password=password,
         display_name=display_name,
+        unit=place,
         actor=actor.username,
     )
     if not with_token:
