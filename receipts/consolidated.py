@@ -51,13 +51,13 @@ def render_consolidated(report: ConsolidatedStatement, font: DocumentFont | None
     def decorate(canvas: Canvas, _document: BaseDocTemplate) -> None:
         width, height = PAGE
         left, top, right, _bottom = DEFAULT_MARGINS
-        heading = f"{_title(report)} · {report.period.label_zh}"
+        heading = f"{_title(report)}　{report.period.label_zh}"
         draw_text(canvas, left, height - top + 18, heading, font=font.name, size=8.5)
         draw_text(
             canvas,
             width - right,
             height - top + 18,
-            f"生成于 {local_time(report.generated_at)} · {report.generated_by}",
+            f"生成于 {local_time(report.generated_at)}　{report.generated_by}",
             font=font.name,
             size=8.5,
             align="right",
@@ -79,7 +79,7 @@ def _story(report: ConsolidatedStatement, font: str) -> Iterator[Flowable]:
     unit = report.unit
     yield Heading(_title(report), font, 19, align="center", space_before=0)
     yield Heading(
-        f"{UNIT_KIND_NAMES[unit.kind]} {unit.code} · {period.label_zh}"
+        f"{UNIT_KIND_NAMES[unit.kind]} {unit.code}　{period.label_zh}"
         f"（{period.start.isoformat()} 至 {period.end.isoformat()}）· 基金 {len(report.funds)} 个",
         font,
         11,
