@@ -1,6 +1,7 @@
 """The demo district: its books verify, every month reconciles, the story's figures hold."""
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pytest
@@ -9,7 +10,9 @@ from sqlmodel import Session, col, select
 
 from carefund.access.users import user_for_token
 from carefund.demo import DemoRefused, build_demo
-from carefund.funds import all_funds, find_fund
+from carefund.demo.streets import STREET_FUNDS
+from carefund.funds import all_funds, find_fund, list_funds
+from carefund.recipients import list_recipients
 from carefund.ledger.verify import verify
 from carefund.models import Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
 from carefund.reports import statements
@@ -25,14 +28,16 @@ def test_the_demo_district(database) -> None:
             verified = verify(session, fund)
             assert verified.ok, verified.problem
             heads[fund.code] = verified.head_hash
-            assert fund.closed_through == date(2026, 10, 31)
+            # The district's funds are closed to October; the streets' began in November.
+            closed = None if fund.code in STREET_FUNDS.values() else date(2026, 10, 31)
+            assert fund.closed_through == closed
             for month in range(1, 13):
                 statement = statements.build_statement(
                     session, fund, statements.parse_period(f"2026-{month:02d}")
                 )
                 assert statement.reconciled, (fund.code, month, statement.checks)
                 assert statement.opening_fen >= 0 and statement.closing_fen >= 0
-        assert set(heads) == {"HC-CARE", "HC-RELIEF"}
+        assert set(heads) == {"HC-CARE", "HC-RELIEF", "CG-CARE", "DC-CARE", "XC-CARE"}
         last_day = session.exec(select(func.max(JournalEntry.entry_date))).one()
         assert last_day <= date(2026, 11, 27)
 
@@ -86,6 +91,20 @@ def test_the_demo_district(database) -> None:
         return heads, fund
 
     heads, fund = database.read(read)
+
+    # The streets: 城关街道's clerk and approver are printed with the others and see only
+    # their street's fund and members.
+    street_users = {u.username: u for u in result.users if u.unit != "DISTRICT"}
+    assert {(u.username, u.role, u.unit) for u in street_users.values()} == {
+        ("cg_clerk", "clerk", "CG"),
+        ("cg_approver", "approver", "CG"),
+    }
+    cg_clerk = user_for_token(database, street_users["cg_clerk"].token)
+    seen = database.read(lambda session: [f.code for f in list_funds(session, actor=cg_clerk)])
+    assert seen == ["CG-CARE"]
+    roll = database.read(partial(list_recipients, actor=cg_clerk, limit=2000))
+    assert roll and all(r["address"].startswith("城关街道") for r in roll)
+    assert len(roll) < result.recipients
 
     with pytest.raises(DemoRefused):
         build_demo(database)

@@ -1,7 +1,9 @@
 """The demo district: a believable year of books (2026) for a newcomer to look at.
 
-Two funds — a care fund (关爱基金) fed by all four sources and a hardship relief fund
-(特困党员救助基金) of about 200,000 yuan a year — 1,760 members in six categories, more
+Two district funds — a care fund (关爱基金) fed by all four sources and a hardship relief
+fund (特困党员救助基金) of about 200,000 yuan a year — and a small fund in each of three
+streets (街道, each with two communities: `streets.py`), 1,760 members (those living in a
+street on its roll) in six categories, more
 than 500,000 yuan paid across the 6×3 matrix through submit → approve → pay, the monthly
 relief-card plan for 40 members, a few reversals, and January to October closed.
 
@@ -20,7 +22,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carefund import clock
-from carefund.demo import corrections, money_in, money_out, relief_card
+from carefund.demo import corrections, money_in, money_out, relief_card, street_money
 from carefund.demo.staff import DemoUser
 from carefund.demo.year import DEMO_AS_OF, DEMO_SEED, Year, open_books
 from carefund.errors import Conflict
@@ -48,7 +50,8 @@ class DemoResult:
         ]
         text.append("用户（密码与令牌只显示这一次）：")
         text += [
-            f"  {u.username:<12} {u.role:<12} 密码 {u.password}  令牌 {u.token}" for u in self.users
+            f"  {u.username:<12} {u.role:<12} {u.unit:<9} 密码 {u.password}  令牌 {u.token}"
+            for u in self.users
         ]
         return text
 
@@ -80,6 +83,7 @@ def build_demo(database: Database, *, force: bool = False) -> DemoResult:
     relief_card.relief_plan(year)
     corrections.corrections(year)
     corrections.closings(year)
+    street_money.street_money(year)
     year.run()
     return _result(database, credentials)
 

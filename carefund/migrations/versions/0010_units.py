@@ -26,13 +26,11 @@ def upgrade() -> None:
     for table in ("fund", "recipient"):
         # Plain ADD COLUMN (no batch copy on SQLite: rebuilding these tables would trip the
         # foreign keys and triggers of the books).
-        if op.get_bind().dialect.name == "sqlite":
-            # SQLite adds a column's reference inline, which Alembic will not emit.
-            op.execute(f"ALTER TABLE {table} ADD COLUMN unit_id INTEGER REFERENCES unit (id)")
-        else:
-            op.add_column(
-                table, sa.Column("unit_id", sa.Integer(), sa.ForeignKey("unit.id"), nullable=True)
-            )
+        # On SQLite without the reference: SQLite cannot add one to a table (short of a
+        # batch copy, which the books' triggers and foreign keys forbid), and a column that
+        # has one could not be dropped again by the downgrade.
+        reference = [] if op.get_bind().dialect.name == "sqlite" else [sa.ForeignKey("unit.id")]
+        op.add_column(table, sa.Column("unit_id", sa.Integer(), *reference, nullable=True))
         op.create_index(f"ix_{table}_unit_id", table, ["unit_id"], unique=False)
     op.add_column("event", sa.Column("unit_id", sa.Integer(), nullable=True))
     _put_everything_at_the_root()
@@ -95,8 +93,7 @@ def downgrade() -> None:
     op.drop_column("event", "unit_id")
     for table in ("recipient", "fund"):
         op.drop_index(f"ix_{table}_unit_id", table_name=table)
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.drop_column("unit_id")
+        op.drop_column(table, "unit_id")
     op.drop_index("unit_grant_user", table_name="unit_grant")
     op.drop_table("unit_grant")
     op.drop_table("unit")
