@@ -12,9 +12,9 @@ from carefund.access.users import user_for_token
 from carefund.demo import DemoRefused, build_demo
 from carefund.demo.streets import STREET_FUNDS
 from carefund.funds import all_funds, find_fund, list_funds
-from carefund.recipients import list_recipients
 from carefund.ledger.verify import verify
 from carefund.models import Disbursement, JournalEntry, Plan, PlanRecipient, Recipient
+from carefund.recipients import list_recipients
 from carefund.reports import statements
 from carefund.vocabulary import Aspect, MemberCategory, Role
 
