@@ -18,6 +18,7 @@ from api.pages import (
     incomes,
     plans,
     recipients,
+    units,
     users,
 )
 from api.pages.errors import SECURITY_HEADERS, refuse_with_page
@@ -32,7 +33,17 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         return not path.startswith(api_prefix) and not path.startswith(STATIC_PREFIX)
 
     app.mount(STATIC_PREFIX, StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, dashboard, incomes, recipients, disbursements, plans, books, users):
+    for module in (
+        auth,
+        dashboard,
+        incomes,
+        recipients,
+        disbursements,
+        plans,
+        books,
+        users,
+        units,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, applies=is_page, refuse=refuse_with_page)
 

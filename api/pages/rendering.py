@@ -127,6 +127,7 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
         ("/books/reports", "报表", Action.read_statements),
         ("/books/periods", "结账", Action.read),
         ("/users", "用户管理", Action.manage_users),
+        ("/units", "单位", Action.manage_units),
         ("/audit", "审计记录", Action.read_audit),
     ]
     shown = [(href, label) for href, label, action in items if may(user, action)]
