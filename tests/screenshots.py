@@ -44,6 +44,9 @@ PAGES = [  # (who, name, path, also narrow)
     ("auditor", "reports", "/books/reports?period=2026-Q3", True),
     ("admin", "periods", "/books/periods", False),
     ("clerk", "forbidden", "/books/reports", False),
+    ("admin", "units", "/units", True),
+    ("cg_clerk", "dashboard_street_clerk", "/", True),
+    ("cg_approver", "approvals_street", "/disbursements/approvals", False),
 ]
 
 
