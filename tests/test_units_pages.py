@@ -1,6 +1,7 @@
 """The organisation tree on the pages and the command line: a street user's dashboard and
 lists show only their street; the admin adds units and grants roles; `carefund units`."""
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,33 @@ def test_the_units_commands(pages: Pages, tmp_path: Path) -> None:
         return [grant["unit"] for grant in units.grants_of(session, user)]
 
     assert pages.database.read(roles) == ["ST-A", "ST-B-C1"]
+
+
+def test_a_street_auditor_reads_only_their_streets_audit_trail(pages: Pages) -> None:
+    from carefund import trail
+    from carefund.errors import NotFound
+    from carefund.models import Recipient
+
+    def setup(session: Session) -> tuple[User, dict[str, int]]:
+        auditor = users.create_user(
+            session,
+            username="auditor_a",
+            role="auditor",
+            unit=units.find_unit(session, "ST-A"),
+            actor="test",
+        )
+        ids = {r.name: r.id for r in session.exec(select(Recipient))}
+        return auditor, ids
+
+    auditor, ids = pages.database.write(setup)
+    mine = pages.database.read(
+        partial(trail.record_trail, actor=auditor, table="recipient", record_id=ids["甲街道党员"])
+    )
+    assert [row["action"] for row in mine] == ["recipient.created", "recipient.created"]
+    for table, number in (("recipient", ids["乙街道党员"]), ("user", 1), ("fund", 1)):
+        with pytest.raises(NotFound):
+            pages.database.read(
+                partial(trail.record_trail, actor=auditor, table=table, record_id=number)
+            )
+    page = pages.desk("auditor").page(f"/audit?table=recipient&id={ids['乙街道党员']}")
+    assert "recipient.created" in page
