@@ -277,3 +277,32 @@ def test_admin_grants_and_revokes_roles_on_units_audited(district: Api) -> None:
     assert ("user.granted", {"role": "auditor", "unit": "ST-A"}) in trail
     assert ("user.revoked", {"role": "auditor", "unit": "ST-A"}) in trail
     assert sum(1 for action, _ in trail if action == "unit.created") == 3
+
+
+def test_a_street_clerks_plans_pay_only_their_streets_members(district: Api) -> None:
+    api = district
+    ids = _ids(api, "admin")
+    plan = {
+        "name": "街道月度帮扶",
+        "rule": "FREQ=MONTHLY;BYMONTHDAY=5",
+        "start": "2026-11-01",
+        "amount": "100.00",
+        "aspect": "life_assistance",
+    }
+    refused = api.post(
+        "clerk_a", "/funds/FUND-A/plans", json=plan | {"recipient_ids": [ids["B0001"]]}
+    )
+    assert "关爱对象不存在" in problem_of(refused, 422)["errors"][0]["msg"]
+    problem_of(api.post("clerk_a", "/funds/FUND-B/plans", json=plan | {"recipient_ids": [1]}), 404)
+    made = api.ok(
+        api.post("clerk_a", "/funds/FUND-A/plans", json=plan | {"recipient_ids": [ids["A0001"]]}),
+        201,
+    )
+    problem_of(api.get("clerk_b", "/funds/FUND-A/plans"), 404)
+    assert [p["id"] for p in api.ok(api.get("clerk_a", "/funds/FUND-A/plans"))["items"]] == [
+        made["id"]
+    ]
+    problem_of(api.get("clerk_b", f"/plans/{made['id']}"), 404)
+    problem_of(api.post("clerk_b", f"/plans/{made['id']}/run", json={"through": "2026-12-05"}), 404)
+    run = api.ok(api.post("clerk_a", f"/plans/{made['id']}/run", json={"through": "2026-12-05"}))
+    assert run["created"] == 2

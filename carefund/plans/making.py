@@ -4,6 +4,7 @@ from functools import partial
 
 from sqlmodel import Session, select
 
+from carefund.access.scope import scope_of, unit_path_of
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, InvalidTransition, NotFound
@@ -64,9 +65,10 @@ def create_plan(
     parse_rule(rule, start=fields["start"], until=fields["until"])
     assert isinstance(rule, str)
     fund = get_fund(session, fund_code, actor=actor, action=Action.manage_plans)
+    by_category = recipient_ids is None and not (isinstance(member_nos, str) and member_nos.strip())
     if recipient_ids is None:
         recipient_ids = _ids_named(session, member_nos=member_nos, category=category)
-    roll = _check_recipients(session, recipient_ids)
+    roll = _within_scope(session, actor, _check_recipients(session, recipient_ids), by_category)
     assert fund.id is not None
     plan = Plan(
         fund_id=fund.id,
@@ -130,6 +132,28 @@ def _check_recipients(session: Session, recipient_ids: object) -> list[Recipient
     if inactive:
         raise Conflict(f"关爱对象已停用：{_few(inactive)}", field="recipient_ids")
     return [found[i] for i in recipient_ids]
+
+
+def _within_scope(
+    session: Session, actor: User, roll: list[Recipient], by_category: bool
+) -> list[Recipient]:
+    """The roll as far as the actor may see it: a category's members outside it are left
+    out; members named outside it do not exist for them."""
+    scope = scope_of(session, actor)
+    if scope.everywhere(Action.read):
+        return roll
+    seen = [r for r in roll if scope.covers(Action.read, unit_path_of(session, r.unit_id))]
+    if by_category and not seen:
+        raise InvalidInput("该类别没有在册的关爱对象", field="category")
+    hidden = [r for r in roll if r not in seen]
+    if hidden and not by_category:
+        # Said as for members who do not exist, by what the person named them with.
+        raise InvalidInput(
+            f"关爱对象不存在：{_few([r.id for r in hidden])}"
+            f"（党员编号不在名册中：{_few([r.member_no for r in hidden])}）",
+            field="recipient_ids",
+        )
+    return seen
 
 
 def _few(items: list, shown: int = 10) -> str:
