@@ -218,7 +218,7 @@ def revoke_role(
 
 def read_grants(session: Session, *, username: str, actor: User) -> list[dict[str, Any]]:
     """The roles a user holds and where."""
-    require(actor, Action.manage_users)
+    require(actor, Action.manage_units)
     return grants_of(session, get_user(session, username))
 
 

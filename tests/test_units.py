@@ -306,3 +306,23 @@ def test_a_street_clerks_plans_pay_only_their_streets_members(district: Api) -> 
     problem_of(api.post("clerk_b", f"/plans/{made['id']}/run", json={"through": "2026-12-05"}), 404)
     run = api.ok(api.post("clerk_a", f"/plans/{made['id']}/run", json={"through": "2026-12-05"}))
     assert run["created"] == 2
+
+
+def test_a_street_admin_manages_only_their_streets_units(district: Api) -> None:
+    api = district
+    _user(api, "admin_a", "admin", "ST-A")
+    unit = {"code": "ST-A-C2", "name": "甲二社区", "parent": "ST-A"}
+    assert api.ok(api.post("admin_a", "/units", json=unit), 201)["kind"] == "community"
+    problem_of(api.post("admin_a", "/units", json=unit | {"code": "X-B", "parent": "ST-B"}), 404)
+    grant = {"role": "auditor", "unit": "ST-A-C2"}
+    api.ok(api.post("admin_a", "/users/clerk_b/grants", json=grant))
+    problem_of(api.post("admin_a", "/users/clerk_b/grants", json=grant | {"unit": "ST-B"}), 404)
+    # Users are the district's: a street's admin neither lists nor adds nor resets them.
+    problem_of(api.get("admin_a", "/users"), 403)
+    problem_of(api.post("admin_a", "/users", json={"username": "x1", "role": "admin"}), 403)
+    problem_of(
+        api.post("admin_a", "/funds", json={"code": "FUND-X", "name": "x", "unit": "ST-B"}), 404
+    )
+    made = api.ok(api.post("admin_a", "/funds", json={"code": "FUND-A2", "name": "甲二"}), 201)
+    assert made["code"] == "FUND-A2"
+    assert "FUND-A2" in [f["code"] for f in api.ok(api.get("clerk_a", "/funds"))["items"]]
