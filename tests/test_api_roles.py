@@ -52,6 +52,10 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("POST", "/funds/HC-CARE/periods/2026-09/reopen", {"reason": "补记"}, {"admin"}),
     ("GET", "/funds/HC-CARE/statements/2026-Q4.json", None, READ_STATEMENTS),
     ("GET", "/events", None, EVERYONE),
+    ("POST", "/units", {"code": "ST-X", "name": "某街道", "parent": "DISTRICT"}, {"admin"}),
+    ("GET", "/units", None, EVERYONE),
+    ("GET", "/units/DISTRICT", None, EVERYONE),
+    ("GET", "/units/DISTRICT/statements/2026-Q4.json", None, READ_STATEMENTS),
 ]
 
 
@@ -127,7 +131,15 @@ def test_the_matrix_covers_every_operation(api: Api) -> None:
         )
         for method, path, _, _ in MATRIX
     }
-    listed = {(m, p.replace("/funds/HC-CARE", "/funds/{code}")) for m, p in listed}
+    listed = {
+        (
+            m,
+            p.replace("/funds/HC-CARE", "/funds/{code}").replace(
+                "/units/DISTRICT", "/units/{code}"
+            ),
+        )
+        for m, p in listed
+    }
     # Endpoints other helpers add (documents, plans, imports, users) get their own matrices.
     others = {
         op
