@@ -80,7 +80,7 @@ def _story(report: ConsolidatedStatement, font: str) -> Iterator[Flowable]:
     yield Heading(_title(report), font, 19, align="center", space_before=0)
     yield Heading(
         f"{UNIT_KIND_NAMES[unit.kind]} {unit.code}　{period.label_zh}"
-        f"（{period.start.isoformat()} 至 {period.end.isoformat()}）· 基金 {len(report.funds)} 个",
+        f"（{period.start.isoformat()} 至 {period.end.isoformat()}）　基金 {len(report.funds)} 个",
         font,
         11,
         align="center",
