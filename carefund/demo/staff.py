@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from carefund.access import users
+from carefund.access.scope import root_unit
 from carefund.models import User
 from carefund.units import find_unit
 from carefund.vocabulary import Role
@@ -39,7 +40,8 @@ class DemoUser:
 def create_staff(session: Session, *, staff: dict[str, User]) -> list[DemoUser]:
     """Create the demo's users into `staff` (by username) and answer their new logins."""
     credentials: list[DemoUser] = []
-    everyone = [(username, role, "DISTRICT") for username, role in STAFF] + list(STREET_STAFF)
+    district = root_unit(session).code
+    everyone = [(username, role, district) for username, role in STAFF] + list(STREET_STAFF)
     for username, role, unit in everyone:
         password = secrets.token_urlsafe(PASSWORD_BYTES)
         user = users.create_user(

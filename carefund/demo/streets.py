@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from carefund import recipients
+from carefund.access.scope import root_unit
 from carefund.funds import create_fund
 from carefund.models import Recipient, User
 from carefund.units import create_unit
@@ -25,8 +26,9 @@ STREET_FUNDS = {"CG": "CG-CARE", "DC": "DC-CARE", "XC": "XC-CARE"}
 def make_tree(session: Session) -> None:
     """The streets and communities, added by the district's administrator."""
     builder = User(username="demo", role=Role.admin.value)
+    district = root_unit(session).code
     for code, name, communities in STREETS:
-        create_unit(session, code=code, name=name, parent="DISTRICT", actor=builder)
+        create_unit(session, code=code, name=name, parent=district, actor=builder)
         for community, community_name in communities:
             create_unit(session, code=community, name=community_name, parent=code, actor=builder)
 
