@@ -103,6 +103,7 @@ class FundPublic(BaseModel):
     code: str
     name: str
     org: str
+    unit: str | None = Field(examples=["DISTRICT"], description="基金所属单位的代码")
     balance: MoneyOut
     available: MoneyOut
     created_at: datetime

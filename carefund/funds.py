@@ -17,7 +17,7 @@ from carefund.events import record_event
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.ledger.posting import FundHead
 from carefund.limits import NAME_LENGTH_MAX
-from carefund.models import Disbursement, Fund, Posting, User, as_utc
+from carefund.models import Disbursement, Fund, Posting, Unit, User, as_utc
 from carefund.money import format_fen
 from carefund.units import unit_for_new
 from carefund.validation import FieldCheck, check_fields, clean_text
@@ -73,7 +73,7 @@ def create_fund(
         detail={"code": fund.code, "unit": owner.code},
     )
     # A new fund has nothing approved yet, so nothing is reserved.
-    public = fund_public(fund, reserved_fen=0)
+    public = fund_public(fund, reserved_fen=0, unit_code=owner.code)
     record_event(session, "fund.created", public, unit_id=fund.unit_id)
     return public
 
@@ -147,7 +147,7 @@ def read_fund(session: Session, *, code: str, actor: User) -> dict[str, Any]:
     """One fund's public form: `balance` is posted cash, `available` that less reservations."""
     require(actor, Action.read)
     fund = get_fund(session, code, actor=actor)
-    return fund_public(fund, reserved_fen=reserved_fen(session, fund_id=fund.id))
+    return funds_public(session, [fund])[0]
 
 
 def read_funds(
@@ -212,14 +212,16 @@ def available_fen_under_lock(session: Session, fund: FundHead) -> int:
     return fund.cash_fen - reserved_fen(session, fund_id=fund.id)
 
 
-def fund_public(fund: Fund, *, reserved_fen: int) -> dict[str, Any]:
+def fund_public(fund: Fund, *, reserved_fen: int, unit_code: str | None) -> dict[str, Any]:
     """A fund as the API shows it (and as its event carries it); `reserved_fen` is what
-    approved-but-unpaid disbursements hold back, which the row does not know."""
+    approved-but-unpaid disbursements hold back, and `unit_code` the code of its unit,
+    which the row does not know."""
     return {
         "id": fund.id,
         "code": fund.code,
         "name": fund.name,
         "org": fund.org,
+        "unit": unit_code,
         "balance": format_fen(fund.cash_fen),
         "available": format_fen(fund.cash_fen - reserved_fen),
         "created_at": as_utc(fund.created_at).isoformat(),
@@ -230,7 +232,18 @@ def fund_public(fund: Fund, *, reserved_fen: int) -> dict[str, Any]:
 def funds_public(session: Session, rows: Sequence[Fund]) -> list[dict[str, Any]]:
     """`fund_public` of several funds, their reservations loaded in one query."""
     reserved = _reserved_by_fund(session, [fund.id for fund in rows]) if rows else {}
-    return [fund_public(fund, reserved_fen=reserved.get(fund.id or 0, 0)) for fund in rows]
+    unit_ids = {fund.unit_id for fund in rows if fund.unit_id is not None}
+    codes = (
+        dict(session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(unit_ids))).all())
+        if unit_ids
+        else {}
+    )
+    return [
+        fund_public(
+            fund, reserved_fen=reserved.get(fund.id or 0, 0), unit_code=codes.get(fund.unit_id)
+        )
+        for fund in rows
+    ]
 
 
 def balances(

@@ -156,8 +156,13 @@ def test_the_events_feed_holds_only_the_callers_street(district: Api) -> None:
 
 def test_a_district_auditor_sees_all_and_units_are_listed_in_scope(district: Api) -> None:
     api = district
-    codes = [f["code"] for f in api.ok(api.get("auditor", "/funds"))["items"]]
-    assert codes == ["HC-CARE", "FUND-A", "FUND-A1", "FUND-B"]
+    codes = [(f["code"], f["unit"]) for f in api.ok(api.get("auditor", "/funds"))["items"]]
+    assert codes == [
+        ("HC-CARE", "DISTRICT"),
+        ("FUND-A", "ST-A"),
+        ("FUND-A1", "ST-A-C1"),
+        ("FUND-B", "ST-B"),
+    ]
     assert len(api.ok(api.get("auditor", "/recipients"))["items"]) == 2
     units = api.ok(api.get("auditor", "/units"))
     assert [u["code"] for u in units] == ["DISTRICT", "ST-A", "ST-A-C1", "ST-B"]
