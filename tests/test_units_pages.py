@@ -164,3 +164,22 @@ def test_a_street_auditor_reads_only_their_streets_audit_trail(pages: Pages) -> 
             )
     page = pages.desk("auditor").page(f"/audit?table=recipient&id={ids['乙街道党员']}")
     assert "recipient.created" in page
+
+
+def test_the_new_member_form_offers_the_units_the_clerk_may_put_members_in(
+    pages: Pages,
+) -> None:
+    clerk_a = pages.desk("clerk_a")
+    form = clerk_a.page("/recipients/new")
+    assert "所属单位" not in form  # one unit only: theirs, without asking
+    district = pages.desk("clerk")
+    form = district.page("/recipients/new")
+    assert 'value="ST-B"' in form and "乙街道（ST-B）" in form
+    made = district.post(
+        "/recipients/new",
+        {"member_no": "B0009", "name": "乙街道新党员", "category": "cadre", "unit": "ST-B"},
+        form_page="/recipients/new",
+    )
+    assert made.status_code == 303, made.text[:300]
+    assert "乙街道新党员" not in clerk_a.page("/recipients")
+    assert "乙街道新党员" in district.page("/recipients")
