@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlmodel import Session, col, select
 
 from carefund.access.users import PERMISSIONS, Action
 from carefund.errors import Forbidden, NotFound
@@ -93,9 +93,9 @@ def scope_of(session: Session, actor: User) -> Scope:
 def load_scope(session: Session, actor: User) -> Scope:
     if actor.id is None:
         return Scope(((actor.role, EVERYWHERE),))
-    rows = session.execute(
+    rows = session.exec(
         select(Grant.role, Unit.path)
-        .join(Unit, Unit.id == Grant.unit_id)  # type: ignore[arg-type]
+        .join(Unit, col(Unit.id) == col(Grant.unit_id))
         .where(Grant.user_id == actor.id)
     )
     return Scope(tuple((role, path) for role, path in rows))
@@ -132,7 +132,7 @@ def within_scope(
     paths = scope.paths(action)
     if not paths:
         return false()
-    units = select(Unit.id).where(or_(*[Unit.path.startswith(path) for path in paths]))  # type: ignore[union-attr]
+    units = select(Unit.id).where(or_(*[col(Unit.path).startswith(path) for path in paths]))
     return unit_id.in_(units)
 
 
@@ -142,7 +142,7 @@ def unit_path_of(session: Session, unit_id: int | None) -> str | None:
         return None
     known: dict[int, str] = session.info.setdefault("unit_paths", {})
     if unit_id not in known:
-        path = session.execute(select(Unit.path).where(Unit.id == unit_id)).scalar()
+        path = session.exec(select(Unit.path).where(Unit.id == unit_id)).first()
         if path is None:
             return None
         known[unit_id] = path
@@ -156,7 +156,7 @@ ROOT_NAME = "本区"
 
 def root_unit(session: Session) -> Unit:
     """The district at the root of the tree, made when missing (a database emptied by hand)."""
-    root = session.execute(select(Unit).where(Unit.parent_id.is_(None))).scalars().first()  # type: ignore[union-attr]
+    root = session.exec(select(Unit).where(col(Unit.parent_id).is_(None))).first()
     if root is None:
         root = Unit(code=ROOT_CODE, name=ROOT_NAME, kind="district", path=f"/{ROOT_CODE}/")
         session.add(root)
@@ -166,7 +166,7 @@ def root_unit(session: Session) -> Unit:
 
 def add_grant(session: Session, *, user_id: int, role: str, unit: Unit) -> bool:
     """Grant a role on a unit (and below); False when the user already holds it there."""
-    held = session.execute(
+    held = session.exec(
         select(Grant.id).where(
             Grant.user_id == user_id, Grant.unit_id == unit.id, Grant.role == role
         )
