@@ -24,6 +24,7 @@ from api.routes import (
     plans,
     recipients,
     statements,
+    units,
     users,
 )
 from carefund import __version__, clock
@@ -71,6 +72,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         alerts.router,
         bank.router,
         bank_answers.router,
+        units.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)

@@ -16,6 +16,7 @@ from starlette.responses import Response
 import receipts
 from carefund.models import User
 from carefund.reports import documents, slips
+from carefund.reports.consolidated import consolidated_statement
 from carefund.storage.database import Database
 
 
@@ -62,6 +63,19 @@ def statement(database: Database, *, code: str, period: str, suffix: str, user: 
         settled=partial(documents.period_is_final, fund_code=code, period=period),
     )
     return document(content, filename, media_type=media_type, inline=False)
+
+
+def consolidated(
+    database: Database, *, code: str, period: str, suffix: str, user: User
+) -> Response:
+    """A unit's consolidated statement in the format of `suffix` (one of
+    `receipts.CONSOLIDATED_FORMATS`)."""
+    render, media_type = receipts.CONSOLIDATED_FORMATS[suffix]
+    report = database.read(
+        partial(consolidated_statement, unit_code=code, period=period, actor=user)
+    )
+    filename = f"consolidated-{report.unit.code}-{report.period.label}.{suffix}"
+    return document(render(report), filename, media_type=media_type, inline=False)
 
 
 def disclosure(database: Database, *, code: str, period: str, user: User) -> Response:

@@ -91,12 +91,19 @@ class FundCreate(RequestBody):
     code: str = Field(max_length=FUND_CODE_LENGTH_MAX, examples=["HC-CARE"])
     name: str = Field(max_length=NAME_LENGTH_MAX, examples=["某区党内关爱基金"])
     org: str = Field(default="", max_length=NAME_LENGTH_MAX, examples=["中共某区委组织部"])
+    unit: str | None = Field(
+        default=None,
+        max_length=32,
+        examples=["LX-JFL"],
+        description="基金所属单位的代码；不填为开设者本人所在的最高单位",
+    )
 
 
 class FundPublic(BaseModel):
     code: str
     name: str
     org: str
+    unit: str | None = Field(examples=["DISTRICT"], description="基金所属单位的代码")
     balance: MoneyOut
     available: MoneyOut
     created_at: datetime

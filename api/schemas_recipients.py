@@ -35,6 +35,12 @@ class RecipientCreate(RequestBody):
         "answered only masked",
     )
     account_bank: str = Field(default="", max_length=BANK_NAME_LENGTH_MAX)
+    unit: str | None = Field(
+        default=None,
+        max_length=32,
+        examples=["LX-JFL-HP"],
+        description="所属单位（街道、社区/村）的代码；不填为录入者本人所在的最高单位",
+    )
 
 
 class RecipientUpdate(RequestBody):

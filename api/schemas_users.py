@@ -18,6 +18,12 @@ class UserCreate(RequestBody):
     password: str | None = Field(
         default=None, max_length=PASSWORD_LENGTH_MAX, description="网页登录密码，至少 8 位"
     )
+    unit: str | None = Field(
+        default=None,
+        max_length=32,
+        examples=["LX-JFL"],
+        description="在哪个单位（及其下级）担任该角色；不填为区（根单位）",
+    )
 
 
 class PasswordReset(RequestBody):

@@ -98,7 +98,7 @@ def check_books(database_url: str, posted: int, *, at_least: bool = False) -> st
     def read(session: Session) -> Any:
         count = session.exec(select(func.count()).select_from(Income)).one()
         receipts = [r for r in session.exec(select(Income.receipt_no).order_by(Income.id))]
-        verified = verify(session, funds.get_fund(session, "HC-CARE"))
+        verified = verify(session, funds.find_fund(session, "HC-CARE"))
         return count, receipts, verified
 
     count, receipts, verified = database.read(read)

@@ -131,7 +131,7 @@ def check_books(database_url: str, port: int, token: str, ledger: Ledger) -> lis
     connection = Connection(port)
 
     def read(session: Session) -> Any:
-        for fund in funds.list_funds(session):
+        for fund in funds.all_funds(session):
             told = ledger.amounts.get(fund.code, [])
             receipts = sorted(
                 session.exec(select(Income.receipt_no).where(Income.fund_id == fund.id))

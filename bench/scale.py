@@ -51,7 +51,7 @@ def time_statement(
         def read(session: Session) -> Any:
             began = time.perf_counter()
             statement = build_statement(
-                session, funds.get_fund(session, code), parse_period(str(year))
+                session, funds.find_fund(session, code), parse_period(str(year))
             )
             body = statement_json(statement)
             seconds.append(time.perf_counter() - began)
@@ -74,7 +74,7 @@ def explain_statement(database: Database, code: str, year: int) -> list[str]:
     try:
         database.read(
             lambda session: build_statement(
-                session, funds.get_fund(session, code), parse_period(str(year))
+                session, funds.find_fund(session, code), parse_period(str(year))
             )
         )
     finally:
@@ -96,7 +96,7 @@ def explain_statement(database: Database, code: str, year: int) -> list[str]:
 def verify_fund(database: Database, code: str) -> tuple[float, int]:
     """Seconds to recompute the fund's chain, and its entries; fails if it does not verify."""
     began = time.perf_counter()
-    result = database.read(lambda session: verify(session, funds.get_fund(session, code)))
+    result = database.read(lambda session: verify(session, funds.find_fund(session, code)))
     assert result.ok, (code, result.problem)
     return time.perf_counter() - began, result.entries
 

@@ -37,14 +37,16 @@ def read_journal(
     """Up to `limit` entries after `after_seq` in their public form (hash included), by seq."""
     require(actor, Action.read)
     assert 1 <= limit <= JOURNAL_PAGE_MAX, limit
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     return journal_page(session, fund, start=start, end=end, after_seq=after_seq, limit=limit)
 
 
 def verify_fund(session: Session, *, code: str, actor: User) -> dict[str, Any]:
     """Recompute the fund's chain now, as an auditor asks for it."""
     require(actor, Action.verify)
-    return verify_public(verify(session, get_fund(session, code)))
+    return verify_public(
+        verify(session, get_fund(session, code, actor=actor, action=Action.verify))
+    )
 
 
 def missing_from_books(
@@ -58,7 +60,9 @@ def missing_from_books(
     for item in kept:
         if item.fund not in funds_by_code:
             try:
-                funds_by_code[item.fund] = get_fund(session, item.fund)
+                funds_by_code[item.fund] = get_fund(
+                    session, item.fund, actor=actor, action=Action.verify
+                )
             except NotFound:
                 funds_by_code[item.fund] = None
         fund = funds_by_code[item.fund]
@@ -110,7 +114,7 @@ def fund_summaries(session: Session, *, actor: User, month: PeriodRange) -> list
     """Each fund's money, its figures for `month` and the disbursements waiting on it."""
     require(actor, Action.read)
     summaries = []
-    for fund in list_funds(session):
+    for fund in list_funds(session, actor=actor):
         figures = build_statement(session, fund, month)
         counts = count_by_status(session, fund_code=fund.code, actor=actor)
         summaries.append(

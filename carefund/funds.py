@@ -1,13 +1,15 @@
 """Funds: opening one, reading its balance and available balance."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund.access.scope import check_in_scope, unit_path_of, within_scope
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.controls.settings import load_controls
@@ -17,8 +19,9 @@ from carefund.events import record_event
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.ledger.posting import FundHead
 from carefund.limits import NAME_LENGTH_MAX
-from carefund.models import Disbursement, Fund, Posting, User, as_utc
+from carefund.models import Disbursement, Fund, Posting, Unit, User, as_utc
 from carefund.money import format_fen
+from carefund.units import unit_for_new
 from carefund.validation import FieldCheck, check_fields, clean_text
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource
 
@@ -47,14 +50,21 @@ FUND_CHECKS: dict[str, FieldCheck] = {
 
 
 def create_fund(
-    session: Session, *, code: object, name: object, org: object = "", actor: User
+    session: Session,
+    *,
+    code: object,
+    name: object,
+    org: object = "",
+    unit: object = None,
+    actor: User,
 ) -> dict[str, Any]:
-    """Open a fund with empty books; its public form."""
+    """Open a fund with empty books in a unit (the actor's own when none); its public form."""
     require(actor, Action.manage_funds)
     clean = check_fields(FUND_CHECKS, {"code": code, "name": name, "org": org})
+    owner = unit_for_new(session, unit, actor=actor, action=Action.manage_funds)
     if session.exec(select(Fund).where(Fund.code == clean["code"])).first():
         raise Duplicate(f"基金代码已存在：{clean['code']}", field="code")
-    fund = Fund(**clean)
+    fund = Fund(**clean, unit_id=owner.id)
     session.add(fund)
     session.flush()
     write_audit(
@@ -62,16 +72,17 @@ def create_fund(
         actor=actor.username,
         action="fund.created",
         obj=("fund", fund.id),
-        detail={"code": fund.code},
+        detail={"code": fund.code, "unit": owner.code},
     )
     # A new fund has nothing approved yet, so nothing is reserved.
-    public = fund_public(fund, reserved_fen=0)
-    record_event(session, "fund.created", public)
+    public = fund_public(fund, reserved_fen=0, unit_code=owner.code)
+    record_event(session, "fund.created", public, unit_id=fund.unit_id)
     return public
 
 
-def get_fund(session: Session, code: str) -> Fund:
-    """The fund with this code, for use cases that work on it (they ask `require` first)."""
+def find_fund(session: Session, code: str) -> Fund:
+    """The fund with this code, whoever asks: for the verifier, the command line's own
+    checks and tests. Use cases load funds with `get_fund`, which asks who."""
     # A code that cannot exist is not looked up: it may hold bytes the database refuses.
     valid = isinstance(code, str) and FUND_CODE_PATTERN.fullmatch(code)
     fund = session.exec(select(Fund).where(Fund.code == code)).first() if valid else None
@@ -80,26 +91,78 @@ def get_fund(session: Session, code: str) -> Fund:
     return fund
 
 
-def list_funds(session: Session) -> list[Fund]:
-    """Every fund by code, for use cases that go over them all."""
+def get_fund(session: Session, code: str, *, actor: User, action: Action = Action.read) -> Fund:
+    """The fund with this code, for use cases that work on it (they ask `require` first):
+    `NotFound` when it lies outside what the actor may see (as if it did not exist),
+    `Forbidden` when they may see it but not do the action in its unit."""
+    fund = find_fund(session, code)
+    unit_path = partial(unit_path_of, session, fund.unit_id)
+    check_fund_scope(session, actor, action, code=fund.code, unit_path=unit_path)
+    return fund
+
+
+def check_fund_scope(
+    session: Session,
+    actor: User,
+    action: Action,
+    *,
+    code: str,
+    unit_path: str | None | Callable[[], str | None],
+) -> None:
+    """`get_fund`'s check, also for a fund whose head a use case locked (`FundHead` carries
+    its unit's path, so the check costs no statement)."""
+    check_in_scope(
+        session, actor, action, unit_path, NotFound(f"基金不存在：{code[:40]}", field="fund")
+    )
+
+
+def check_row_scope(
+    session: Session, actor: User, action: Action, *, fund_id: int | None, missing: NotFound
+) -> None:
+    """The scope check of a row that belongs to a fund (an income, a disbursement): refused
+    with `missing` when the fund's unit is outside what the actor may see."""
+    check_in_scope(session, actor, action, partial(_fund_unit_path, session, fund_id), missing)
+
+
+def _fund_unit_path(session: Session, fund_id: int | None) -> str | None:
+    unit_id = session.exec(select(Fund.unit_id).where(Fund.id == fund_id)).first()
+    return unit_path_of(session, unit_id)
+
+
+def all_funds(session: Session) -> list[Fund]:
+    """Every fund by code, whoever asks: for the verifier, the command line and tests."""
     return list(session.exec(select(Fund).order_by(col(Fund.code))))
+
+
+def list_funds(session: Session, *, actor: User, action: Action = Action.read) -> list[Fund]:
+    """The funds the actor may do the action on, by code."""
+    return list(
+        session.exec(
+            select(Fund)
+            .where(within_scope(session, actor, col(Fund.unit_id), action))
+            .order_by(col(Fund.code))
+        )
+    )
 
 
 def read_fund(session: Session, *, code: str, actor: User) -> dict[str, Any]:
     """One fund's public form: `balance` is posted cash, `available` that less reservations."""
     require(actor, Action.read)
-    fund = get_fund(session, code)
-    return fund_public(fund, reserved_fen=reserved_fen(session, fund_id=fund.id))
+    fund = get_fund(session, code, actor=actor)
+    return funds_public(session, [fund])[0]
 
 
 def read_funds(
     session: Session, *, actor: User, after_id: int = 0, limit: int = FUNDS_MAX
 ) -> list[dict[str, Any]]:
-    """A page of funds' public forms, in the order they were opened."""
+    """A page of the funds the actor may see, in the order they were opened."""
     require(actor, Action.read)
     rows = list(
         session.exec(
-            select(Fund).where(col(Fund.id) > after_id).order_by(col(Fund.id)).limit(limit)
+            select(Fund)
+            .where(col(Fund.id) > after_id, within_scope(session, actor, col(Fund.unit_id)))
+            .order_by(col(Fund.id))
+            .limit(limit)
         )
     )
     return funds_public(session, rows)
@@ -108,11 +171,12 @@ def read_funds(
 def fund_choices(
     session: Session, *, actor: User, code: str | None = None
 ) -> tuple[list[Fund], Fund | None]:
-    """Every fund, and the one a page is about: `code`, else the first (None when none)."""
+    """The funds the actor may see, and the one a page is about: `code`, else the first
+    (None when none)."""
     require(actor, Action.read)
-    every = list_funds(session)
+    every = list_funds(session, actor=actor)
     if code:
-        return every, get_fund(session, code)
+        return every, get_fund(session, code, actor=actor)
     return every, every[0] if every else None
 
 
@@ -150,14 +214,16 @@ def available_fen_under_lock(session: Session, fund: FundHead) -> int:
     return fund.cash_fen - reserved_fen(session, fund_id=fund.id)
 
 
-def fund_public(fund: Fund, *, reserved_fen: int) -> dict[str, Any]:
+def fund_public(fund: Fund, *, reserved_fen: int, unit_code: str | None) -> dict[str, Any]:
     """A fund as the API shows it (and as its event carries it); `reserved_fen` is what
-    approved-but-unpaid disbursements hold back, which the row does not know."""
+    approved-but-unpaid disbursements hold back, and `unit_code` the code of its unit,
+    which the row does not know."""
     return {
         "id": fund.id,
         "code": fund.code,
         "name": fund.name,
         "org": fund.org,
+        "unit": unit_code,
         "balance": format_fen(fund.cash_fen),
         "available": format_fen(fund.cash_fen - reserved_fen),
         "created_at": as_utc(fund.created_at).isoformat(),
@@ -168,7 +234,18 @@ def fund_public(fund: Fund, *, reserved_fen: int) -> dict[str, Any]:
 def funds_public(session: Session, rows: Sequence[Fund]) -> list[dict[str, Any]]:
     """`fund_public` of several funds, their reservations loaded in one query."""
     reserved = _reserved_by_fund(session, [fund.id for fund in rows]) if rows else {}
-    return [fund_public(fund, reserved_fen=reserved.get(fund.id or 0, 0)) for fund in rows]
+    unit_ids = {fund.unit_id for fund in rows if fund.unit_id is not None}
+    codes = (
+        dict(session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(unit_ids))).all())
+        if unit_ids
+        else {}
+    )
+    return [
+        fund_public(
+            fund, reserved_fen=reserved.get(fund.id or 0, 0), unit_code=codes.get(fund.unit_id)
+        )
+        for fund in rows
+    ]
 
 
 def balances(
@@ -177,7 +254,7 @@ def balances(
     """Cash, available, income per source and disbursed per aspect, up to `as_of` inclusive,
     and the money of each source and earmarked income (`sources`, in allocation order)."""
     require(actor, Action.read)
-    fund = get_fund(session, code)
+    fund = get_fund(session, code, actor=actor)
     query = (
         select(Posting.account, func.sum(Posting.debit_fen), func.sum(Posting.credit_fen))
         .where(Posting.fund_id == fund.id)

@@ -9,12 +9,19 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from carefund import clock
+from carefund.access.scope import check_in_scope
 from carefund.access.users import Action, require
 from carefund.alerts.registry import Touched, Trigger
 from carefund.alerts.watch import watch
 from carefund.errors import InsufficientFunds, InvalidInput, InvalidTransition, NotFound
 from carefund.events import record_event
-from carefund.funds import available_fen_under_lock, get_fund, list_funds
+from carefund.funds import (
+    available_fen_under_lock,
+    check_fund_scope,
+    check_row_scope,
+    get_fund,
+    list_funds,
+)
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, income_account
 from carefund.ledger.entry_documents import earmark_of, income_document
 from carefund.ledger.posting import (
@@ -154,6 +161,7 @@ def record_income(
     )
     day: date = clean["received_on"]
     fund = lock_fund_head(session, fund_code)
+    check_fund_scope(session, actor, Action.record_income, code=fund.code, unit_path=fund.unit_path)
     check_open(fund, day)
     # The voucher and the receipt are numbered in one round trip.
     voucher_number, receipt_number = take_numbers(
@@ -187,7 +195,7 @@ def record_income(
         session, fund_id=fund.id, clean=clean, receipt_no=receipt_no, entry_id=entry.id, actor=actor
     )
     public = income_public(income, IncomeRefs(fund.code, entry.voucher_no, entry.hash))
-    record_event(session, "income.recorded", public)
+    record_event(session, "income.recorded", public, unit_id=fund.unit_id)
     watch(session, entry_touched(Trigger.income, fund, entry.id, entry.voucher_no, actor))
     return public
 
@@ -262,8 +270,10 @@ def reverse_income(
     require(actor, Action.reverse_income)
     clean = check_fields(REVERSE_CHECKS, {"reason": reason, "on": on})
     fund = lock_fund_head_of(session, Income, row_id=income_id) if is_id(income_id) else None
+    missing = NotFound(f"收入不存在：{income_id}")
     if fund is None:
-        raise NotFound(f"收入不存在：{income_id}")
+        raise missing
+    check_in_scope(session, actor, Action.reverse_income, fund.unit_path, missing)
     # Read under the lock: a copy the session held from before it may be stale.
     income = session.get_one(Income, income_id, populate_existing=True)
     if income.status != IncomeStatus.posted:
@@ -295,20 +305,26 @@ def reverse_income(
     session.flush()
     refs = IncomeRefs(fund.code, original.voucher_no, original.hash, reversal.voucher_no)
     public = income_public(income, refs)
-    record_event(session, "income.reversed", public)
+    record_event(session, "income.reversed", public, unit_id=fund.unit_id)
     watch(session, entry_touched(Trigger.reversal, fund, reversal.id, reversal.voucher_no, actor))
     return public
 
 
-def load_income(session: Session, income_id: object) -> Income:
-    """The stored income, for use cases that work on it (they ask `require` first)."""
-    return get_row(session, Income, income_id, missing="收入不存在")
+def load_income(
+    session: Session, income_id: object, *, actor: User, action: Action = Action.read
+) -> Income:
+    """The stored income, for use cases that work on it (they ask `require` first);
+    `NotFound` when its fund is outside what the actor may see."""
+    income = get_row(session, Income, income_id, missing="收入不存在")
+    missing = NotFound(f"收入不存在：{income_id}")
+    check_row_scope(session, actor, action, fund_id=income.fund_id, missing=missing)
+    return income
 
 
 def read_income(session: Session, *, income_id: object, actor: User) -> dict[str, Any]:
     """One income's public form."""
     require(actor, Action.read)
-    income = load_income(session, income_id)
+    income = load_income(session, income_id, actor=actor)
     return income_public(income, income_refs(session, [income])[income.id or 0])
 
 
@@ -328,7 +344,7 @@ def list_incomes(
     """A page of the fund's incomes in their public form, by id (oldest first, or newest
     first for people)."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     query = select(Income).where(Income.fund_id == fund.id, col(Income.id) > after_id)
     if before_id is not None:
         query = query.where(col(Income.id) < before_id)
@@ -347,7 +363,7 @@ def list_incomes(
 def income_form(session: Session, *, actor: User) -> list[Fund]:
     """What the form to record an income offers: the funds to record it in."""
     require(actor, Action.record_income)
-    return list_funds(session)
+    return list_funds(session, actor=actor, action=Action.record_income)
 
 
 _ENTRY = JournalEntry.__table__  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from carefund.bank.reconciliation import closing_warnings
 from carefund.controls.reviews import refuse_unreviewed
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
-from carefund.funds import get_fund
+from carefund.funds import check_fund_scope, get_fund
 from carefund.ledger.journal import cash_balance_as_of
 from carefund.ledger.posting import lock_fund_head, set_closed_through
 from carefund.ledger.seals import fund_seals, post_seal
@@ -49,6 +49,7 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
     require(actor, Action.close_period)
     first, last = parse_month(month)
     fund = lock_fund_head(session, fund_code)
+    check_fund_scope(session, actor, Action.close_period, code=fund.code, unit_path=fund.unit_path)
     if fund.closed_through is not None and last <= fund.closed_through:
         raise Conflict(f"{month} 已结账（已结账至 {fund.closed_through.isoformat()}）")
     # A month is over the day after its last day (in the business time zone): on its last
@@ -87,7 +88,7 @@ def close_period(session: Session, *, fund_code: str, month: str, actor: User) -
         detail={"fund": fund.code, "month": month},
     )
     public = period_public(period, fund.code)
-    record_event(session, "period.closed", public)
+    record_event(session, "period.closed", public, unit_id=fund.unit_id)
     return public | {"warnings": warnings}
 
 
@@ -100,6 +101,7 @@ def reopen_period(
     reason = clean_text(reason, field="reason", required=True, multiline=True)
     parse_month(month)
     fund = lock_fund_head(session, fund_code)
+    check_fund_scope(session, actor, Action.reopen_period, code=fund.code, unit_path=fund.unit_path)
     period = _current_close(session, fund.id, month)
     if period is None:
         raise NotFound(f"{fund_code} 的 {month} 没有结账")
@@ -121,7 +123,7 @@ def reopen_period(
         detail={"fund": fund.code, "month": month, "reason": reason},
     )
     public = period_public(period, fund.code)
-    record_event(session, "period.reopened", public)
+    record_event(session, "period.reopened", public, unit_id=fund.unit_id)
     return public
 
 
@@ -149,7 +151,7 @@ def read_periods(
     """A page of the fund's closings (and reopenings, on the same rows) in the order made,
     in their public form."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     rows = session.exec(
         select(Period)
         .where(Period.fund_id == fund.id, col(Period.id) > after_id)
@@ -162,7 +164,7 @@ def read_periods(
 def read_seals(session: Session, *, fund_code: str, actor: User) -> dict[str, Any]:
     """The fund's month seals, oldest first (`GET /funds/{code}/seals`)."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     seals = fund_seals(session, fund_id=row_id(fund), fund_code=fund.code)
     return {"items": [seal.public() for seal in seals]}
 

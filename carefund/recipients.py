@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
+from carefund.access.scope import check_in_scope, unit_path_of, within_scope
 from carefund.access.users import Action, require
 from carefund.alerts.registry import Touched, Trigger
 from carefund.alerts.watch import watch, watch_roll
@@ -28,6 +29,7 @@ from carefund.limits import (
 from carefund.models import AuditLog, Recipient, User, utcnow
 from carefund.models.aid import recipient_lookup_hashes
 from carefund.privacy import mask_account_no, mask_address, mask_id_number, mask_phone
+from carefund.units import unit_for_new
 from carefund.validation import FieldCheck, check_fields, choose, clean_text, is_id
 from carefund.vocabulary import ACCOUNT_KIND_NAMES_ZH, AccountKind, MemberCategory
 
@@ -147,15 +149,17 @@ def _checked(fields: dict[str, Any], *, new: bool) -> dict[str, Any]:
 
 
 def create_recipient(
-    session: Session, *, member_no: object, actor: User, **fields: Any
+    session: Session, *, member_no: object, actor: User, unit: object = None, **fields: Any
 ) -> Recipient:
-    """Add a member to the roll; `member_no` must be new."""
+    """Add a member to the roll of a unit (the actor's own when none); `member_no` must be
+    new."""
     require(actor, Action.manage_recipients)
     values = _checked({"member_no": member_no, **fields}, new=True)
+    owner = unit_for_new(session, unit, actor=actor, action=Action.manage_recipients)
     member_no = values["member_no"]
     if session.exec(select(Recipient).where(Recipient.member_no == member_no)).first():
         raise Duplicate(f"党员编号已存在：{member_no}", field="member_no")
-    recipient = Recipient(**values)
+    recipient = Recipient(**values, unit_id=owner.id)
     session.add(recipient)
     session.flush()
     _record_created(session, recipient, actor)
@@ -173,7 +177,7 @@ def _record_created(session: Session, recipient: Recipient, actor: User) -> None
         obj=("recipient", recipient.id),
         detail={"fields": {k: v for k, v in kept.items() if k != "id"}},
     )
-    record_event(session, "recipient.created", kept)
+    record_event(session, "recipient.created", kept, unit_id=recipient.unit_id)
 
 
 def update_recipient(
@@ -181,7 +185,7 @@ def update_recipient(
 ) -> Recipient:
     """Change some fields; the audit trail keeps old and new values (personal data masked)."""
     require(actor, Action.manage_recipients)
-    recipient = recipient_row(session, recipient_id)
+    recipient = recipient_row(session, recipient_id, actor=actor, action=Action.manage_recipients)
     values = _checked(fields, new=False)
     changes: dict[str, list[Any]] = {}
     for name, new in values.items():
@@ -201,24 +205,31 @@ def update_recipient(
             obj=("recipient", recipient.id),
             detail={"changes": changes},
         )
-        record_event(session, "recipient.updated", recipient_kept(recipient))
+        kept = recipient_kept(recipient)
+        record_event(session, "recipient.updated", kept, unit_id=recipient.unit_id)
         if "id_number" in changes or "phone" in changes:
             watch(session, Touched(Trigger.recipient, recipient_id=recipient.id))
     return recipient
 
 
-def recipient_row(session: Session, recipient_id: object) -> Recipient:
-    """The stored recipient, for use cases that go on from it."""
+def recipient_row(
+    session: Session, recipient_id: object, *, actor: User, action: Action = Action.read
+) -> Recipient:
+    """The stored recipient, for use cases that go on from it; `NotFound` when their unit
+    is outside what the actor may see."""
     recipient = session.get(Recipient, recipient_id) if is_id(recipient_id) else None
+    missing = NotFound(f"关爱对象不存在：{recipient_id}", field="recipient_id")
     if recipient is None:
-        raise NotFound(f"关爱对象不存在：{recipient_id}", field="recipient_id")
+        raise missing
+    unit_path = partial(unit_path_of, session, recipient.unit_id)
+    check_in_scope(session, actor, action, unit_path, missing)
     return recipient
 
 
 def get_recipient(session: Session, *, recipient_id: object, actor: User) -> dict[str, Any]:
     """One recipient's public form."""
     require(actor, Action.read)
-    return recipient_public(recipient_row(session, recipient_id))
+    return recipient_public(recipient_row(session, recipient_id, actor=actor))
 
 
 def recipient_form(
@@ -227,12 +238,16 @@ def recipient_form(
     """What the form to add (no id) or to edit a member starts from: None, or the member's
     public form; only for who may manage the roll."""
     require(actor, Action.manage_recipients)
-    return None if recipient_id is None else recipient_public(recipient_row(session, recipient_id))
+    if recipient_id is None:
+        return None
+    found = recipient_row(session, recipient_id, actor=actor, action=Action.manage_recipients)
+    return recipient_public(found)
 
 
 def recipient_changes(session: Session, *, recipient_id: int, actor: User) -> list[AuditLog]:
     """The audit trail of one member, oldest first (personal data masked in it)."""
     require(actor, Action.read)
+    recipient_row(session, recipient_id, actor=actor)
     return history(session, "recipient", recipient_id)
 
 
@@ -252,7 +267,9 @@ def list_recipients(
 ) -> list[dict[str, Any]]:
     """A page of the roll by id, in public form; `q` matches name, member number or branch."""
     require(actor, Action.read)
-    query = select(Recipient).where(col(Recipient.id) > after_id)
+    query = select(Recipient).where(
+        col(Recipient.id) > after_id, within_scope(session, actor, col(Recipient.unit_id))
+    )
     if category is not None:
         query = query.where(
             Recipient.category == choose(MemberCategory, category, field="category").value
@@ -322,7 +339,11 @@ def recipients_public_by_id(
 
 
 def create_recipients(
-    session: Session, *, rows: list[tuple[object, dict[str, Any]]], actor: User
+    session: Session,
+    *,
+    rows: list[tuple[object, dict[str, Any]]],
+    actor: User,
+    unit: object = None,
 ) -> list[Recipient]:
     """Add many members at once (an import): the checks, audit and events of
     `create_recipient`, written in a few batched statements instead of several per member.
@@ -340,7 +361,8 @@ def create_recipients(
         ).first()
         if taken:
             raise Duplicate(f"党员编号已存在：{taken}", field="member_no")
-    made = [Recipient(**values) for values in cleaned]
+    owner = unit_for_new(session, unit, actor=actor, action=Action.manage_recipients)
+    made = [Recipient(**values, unit_id=owner.id) for values in cleaned]
     session.add_all(made)
     session.flush()
     for recipient in made:

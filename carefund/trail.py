@@ -7,9 +7,20 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from carefund.access.scope import check_in_scope, scope_of, unit_path_of
 from carefund.access.users import Action, require
-from carefund.errors import InvalidFields
-from carefund.models import AuditLog, Event, as_utc
+from carefund.errors import InvalidFields, NotFound
+from carefund.models import (
+    AuditLog,
+    Disbursement,
+    Event,
+    Fund,
+    Income,
+    Period,
+    Plan,
+    Recipient,
+    as_utc,
+)
 from carefund.validation import is_id
 
 TRAIL_TABLES = {
@@ -59,6 +70,35 @@ def _check(table: object, record_id: object) -> tuple[str, int]:
     return str(table), number
 
 
+_FUND_ROWS: dict[str, Any] = {
+    "income": Income,
+    "disbursement": Disbursement,
+    "plan": Plan,
+    "period": Period,
+}
+"""The records that belong to a fund: their trail is theirs who may see the fund."""
+
+
+def _check_scope(session: Session, actor: Any, table: str, number: int) -> None:
+    """`NotFound` for a record outside what the actor may see (a user's trail: only for
+    those whose grant covers the whole district)."""
+    if scope_of(session, actor).everywhere(Action.read_audit):
+        return
+    if table == "user":
+        unit_id = None
+    elif table == "recipient":
+        unit_id = session.exec(select(Recipient.unit_id).where(Recipient.id == number)).first()
+    elif table == "fund":
+        unit_id = session.exec(select(Fund.unit_id).where(Fund.id == number)).first()
+    else:
+        row = _FUND_ROWS[table]
+        unit_id = session.exec(
+            select(Fund.unit_id).join(row, row.fund_id == Fund.id).where(row.id == number)
+        ).first()
+    missing = NotFound(f"记录不存在：{TRAIL_TABLES[table]} {number}")
+    check_in_scope(session, actor, Action.read_audit, unit_path_of(session, unit_id), missing)
+
+
 def _when(value: datetime) -> datetime:
     return as_utc(value)
 
@@ -69,6 +109,7 @@ def record_trail(
     """The trail of one record, oldest first: {at, actor, action, source, detail}."""
     require(actor, Action.read_audit)
     table, number = _check(table, record_id)
+    _check_scope(session, actor, table, number)
     logged = session.exec(
         select(AuditLog)
         .where(AuditLog.object_type == table, AuditLog.object_id == str(number))

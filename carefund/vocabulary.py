@@ -70,6 +70,22 @@ class IncomeStatus(StrEnum):
     """Reversed; its receipt is void (作废) and its number is never reused."""
 
 
+class UnitKind(StrEnum):
+    """The levels of the organisation tree (区 → 街道 → 社区/村)."""
+
+    district = "district"
+    """区: the root."""
+    street = "street"
+    """街道 (or 镇): under the district."""
+    community = "community"
+    """社区 or 村: under a street."""
+
+
+UNIT_KIND_NAMES = {"district": "区", "street": "街道", "community": "社区/村"}
+UNIT_KIND_BELOW = {"district": "street", "street": "community"}
+"""What kind of unit each kind holds directly."""
+
+
 class Role(StrEnum):
     """What a user may do (DESIGN.md, Roles)."""
 

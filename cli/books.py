@@ -25,12 +25,13 @@ def fund_add(
     code: Annotated[str, typer.Argument(help="Fund code such as HC-CARE.")],
     name: Annotated[str, typer.Option(help="Full name, e.g. 某区党内关爱基金.")],
     org: Annotated[str, typer.Option(help="Organisation printed on receipts.")] = "",
+    unit: Annotated[str | None, typer.Option(help="Its unit (default: the district).")] = None,
 ) -> None:
     """Open a fund with empty books."""
     try:
         database().write(
             lambda session: create_fund(
-                session, code=code, name=name, org=org, actor=operator(session, None)
+                session, code=code, name=name, org=org, unit=unit, actor=operator(session, None)
             )
         )
     except CarefundError as exc:

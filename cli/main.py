@@ -2,8 +2,8 @@
 
 Domain commands call `carefund` use cases; `serve` and `statement` may import `api` and
 `receipts`, inside the command, and nothing else here does. The commands live in
-`cli/serving.py`, `cli/books.py` and `cli/people.py`; this module assembles the one app,
-in the order `carefund --help` lists them.
+`cli/serving.py`, `cli/books.py`, `cli/people.py` and `cli/units.py`; this module assembles
+the one app, in the order `carefund --help` lists them.
 """
 
 import sys
@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from carefund.settings import get_settings
-from cli import alerts, bank, books, keys, people, serving
+from cli import alerts, bank, books, keys, people, serving, units
 from cli.common import err
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.command("import-recipients")(people.import_recipients)
 app.command()(serving.demo)
 app.add_typer(people.user_app, name="user")
 app.add_typer(books.fund_app, name="fund")
+app.add_typer(units.units_app, name="units")
 app.add_typer(books.plans_app, name="plans")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(alerts.alerts_app, name="alerts")

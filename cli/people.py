@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from carefund import units
 from carefund.access import admin, users
 from carefund.errors import CarefundError
 from carefund.vocabulary import Role
@@ -47,13 +48,56 @@ def user_add(
     display_name: Annotated[
         str, typer.Option(help="The person's name, printed on documents (default: NAME).")
     ] = "",
+    unit: Annotated[
+        str | None,
+        typer.Option(help="The unit where the role holds, and below (default: the district)."),
+    ] = None,
 ) -> None:
     """Add a user; prints a new API token as the last line (shown only this once)."""
     added = _administer(
-        admin.add_user, username=name, role=role, password=password, display_name=display_name
+        admin.add_user,
+        username=name,
+        role=role,
+        password=password,
+        display_name=display_name,
+        unit=unit,
     )
     out.print(f"已添加用户 {name}（{role}）。API 令牌（只显示这一次）：", highlight=False)
     print(added["token"])
+
+
+def _show_grants(name: str, grants: list[dict[str, Any]]) -> None:
+    out.print(f"{name} 的角色：", highlight=False)
+    for grant in grants:
+        out.print(
+            f"  {grant['role']:<12} {grant['unit']:<16} {grant['unit_name']}", highlight=False
+        )
+
+
+@user_app.command("grant")
+def user_grant(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="One of: " + ", ".join(r.value for r in Role))],
+    unit: Annotated[str, typer.Option(help="Unit code; the role holds there and below.")],
+) -> None:
+    """Grant a user a role on a unit (区、街道 or 社区/村) and every unit below it."""
+    _show_grants(name, _administer(units.grant_role, username=name, role=role, unit=unit))
+
+
+@user_app.command("ungrant")
+def user_ungrant(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="The role to take back.")],
+    unit: Annotated[str, typer.Option(help="The unit it was granted on.")],
+) -> None:
+    """Take back a role a user holds on a unit."""
+    _show_grants(name, _administer(units.revoke_role, username=name, role=role, unit=unit))
+
+
+@user_app.command("grants")
+def user_grants(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """The roles a user holds, and on which units."""
+    _show_grants(name, _administer(units.read_grants, username=name))
 
 
 @user_app.command("list")

@@ -7,7 +7,9 @@ and returns bytes. Imports go one way: `receipts` → `carefund`, never back.
 
 from collections.abc import Callable
 
+from carefund.reports.consolidated import ConsolidatedStatement
 from carefund.reports.documents import StatementView
+from receipts.consolidated import consolidated_xlsx, render_consolidated
 from receipts.disclosure import render_disclosure
 from receipts.exports import statement_csv, statement_xlsx
 from receipts.fonts import DocumentFont, FontUnavailable, document_font
@@ -24,15 +26,23 @@ STATEMENT_FORMATS: dict[str, tuple[Callable[[StatementView], bytes], str]] = {
     "xlsx": (statement_xlsx, XLSX),
 }
 """A statement's file formats: suffix → (renderer, media type)."""
+CONSOLIDATED_FORMATS: dict[str, tuple[Callable[[ConsolidatedStatement], bytes], str]] = {
+    "pdf": (render_consolidated, PDF),
+    "xlsx": (consolidated_xlsx, XLSX),
+}
+"""A unit's consolidated statement's file formats (its JSON is the API's own)."""
 
 __all__ = [
+    "CONSOLIDATED_FORMATS",
     "CSV",
     "PDF",
     "STATEMENT_FORMATS",
     "XLSX",
     "DocumentFont",
     "FontUnavailable",
+    "consolidated_xlsx",
     "document_font",
+    "render_consolidated",
     "render_disclosure",
     "render_receipt",
     "render_receipt_batch",

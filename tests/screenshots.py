@@ -52,6 +52,9 @@ PAGES = [  # (who, name, path, also narrow)
     ("auditor", "alert_detail", "/alerts/1", True),
     ("auditor", "alert_resolved", "/alerts/5", False),
     ("admin", "alert_rules", "/alerts/rules", False),
+    ("admin", "units", "/units", True),
+    ("cg_clerk", "dashboard_street_clerk", "/", True),
+    ("cg_approver", "approvals_street", "/disbursements/approvals", False),
 ]
 
 

@@ -93,6 +93,7 @@ def test_a_quarter_of_the_care_fund_through_the_api(api: Api) -> None:
         "available": "0.00",
         "created_at": None,
         "closed_through": None,
+        "unit": "DISTRICT",
     }
 
     # July: money in from the four sources, with consecutive receipts and vouchers.

@@ -85,6 +85,10 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("GET", "/alerts/{alert}", None, AUDIT),
     ("POST", "/alerts/{alert}/acknowledge", {"note": ""}, AUDIT),
     ("POST", "/alerts/{alert}/resolve", {"note": "已核实"}, AUDIT),
+    ("POST", "/units", {"code": "ST-X", "name": "某街道", "parent": "DISTRICT"}, {"admin"}),
+    ("GET", "/units", None, EVERYONE),
+    ("GET", "/units/DISTRICT", None, EVERYONE),
+    ("GET", "/units/DISTRICT/statements/2026-Q4.json", None, READ_STATEMENTS),
 ]
 
 
@@ -173,9 +177,16 @@ def test_the_matrix_covers_every_operation(api: Api) -> None:
         )
         for method, path, _, _ in MATRIX
     }
-    listed = {(m, p.replace("/funds/HC-CARE", "/funds/{code}")) for m, p in listed}
-    # Endpoints other helpers add (documents, plans, imports, users, the bank) get their own
-    # matrices.
+    listed = {
+        (
+            m,
+            p.replace("/funds/HC-CARE", "/funds/{code}").replace(
+                "/units/DISTRICT", "/units/{code}"
+            ),
+        )
+        for m, p in listed
+    }
+    # Endpoints other helpers add (documents, plans, imports, users, the bank) get their own matrices.
     others = {
         op
         for op in operations

@@ -66,7 +66,7 @@ def books_of(database: Database) -> dict[str, Any]:
     snapshot: dict[str, Any] = {}
 
     def read(session: Session) -> Any:
-        for fund in funds.list_funds(session):
+        for fund in funds.all_funds(session):
             verified = verify(session, fund)
             assert verified.ok, (fund.code, verified.problem)
             snapshot[fund.code] = {
@@ -102,7 +102,7 @@ def carries_on(url: str) -> None:
 
         def write(session: Session) -> Any:
             clerk = users.get_user(session, ACTORS["clerk"])
-            before = funds.get_fund(session, "PROV-CARE").head_seq
+            before = funds.find_fund(session, "PROV-CARE").head_seq
             recorded = incomes.record_income(
                 session,
                 fund_code="PROV-CARE",
@@ -118,7 +118,7 @@ def carries_on(url: str) -> None:
         before, income = database.write(write)
 
         def read(session: Session) -> Any:
-            fund = funds.get_fund(session, "PROV-CARE")
+            fund = funds.find_fund(session, "PROV-CARE")
             assert fund.head_seq == before + 1 and verify(session, fund).ok
 
         database.read(read)

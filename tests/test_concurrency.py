@@ -46,7 +46,7 @@ def test_sixteen_writers_get_consecutive_receipts_and_an_exact_balance(database)
     assert sorted(receipts) == [f"HC-CARE-2026-{n:06d}" for n in range(1, INCOMES + 1)]
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         assert fund.cash_fen == expected_fen
         result = verify(session, fund)
         assert result.ok and result.entries == INCOMES
@@ -158,7 +158,7 @@ def test_a_fund_read_before_its_lock_is_read_again_under_it(database) -> None:
     )
 
     def write(session: Session) -> Any:
-        seen = funds.get_fund(session, "HC-CARE")
+        seen = funds.find_fund(session, "HC-CARE")
         # ...and another writer moves the chain head and the cash meanwhile.
         pay(database, staff["cashier"], first)
         locked = lock_fund_head(session, "HC-CARE")
@@ -171,7 +171,7 @@ def test_a_fund_read_before_its_lock_is_read_again_under_it(database) -> None:
     database.write(write)
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         assert fund.cash_fen == (1000_00 - 10_00 - 20_00)
         verified = verify(session, fund)
         assert verified.ok and verified.entries == 3, verified.problem
@@ -187,7 +187,7 @@ def test_verify_reads_one_snapshot_while_others_post(database) -> None:
     record(database, staff["clerk"], "100.00")
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")  # the head as this read first sees it
+        fund = funds.find_fund(session, "HC-CARE")  # the head as this read first sees it
         with ThreadPoolExecutor(1) as other:
             other.submit(record, database, staff["clerk"], "5.00").result()
         return verify(session, fund)
@@ -196,6 +196,6 @@ def test_verify_reads_one_snapshot_while_others_post(database) -> None:
     assert result.ok, result
     assert result.entries == 1  # the snapshot's books; the later income is the next read's
     assert (
-        database.read(lambda session: verify(session, funds.get_fund(session, "HC-CARE"))).entries
+        database.read(lambda session: verify(session, funds.find_fund(session, "HC-CARE"))).entries
         == 2
     )

@@ -110,7 +110,7 @@ def check_books(url: str, acknowledged: list) -> None:  # type: ignore[type-arg]
     database = Database.open(url)
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         result = verify(session, fund)
         assert result.ok, result
         for kind, row_id, number in acknowledged:

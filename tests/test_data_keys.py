@@ -77,7 +77,9 @@ def test_the_stored_columns_hold_no_plaintext(database: Database, staff: dict) -
         assert ID_NUMBER[-8:] not in stored and MOBILE[-8:] not in stored
     # The model still reads plaintext, and presenters mask as before.
     found = database.read(
-        lambda session: recipients.recipient_row(session, roll(database, staff)[0]["id"])
+        lambda session: recipients.recipient_row(
+            session, roll(database, staff)[0]["id"], actor=staff["clerk"]
+        )
     )
     assert (found.id_number, found.phone, found.address) == (ID_NUMBER, MOBILE, ADDRESS)
     assert roll(database, staff)[0]["phone_masked"] == "139****5678"

@@ -1,6 +1,7 @@
 """The demo district: its books verify, every month reconciles, the story's figures hold."""
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from sqlmodel import Session, col, select
 from carefund.access.users import user_for_token
 from carefund.bank import reconciliation
 from carefund.demo import DemoRefused, build_demo
-from carefund.funds import get_fund, list_funds
+from carefund.demo.streets import STREET_FUNDS
+from carefund.funds import all_funds, find_fund, list_funds
 from carefund.ledger.verify import verify
 from carefund.models import (
     Alert,
@@ -22,6 +24,7 @@ from carefund.models import (
     Recipient,
     User,
 )
+from carefund.recipients import list_recipients
 from carefund.reports import statements
 from carefund.vocabulary import Aspect, MemberCategory, Role
 
@@ -31,18 +34,20 @@ def test_the_demo_district(database) -> None:
 
     def read(session: Session) -> Any:
         heads = {}
-        for fund in list_funds(session):
+        for fund in all_funds(session):
             verified = verify(session, fund)
             assert verified.ok, verified.problem
             heads[fund.code] = verified.head_hash
-            assert fund.closed_through == date(2026, 10, 31)
+            # The district's funds are closed to October; the streets' began in November.
+            closed = None if fund.code in STREET_FUNDS.values() else date(2026, 10, 31)
+            assert fund.closed_through == closed
             for month in range(1, 13):
                 statement = statements.build_statement(
                     session, fund, statements.parse_period(f"2026-{month:02d}")
                 )
                 assert statement.reconciled, (fund.code, month, statement.checks)
                 assert statement.opening_fen >= 0 and statement.closing_fen >= 0
-        assert set(heads) == {"HC-CARE", "HC-RELIEF"}
+        assert set(heads) == {"HC-CARE", "HC-RELIEF", "CG-CARE", "DC-CARE", "XC-CARE"}
         last_day = session.exec(select(func.max(JournalEntry.entry_date))).one()
         assert last_day <= date(2026, 11, 27)
 
@@ -57,7 +62,7 @@ def test_the_demo_district(database) -> None:
 
         # More than 500,000 yuan out of the care fund, across every cell of the 6×3 matrix.
         care = statements.build_statement(
-            session, get_fund(session, "HC-CARE"), statements.parse_period("2026")
+            session, find_fund(session, "HC-CARE"), statements.parse_period("2026")
         )
         assert care.reconciled
         assert care.disbursed_total_fen > 500_000_00
@@ -66,7 +71,7 @@ def test_the_demo_district(database) -> None:
 
         # The relief fund: about 200,000 a year, 40 members paid 400 on every 5th.
         relief = statements.build_statement(
-            session, get_fund(session, "HC-RELIEF"), statements.parse_period("2026")
+            session, find_fund(session, "HC-RELIEF"), statements.parse_period("2026")
         )
         assert 190_000_00 <= relief.income_total_fen <= 210_000_00
         assert relief.disbursed_total_fen == 40 * 400_00 * 11
@@ -126,6 +131,19 @@ def test_the_demo_district(database) -> None:
     assert ("A", "inactive_recipient", "open") in raised
     assert ("C", "approval_overdue", "open") in raised
     assert "off_hours" not in {rule for _, rule, _ in raised}
+    # The streets: 城关街道's clerk and approver are printed with the others and see only
+    # their street's fund and members.
+    street_users = {u.username: u for u in result.users if u.unit != "DISTRICT"}
+    assert {(u.username, u.role, u.unit) for u in street_users.values()} == {
+        ("cg_clerk", "clerk", "CG"),
+        ("cg_approver", "approver", "CG"),
+    }
+    cg_clerk = user_for_token(database, street_users["cg_clerk"].token)
+    seen = database.read(lambda session: [f.code for f in list_funds(session, actor=cg_clerk)])
+    assert seen == ["CG-CARE"]
+    roll = database.read(partial(list_recipients, actor=cg_clerk, limit=2000))
+    assert roll and all(r["address"].startswith("城关街道") for r in roll)
+    assert len(roll) < result.recipients
 
     with pytest.raises(DemoRefused):
         build_demo(database)
@@ -135,7 +153,7 @@ def test_the_demo_district(database) -> None:
         build_demo(database, force=True)
         again = database.read(
             lambda session: {
-                fund.code: verify(session, fund).head_hash for fund in list_funds(session)
+                fund.code: verify(session, fund).head_hash for fund in all_funds(session)
             }
         )
         assert again == heads

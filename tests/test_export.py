@@ -50,7 +50,7 @@ def test_bean_check_accepts_the_export_and_its_balances_are_ours(database, tmp_p
     ledger = tmp_path / "books.beancount"
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         ledger.write_text(
             "\n".join(export_beancount(session, fund_code=fund.code, actor=staff["auditor"]))
             + "\n",

@@ -86,7 +86,7 @@ def books(database: Database) -> tuple[list[str], int, bool]:
     """Receipt numbers in order, the fund's cash and whether its chain verifies."""
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         receipts = list(session.exec(select(Income.receipt_no).order_by(col(Income.id))))
         return receipts, fund.cash_fen, verify(session, fund).ok
 

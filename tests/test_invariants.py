@@ -135,7 +135,7 @@ def make_machine(fresh_database):  # type: ignore[no-untyped-def]
         @invariant()
         def books_hold(self) -> None:
             def read(session: Session) -> Any:
-                fund = funds.get_fund(session, "HC-CARE")
+                fund = funds.find_fund(session, "HC-CARE")
                 result = verify(session, fund)
                 assert result.ok, result
                 assert fund.cash_fen >= 0

@@ -39,14 +39,14 @@ def books(database):  # type: ignore[no-untyped-def]
 
 def _journal(database) -> list[dict]:  # type: ignore[no-untyped-def]
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         return journal.journal_page(session, fund, start=None, end=None, after_seq=0, limit=100)
 
     return database.read(read)
 
 
 def _verify(database) -> VerifyResult:  # type: ignore[no-untyped-def]
-    return database.read(lambda session: verify(session, funds.get_fund(session, "HC-CARE")))
+    return database.read(lambda session: verify(session, funds.find_fund(session, "HC-CARE")))
 
 
 HASHED_KEYS_V2 = (

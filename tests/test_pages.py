@@ -305,7 +305,7 @@ def test_recording_an_income_lands_on_it_with_its_receipt(pages) -> None:
     assert receipt.content.startswith(b"%PDF")
 
     def read(session: Session) -> Any:
-        assert funds.get_fund(session, "HC-CARE").cash_fen == 123456
+        assert funds.find_fund(session, "HC-CARE").cash_fen == 123456
 
     pages.database.read(read)
     listing = clerk.page("/incomes")
@@ -547,7 +547,7 @@ def test_submit_approve_pay_and_print_the_voucher(pages) -> None:
     assert voucher.status_code == 200 and voucher.content.startswith(b"%PDF")
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         assert fund.cash_fen == 123456 - 80000
 
     pages.database.read(read)

@@ -33,7 +33,7 @@ def test_closing_a_month_keeps_its_balance_and_head_and_locks_every_earlier_date
     assert february.closing_balance_fen == 58_000  # March's 99.00 is not in it.
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         # The close appended its seal (seq 5): the closing records that head.
         assert february.head_hash == fund.head_hash and february.head_seq == 5
 
@@ -102,7 +102,7 @@ def test_a_reversal_of_a_closed_months_income_lands_in_an_open_month(database) -
     from carefund.reports.statements import build_statement, parse_period
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         january = build_statement(session, fund, parse_period("2026-01"))
         february = build_statement(session, fund, parse_period("2026-02"))
         return january, february

@@ -34,7 +34,7 @@ def test_every_chain_verifies_and_holds_what_was_generated(books) -> None:
     assert made.reversals > 0, "the sample should exercise reversals"
 
     def read(session: Session) -> Any:
-        results = [verify(session, fund) for fund in funds.list_funds(session)]
+        results = [verify(session, fund) for fund in funds.all_funds(session)]
         assert all(result.ok for result in results), [r.problem for r in results]
         assert sum(result.entries for result in results) == 600
         assert session.exec(
@@ -48,7 +48,7 @@ def test_statements_reconcile_every_month_and_the_year(books) -> None:
     database, _made = books
 
     def read(session: Session) -> Any:
-        for fund in funds.list_funds(session):
+        for fund in funds.all_funds(session):
             closing = None
             for label in [f"2026-{month:02d}" for month in range(1, 13)] + ["2025", "2026"]:
                 statement = build_statement(session, fund, parse_period(label))
@@ -65,7 +65,7 @@ def test_receipts_and_vouchers_are_gap_free_and_counters_agree(books) -> None:
     database, _made = books
 
     def read(session: Session) -> Any:
-        for fund in funds.list_funds(session):
+        for fund in funds.all_funds(session):
             receipts: dict[str, list[int]] = defaultdict(list)
             for receipt_no in session.exec(
                 select(Income.receipt_no).where(Income.fund_id == fund.id)
@@ -114,7 +114,7 @@ def test_closed_months_hold_the_balance_at_their_end(books) -> None:
     database, _made = books
 
     def read(session: Session) -> Any:
-        for fund in funds.list_funds(session):
+        for fund in funds.all_funds(session):
             assert (
                 fund.closed_through is not None and fund.closed_through.isoformat() == "2025-12-31"
             )
@@ -132,7 +132,7 @@ def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
 
     def write(session: Session) -> Any:
         clerk = users.get_user(session, ACTORS["clerk"])
-        before = funds.get_fund(session, "PROV-CARE")
+        before = funds.find_fund(session, "PROV-CARE")
         head_seq = before.head_seq
         recorded = incomes.record_income(
             session,
@@ -156,7 +156,7 @@ def test_the_use_cases_carry_on_where_the_generator_stopped(books) -> None:
             .offset(1)
         ).first()
         assert last is not None and int(income.receipt_no[-6:]) == int(last[-6:]) + 1
-        fund = funds.get_fund(session, "PROV-CARE")
+        fund = funds.find_fund(session, "PROV-CARE")
         assert fund.head_seq == head_seq + 1
         assert verify(session, fund).ok
 

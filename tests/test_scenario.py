@@ -87,7 +87,7 @@ def test_a_quarter_of_the_care_fund(database) -> None:
     disbursed_total = 6 * (50_000 + 30_000 + 120_050) - 50_000
 
     def read(session: Session) -> Any:
-        fund = funds.get_fund(session, "HC-CARE")
+        fund = funds.find_fund(session, "HC-CARE")
         assert fund.cash_fen == income_total - disbursed_total
         assert verify(session, fund).ok
         assert verify(session, fund).entries == 4 + 18 + 2 + 1  # and the closed month's seal

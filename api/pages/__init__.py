@@ -21,6 +21,7 @@ from api.pages import (
     incomes,
     plans,
     recipients,
+    units,
     users,
 )
 from api.pages.errors import SECURITY_HEADERS, refuse_with_page
@@ -47,6 +48,7 @@ def install_pages(app: FastAPI, api_prefix: str) -> None:
         controls,
         users,
         alerts,
+        units,
     ):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, applies=is_page, refuse=refuse_with_page)

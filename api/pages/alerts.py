@@ -51,7 +51,7 @@ def alert_list(request: Request, user: PageUser) -> HTMLResponse:
             limit=ALERTS_SHOWN_MAX,
             newest_first=True,
         )
-        return rows, alerts.open_counts(session, actor=user), funds.list_funds(session)
+        return rows, alerts.open_counts(session, actor=user), funds.list_funds(session, actor=user)
 
     rows, counts, every = get_database(request).read(read)
     return render(
@@ -110,8 +110,8 @@ def _rules_page(
     code = request.query_params.get("fund", "")
 
     def read(session: Session) -> Any:
-        every = funds.list_funds(session)
-        fund = funds.get_fund(session, code) if code else None
+        every = funds.list_funds(session, actor=user)
+        fund = funds.get_fund(session, code, actor=user) if code else None
         return every, fund, alerts.read_rules(session, actor=user, fund_code=code or None)
 
     every, fund, rules = get_database(request).read(read)

@@ -48,7 +48,7 @@ def _bank_page(
     request: Request, user: User, code: str, *, status: int = 200, **outcome: Any
 ) -> HTMLResponse:
     def read(session: Session) -> Any:
-        every = funds.list_funds(session)
+        every = funds.list_funds(session, actor=user)
         fund = code or (every[0].code if every else "")
         if not fund:
             return every, None, [], [], []
@@ -57,7 +57,13 @@ def _bank_page(
             session, fund_code=fund, actor=user, unmatched=True, limit=ROWS_SHOWN_MAX
         )
         failures = returns.bank_failures(session, fund_code=fund, actor=user, limit=ROWS_SHOWN_MAX)
-        return every, funds.get_fund(session, fund), listed(limit=ROWS_SHOWN_MAX), lines, failures
+        return (
+            every,
+            funds.get_fund(session, fund, actor=user),
+            listed(limit=ROWS_SHOWN_MAX),
+            lines,
+            failures,
+        )
 
     every, fund, rows, lines, failures = get_database(request).read(read)
     return render(

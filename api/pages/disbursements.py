@@ -241,7 +241,7 @@ def _detail_page(
         recipient = recipients.get_recipient(
             session, recipient_id=shown["recipient_id"], actor=user
         )
-        fund = funds.get_fund(session, shown["fund"])
+        fund = funds.get_fund(session, shown["fund"], actor=user)
         return shown, recipient, fund, funds.available_fen(session, fund)
 
     shown, recipient, fund, available = get_database(request).read(read)

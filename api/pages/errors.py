@@ -45,6 +45,7 @@ SECURITY_HEADERS = {
 ACTION_NAMES_ZH = {
     Action.read: "查看账目",
     Action.manage_funds: "开设基金",
+    Action.manage_units: "管理单位和授权",
     Action.manage_users: "管理用户",
     Action.record_income: "记录收入",
     Action.reverse_income: "冲销收入",

@@ -56,9 +56,9 @@ def plan_list(request: Request, user: PageUser) -> HTMLResponse:
     code = request.query_params.get("fund")
 
     def read(session: Session) -> Any:
-        every = funds.list_funds(session)
+        every = funds.list_funds(session, actor=user)
         # Every fund's plans unless one is asked for: a district has a handful.
-        fund = funds.get_fund(session, code) if code else None
+        fund = funds.get_fund(session, code, actor=user) if code else None
         rows = plans.list_plans(session, actor=user, fund_code=code or None, limit=PLANS_SHOWN_MAX)
         return every, fund, rows
 

@@ -15,7 +15,8 @@ from api.pages.form_posts import post_form
 from api.pages.forms import form_errors, record_id
 from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
-from carefund import disbursements, imports, recipients
+from carefund import disbursements, imports, recipients, units
+from carefund.access.users import Action
 from carefund.errors import CarefundError, ImportRejected
 from carefund.models import User
 from carefund.money import parse_amount
@@ -115,9 +116,12 @@ def _form_page(
     recipient_id: int | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    recipient = get_database(request).read(
-        partial(recipients.recipient_form, actor=user, recipient_id=recipient_id)
-    )
+    def read(session: Session) -> tuple[Any, list[tuple[str, str]]]:
+        recipient = recipients.recipient_form(session, actor=user, recipient_id=recipient_id)
+        choices = units.unit_choices(session, actor=user, action=Action.manage_recipients)
+        return recipient, [(u.code, f"{u.name}（{u.code}）") for u in choices]
+
+    recipient, unit_options = get_database(request).read(read)
     if status != 200:
         # Personal data typed in is not echoed back into the page.
         values = values | {"id_number": "", "phone": "", "account_no": ""}
@@ -129,6 +133,7 @@ def _form_page(
         values=values,
         errors=errors,
         recipient=recipient,
+        unit_options=unit_options,
     )
 
 
@@ -140,12 +145,13 @@ def new_form(request: Request, user: PageUser) -> HTMLResponse:
 @router.post("/recipients/new")
 def create(request: Request, user: PageUser, form: Posted) -> Response:
     values = {name: form.get(name) for name in RECIPIENT_FIELDS}
+    unit = form.get("unit") or None
     return post_form(
         request,
-        lambda session: recipients.create_recipient(session, actor=user, **values),
-        fields=RECIPIENT_FIELDS,
+        lambda session: recipients.create_recipient(session, actor=user, unit=unit, **values),
+        fields=RECIPIENT_FIELDS | {"unit"},
         again=lambda errors, status: _form_page(
-            request, user, values=values, errors=errors, status=status
+            request, user, values=values | {"unit": unit}, errors=errors, status=status
         ),
         then=lambda recipient: f"/recipients/{recipient.id}?done=created",
     )

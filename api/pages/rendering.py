@@ -138,6 +138,7 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
         ("/books/controls", "资金管控", Action.read),
         ("/alerts", "预警", Action.read_alerts),
         ("/users", "用户管理", Action.manage_users),
+        ("/units", "单位", Action.manage_units),
         ("/audit", "审计记录", Action.read_audit),
     ]
     shown = [(href, label) for href, label, action in items if may(user, action)]

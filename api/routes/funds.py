@@ -16,7 +16,7 @@ async def create_fund(body: FundCreate, database: DatabaseDep, user: CurrentUser
     """开设基金（admin）。"""
     return await database.write_async(
         lambda session: funds.create_fund(
-            session, code=body.code, name=body.name, org=body.org, actor=user
+            session, code=body.code, name=body.name, org=body.org, unit=body.unit, actor=user
         )
     )
 

@@ -13,14 +13,16 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from carefund.access import users
+from carefund.access.scope import scope_of
 from carefund.access.users import Action, require
 from carefund.alerts.registry import Touched, Trigger
 from carefund.alerts.watch import watch
 from carefund.audit import write_audit
-from carefund.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from carefund.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from carefund.models import ApiToken, User, as_utc, utcnow
 from carefund.privacy import mask_id_number, mask_phone
 from carefund.recipients import IDENTITY_CHECKS
+from carefund.units import get_unit
 from carefund.validation import FieldCheck, check_fields
 
 
@@ -64,15 +66,23 @@ def _audit(session: Session, actor: User, action: str, user: User, **detail: Any
     write_audit(session, actor=actor.username, action=action, obj=("user", user.id), detail=detail)
 
 
+def require_user_admin(session: Session, actor: User) -> None:
+    """Users are the whole district's: only an administrator whose grant covers it (the
+    root's) manages them; a street's administrator manages that street's units and roles."""
+    require(actor, Action.manage_users)
+    if not scope_of(session, actor).everywhere(Action.manage_users):
+        raise Forbidden("只有全区的管理员可以管理用户")
+
+
 def list_users(session: Session, *, actor: User) -> list[dict[str, Any]]:
     """Every user, by login name."""
-    require(actor, Action.manage_users)
+    require_user_admin(session, actor)
     return [user_public(user) for user in session.exec(select(User).order_by(col(User.username)))]
 
 
 def read_user(session: Session, *, actor: User, username: str) -> dict[str, Any]:
     """One user with its tokens."""
-    require(actor, Action.manage_users)
+    require_user_admin(session, actor)
     user = users.get_user(session, username)
     return user_public(user) | {"tokens": _tokens(session, user)}
 
@@ -86,16 +96,24 @@ def add_user(
     display_name: str | None = None,
     password: str | None = None,
     with_token: bool = True,
+    unit: str | None = None,
 ) -> dict[str, Any]:
-    """Add a user; `with_token` issues a first API token: the user's public form plus
-    `token` (shown once)."""
-    require(actor, Action.manage_users)
+    """Add a user holding `role` on `unit` (the root district when none) and below;
+    `with_token` issues a first API token: the user's public form plus `token` (shown
+    once)."""
+    require_user_admin(session, actor)
+    place = (
+        None
+        if unit in (None, "")
+        else get_unit(session, unit, actor=actor, action=Action.manage_units)
+    )
     user = users.create_user(
         session,
         username=username,
         role=role,
         password=password,
         display_name=display_name,
+        unit=place,
         actor=actor.username,
     )
     if not with_token:
@@ -105,7 +123,7 @@ def add_user(
 
 def set_active(session: Session, *, actor: User, username: str, active: bool) -> dict[str, Any]:
     """Deactivate (no login, no token works, at once) or reactivate a user."""
-    require(actor, Action.manage_users)
+    require_user_admin(session, actor)
     user = users.get_user(session, username)
     if user.id == actor.id and not active:
         raise Conflict("不能停用自己的账户")
@@ -120,7 +138,7 @@ def reset_password(
     session: Session, *, actor: User, username: str, password: str
 ) -> dict[str, Any]:
     """Give a user a new password that must be changed at the next login; unlocks too."""
-    require(actor, Action.manage_users)
+    require_user_admin(session, actor)
     clean = check_fields(PASSWORD_CHECKS, {"password": password})
     user = users.get_user(session, username)
     user.failed_logins = 0
@@ -155,7 +173,7 @@ def change_own_password(
 
 def unlock(session: Session, *, actor: User, username: str) -> dict[str, Any]:
     """Lift a lock that repeated failed logins put on an account."""
-    require(actor, Action.manage_users)
+    require_user_admin(session, actor)
     user = users.get_user(session, username)
     user.failed_logins = 0
     user.locked_until = None
@@ -173,7 +191,7 @@ def _tokens(session: Session, user: User) -> list[dict[str, Any]]:
 
 def list_tokens(session: Session, *, actor: User, username: str) -> list[dict[str, Any]]:
     """A user's tokens, revoked ones included, oldest first."""
-    require(actor, Action.manage_users)
+    require_user_admin(session, actor)
     return _tokens(session, users.get_user(session, username))
 
 
@@ -189,7 +207,7 @@ def _live_token(session: Session, *, username: str, token_id: object) -> tuple[U
 
 def revoke_token(session: Session, *, actor: User, username: str, token_id: int) -> dict[str, Any]:
     """Revoke a token: refused from the next request on, by every worker."""
-    require(actor, Action.manage_users)
+    require_user_admin(session, actor)
     user, token = _live_token(session, username=username, token_id=token_id)
     token.revoked_at = utcnow()
     session.add(token)
@@ -199,7 +217,7 @@ def revoke_token(session: Session, *, actor: User, username: str, token_id: int)
 
 def issue_token(session: Session, *, actor: User, username: str) -> dict[str, Any]:
     """Another token for a user: its public form plus `token` (shown once)."""
-    require(actor, Action.manage_users)
+    require_user_admin(session, actor)
     user = users.get_user(session, username)
     return _issue(session, actor, user)
 

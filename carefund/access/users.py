@@ -9,17 +9,18 @@ import re
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from carefund.audit import write_audit
 from carefund.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
 from carefund.limits import DISPLAY_NAME_LENGTH_MAX
-from carefund.models import ApiToken, User, as_utc, row_id, utcnow
+from carefund.models import ApiToken, Grant, Unit, User, as_utc, row_id, utcnow
 from carefund.storage.database import Database
 from carefund.storage.direct import DirectStatement
 from carefund.validation import clean_text
@@ -44,6 +45,8 @@ class Action(StrEnum):
     """See funds, incomes, recipients, disbursements, the journal, events."""
     manage_funds = "manage_funds"
     """Open funds."""
+    manage_units = "manage_units"
+    """Add units to the organisation tree; grant and revoke roles on them."""
     manage_users = "manage_users"
     """Add, deactivate and unlock users; reset passwords; issue and revoke tokens."""
     change_own_password = "change_own_password"
@@ -100,6 +103,7 @@ _EVERYONE = set(Role)
 PERMISSIONS: dict[Action, set[Role]] = {
     Action.read: _EVERYONE,
     Action.manage_funds: {Role.admin},
+    Action.manage_units: {Role.admin},
     Action.manage_users: {Role.admin},
     Action.change_own_password: _EVERYONE,
     Action.read_audit: {Role.admin, Role.auditor},
@@ -127,8 +131,12 @@ PERMISSIONS: dict[Action, set[Role]] = {
 
 
 def may(actor: User, action: Action) -> bool:
-    """Whether the actor's role allows the action."""
-    return actor.active and Role(actor.role) in PERMISSIONS[action]
+    """Whether one of the actor's roles allows the action somewhere: the roles of their
+    grants once loaded (`carefund.access.scope`), else their role. Where it is allowed is
+    asked of the record's unit (`check_in_scope`) or of the rows listed (`within_scope`)."""
+    scope = getattr(actor, "_scope", None)
+    roles = scope.roles() if scope is not None else {actor.role}
+    return actor.active and any(Role(role) in PERMISSIONS[action] for role in roles)
 
 
 def require(actor: User, action: Action) -> None:
@@ -144,9 +152,14 @@ def create_user(
     role: str,
     password: str | None = None,
     display_name: str | None = None,
+    unit: Unit | None = None,
     actor: str,
 ) -> User:
-    """Add a user; `password` enables the web pages (API tokens are issued separately)."""
+    """Add a user holding `role` on `unit` (the root district when none) and below;
+    `password` enables the web pages (API tokens are issued separately)."""
+    # The scope module builds on this one's role matrix, so it is imported here, not above.
+    from carefund.access.scope import add_grant, root_unit
+
     if not USERNAME_PATTERN.fullmatch(username or ""):
         raise InvalidInput(
             "用户名只能由字母、数字、下划线、点和连字符组成，最长 64 位", field="username"
@@ -172,12 +185,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    unit = unit or root_unit(session)
+    add_grant(session, user_id=row_id(user), role=role, unit=unit)
     write_audit(
         session,
         actor=actor,
         action="user.created",
         obj=("user", user.id),
-        detail={"role": role, "display_name": user.display_name},
+        detail={"role": role, "display_name": user.display_name, "unit": unit.code},
     )
     return user
 
@@ -206,22 +221,44 @@ def token_hash(token: str) -> str:
 
 _USERS = User.__table__  # type: ignore[attr-defined]
 _TOKENS = ApiToken.__table__  # type: ignore[attr-defined]
-_TOKEN_USER = DirectStatement(
-    core_select(
-        _USERS.c.id,
-        _USERS.c.username,
-        _USERS.c.role,
-        _USERS.c.active,
-        _USERS.c.display_name,
-        _USERS.c.must_change_password,
+_GRANTS = Grant.__table__  # type: ignore[attr-defined]
+_UNITS = Unit.__table__  # type: ignore[attr-defined]
+
+
+def _token_user(aggregate: Any) -> Any:
+    """The token's user with their grants as one text column (`role path,role path`): the
+    lookup stays one statement through the token hash's unique index."""
+    grants = (
+        core_select(aggregate(_GRANTS.c.role + " " + _UNITS.c.path, ","))
+        .select_from(_GRANTS.join(_UNITS, _GRANTS.c.unit_id == _UNITS.c.id))
+        .where(_GRANTS.c.user_id == _USERS.c.id)
+        .scalar_subquery()
     )
-    .select_from(_TOKENS.join(_USERS, _TOKENS.c.user_id == _USERS.c.id))
-    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None))
+    return (
+        core_select(
+            _USERS.c.id,
+            _USERS.c.username,
+            _USERS.c.role,
+            _USERS.c.active,
+            _USERS.c.display_name,
+            _USERS.c.must_change_password,
+            grants,
+        )
+        .select_from(_TOKENS.join(_USERS, _TOKENS.c.user_id == _USERS.c.id))
+        .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None))
+    )
+
+
+_TOKEN_USER = DirectStatement(
+    {
+        "sqlite": _token_user(func.group_concat),
+        "postgresql": _token_user(func.string_agg),
+    }
 )
 
 
 def user_for_token(database: Database, token: str) -> User:
-    """The active user a bearer token belongs to, or `Unauthenticated`.
+    """The active user a bearer token belongs to, with their grants, or `Unauthenticated`.
 
     Asked of the database on every call (one query through the token hash's unique index),
     never from a cache: a revoked token or a deactivated user is refused on the very next
@@ -230,9 +267,12 @@ def user_for_token(database: Database, token: str) -> User:
     row = database.look_up(_TOKEN_USER, {"token_hash": token_hash(token)})
     if row is None or not row[3]:
         raise Unauthenticated("令牌无效或已停用")
-    user_id, username, role, _active, display_name, must_change_password = row
+    # The scope module builds on this one's role matrix, so it is imported here, not above.
+    from carefund.access.scope import remember_scope, scope_from_text
+
+    user_id, username, role, _active, display_name, must_change_password, grants = row
     # The caller as the use cases see it (who and what role): a new instance, in no session.
-    return User(
+    user = User(
         id=user_id,
         username=username,
         role=role,
@@ -240,6 +280,7 @@ def user_for_token(database: Database, token: str) -> User:
         display_name=display_name,
         must_change_password=bool(must_change_password),
     )
+    return remember_scope(user, scope_from_text(grants))
 
 
 def shown_name(user: User) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from carefund.alerts.registry import Finding, Grade, Rule
-from carefund.events import record_event
+from carefund.events import record_event, unit_of_fund
 from carefund.models import Alert, Fund, as_utc, utcnow
 
 
@@ -78,7 +78,12 @@ def raise_alerts(
         if new_id is None:
             continue  # a concurrent write raised it first: the write itself goes on
         alert = Alert.model_validate(values | {"id": new_id})
-        record_event(session, "alert.raised", alert_public(alert, fund_code, known.name_zh))
+        record_event(
+            session,
+            "alert.raised",
+            alert_public(alert, fund_code, known.name_zh),
+            unit_id=unit_of_fund(session, fund_id),
+        )
         raised.append(alert)
     return raised
 

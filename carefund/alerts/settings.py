@@ -124,7 +124,7 @@ def read_rules(session: Session, *, actor: User, fund_code: str | None = None) -
     """Every rule with its setting for the fund (or district-wide)."""
     require(actor, Action.read_alerts)
     if fund_code:
-        get_fund(session, fund_code)
+        get_fund(session, fund_code, actor=actor, action=Action.read_alerts)
     settings = RuleSettings(list(session.exec(select(AlertRuleSetting))))
     return [
         rule_public(known, settings.effective(known, fund_code), fund_code or None)
@@ -146,7 +146,11 @@ def set_rule(
     applies now. Audit-logged with old and new."""
     require(actor, Action.manage_alert_rules)
     known = known_rule(code)
-    scope = get_fund(session, fund_code).code if fund_code else ""
+    scope = (
+        get_fund(session, fund_code, actor=actor, action=Action.manage_alert_rules).code
+        if fund_code
+        else ""
+    )
     current = RuleSettings(list(session.exec(select(AlertRuleSetting)))).effective(known, scope)
     texts = _checked_params(known, current.texts, params or {})
     new_grade = current.grade if grade in (None, "") else choose(Grade, grade, field="grade")

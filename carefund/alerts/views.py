@@ -11,7 +11,7 @@ from carefund.alerts.raising import alert_public, fund_codes
 from carefund.alerts.registry import RULES, Grade
 from carefund.audit import history, write_audit
 from carefund.errors import InvalidTransition
-from carefund.events import record_event
+from carefund.events import record_event, unit_of_fund
 from carefund.funds import get_fund
 from carefund.limits import ALERT_NOTE_LENGTH_MAX
 from carefund.models import Alert, AuditLog, User, utcnow
@@ -82,7 +82,9 @@ def list_alerts(
     if grade not in (None, ""):
         query = query.where(Alert.grade == choose(Grade, grade, field="grade").value)
     if fund_code:
-        query = query.where(Alert.fund_id == get_fund(session, fund_code).id)
+        query = query.where(
+            Alert.fund_id == get_fund(session, fund_code, actor=actor, action=Action.read_alerts).id
+        )
     order = col(Alert.id).desc() if newest_first else col(Alert.id)
     return alerts_public(session, list(session.exec(query.order_by(order).limit(limit))))
 
@@ -145,7 +147,7 @@ def _changed(session: Session, alert: Alert, action: str, actor: User, note: str
         detail={"status": alert.status, "note": note},
     )
     public = alerts_public(session, [alert])[0]
-    record_event(session, action, public)
+    record_event(session, action, public, unit_id=unit_of_fund(session, alert.fund_id))
     return public
 
 

@@ -17,7 +17,7 @@ def list_batches(
 ) -> list[dict[str, Any]]:
     """A page of the fund's batches, oldest first."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     rows = session.exec(
         select(BankBatch)
         .where(BankBatch.fund_id == fund.id, col(BankBatch.id) > after_id)

@@ -19,7 +19,7 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.disbursements import approve_disbursement, pay_disbursement, reject_disbursement
 from carefund.errors import CarefundError, InvalidInput, NotFound
-from carefund.events import record_event
+from carefund.events import record_event, unit_of_fund
 from carefund.funds import get_fund
 from carefund.limits import BATCH_ITEMS_MAX
 from carefund.models import (
@@ -97,7 +97,7 @@ def create_batch(
     if unknown:
         raise InvalidInput(f"未知字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     chosen = check_fields(BATCH_CHECKS, {name: selection.get(name) for name in BATCH_CHECKS})
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.prepare_batch)
     rows = _selected(session, row_id(fund), chosen)
     if not rows:
         raise InvalidInput("没有符合条件、可编入批次的支出", field="selection")
@@ -327,4 +327,4 @@ def _record(
         obj=("bank_batch", batch.id),
         detail={"number": batch.number, **{k: v for k, v in data.items() if k != "batch"}},
     )
-    record_event(session, event_type, data)
+    record_event(session, event_type, data, unit_id=unit_of_fund(session, batch.fund_id))

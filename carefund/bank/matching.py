@@ -32,7 +32,7 @@ def auto_match(
     without doubt: same amount, within the window, named by reference or counterparty."""
     require(actor, Action.bank_transfer)
     window = _window(window_days)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.bank_transfer)
     lines = _unmatched_lines(session, row_id(fund))
     if not lines:
         return {"fund": fund.code, "matched": [], "unmatched": 0}

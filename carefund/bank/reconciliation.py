@@ -189,7 +189,7 @@ def reconcile_month(session: Session, *, fund_code: str, month: str, actor: User
     from carefund.periods import parse_month
 
     first, last = parse_month(month)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     return _build(session, fund, month, last)
 
 
@@ -268,7 +268,7 @@ def confirm_reconciliation(
     from carefund.periods import parse_month
 
     _first, last = parse_month(month)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.confirm_reconciliation)
     if confirmed_month(session, row_id(fund), month):
         raise Conflict(f"{fund.code} {month} 的银行对账已经确认")
     built = _build(session, fund, month, last)
@@ -317,7 +317,7 @@ def set_bank_setting(
     require(actor, Action.manage_funds)
     if not isinstance(require_reconciliation, bool):
         raise InvalidInput("应为 true 或 false", field="require_reconciliation")
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.manage_funds)
     setting = session.get(BankSetting, fund.id) or BankSetting(fund_id=row_id(fund))
     setting.require_reconciliation = require_reconciliation
     session.add(setting)
@@ -334,7 +334,7 @@ def set_bank_setting(
 
 def read_bank_setting(session: Session, *, fund_code: str, actor: User) -> dict[str, Any]:
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     setting = session.get(BankSetting, fund.id)
     return {
         "fund": fund.code,

@@ -68,7 +68,7 @@ def import_bank_return(
 ) -> dict[str, Any]:
     """Apply a return file to the fund's batches; answers what each line did."""
     require(actor, Action.bank_transfer)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.bank_transfer)
     # Imports of one fund queue on its lock, so that the same file sent twice at once is
     # applied once and answered as already imported the second time.
     lock_fund_head(session, fund.code)
@@ -105,7 +105,7 @@ def import_bank_return(
         obj=("bank_file", stored.id),
         detail={"fund": fund.code, "filename": filename[:200], "file_hash": file_hash, **counts},
     )
-    record_event(session, "bank.return.imported", summary)
+    record_event(session, "bank.return.imported", summary, unit_id=fund.unit_id)
     return summary | {"already_imported": False}
 
 
@@ -241,7 +241,7 @@ def bank_failures(
     """Items the bank refused whose disbursement still waits (approved), oldest first: what
     a cashier pays again (a new batch) and an alert reports."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     query = (
         select(BankBatchItem, BankBatch.number, Disbursement)
         .join(BankBatch, col(BankBatch.id) == BankBatchItem.batch_id)

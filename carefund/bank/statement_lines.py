@@ -72,7 +72,7 @@ def import_bank_statement(
     """Add a statement's lines to the fund's (a line already there is not added twice);
     the same file again changes nothing. Answers how many lines were added."""
     require(actor, Action.bank_transfer)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.bank_transfer)
     # Imports of one fund queue on its lock, so that the same file sent twice at once is
     # applied once and answered as already imported the second time.
     lock_fund_head(session, fund.code)
@@ -106,7 +106,7 @@ def import_bank_statement(
         obj=("bank_file", stored.id),
         detail=summary | {"file_hash": file_hash},
     )
-    record_event(session, "bank.statement.imported", summary)
+    record_event(session, "bank.statement.imported", summary, unit_id=fund.unit_id)
     return summary | {"already_imported": False}
 
 
@@ -227,7 +227,7 @@ def list_statement_lines(
 ) -> list[dict[str, Any]]:
     """A page of the fund's statement lines by id."""
     require(actor, Action.read)
-    fund: Fund = get_fund(session, fund_code)
+    fund: Fund = get_fund(session, fund_code, actor=actor)
     query = select(BankStatementLine).where(
         BankStatementLine.fund_id == fund.id, col(BankStatementLine.id) > after_id
     )

@@ -211,7 +211,12 @@ def export_transfer_file(
         detail=detail,
     )
     public = batch_public(session, batch, fund.code)
-    record_event(session, "bank.file.exported", public | {"file": detail | {"accounts": None}})
+    record_event(
+        session,
+        "bank.file.exported",
+        public | {"file": detail | {"accounts": None}},
+        unit_id=fund.unit_id,
+    )
     made_by = names_on_documents(session, actor.username)[actor.username]
     return TransferFile(
         fund_code=fund.code,

@@ -136,7 +136,7 @@ def _money(value: int | None) -> str | None:
 def read_budgets(session: Session, *, fund_code: str, year: object, actor: User) -> dict:
     """A year's budget against actual, per cell, with totals; every role may read it."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     clean_year = _year(year)
     cells = budget_figures(session, fund_id=fund.id or 0, year=clean_year)
     totals = {
@@ -182,7 +182,7 @@ def set_budget(session: Session, *, fund_code: str, values: dict[str, Any], acto
     kept in the history, audit-logged, and announced as `budget.changed`."""
     require(actor, Action.manage_funds)
     clean = check_fields(BUDGET_CHECKS, values)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.manage_funds)
     key = {k: clean[k] for k in ("year", "category", "aspect")}
     budget = session.exec(select(Budget).where(Budget.fund_id == fund.id).filter_by(**key)).first()
     previous = budget.amount_fen if budget else None
@@ -210,14 +210,14 @@ def set_budget(session: Session, *, fund_code: str, values: dict[str, Any], acto
         obj=("fund", fund.id),
         detail=public,
     )
-    record_event(session, "budget.changed", public)
+    record_event(session, "budget.changed", public, unit_id=fund.unit_id)
     return public
 
 
 def budget_history(session: Session, *, fund_code: str, year: object, actor: User) -> dict:
     """Every change of the year's budgets, oldest first."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     rows = session.exec(
         select(BudgetChange)
         .where(BudgetChange.fund_id == fund.id, BudgetChange.year == _year(year))

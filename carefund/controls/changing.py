@@ -28,7 +28,7 @@ from carefund.vocabulary import Aspect, IncomeSource, MemberCategory
 def read_controls(session: Session, *, fund_code: str, actor: User) -> dict[str, Any]:
     """A fund's controls; every role may read them (an approver sees the figures)."""
     require(actor, Action.read)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     return controls_public(fund, load_controls(session, fund), session.get(FundControl, fund.id))
 
 
@@ -104,7 +104,7 @@ def set_controls(
     """Replace a fund's controls (admin), with a reason; audit-logged, with an event."""
     require(actor, Action.manage_funds)
     clean = check_fields(CONTROL_CHECKS, values)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.manage_funds)
     cap_fen, aspect_caps_fen = clean["caps"]
     controls = Controls(
         approval_threshold_fen=clean["approval_threshold"],
@@ -133,7 +133,9 @@ def set_controls(
         obj=("fund", fund.id),
         detail=detail,
     )
-    record_event(session, "fund.controls.changed", public | {"reason": clean["reason"]})
+    record_event(
+        session, "fund.controls.changed", public | {"reason": clean["reason"]}, unit_id=fund.unit_id
+    )
     return public
 
 

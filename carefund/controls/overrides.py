@@ -104,7 +104,7 @@ def record_override(
         obj=("disbursement", found.id),
         detail=public,
     )
-    record_event(session, "control.overridden", public)
+    record_event(session, "control.overridden", public, unit_id=fund.unit_id)
     return public
 
 

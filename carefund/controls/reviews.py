@@ -78,7 +78,7 @@ def review_income(
         obj=("income", income.id),
         detail={"receipt_no": income.receipt_no, "review_voucher_no": entry.voucher_no},
     )
-    record_event(session, "income.reviewed", public)
+    record_event(session, "income.reviewed", public, unit_id=fund.unit_id)
     return public
 
 

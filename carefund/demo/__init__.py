@@ -1,7 +1,9 @@
 """The demo district: a believable year of books (2026) for a newcomer to look at.
 
-Two funds — a care fund (关爱基金) fed by all four sources and a hardship relief fund
-(特困党员救助基金) of about 200,000 yuan a year — 1,760 members in six categories, more
+Two district funds — a care fund (关爱基金) fed by all four sources and a hardship relief
+fund (特困党员救助基金) of about 200,000 yuan a year — and a small fund in each of three
+streets (街道, each with two communities: `streets.py`), 1,760 members (those living in a
+street on its roll) in six categories, more
 than 500,000 yuan paid across the 6×3 matrix through submit → approve → pay, the monthly
 relief-card plan for 40 members paid through the bank (batch, bank file, return), a few
 reversals, January to October closed (the relief fund's months reconciled with its bank
@@ -29,6 +31,7 @@ from carefund.demo import (
     money_in,
     money_out,
     relief_card,
+    street_money,
     warnings,
 )
 from carefund.demo.staff import DemoUser
@@ -58,7 +61,8 @@ class DemoResult:
         ]
         text.append("用户（密码与令牌只显示这一次）：")
         text += [
-            f"  {u.username:<12} {u.role:<12} 密码 {u.password}  令牌 {u.token}" for u in self.users
+            f"  {u.username:<12} {u.role:<12} {u.unit:<9} 密码 {u.password}  令牌 {u.token}"
+            for u in self.users
         ]
         return text
 
@@ -93,6 +97,7 @@ def build_demo(database: Database, *, force: bool = False) -> DemoResult:
     corrections.corrections(year)
     corrections.closings(year)
     controls.money_controls(year)
+    street_money.street_money(year)
     year.run()
     warnings.warnings(year)
     return _result(database, credentials)

@@ -13,7 +13,7 @@ from carefund.bank import batches, matching, reconciliation, returns, statement_
 from carefund.bank.cash_entries import cash_entries
 from carefund.bank.transfer_file import export_transfer_file
 from carefund.demo.year import CLOSED_THROUGH_MONTH, DEMO_YEAR, RELIEF_FUND, Year
-from carefund.funds import get_fund
+from carefund.funds import find_fund
 from carefund.ledger.journal import cash_balance_as_of
 from carefund.models import row_id
 from carefund.periods import parse_month
@@ -108,7 +108,7 @@ def _statement_of(session: Session, month: str) -> bytes:
     """The bank's statement of the month as it would print it: each income by its payer,
     each batch as one debit and its fee, anything else by its voucher number."""
     first, last = parse_month(month)
-    fund = get_fund(session, RELIEF_FUND)
+    fund = find_fund(session, RELIEF_FUND)
     balance = cash_balance_as_of(session, fund_id=row_id(fund), as_of=first - timedelta(days=1))
     rows: list[tuple[date, str, str, str, int]] = []
     batch_totals: dict[str, list] = {}

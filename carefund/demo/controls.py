@@ -173,6 +173,6 @@ def _budget_cut_and_override(year: Year, session: Session) -> None:
 
 
 def _care_fund_id(session: Session) -> int:
-    from carefund.funds import get_fund
+    from carefund.funds import find_fund
 
-    return get_fund(session, CARE_FUND).id or 0
+    return find_fund(session, CARE_FUND).id or 0

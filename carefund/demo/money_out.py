@@ -21,6 +21,7 @@ def disburse(
     fund: str = CARE_FUND,
     method: str = "转账",
     submitter: str = "clerk",
+    approver: str = "approver",
     outcome: str = "paid",
 ) -> None:
     """Submitted, approved by another person, paid by the cashier, all dated `day`;
@@ -57,7 +58,7 @@ def disburse(
             )
             return
         disbursements.approve_disbursement(
-            session, disbursement_id=made.id, actor=year.staff["approver"]
+            session, disbursement_id=made.id, actor=year.staff[approver]
         )
         if outcome == "approved":
             return

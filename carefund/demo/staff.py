@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from carefund.access import users
+from carefund.access.scope import root_unit
 from carefund.models import User
+from carefund.units import find_unit
 from carefund.vocabulary import Role
 
 PASSWORD_BYTES = 9
@@ -21,7 +23,9 @@ STAFF = (
     ("auditor", Role.auditor),
     ("integration", Role.integration),
 )
-"""The demo's users: one of every role, and a second clerk."""
+"""The demo's users: one of every role, and a second clerk, all of the whole district."""
+STREET_STAFF = (("cg_clerk", Role.clerk, "CG"), ("cg_approver", Role.approver, "CG"))
+"""Street users: their role holds in 城关街道 (CG) and its communities, nowhere else."""
 
 
 @dataclass(frozen=True)
@@ -30,18 +34,25 @@ class DemoUser:
     role: str
     password: str
     token: str
+    unit: str = "DISTRICT"
 
 
 def create_staff(session: Session, *, staff: dict[str, User]) -> list[DemoUser]:
     """Create the demo's users into `staff` (by username) and answer their new logins."""
     credentials: list[DemoUser] = []
-    for username, role in STAFF:
+    district = root_unit(session).code
+    everyone = [(username, role, district) for username, role in STAFF] + list(STREET_STAFF)
+    for username, role, unit in everyone:
         password = secrets.token_urlsafe(PASSWORD_BYTES)
         user = users.create_user(
-            session, username=username, role=role.value, password=password, actor="demo"
+            session,
+            username=username,
+            role=role.value,
+            password=password,
+            unit=find_unit(session, unit),
+            actor="demo",
         )
-        credentials.append(
-            DemoUser(username, role.value, password, users.issue_token(session, user))
-        )
+        token = users.issue_token(session, user)
+        credentials.append(DemoUser(username, role.value, password, token, unit))
         staff[username] = user
     return credentials

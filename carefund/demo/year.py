@@ -13,8 +13,8 @@ from functools import partial
 
 from sqlmodel import Session
 
-from carefund import recipients
 from carefund.alerts.watch import pause_watch
+from carefund.demo import streets
 from carefund.demo.roll import member_rows
 from carefund.demo.staff import DemoUser, create_staff
 from carefund.funds import create_fund
@@ -78,6 +78,7 @@ def open_books(year: Year) -> list[DemoUser]:
 
     def set_up(session: Session) -> None:
         pause_watch(session)
+        streets.make_tree(session)
         credentials.extend(create_staff(session, staff=year.staff))
         for code, name in (
             (CARE_FUND, "城关区党内关爱基金"),
@@ -86,8 +87,8 @@ def open_books(year: Year) -> list[DemoUser]:
             create_fund(
                 session, code=code, name=name, org="中共城关区委组织部", actor=year.staff["admin"]
             )
-        rows = member_rows(year.rng)
-        made = recipients.create_recipients(session, rows=rows, actor=year.staff["clerk"])
+        streets.open_street_funds(session, year.staff["admin"])
+        made = streets.create_roll(session, member_rows(year.rng), year.staff["clerk"])
         for recipient in made:
             year.roll.setdefault(MemberCategory(recipient.category), []).append(recipient)
 

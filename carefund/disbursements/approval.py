@@ -89,7 +89,15 @@ def approve_disbursement(
         disbursement.approved_by = actor.username
         disbursement.approved_at = utcnow()
 
-    return transition(session, disbursement_id, {Status.submitted}, Status.approved, approve)
+    return transition(
+        session,
+        disbursement_id,
+        {Status.submitted},
+        Status.approved,
+        approve,
+        actor=actor,
+        action=Action.approve_disbursement,
+    )
 
 
 def _check_available(session: Session, fund: FundHead, disbursement: Disbursement) -> None:

@@ -91,8 +91,8 @@ def submit_disbursement(
     fields = check_fields(
         SUBMIT_CHECKS, {"amount": amount, "aspect": aspect, "purpose": purpose, "memo": memo}
     )
-    fund = get_fund(session, fund_code)
-    recipient = recipient_row(session, recipient_id)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.submit_disbursement)
+    recipient = recipient_row(session, recipient_id, actor=actor)
     if not recipient.active:
         raise Conflict(f"关爱对象 {recipient.member_no} 已停用，不能发放", field="recipient_id")
     disbursement = Disbursement(
@@ -110,7 +110,7 @@ def submit_disbursement(
     session.add(disbursement)
     session.flush()
     public = disbursement_public(disbursement, DisbursementRefs(fund_code=fund.code))
-    record_event(session, "disbursement.submitted", public)
+    record_event(session, "disbursement.submitted", public, unit_id=fund.unit_id)
     return disbursement
 
 
@@ -126,7 +126,15 @@ def reject_disbursement(
         disbursement.rejected_by = actor.username
         disbursement.reject_reason = fields["reason"]
 
-    return transition(session, disbursement_id, {Status.submitted}, Status.rejected, reject)
+    return transition(
+        session,
+        disbursement_id,
+        {Status.submitted},
+        Status.rejected,
+        reject,
+        actor=actor,
+        action=Action.approve_disbursement,
+    )
 
 
 def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) -> Disbursement:
@@ -138,7 +146,15 @@ def cancel_disbursement(session: Session, *, disbursement_id: int, actor: User) 
         refuse_others(disbursement, actor)
         disbursement.cancelled_by = actor.username
 
-    return transition(session, disbursement_id, {Status.submitted}, Status.cancelled, cancel)
+    return transition(
+        session,
+        disbursement_id,
+        {Status.submitted},
+        Status.cancelled,
+        cancel,
+        actor=actor,
+        action=Action.cancel_disbursement,
+    )
 
 
 def pay_disbursement(
@@ -189,7 +205,15 @@ def pay_disbursement(
         touched.append(_touched(Trigger.payment, fund, disbursement, entry.voucher_no, actor))
         return entry.voucher_no
 
-    paid = transition(session, disbursement_id, {Status.approved}, Status.paid, pay)
+    paid = transition(
+        session,
+        disbursement_id,
+        {Status.approved},
+        Status.paid,
+        pay,
+        actor=actor,
+        action=Action.pay_disbursement,
+    )
     watch(session, touched[0])
     return paid
 
@@ -248,7 +272,15 @@ def reverse_disbursement(
         touched.append(_touched(Trigger.reversal, fund, disbursement, reversal.voucher_no, actor))
         return original.voucher_no
 
-    reversed_one = transition(session, disbursement_id, {Status.paid}, Status.reversed, reverse)
+    reversed_one = transition(
+        session,
+        disbursement_id,
+        {Status.paid},
+        Status.reversed,
+        reverse,
+        actor=actor,
+        action=Action.reverse_disbursement,
+    )
     watch(session, touched[0])
     return reversed_one
 

@@ -5,6 +5,8 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from carefund.access.scope import check_in_scope
+from carefund.access.users import Action
 from carefund.disbursements.views import DisbursementRefs, disbursement_public
 from carefund.errors import Forbidden, InvalidTransition, NotFound
 from carefund.events import record_event
@@ -41,6 +43,9 @@ def transition(
     allowed_from: set[Status],
     to: Status,
     apply: Callable[[Disbursement, FundHead], str | None],
+    *,
+    actor: User,
+    action: Action,
 ) -> Disbursement:
     """Move a disbursement to `to` under its fund's lock, so concurrent steps queue.
 
@@ -52,8 +57,10 @@ def transition(
         if is_id(disbursement_id)
         else None
     )
+    missing = NotFound(f"支出不存在：{disbursement_id}")
     if fund is None:
-        raise NotFound(f"支出不存在：{disbursement_id}")
+        raise missing
+    check_in_scope(session, actor, action, fund.unit_path, missing)
     # Read under the lock: a copy the session held from before it may be stale.
     disbursement = session.get_one(Disbursement, disbursement_id, populate_existing=True)
     if Status(disbursement.status) not in allowed_from:
@@ -72,5 +79,10 @@ def transition(
     session.add(disbursement)
     session.flush()
     refs = DisbursementRefs(fund_code=fund.code, voucher_no=voucher_no)
-    record_event(session, f"disbursement.{to.value}", disbursement_public(disbursement, refs))
+    record_event(
+        session,
+        f"disbursement.{to.value}",
+        disbursement_public(disbursement, refs),
+        unit_id=fund.unit_id,
+    )
     return disbursement

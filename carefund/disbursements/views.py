@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund.access.scope import within_scope
 from carefund.access.users import Action, require
 from carefund.errors import InvalidInput, NotFound
-from carefund.funds import get_fund
+from carefund.funds import check_row_scope, get_fund
 from carefund.models import Disbursement, Fund, JournalEntry, User, as_utc
 from carefund.money import format_fen
 from carefund.recipients import list_recipients, recipient_public, recipient_row
@@ -20,18 +21,30 @@ from carefund.vocabulary import DisbursementStatus
 Status = DisbursementStatus
 
 
-def disbursement_row(session: Session, disbursement_id: object) -> Disbursement:
-    """The stored disbursement, for use cases that go on from it (a voucher, say)."""
+def disbursement_row(
+    session: Session, disbursement_id: object, *, actor: User, action: Action = Action.read
+) -> Disbursement:
+    """The stored disbursement, for use cases that go on from it (a voucher, say);
+    `NotFound` when its fund is outside what the actor may see."""
     found = session.get(Disbursement, disbursement_id) if is_id(disbursement_id) else None
+    missing = NotFound(f"支出不存在：{disbursement_id}")
     if found is None:
-        raise NotFound(f"支出不存在：{disbursement_id}")
+        raise missing
+    check_row_scope(session, actor, action, fund_id=found.fund_id, missing=missing)
     return found
 
 
 def get_disbursement(session: Session, *, disbursement_id: object, actor: User) -> dict[str, Any]:
     """One disbursement's public form."""
     require(actor, Action.read)
-    return disbursements_public(session, [disbursement_row(session, disbursement_id)])[0]
+    found = disbursement_row(session, disbursement_id, actor=actor)
+    return disbursements_public(session, [found])[0]
+
+
+def funds_within(session: Session, actor: User, action: Action = Action.read) -> Any:
+    """A condition on `Disbursement.fund_id`: the funds the actor may do the action on."""
+    scope = within_scope(session, actor, col(Fund.unit_id), action)
+    return col(Disbursement.fund_id).in_(select(Fund.id).where(scope))
 
 
 def list_disbursements(
@@ -47,15 +60,19 @@ def list_disbursements(
     limit: int = 50,
     newest_first: bool = False,
     before_id: int | None = None,
+    action: Action = Action.read,
 ) -> list[dict[str, Any]]:
-    """A page of disbursements by id (oldest first, or newest first for people), in their
-    public form; `start`/`end` filter on the day it was submitted."""
+    """A page of the disbursements the actor may do the action on (by default: see), by id
+    (oldest first, or newest first for people), in their public form; `start`/`end` filter
+    on the day it was submitted."""
     require(actor, Action.read)
-    query = select(Disbursement).where(col(Disbursement.id) > after_id)
+    query = select(Disbursement).where(
+        col(Disbursement.id) > after_id, funds_within(session, actor, action)
+    )
     if before_id is not None:
         query = query.where(col(Disbursement.id) < before_id)
     if fund_code is not None:
-        query = query.where(Disbursement.fund_id == get_fund(session, fund_code).id)
+        query = query.where(Disbursement.fund_id == get_fund(session, fund_code, actor=actor).id)
     if status is not None:
         query = query.where(Disbursement.status == choose(Status, status, field="status").value)
     if recipient_id is not None:
@@ -73,7 +90,7 @@ def count_by_status(session: Session, *, fund_code: str, actor: User) -> dict[st
     require(actor, Action.read)
     query = (
         select(Disbursement.status, func.count())
-        .where(Disbursement.fund_id == get_fund(session, fund_code).id)
+        .where(Disbursement.fund_id == get_fund(session, fund_code, actor=actor).id)
         .group_by(col(Disbursement.status))
     )
     counts = {status.value: 0 for status in Status}
@@ -97,7 +114,7 @@ def queue(
     action, status = QUEUES[step]
     require(actor, action)
     return list_disbursements(
-        session, actor=actor, status=status.value, after_id=after_id, limit=limit
+        session, actor=actor, status=status.value, after_id=after_id, limit=limit, action=action
     )
 
 
@@ -126,7 +143,7 @@ def submit_form(
     picked = None
     if recipient_id is not None:
         try:
-            picked = recipient_public(recipient_row(session, recipient_id))
+            picked = recipient_public(recipient_row(session, recipient_id, actor=actor))
         except NotFound:
             errors["recipient_id"] = "请重新选择关爱对象"
     matches: list[dict[str, Any]] = []

@@ -24,7 +24,7 @@ from carefund.ledger.entry_documents import reversal_document
 from carefund.ledger.hashing import CHAIN_VERSION, document_text, entry_hash, public_form
 from carefund.ledger.journal import postings_of
 from carefund.limits import FUND_CODE_LENGTH_MAX
-from carefund.models import Counter, Fund, JournalEntry, Posting, utcnow
+from carefund.models import Counter, Fund, JournalEntry, Posting, Unit, utcnow
 from carefund.money import format_fen
 from carefund.storage.direct import DirectStatement, insert_row
 
@@ -44,9 +44,14 @@ class FundHead:
     review_threshold_fen: int | None = None
     """Incomes above it need a review (复核): read with the head, so recording an income
     costs no read more for it."""
+    unit_id: int | None = None
+    """The fund's unit, for the events it writes."""
+    unit_path: str | None = None
+    """Its path in the organisation tree, read with the head: who may post here."""
 
 
 _FUND = Fund.__table__  # type: ignore[attr-defined]
+_UNIT = Unit.__table__  # type: ignore[attr-defined]
 _HEAD_COLUMNS = (
     _FUND.c.id,
     _FUND.c.code,
@@ -55,6 +60,8 @@ _HEAD_COLUMNS = (
     _FUND.c.cash_fen,
     _FUND.c.closed_through,
     _FUND.c.review_threshold_fen,
+    _FUND.c.unit_id,
+    core_select(_UNIT.c.path).where(_UNIT.c.id == _FUND.c.unit_id).scalar_subquery(),
 )
 _LOCK_HEAD = DirectStatement(
     core_select(*_HEAD_COLUMNS).where(_FUND.c.code == bindparam("code")).with_for_update()
@@ -100,10 +107,22 @@ def lock_fund_head_of(
 
 
 def _head(row: tuple) -> FundHead:
-    fund_id, code, head_seq, head_hash, cash_fen, closed_through, review_threshold = row
+    row = list(row)
+    fund_id, code, head_seq, head_hash, cash_fen, closed_through = row[:6]
+    review_threshold, unit_id, unit_path = row[6:]
     if isinstance(closed_through, str):  # SQLite hands dates back as text
         closed_through = date.fromisoformat(closed_through)
-    return FundHead(fund_id, code, head_seq, head_hash, cash_fen, closed_through, review_threshold)
+    return FundHead(
+        fund_id,
+        code,
+        head_seq,
+        head_hash,
+        cash_fen,
+        closed_through,
+        review_threshold,
+        unit_id,
+        unit_path,
+    )
 
 
 def _is_possible_code(code: object) -> bool:

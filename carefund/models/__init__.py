@@ -22,6 +22,7 @@ from carefund.models.controls import Budget, BudgetChange, ControlOverride, Fund
 from carefund.models.incomes import Income
 from carefund.models.ledger import Counter, Fund, JournalEntry, Period, Posting
 from carefund.models.records import AuditLog, Event
+from carefund.models.units import Grant, Unit
 
 __all__ = [
     "GENESIS_HASH",
@@ -45,6 +46,7 @@ __all__ = [
     "Event",
     "FormToken",
     "Fund",
+    "Grant",
     "IdempotencyKey",
     "Income",
     "JournalEntry",
@@ -54,6 +56,7 @@ __all__ = [
     "Posting",
     "Recipient",
     "Setting",
+    "Unit",
     "User",
     "as_utc",
     "row_id",

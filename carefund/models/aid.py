@@ -60,6 +60,10 @@ class Recipient(SQLModel, table=True):
     """The bank that keeps the account (开户行)."""
     active: bool = True
     """Inactive members receive no new disbursements."""
+    unit_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("unit.id"), nullable=True, index=True)
+    )
+    """The unit (street, community) whose roll the member is on; who may see them follows."""
     created_at: datetime = timestamp_field()
     """When the member was added to the roll."""
     updated_at: datetime = timestamp_field()

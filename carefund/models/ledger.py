@@ -49,6 +49,10 @@ class Fund(SQLModel, table=True):
     review_threshold_fen: int | None = money_field(nullable=True)
     """Incomes above it need a second person's review (复核); None: none do. On the fund's
     row so that recording an income reads it with the head, at no cost."""
+    unit_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("unit.id"), nullable=True, index=True)
+    )
+    """The unit (district, street, community) whose fund it is; who may see it follows."""
 
     __table_args__ = (CheckConstraint("cash_fen >= 0", name="fund_cash_not_negative"),)
 

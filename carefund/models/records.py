@@ -49,3 +49,5 @@ class Event(SQLModel, table=True):
     """When it happened."""
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     """The changed record as the API shows it."""
+    unit_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    """The unit of the fund or recipient it is about: who may read it in the feed."""

@@ -4,13 +4,14 @@ from functools import partial
 
 from sqlmodel import Session, select
 
+from carefund.access.scope import scope_of, unit_path_of
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from carefund.events import record_event
-from carefund.funds import get_fund
+from carefund.funds import check_row_scope, get_fund
 from carefund.limits import NAME_LENGTH_MAX, PLAN_RECIPIENTS_MAX
-from carefund.models import Plan, PlanRecipient, Recipient, User
+from carefund.models import Fund, Plan, PlanRecipient, Recipient, User
 from carefund.money import parse_amount
 from carefund.plans.views import plans_public
 from carefund.recipients import active_ids_in_category, ids_for_member_nos, recipients_by_id
@@ -63,10 +64,11 @@ def create_plan(
         raise InvalidInput("截止日期不能早于开始日期", field="until")
     parse_rule(rule, start=fields["start"], until=fields["until"])
     assert isinstance(rule, str)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.manage_plans)
+    by_category = recipient_ids is None and not (isinstance(member_nos, str) and member_nos.strip())
     if recipient_ids is None:
         recipient_ids = _ids_named(session, member_nos=member_nos, category=category)
-    roll = _check_recipients(session, recipient_ids)
+    roll = _within_scope(session, actor, _check_recipients(session, recipient_ids), by_category)
     assert fund.id is not None
     plan = Plan(
         fund_id=fund.id,
@@ -93,7 +95,7 @@ def create_plan(
         obj=("plan", plan.id),
         detail={k: public[k] for k in _AUDITED} | {"recipient_count": len(roll)},
     )
-    record_event(session, "plan.created", public)
+    record_event(session, "plan.created", public, unit_id=fund.unit_id)
     return plan
 
 
@@ -132,6 +134,28 @@ def _check_recipients(session: Session, recipient_ids: object) -> list[Recipient
     return [found[i] for i in recipient_ids]
 
 
+def _within_scope(
+    session: Session, actor: User, roll: list[Recipient], by_category: bool
+) -> list[Recipient]:
+    """The roll as far as the actor may see it: a category's members outside it are left
+    out; members named outside it do not exist for them."""
+    scope = scope_of(session, actor)
+    if scope.everywhere(Action.read):
+        return roll
+    seen = [r for r in roll if scope.covers(Action.read, unit_path_of(session, r.unit_id))]
+    if by_category and not seen:
+        raise InvalidInput("该类别没有在册的关爱对象", field="category")
+    hidden = [r for r in roll if r not in seen]
+    if hidden and not by_category:
+        # Said as for members who do not exist, by what the person named them with.
+        raise InvalidInput(
+            f"关爱对象不存在：{_few([r.id for r in hidden])}"
+            f"（党员编号不在名册中：{_few([r.member_no for r in hidden])}）",
+            field="recipient_ids",
+        )
+    return seen
+
+
 def _few(items: list, shown: int = 10) -> str:
     text = ", ".join(str(item) for item in items[:shown])
     return text + (f" 等 {len(items)} 个" if len(items) > shown else "")
@@ -152,6 +176,8 @@ def change_plan(session: Session, *, plan_id: object, change: str, actor: User) 
     require(actor, Action.manage_plans)
     allowed_from, to = STATUS_CHANGES[change]
     plan = lock_plan(session, plan_id)
+    missing = NotFound(f"计划不存在：{plan_id}")
+    check_row_scope(session, actor, Action.manage_plans, fund_id=plan.fund_id, missing=missing)
     if plan.status not in allowed_from:
         raise InvalidTransition(f"计划 #{plan.id} 当前状态为 {plan.status}，不能改为 {to}")
     old = plan.status
@@ -165,7 +191,8 @@ def change_plan(session: Session, *, plan_id: object, change: str, actor: User) 
         obj=("plan", plan.id),
         detail={"changes": {"status": [old, to]}},
     )
-    record_event(session, "plan.updated", plans_public(session, [plan])[0])
+    unit_id = session.exec(select(Fund.unit_id).where(Fund.id == plan.fund_id)).first()
+    record_event(session, "plan.updated", plans_public(session, [plan])[0], unit_id=unit_id)
     return plan
 
 

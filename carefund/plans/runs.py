@@ -8,9 +8,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from carefund import clock
+from carefund.access.scope import within_scope
 from carefund.access.users import Action, require
 from carefund.disbursements import submit_disbursement
-from carefund.errors import CarefundError, InvalidInput, InvalidTransition
+from carefund.errors import CarefundError, InvalidInput, InvalidTransition, NotFound
+from carefund.funds import check_row_scope
 from carefund.models import Disbursement, Fund, Plan, PlanRecipient, Recipient, User
 from carefund.money import format_fen
 from carefund.plans.making import lock_plan
@@ -60,6 +62,8 @@ def run_plan(session: Session, *, plan_id: object, through: object, actor: User)
     require(actor, Action.manage_plans)
     through = _through(through)
     plan = lock_plan(session, plan_id)
+    missing = NotFound(f"计划不存在：{plan_id}")
+    check_row_scope(session, actor, Action.manage_plans, fund_id=plan.fund_id, missing=missing)
     if plan.status != "active":
         raise InvalidTransition(f"计划 #{plan.id} 当前状态为 {plan.status}，不能运行")
     result = PlanRun(plan_id=plan.id or 0, through=through)
@@ -138,11 +142,17 @@ def _plan_roll(session: Session, plan: Plan) -> list[Recipient]:
     )
 
 
-def active_plan_ids(session: Session) -> list[int]:
+def active_plan_ids(session: Session, *, actor: User) -> list[int]:
+    """The active plans the actor may run."""
+    funds = select(Fund.id).where(
+        within_scope(session, actor, col(Fund.unit_id), Action.manage_plans)
+    )
     return [
         plan_id
         for plan_id in session.exec(
-            select(Plan.id).where(Plan.status == "active").order_by(col(Plan.id))
+            select(Plan.id)
+            .where(Plan.status == "active", col(Plan.fund_id).in_(funds))
+            .order_by(col(Plan.id))
         )
         if plan_id is not None
     ]
@@ -158,7 +168,7 @@ def run_all_plans(
     """
     require(actor, Action.manage_plans)
     through = _through(through)
-    plan_ids = database.read(active_plan_ids)
+    plan_ids = database.read(partial(active_plan_ids, actor=actor))
     results: list[dict[str, Any]] = []
     for plan_id in plan_ids:
         try:

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund.access.scope import within_scope
 from carefund.access.users import Action, require
 from carefund.errors import InvalidInput, NotFound
-from carefund.funds import get_fund, list_funds
+from carefund.funds import check_row_scope, get_fund, list_funds
 from carefund.models import Disbursement, Fund, Plan, PlanRecipient, User, as_utc
 from carefund.money import format_fen
 from carefund.rrule import upcoming
@@ -92,8 +93,10 @@ def get_plan(session: Session, *, plan_id: object, actor: User) -> dict[str, Any
     require(actor, Action.read)
     valid = isinstance(plan_id, int) and not isinstance(plan_id, bool)
     plan = session.get(Plan, plan_id) if valid else None
+    missing = NotFound(f"计划不存在：{plan_id}")
     if plan is None:
-        raise NotFound(f"计划不存在：{plan_id}")
+        raise missing
+    check_row_scope(session, actor, Action.read, fund_id=plan.fund_id, missing=missing)
     return plans_public(session, [plan])[0]
 
 
@@ -108,9 +111,10 @@ def list_plans(
 ) -> list[dict[str, Any]]:
     """A page of plans by id, in public form."""
     require(actor, Action.read)
-    query = select(Plan).where(col(Plan.id) > after_id)
+    visible = select(Fund.id).where(within_scope(session, actor, col(Fund.unit_id)))
+    query = select(Plan).where(col(Plan.id) > after_id, col(Plan.fund_id).in_(visible))
     if fund_code is not None:
-        query = query.where(Plan.fund_id == get_fund(session, fund_code).id)
+        query = query.where(Plan.fund_id == get_fund(session, fund_code, actor=actor).id)
     if status is not None:
         if status not in PLAN_STATUSES:
             choices = ", ".join(PLAN_STATUSES)
@@ -122,4 +126,4 @@ def list_plans(
 def plan_form(session: Session, *, actor: User) -> list[Fund]:
     """The funds a new plan may pay from, for who may make plans."""
     require(actor, Action.manage_plans)
-    return list_funds(session)
+    return list_funds(session, actor=actor, action=Action.manage_plans)

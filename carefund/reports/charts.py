@@ -249,7 +249,7 @@ def dashboard_charts(session: Session, *, fund_code: str, actor: User, today: da
     span = PeriodRange(
         f"{first:%Y-%m}..{last:%Y-%m}", first, last + relativedelta(months=1, days=-1)
     )
-    return fund_charts(session, get_fund(session, fund_code), span)
+    return fund_charts(session, get_fund(session, fund_code, actor=actor), span)
 
 
 def statement_charts(
@@ -257,7 +257,11 @@ def statement_charts(
 ) -> FundCharts:
     """The charts of a statement's period (the reports page's; the PDF's come with its view)."""
     require(actor, Action.read_statements)
-    return fund_charts(session, get_fund(session, fund_code), parse_period(period))
+    return fund_charts(
+        session,
+        get_fund(session, fund_code, actor=actor, action=Action.read_statements),
+        parse_period(period),
+    )
 
 
 def fund_charts(session: Session, fund: Fund, period: PeriodRange) -> FundCharts:

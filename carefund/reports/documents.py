@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from carefund.access.users import Action, require, shown_name
 from carefund.errors import CarefundError, InvalidInput
-from carefund.funds import fund_choices, get_fund
+from carefund.funds import find_fund, fund_choices, get_fund
 from carefund.ledger.accounts import account_name_zh
 from carefund.ledger.seals import Seal
 from carefund.models import (
@@ -113,7 +113,11 @@ def statement_figures(
 ) -> Statement:
     """A fund's reconciled figures for a month, quarter or year (the reports page's)."""
     require(actor, Action.read_statements)
-    return checked_statement(session, get_fund(session, fund_code), parse_period(period))
+    return checked_statement(
+        session,
+        get_fund(session, fund_code, actor=actor, action=Action.read_statements),
+        parse_period(period),
+    )
 
 
 def period_is_final(session: Session, *, fund_code: str, period: object) -> bool:
@@ -124,7 +128,7 @@ def period_is_final(session: Session, *, fund_code: str, period: object) -> bool
     that follows gives the error."""
     try:
         period_range = parse_period(period)
-        fund = get_fund(session, fund_code)
+        fund = find_fund(session, fund_code)
     except CarefundError:
         return False
     return fund.closed_through is not None and fund.closed_through >= period_range.end
@@ -145,7 +149,7 @@ def statement_view(
     """Everything an audit statement shows, for every format (PDF, CSV, XLSX)."""
     require(actor, Action.read_statements)
     period_range = parse_period(period)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor, action=Action.read_statements)
     statement = checked_statement(session, fund, period_range)
     if statement.entry_count > STATEMENT_ENTRIES_MAX:
         raise InvalidInput(
@@ -260,7 +264,7 @@ def disclosure_view(
     """Net aid per recipient and aspect in the period, names masked; no ID numbers or phones."""
     require(actor, Action.read)
     period_range = parse_period(period)
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     totals = recipient_totals(session, fund, period_range)
     by_category: dict[str, list[RecipientTotal]] = {c.value: [] for c in MemberCategory}
     for item in totals:

@@ -48,7 +48,8 @@ def _quoted(text: str) -> str:
 def export_beancount(session: Session, *, fund_code: str, actor: User) -> Iterator[str]:
     """The fund's whole journal as beancount text, line by line (streams long books)."""
     require(actor, Action.read_statements)
-    return _beancount_lines(session, get_fund(session, fund_code))
+    fund = get_fund(session, fund_code, actor=actor, action=Action.read_statements)
+    return _beancount_lines(session, fund)
 
 
 def _beancount_lines(session: Session, fund: Fund) -> Iterator[str]:

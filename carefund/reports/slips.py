@@ -112,7 +112,7 @@ class ReceiptView:
 def receipt_view(session: Session, *, income_id: int, actor: User) -> ReceiptView:
     """The receipt of one income, void when the income was reversed."""
     require(actor, Action.read)
-    income = load_income(session, income_id)
+    income = load_income(session, income_id, actor=actor)
     fund = session.get(Fund, income.fund_id)
     assert fund is not None
     return _receipt_of(session, income, fund_heading(fund))
@@ -170,7 +170,7 @@ def receipt_batch_view(
     last = parse_date(end, field="to")
     if last < first:
         raise InvalidInput("结束日期不能早于开始日期", field="to")
-    fund = get_fund(session, fund_code)
+    fund = get_fund(session, fund_code, actor=actor)
     in_range = (
         Income.fund_id == fund.id,
         col(Income.received_on) >= first,
@@ -238,7 +238,7 @@ class VoucherView:
 def voucher_view(session: Session, *, disbursement_id: int, actor: User) -> VoucherView:
     """The voucher of one disbursement; the ID number masked, the phone left out."""
     require(actor, Action.read)
-    disbursement: Disbursement = disbursement_row(session, disbursement_id)
+    disbursement: Disbursement = disbursement_row(session, disbursement_id, actor=actor)
     fund = session.get(Fund, disbursement.fund_id)
     recipient = session.get(Recipient, disbursement.recipient_id)
     assert fund is not None and recipient is not None and disbursement.id is not None

@@ -1,0 +1,90 @@
+"""单位 (admin): the organisation tree (区 → 街道 → 社区/村), adding a unit under another,
+and granting a user a role on a unit (and every unit below it)."""
+
+from functools import partial
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from api.deps import get_database
+from api.pages.errors import page_router
+from api.pages.form_posts import post_form
+from api.pages.rendering import render
+from api.pages.sessions import PageUser, Posted
+from carefund import units
+from carefund.access.users import Action, require
+from carefund.models import User
+from carefund.vocabulary import ROLE_NAMES_ZH
+
+router = page_router()
+
+UNIT_FIELDS = ("code", "name", "parent")
+GRANT_FIELDS = ("username", "role", "unit")
+MESSAGES = {"created": "单位已添加。", "granted": "角色已授予。"}
+
+
+def _tree(session: Session, *, actor: User) -> list[dict[str, Any]]:
+    """The units an administrator manages, for the page and its forms (admins only)."""
+    require(actor, Action.manage_units)
+    return units.read_units(session, actor=actor)
+
+
+def _page(
+    request: Request,
+    user: User,
+    *,
+    values: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    rows = get_database(request).read(partial(_tree, actor=user))
+    return render(
+        request,
+        "units/list.html",
+        status=status,
+        title="单位",
+        rows=rows,
+        values=values or {},
+        errors=errors or {},
+        parents=[
+            (u["code"], f"{u['name']}（{u['code']}）") for u in rows if u["kind"] != "community"
+        ],
+        everywhere=[(u["code"], f"{u['name']}（{u['code']}）") for u in rows],
+        ROLES=list(ROLE_NAMES_ZH.items()),
+        done=MESSAGES.get(request.query_params.get("done", "")),
+    )
+
+
+@router.get("/units")
+def unit_list(request: Request, user: PageUser) -> HTMLResponse:
+    return _page(request, user)
+
+
+@router.post("/units/new")
+def create(request: Request, user: PageUser, form: Posted) -> Response:
+    values = {name: (form.get(name) or "").strip() for name in UNIT_FIELDS}
+    return post_form(
+        request,
+        partial(units.create_unit, actor=user, **values),
+        fields=UNIT_FIELDS,
+        again=lambda errors, status: _page(
+            request, user, values=values, errors=errors, status=status
+        ),
+        then=lambda _added: "/units?done=created",
+    )
+
+
+@router.post("/units/grants")
+def grant(request: Request, user: PageUser, form: Posted) -> Response:
+    values = {name: (form.get(name) or "").strip() for name in GRANT_FIELDS}
+    return post_form(
+        request,
+        partial(units.grant_role, actor=user, **values),
+        fields=GRANT_FIELDS,
+        again=lambda errors, status: _page(
+            request, user, values=values, errors=errors, status=status
+        ),
+        then=lambda _grants: "/units?done=granted",
+    )
