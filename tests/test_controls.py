@@ -99,7 +99,7 @@ def test_fiscal_money_pays_only_life_assistance_and_the_refusal_names_the_figure
     pay(database, staff["cashier"], aid)
     entry = database.read(lambda s: _payment_document(s, aid.id))
     assert (entry["source"], entry["earmark"]) == ("fiscal_support", None)
-    assert database.read(lambda s: verify(s, funds.get_fund(s, "HC-CARE"))).ok
+    assert database.read(lambda s: verify(s, funds.find_fund(s, "HC-CARE"))).ok
 
 
 def _payment_document(session: Session, disbursement_id: int) -> dict:
@@ -149,7 +149,7 @@ def test_an_earmarked_sponsorship_pays_its_cell_first_and_nothing_else(fund) -> 
     paid = pay(database, staff["cashier"], visit)
     document = database.read(lambda s: _payment_document(s, paid.id))
     assert (document["source"], document["earmark"]) == ("sponsorship", sponsored["receipt_no"])
-    assert database.read(lambda s: verify(s, funds.get_fund(s, "HC-CARE"))).ok
+    assert database.read(lambda s: verify(s, funds.find_fund(s, "HC-CARE"))).ok
 
 
 # ---------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def test_above_the_threshold_two_approvers_and_the_meeting_approve(fund) -> None
         database.read(lambda s: _payment_document(s, paid.id))["approved_by"]
         == "approver、approver2"
     )
-    assert database.read(lambda s: verify(s, funds.get_fund(s, "HC-CARE"))).ok
+    assert database.read(lambda s: verify(s, funds.find_fund(s, "HC-CARE"))).ok
 
 
 def test_a_large_income_needs_a_second_person_and_blocks_its_month_until_reviewed(fund) -> None:
@@ -307,7 +307,7 @@ def test_a_large_income_needs_a_second_person_and_blocks_its_month_until_reviewe
     )
     assert review(staff["clerk2"])["reviewed_by"] == "clerk2"
     close()
-    result = database.read(lambda s: verify(s, funds.get_fund(s, "HC-CARE")))
+    result = database.read(lambda s: verify(s, funds.find_fund(s, "HC-CARE")))
     assert result.ok and result.entries == 4  # two incomes, the review, the seal
     row = database.read(lambda s: s.get_one(Income, large.id))
     assert row.reviewed_by == "clerk2" and row.review_entry_id is not None
@@ -406,7 +406,10 @@ def test_the_statement_shows_sources_and_budget_in_json_pdf_and_xlsx(fund) -> No
     }
     [cell] = [c for c in answer["budget"]["cells"] if c["budget"] is not None]
     assert (cell["spent"], cell["committed"], cell["remaining"]) == ("1200.00", "500.00", "1300.00")
-    assert answer["reconciled"] and answer["checks"][-1]["name"] == "各资金来源余额合计＝期末余额"
+    assert (
+        answer["reconciled"]
+        and answer["checks"][-1]["name"] == "各资金来源余额合计＋银行利息−手续费＝期末余额"
+    )
 
     def view_of(s):
         return statement_view(s, fund_code="HC-CARE", period="2026-11", actor=staff["auditor"])  # noqa: E731

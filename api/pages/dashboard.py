@@ -33,7 +33,6 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
         return cards, _charts(session, user, cards, request.query_params.get("fund"), today)
 
     cards, fund_charts = get_database(request).read(read)
-    cards = get_database(request).read(read)
     alert_counts = (
         get_database(request).read(partial(alerts.open_counts, actor=user))
         if may(user, Action.read_alerts)

@@ -125,6 +125,7 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.handle_alerts: {Role.admin, Role.auditor},
     Action.scan_alerts: {Role.admin, Role.auditor},
     Action.manage_alert_rules: {Role.admin},
+    Action.prepare_batch: {Role.admin, Role.clerk},
     Action.bank_transfer: {Role.admin, Role.cashier},
     Action.confirm_reconciliation: {Role.admin, Role.approver},
 }

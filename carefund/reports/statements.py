@@ -271,9 +271,16 @@ def checked_statement(session: Session, fund: Fund, period: PeriodRange) -> Stat
     chain = ChainCheck(result.ok, result.entries, result.problem)
     statement = build_statement(session, fund, period)
     figures = control_figures(session, fund, start=period.start, end=period.end)
+    # The bank's own lines (interest in, fees out) belong to no source: they are added
+    # to the sources' balances to meet the cash.
+    bank_net = _bank_net_through(session, fund, period.end)
     checks = [
         *statement.checks,
-        Check("各资金来源余额合计＝期末余额", figures.sources_total_fen, statement.closing_fen),
+        Check(
+            "各资金来源余额合计＋银行利息−手续费＝期末余额",
+            figures.sources_total_fen + bank_net,
+            statement.closing_fen,
+        ),
     ]
     return replace(statement, chain=chain, controls=figures, checks=checks)
 
@@ -301,6 +308,18 @@ def _cash_before(session: Session, fund: Fund, day: date) -> int:
         )
     ).one()
     return int(total)
+
+
+def _bank_net_through(session: Session, fund: Fund, day: date) -> int:
+    """Interest less fees booked from the bank's statement, from the start through `day`."""
+    total = session.exec(
+        select(func.coalesce(func.sum(Posting.debit_fen - Posting.credit_fen), 0)).where(
+            Posting.fund_id == fund.id,
+            col(Posting.account).in_([BANK_FEE_ACCOUNT, BANK_INTEREST_ACCOUNT]),
+            col(Posting.entry_date) <= day,
+        )
+    ).one()
+    return -int(total)  # interest is credited, fees debited
 
 
 def _recipient_totals(session: Session, fund: Fund, period: PeriodRange) -> tuple[int, int]:
