@@ -158,6 +158,11 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
         (items[4]["reference"], "账户已冻结"),
     ]
     assert api.ok(api.get("auditor", f"/funds/{FUND}"))["balance"] == "8800.00"
+    # Each failed line is put before the auditors once (the second import raised nothing).
+    raised = api.ok(api.get("auditor", "/alerts", params={"fund": FUND}))["items"]
+    failed_alerts = [a for a in raised if a["rule"] == "bank_payment_failed"]
+    assert len(failed_alerts) == 2
+    assert all("账户已冻结" in a["message"] for a in failed_alerts)
 
     # The statement: the income, the batch as one debit, and the bank's fee.
     statement = (

@@ -70,6 +70,11 @@ def test_budget_two_approvers_override_and_review_through_the_api(api: Api) -> N
         "已审批未支付 5,500.00 元，剩余 4,500.00 元，本次 4,600.00 元"
     )
     api.ok(api.post("admin", f"/disbursements/{more['id']}/overrides", why | {"control": "budget"}))
+    # Both overrides are put before the auditors, with the figures and the reason.
+    raised = api.ok(api.get("auditor", "/alerts", params={"fund": "HC-CARE"}))["items"]
+    overridden = [a for a in raised if a["rule"] == "control_override"]
+    assert sorted(a["details"]["control"] for a in overridden) == ["budget", "cap"]
+    assert all("特困户突发重病" in a["message"] for a in overridden)
     assert (
         api.ok(api.post("approver", f"/disbursements/{more['id']}/approve"))["status"] == "approved"
     )

@@ -331,3 +331,49 @@ def test_a_street_admin_manages_only_their_streets_units(district: Api) -> None:
     made = api.ok(api.post("admin_a", "/funds", json={"code": "FUND-A2", "name": "甲二"}), 201)
     assert made["code"] == "FUND-A2"
     assert "FUND-A2" in [f["code"] for f in api.ok(api.get("clerk_a", "/funds"))["items"]]
+
+
+def test_a_street_auditor_sees_only_their_street_s_alerts(district: Api, database) -> None:
+    """Alerts follow their fund's unit: a street's auditor lists, reads and handles the
+    alerts of the street's funds; another street's, and the district's own (no fund), are
+    not there for them (404), while a district auditor sees all."""
+    from sqlmodel import select
+
+    from carefund.models import Alert, Fund, utcnow
+
+    api = district
+    _user(api, "auditor_a", "auditor", "ST-A")
+
+    def raise_three(session) -> None:
+        ids = {f.code: f.id for f in session.exec(select(Fund))}
+        for subject, fund_id in (("a", ids["FUND-A1"]), ("b", ids["FUND-B"]), ("d", None)):
+            session.add(
+                Alert(
+                    fund_id=fund_id,
+                    rule_code="approval_overdue",
+                    grade="C",
+                    subject_key=f"test:{subject}",
+                    message=f"测试预警 {subject}",
+                    details={},
+                    status="open",
+                    created_at=utcnow(),
+                )
+            )
+
+    database.write(raise_three)
+    everything = api.ok(api.get("auditor", "/alerts"))["items"]
+    assert sorted(a["subject"] for a in everything) == ["test:a", "test:b", "test:d"]
+    mine = api.ok(api.get("auditor_a", "/alerts"))["items"]
+    assert [(a["subject"], a["fund"]) for a in mine] == [("test:a", "FUND-A1")]
+    by_subject = {a["subject"]: a["id"] for a in everything}
+    for hidden in ("test:b", "test:d"):
+        problem_of(api.get("auditor_a", f"/alerts/{by_subject[hidden]}"), 404)
+        problem_of(
+            api.post("auditor_a", f"/alerts/{by_subject[hidden]}/resolve", json={"note": "x"}), 404
+        )
+    resolved = api.post(
+        "auditor_a", f"/alerts/{by_subject['test:a']}/resolve", json={"note": "已核实"}
+    )
+    assert api.ok(resolved)["status"] == "resolved"
+    counts = api.ok(api.get("auditor_a", "/alerts/counts"))
+    assert counts == {"A": 0, "B": 0, "C": 0}

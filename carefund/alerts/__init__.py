@@ -6,7 +6,7 @@ everything; `views` is what auditors read and do; `settings` what admins tune;
 `districts` the cross-district duplicate check.
 """
 
-from carefund.alerts import rules_books, rules_duties, rules_money, rules_people
+from carefund.alerts import rules_books, rules_duties, rules_integrity, rules_money, rules_people
 from carefund.alerts.registry import GRADE_NAMES_ZH, RULES, Grade, Touched, Trigger
 from carefund.alerts.scan import ScanResult, scan
 from carefund.alerts.settings import read_rules, set_rule
@@ -40,6 +40,7 @@ __all__ = [
     "resolve_alert",
     "rules_books",
     "rules_duties",
+    "rules_integrity",
     "rules_money",
     "rules_people",
     "scan",

@@ -48,6 +48,10 @@ class Trigger(StrEnum):
     """A recipient was added or changed."""
     staff = "staff"
     """A staff member's ID number or phone was set."""
+    override = "override"
+    """An admin overrode a budget, cap or standard for one disbursement."""
+    bank_return = "bank_return"
+    """The bank's return file was imported (the fund)."""
 
 
 class Scope(StrEnum):

@@ -1,20 +1,22 @@
 """Alerts for auditors: the list, one alert, acknowledging and resolving, the counts."""
 
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, true
 from sqlmodel import Session, col, select
 
+from carefund.access.scope import check_in_scope, scope_of, unit_path_of, within_scope
 from carefund.access.users import Action, require
 from carefund.alerts.raising import alert_public, fund_codes
 from carefund.alerts.registry import RULES, Grade
 from carefund.audit import history, write_audit
-from carefund.errors import InvalidTransition
+from carefund.errors import InvalidTransition, NotFound
 from carefund.events import record_event, unit_of_fund
 from carefund.funds import get_fund
 from carefund.limits import ALERT_NOTE_LENGTH_MAX
-from carefund.models import Alert, AuditLog, User, utcnow
+from carefund.models import Alert, AuditLog, Fund, User, utcnow
 from carefund.validation import FieldCheck, check_fields, choose, clean_text, get_row
 
 
@@ -74,7 +76,7 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     """A page of alerts by id (oldest first, or newest first for people), filtered."""
     require(actor, Action.read_alerts)
-    query = select(Alert).where(col(Alert.id) > after_id)
+    query = select(Alert).where(col(Alert.id) > after_id, _visible(session, actor))
     if before_id is not None:
         query = query.where(col(Alert.id) < before_id)
     if status not in (None, ""):
@@ -91,12 +93,13 @@ def list_alerts(
 
 def read_alert(session: Session, *, alert_id: object, actor: User) -> dict[str, Any]:
     require(actor, Action.read_alerts)
-    return alerts_public(session, [get_row(session, Alert, alert_id, missing="预警不存在")])[0]
+    return alerts_public(session, [_scoped(session, alert_id, actor, Action.read_alerts)])[0]
 
 
 def alert_history(session: Session, *, alert_id: int, actor: User) -> list[AuditLog]:
     """Who acknowledged and resolved it, from the audit trail."""
     require(actor, Action.read_alerts)
+    _scoped(session, alert_id, actor, Action.read_alerts)
     return history(session, "alert", alert_id)
 
 
@@ -106,7 +109,7 @@ def acknowledge_alert(
     """Take an open alert up (an optional note)."""
     require(actor, Action.handle_alerts)
     clean = check_fields(ACKNOWLEDGE_CHECKS, {"note": note})
-    alert = _locked(session, alert_id)
+    alert = _locked(session, alert_id, actor)
     if alert.status != AlertStatus.open:
         raise InvalidTransition(f"预警 #{alert.id} 当前状态为 {alert.status}，不能再确认")
     alert.status = AlertStatus.acknowledged.value
@@ -121,7 +124,7 @@ def resolve_alert(
     """Close an open or acknowledged alert with a written note."""
     require(actor, Action.handle_alerts)
     clean = check_fields(RESOLVE_CHECKS, {"note": note})
-    alert = _locked(session, alert_id)
+    alert = _locked(session, alert_id, actor)
     if alert.status == AlertStatus.resolved:
         raise InvalidTransition(f"预警 #{alert.id} 已办结")
     alert.status = AlertStatus.resolved.value
@@ -130,9 +133,28 @@ def resolve_alert(
     return _changed(session, alert, "alert.resolved", actor, clean["note"])
 
 
-def _locked(session: Session, alert_id: object) -> Alert:
-    alert = get_row(session, Alert, alert_id, missing="预警不存在")
+def _locked(session: Session, alert_id: object, actor: User) -> Alert:
+    alert = _scoped(session, alert_id, actor, Action.handle_alerts)
     session.refresh(alert, with_for_update=True)
+    return alert
+
+
+def _visible(session: Session, actor: User) -> ColumnElement[bool]:
+    """The alerts the actor may see: those of funds in their units; the district's own
+    (no fund: the roll, the staff, other districts) only for district-wide roles."""
+    if scope_of(session, actor).everywhere(Action.read_alerts):
+        return true()
+    funds = select(Fund.id).where(
+        within_scope(session, actor, col(Fund.unit_id), Action.read_alerts)
+    )
+    return col(Alert.fund_id).in_(funds)
+
+
+def _scoped(session: Session, alert_id: object, actor: User, action: Action) -> Alert:
+    """One alert, as if it did not exist when it lies outside what the actor may see."""
+    alert = get_row(session, Alert, alert_id, missing="预警不存在")
+    unit_path = partial(unit_path_of, session, unit_of_fund(session, alert.fund_id))
+    check_in_scope(session, actor, action, unit_path, NotFound("预警不存在"))
     return alert
 
 
@@ -157,7 +179,7 @@ def open_counts(session: Session, *, actor: User) -> dict[str, int]:
     counts = {grade.value: 0 for grade in Grade}
     rows = session.exec(
         select(Alert.grade, func.count())
-        .where(Alert.status != AlertStatus.resolved.value)
+        .where(Alert.status != AlertStatus.resolved.value, _visible(session, actor))
         .group_by(col(Alert.grade))
     )
     counts.update({grade: int(count) for grade, count in rows})

@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from carefund import clock
 from carefund.access.users import Action, require
+from carefund.alerts.registry import Touched, Trigger
+from carefund.alerts.watch import watch
 from carefund.audit import write_audit
 from carefund.bank.bank_sheets import (
     RETURN_PRESETS,
@@ -106,6 +108,8 @@ def import_bank_return(
         detail={"fund": fund.code, "filename": filename[:200], "file_hash": file_hash, **counts},
     )
     record_event(session, "bank.return.imported", summary, unit_id=fund.unit_id)
+    if summary["failed"]:  # each failed line raises `bank_payment_failed` once
+        watch(session, Touched(Trigger.bank_return, fund_id=fund.id, fund_code=fund.code))
     return summary | {"already_imported": False}
 
 

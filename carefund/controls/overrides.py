@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 
 from carefund import clock
 from carefund.access.users import Action, require
+from carefund.alerts.registry import Touched, Trigger
+from carefund.alerts.watch import watch
 from carefund.audit import write_audit
 from carefund.controls.checks import CONTROL_NAMES_ZH, CONTROLS, Asked, refusal_of
 from carefund.controls.settings import load_controls
@@ -105,6 +107,17 @@ def record_override(
         detail=public,
     )
     record_event(session, "control.overridden", public, unit_id=fund.unit_id)
+    # Every override is put before the auditors (廉情预警 `control_override`).
+    watch(
+        session,
+        Touched(
+            Trigger.override,
+            fund_id=fund.id,
+            fund_code=fund.code,
+            disbursement_id=found.id,
+            username=actor.username,
+        ),
+    )
     return public
 
 
