@@ -187,7 +187,7 @@ def test_the_statement_pdf_has_a_page_of_charts(database) -> None:
     assert "本期无数据" not in charts_page
     text = "".join(pages)
     assert text.index("三、对账核对") < text.index("四、收支图表") < text.index("五、本期记账凭证")
-    assert "六、按关爱对象汇总" in text and "七、审核签字" in text
+    assert "六、按关爱对象汇总" in text and "十、审核签字" in text
 
 
 def test_a_new_funds_statement_says_no_data_instead_of_drawing(database) -> None:

@@ -10,6 +10,7 @@ from carefund import disbursements, funds, incomes, periods
 from carefund.controls import budgets, changing, overrides, reviews
 from carefund.errors import Conflict, ControlRefused, Forbidden, InsufficientFunds
 from carefund.ledger.verify import verify
+from carefund.reports import charts
 from carefund.models import Disbursement, Income, User
 from carefund.storage.database import Database
 from tests.builders import (
@@ -212,6 +213,16 @@ def test_a_cell_budget_refuses_beyond_what_remains_until_an_admin_overrides(fund
         "committed": "1700.00",
         "remaining": "-200.00",
     }
+    # The charts draw that budget against what was paid (budget cells only).
+    drawn = database.read(
+        lambda s: charts.statement_charts(
+            s, fund_code="HC-CARE", period="2026", actor=staff["auditor"]
+        )
+    )
+    assert drawn.budget is not None
+    assert [(r.label, r.budget_fen, r.actual_fen) for r in drawn.budget.rows] == [
+        ("生活困难党员·生活帮扶", 250000, 100000)
+    ]
     history = database.read(
         lambda s: budgets.budget_history(s, fund_code="HC-CARE", year=2026, actor=staff["clerk"])
     )

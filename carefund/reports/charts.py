@@ -21,6 +21,7 @@ from sqlalchemy import extract, func
 from sqlmodel import Session, col, select
 
 from carefund.access.users import Action, require
+from carefund.controls.budgets import budget_figures
 from carefund.funds import get_fund
 from carefund.ledger.accounts import EXPENSE_PREFIX, INCOME_PREFIX, expense_cell
 from carefund.models import Fund, Posting, User
@@ -295,6 +296,28 @@ def fund_charts(session: Session, fund: Fund, period: PeriodRange) -> FundCharts
                 for c in MemberCategory
             ),
         ),
+        budget=_budget(session, fund, period),
+    )
+
+
+def _budget(session: Session, fund: Fund, period: PeriodRange) -> BudgetChart | None:
+    """The year's budget per cell against what was paid through the period's end, for the
+    cells that have a budget; None when the fund has no budget that year."""
+    cells = budget_figures(session, fund_id=fund.id or 0, year=period.end.year, through=period.end)
+    rows = [
+        (
+            f"{CATEGORY_NAMES_ZH[MemberCategory(cell['category'])]}·"
+            f"{ASPECT_NAMES_ZH[Aspect(cell['aspect'])]}",
+            cell["budget_fen"],
+            cell["spent_fen"],
+        )
+        for cell in cells
+        if cell["budget_fen"] is not None
+    ]
+    return (
+        budget_chart(rows, f"{period.end.year} 年预算执行（截至 {period.end.isoformat()}）")
+        if rows
+        else None
     )
 
 
