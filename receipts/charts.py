@@ -43,10 +43,12 @@ def chart_drawings(charts: FundCharts, font: str, width: float) -> list[Flowable
     """Two rows of charts as wide as the page's body: the months, then the matrix (and the
     budget beside it, when there is one)."""
     half = (width - ROW_GAP) / 2
-    months = Drawing(width, MONTHS_HEIGHT)
+    # The renderer starts each drawing in its default font (Helvetica, never embedded)
+    # unless the drawing names one: the archive wants every font embedded.
+    months = Drawing(width, MONTHS_HEIGHT, initialFontName=font)
     months.add(stacked_bars(charts.income, font, 0, 0, half, MONTHS_HEIGHT))
     months.add(stacked_bars(charts.paid, font, half + ROW_GAP, 0, half, MONTHS_HEIGHT))
-    matrix = Drawing(width, MATRIX_HEIGHT)
+    matrix = Drawing(width, MATRIX_HEIGHT, initialFontName=font)
     matrix.add(heat_map(charts.matrix, font, 0, 0, half, MATRIX_HEIGHT))
     if charts.budget is not None and not charts.budget.empty:
         matrix.add(budget_bars(charts.budget, font, half + ROW_GAP, 0, half, MATRIX_HEIGHT))
