@@ -45,7 +45,7 @@ def _table(
     return table
 
 
-def _pdf(story: list[Flowable], title: str) -> bytes:
+def _pdf(story: list[Flowable], title: str, font_name: str) -> bytes:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -55,6 +55,7 @@ def _pdf(story: list[Flowable], title: str) -> bytes:
         rightMargin=18 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
+        initialFontName=font_name,  # else every page names Helvetica, never embedded
     )
     document.build(story)
     return buffer.getvalue()
@@ -104,7 +105,7 @@ def render_cover_sheet(view: CoverSheet, font: DocumentFont | None = None) -> by
         Spacer(1, 3 * mm),
         sign_table,
     ]
-    return _pdf(story, f"代发汇总表 {view.batch_number}")
+    return _pdf(story, f"代发汇总表 {view.batch_number}", name)
 
 
 def render_reconciliation(view: Reconciliation, font: DocumentFont | None = None) -> bytes:
@@ -176,7 +177,7 @@ def render_reconciliation(view: Reconciliation, font: DocumentFont | None = None
         Paragraph(confirmed, body),
         Paragraph("出纳：＿＿＿＿　　会计：＿＿＿＿　　审批人：＿＿＿＿", body),
     ]
-    return _pdf(story, f"银行存款余额调节表 {view.fund_code} {view.month}")
+    return _pdf(story, f"银行存款余额调节表 {view.fund_code} {view.month}", name)
 
 
 def _total(items: tuple[TransitItem, ...]) -> str:

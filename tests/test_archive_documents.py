@@ -165,8 +165,6 @@ def test_a_200_character_payer_and_a_2000_character_memo_wrap_in_full(database) 
     assert "收款收据（附页）" in pages[1]
     assert LONG_MEMO in "".join(pages[1:])
     assert "…" not in "".join(pages).replace("…（全文见附页）", "")
-    with open("/tmp/polish/long-receipt.pdf", "wb") as file:
-        file.write(content)
     # A short receipt stays one page, nothing continued.
     short_pages = pdf_pages(receipts.render_receipt(short_view))
     assert len(short_pages) == 1 and "附页" not in compact(short_pages[0])
@@ -220,8 +218,6 @@ def test_the_public_list_one_row_per_person_starting_on_page_1(database) -> None
     assert group.rows[0].aspects_zh == "精神关怀、生活帮扶"
     assert group.rows[1].aspects_zh == "生活帮扶"
     content = receipts.render_disclosure(view)
-    with open("/tmp/polish/disclosure.pdf", "wb") as file:
-        file.write(content)
     assert_archive_grade(content)
     pages = [compact(page) for page in pdf_pages(content)]
     header = "序号姓名所在支部关爱方面金额（元）"

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.api_support import Api, problem_of
+from tests.test_archive_documents import assert_archive_grade
 
 FUND = "HC-RELIEF"
 ACCOUNTS = [f"62284804025648{n:05d}" for n in range(1, 7)]
@@ -123,6 +124,7 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
     cover = api.get("cashier", f"/batches/{batch['id']}/cover.pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(cover.content)).pages)
     assert batch["number"] in text and "1,800.00" in text and ACCOUNTS[0] not in text
+    assert_archive_grade(cover.content)
 
     items = api.ok(api.get("cashier", f"/batches/{batch['id']}/items"))["items"][:6]
     data = _return_file(batch, items)
@@ -214,3 +216,4 @@ def test_a_relief_month_through_the_bank(api: Api) -> None:
     assert api.ok(api.get("auditor", f"/funds/{FUND}/verify"))["ok"] is True
     pdf = api.get("approver", f"/funds/{FUND}/reconciliations/2026-11.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert_archive_grade(pdf.content)

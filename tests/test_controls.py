@@ -10,8 +10,8 @@ from carefund import disbursements, funds, incomes, periods
 from carefund.controls import budgets, changing, overrides, reviews
 from carefund.errors import Conflict, ControlRefused, Forbidden, InsufficientFunds
 from carefund.ledger.verify import verify
-from carefund.reports import charts
 from carefund.models import Disbursement, Income, User
+from carefund.reports import charts
 from carefund.storage.database import Database
 from tests.builders import (
     make_fund,

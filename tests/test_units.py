@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.api_support import Api, problem_of
+from tests.test_archive_documents import assert_archive_grade
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -240,8 +241,7 @@ def test_the_consolidated_documents(district: Api) -> None:
     ) + Decimal("555.55")
     pdf = api.get("auditor", "/units/ST-A/statements/2026.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    with open("/tmp/units/consolidated.pdf", "wb") as out:
-        out.write(pdf.content)
+    assert_archive_grade(pdf.content)
 
 
 def test_admin_grants_and_revokes_roles_on_units_audited(district: Api) -> None:
