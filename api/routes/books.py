@@ -56,7 +56,10 @@ def get_balances(
     user: CurrentUser,
     as_of: Annotated[DateIn | None, Query(description="截至该日（含）；默认至今")] = None,
 ) -> dict:
-    """截至 `as_of` 的余额、按来源的收入与按方面的支出。"""
+    """截至 `as_of` 的余额、按来源的收入与按方面的支出。
+
+    `available`（可用余额）只在今天（或不给 `as_of`）扣除已批准未发放的金额；过去的日期
+    不扣除任何占用（`available` 等于 `balance`，各来源 `reserved` 为 0）。"""
     return database.read(
         lambda session: funds.balances(session, code=code, as_of=as_of, actor=user)
     )
