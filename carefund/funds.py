@@ -20,7 +20,7 @@ from carefund.events import record_event
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.ledger.posting import FundHead
 from carefund.limits import NAME_LENGTH_MAX
-from carefund.models import Disbursement, Fund, Posting, Unit, User, as_utc
+from carefund.models import Disbursement, Fund, JournalEntry, Posting, Unit, User, as_utc
 from carefund.money import format_fen
 from carefund.units import unit_for_new
 from carefund.validation import FieldCheck, check_fields, clean_text
@@ -294,3 +294,13 @@ def balances(
         "disbursed": {key: format_fen(value) for key, value in disbursed.items()},
         "sources": [pool.public(controls) for pool in pools],
     }
+
+
+def fund_began(session: Session, fund: Fund) -> date:
+    """The first day the fund has books for: the day it was opened, or its first entry's
+    date when books were entered for days before that. Periods before it are not offered."""
+    first_entry = session.exec(
+        select(func.min(JournalEntry.entry_date)).where(JournalEntry.fund_id == fund.id)
+    ).one()
+    opened = clock.local(as_utc(fund.created_at)).date()
+    return min(opened, first_entry) if first_entry else opened

@@ -695,6 +695,13 @@ def test_an_auditor_reads_the_books_and_downloads_statements(pages) -> None:
     assert "记-202603-0001" in journal and "银行存款" in journal and "¥500.00" in journal
     report = auditor.page("/books/reports?fund=HC-CARE&period=2026-Q1")
     assert "2026年第1季度" in report and "勾稽相符" in report
+    # The periods offered start with the fund's books (its first entry, 2026-03-05): no year,
+    # quarter or month before it.
+    offered = re.findall(r'<option value="([^"]+)"', report.split('name="period"', 1)[1])
+    offered = offered[: offered.index("2026") + 1]
+    assert offered[:3] == ["2026-12", "2026-11", "2026-10"] and offered[-1] == "2026"
+    assert "2026-03" in offered and "2026-Q1" in offered
+    assert "2026-02" not in offered and "2025" not in report.split('name="period"', 1)[1]
     for fmt, kind in (("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("csv", "text/csv")):
         answer = auditor.get(f"/books/statement.{fmt}?fund=HC-CARE&period=2026-Q1")
         assert answer.status_code == 200, fmt
