@@ -26,6 +26,7 @@ Month = Annotated[str, Path(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-11"]
 
 @router.get(
     "/funds/{code}/journal",
+    operation_id="listJournal",
     response_model=Page[JournalEntryPublic],
     # A version-1 entry's postings have no `recipient`: answer them exactly as hashed.
     response_model_exclude_unset=True,
