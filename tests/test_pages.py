@@ -243,7 +243,12 @@ def test_the_menu_and_the_pages_follow_the_role(pages) -> None:
     clerk_nav = re.search(r'<nav class="mainnav".*?</nav>', pages.desk("clerk").page("/"), re.S)
     assert ">待审批<" not in clerk_nav.group(0) and ">报表<" not in clerk_nav.group(0)
     # 结账 is for those who close months (admin, approver) and those who check them (auditor).
-    for who, closes in {"cashier": False, "clerk": False, "approver": True, "auditor": True}.items():
+    for who, closes in {
+        "cashier": False,
+        "clerk": False,
+        "approver": True,
+        "auditor": True,
+    }.items():
         nav = re.search(r'<nav class="mainnav".*?</nav>', pages.desk(who).page("/"), re.S).group(0)
         assert (">结账<" in nav) is closes, who
 
