@@ -707,6 +707,9 @@ def test_an_auditor_reads_the_books_and_downloads_statements(pages) -> None:
     assert offered[:3] == ["2026-12", "2026-11", "2026-10"] and offered[-1] == "2026"
     assert "2026-03" in offered and "2026-Q1" in offered
     assert "2026-02" not in offered and "2025" not in report.split('name="period"', 1)[1]
+    # A period before them asked for by its address is still shown, and selected.
+    january = auditor.page("/books/reports?fund=HC-CARE&period=2026-01")
+    assert '<option value="2026-01" selected' in january
     for fmt, kind in (("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("csv", "text/csv")):
         answer = auditor.get(f"/books/statement.{fmt}?fund=HC-CARE&period=2026-Q1")
         assert answer.status_code == 200, fmt

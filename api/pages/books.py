@@ -134,6 +134,10 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
         return every, fund
 
     every, fund = get_database(request).read(read)
+    choices = period_choices(today, since)
+    if statement is not None and period not in {label for label, _ in choices}:
+        # Asked for by its address, before the fund's books began: shown, so offered too.
+        choices.insert(0, _choice(period))
     return render(
         request,
         "books/reports.html",
@@ -144,7 +148,7 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
         charts=period_charts,
         period=period,
         errors=errors,
-        choices=period_choices(today, since),
+        choices=choices,
         income_rows=documents.income_rows(statement) if statement else [],
         matrix_rows=documents.matrix_rows(statement) if statement else [],
         aspects=documents.aspect_headings(),
