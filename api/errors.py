@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.error_messages import chinese_detail, chinese_message
 from api.request_log import current_request_id
 from carefund import errors
 
@@ -30,6 +31,10 @@ STATUS_BY_ERROR: list[tuple[type[errors.CarefundError], int]] = [
     (errors.DataKeyError, 503),
 ]
 """Most specific first; every `Conflict` subclass (closed period, short funds…) is 409."""
+
+
+DOMAIN = "value_error"
+"""The `type` of an input the domain's checks refused: pydantic's own for a failed check."""
 
 
 def status_for(error: errors.CarefundError) -> int:
@@ -75,13 +80,13 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.CarefundError)
     status = status_for(exc)
     errors_list = (
-        [{"loc": [_where(request, exc.field), exc.field], "msg": exc.message}]
+        [{"loc": [_where(request, exc.field), exc.field], "msg": exc.message, "type": DOMAIN}]
         if exc.field and status == 422
         else None
     )
     if isinstance(exc, errors.InvalidFields):
         errors_list = [
-            {"loc": [_where(request, field), field], "msg": message}
+            {"loc": [_where(request, field), field], "msg": message, "type": DOMAIN}
             for field, message in exc.errors.items()
         ]
     if isinstance(exc, errors.ImportRejected):
@@ -94,7 +99,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors_list = [
-        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "invalid"))}
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": chinese_message(error),
+            "type": str(error.get("type", "value_error")),
+        }
         for error in exc.errors()
     ]
     return problem(422, "请求内容不符合要求", errors_list=errors_list)
@@ -108,12 +117,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         return problem(
             422,
             f"请求体无法解析：{exc.detail}",
-            errors_list=[{"loc": ["body"], "msg": str(exc.detail)}],
+            errors_list=[{"loc": ["body"], "msg": "请求体无法解析", "type": "body_parsing"}],
         )
     headers = getattr(exc, "headers", None)
     if exc.status_code == 405 and (allowed := _allowed_methods(request)):
         headers = {**(headers or {}), "Allow": allowed}
-    return problem(exc.status_code, str(exc.detail), headers=headers)
+    return problem(exc.status_code, chinese_detail(str(exc.detail)), headers=headers)
 
 
 def _allowed_methods(request: Request) -> str:

@@ -51,10 +51,22 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+def camel_case(name: str) -> str:
+    """`record_income` → `recordIncome`: an operation id from a handler's name."""
+    first, *rest = name.split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
 class LedgerRoute(APIRoute):
     """An APIRoute whose handler reads JSON bodies with `loads_exact` and refuses query
     parameters it does not know: a mistyped filter (`?sorce=`) must not silently return
-    the unfiltered list."""
+    the unfiltered list. Its OpenAPI `operationId` is its handler's name in camelCase
+    (`recordIncome`) unless the route names one; tests/test_api_docs.py pins every id, so
+    generated clients keep their method names."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["operation_id"] = kwargs.get("operation_id") or camel_case(endpoint.__name__)
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

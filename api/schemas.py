@@ -125,6 +125,10 @@ class ProblemError(BaseModel):
 
     loc: list[str | int]
     msg: str
+    """What is wrong, in Chinese."""
+    type: str | None = None
+    """Machine-readable: pydantic's error type (`missing`, `string_too_long`, …), or
+    `value_error` for a value the ledger's checks refused."""
 
 
 class Problem(BaseModel):

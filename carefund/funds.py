@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from carefund import clock
 from carefund.access.scope import check_in_scope, unit_path_of, within_scope
 from carefund.access.users import Action, require
 from carefund.audit import write_audit
@@ -19,7 +20,7 @@ from carefund.events import record_event
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.ledger.posting import FundHead
 from carefund.limits import NAME_LENGTH_MAX
-from carefund.models import Disbursement, Fund, Posting, Unit, User, as_utc
+from carefund.models import Disbursement, Fund, JournalEntry, Posting, Unit, User, as_utc
 from carefund.money import format_fen
 from carefund.units import unit_for_new
 from carefund.validation import FieldCheck, check_fields, clean_text
@@ -252,7 +253,8 @@ def balances(
     session: Session, *, code: str, as_of: date | None = None, actor: User
 ) -> dict[str, Any]:
     """Cash, available, income per source and disbursed per aspect, up to `as_of` inclusive,
-    and the money of each source and earmarked income (`sources`, in allocation order)."""
+    and the money of each source and earmarked income (`sources`, in allocation order).
+    Today's reservations count only when `as_of` is today or later (or not given)."""
     require(actor, Action.read)
     fund = get_fund(session, code, actor=actor)
     query = (
@@ -274,10 +276,15 @@ def balances(
         elif account.startswith(EXPENSE_PREFIX):
             aspect = account.removeprefix(EXPENSE_PREFIX).split(":")[0]
             disbursed[aspect] += debit - credit
-    # Reservations are a present fact, not a dated one: they are today's, whatever `as_of`.
-    available = cash - reserved_fen(session, fund_id=fund.id)
+    # Reservations are a present fact, not a dated one: what is approved and unpaid today
+    # says nothing of a past day (withdrawals carry no date to rebuild one), so a past
+    # `as_of` has nothing committed and `available` equals `balance` (README, Balances).
+    present = as_of is None or as_of >= clock.today()
+    available = cash - (reserved_fen(session, fund_id=fund.id) if present else 0)
     controls = load_controls(session, fund)
-    pools = source_pools(session, fund_id=fund.id or 0, controls=controls, through=as_of)
+    pools = source_pools(
+        session, fund_id=fund.id or 0, controls=controls, through=as_of, reservations=present
+    )
     return {
         "fund": fund.code,
         "as_of": as_of.isoformat() if as_of else None,
@@ -287,3 +294,13 @@ def balances(
         "disbursed": {key: format_fen(value) for key, value in disbursed.items()},
         "sources": [pool.public(controls) for pool in pools],
     }
+
+
+def fund_began(session: Session, fund: Fund) -> date:
+    """The first day the fund has books for: the day it was opened, or its first entry's
+    date when books were entered for days before that. Periods before it are not offered."""
+    first_entry = session.exec(
+        select(func.min(JournalEntry.entry_date)).where(JournalEntry.fund_id == fund.id)
+    ).one()
+    opened = clock.local(as_utc(fund.created_at)).date()
+    return min(opened, first_entry) if first_entry else opened

@@ -5,11 +5,12 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from carefund.data_keys import ensure_data_key
 from carefund.errors import CarefundError
 from carefund.funds import read_funds
+from carefund.models import User
 from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from cli.common import err, fail, operator, out
@@ -109,23 +110,30 @@ def log_config(*, access_log: bool) -> dict[str, Any]:
 
 def _load_demo(configured: Database) -> None:
     """Build the demo district into an empty database and print how to log in; a database
-    that already holds something is served as it is."""
+    that already holds something is served as it is. Never lets the service start with no
+    user to log in: raises `DemoRefused` (the command exits non-zero) when the demo cannot
+    be built (before 2026-11-27 its dates would be in the future) and nobody exists."""
     from carefund.demo import DemoRefused, build_demo
 
     def any_fund(session: Session) -> bool:
         return bool(read_funds(session, actor=operator(session, None), limit=1))
 
-    if configured.read(any_fund):
-        err.print("数据库中已有基金，不再加载演示数据。", highlight=False)
-        return
-    err.print("正在生成演示账簿（约半分钟）…", highlight=False)
     try:
+        if configured.read(any_fund):
+            raise DemoRefused("数据库中已有基金，不再加载演示数据")
+        err.print("正在生成演示账簿（约半分钟）…", highlight=False)
         result = build_demo(configured)
     except DemoRefused as exc:
+        if not configured.read(_any_user):
+            raise DemoRefused(f"{exc.message}；数据库中没有任何用户，无法登录，服务不启动") from exc
         err.print(f"{exc.message}；按现有数据启动。", highlight=False)
         return
     for line in result.lines():
         out.print(line, highlight=False)
+
+
+def _any_user(session: Session) -> bool:
+    return session.exec(select(User.id).limit(1)).first() is not None
 
 
 def demo(

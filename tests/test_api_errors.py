@@ -1,5 +1,7 @@
 """Bad input through HTTP: always an RFC 9457 problem, never a 500, nothing written."""
 
+import re
+
 import pytest
 
 from api.middleware import REQUEST_BODY_MAX_BYTES
@@ -291,3 +293,52 @@ def test_an_unexpected_failure_is_a_500_without_a_trace(database, monkeypatch) -
         problem = problem_of(answer, 500)
         assert "secret" not in answer.text and "RuntimeError" not in answer.text
         assert problem["detail"]
+
+
+ENGLISH = re.compile(r"Input should|Field required|Value error|String should|Extra inputs|valid")
+
+
+def chinese_errors(problem: dict) -> list[tuple[tuple, str, str]]:
+    """(loc, type, msg) of each error, after checking that each msg is Chinese."""
+    assert problem["errors"], problem
+    for error in problem["errors"]:
+        assert re.search("[\u4e00-\u9fff]", error["msg"]) and not ENGLISH.search(error["msg"]), (
+            error
+        )
+        assert error["type"], error
+    return [(tuple(e["loc"]), e["type"], e["msg"]) for e in problem["errors"]]
+
+
+def test_validation_messages_are_chinese_and_keep_their_type(fund: Api) -> None:
+    refused = chinese_errors(
+        problem_of(fund.post("clerk", "/funds/HC-CARE/incomes", {"payer": 7, "nope": 1}), 422)
+    )
+    assert (("body", "source"), "missing", "必填") in refused
+    assert (("body", "amount"), "missing", "必填") in refused
+    assert (("body", "payer"), "string_type", "应为文本") in refused
+    assert (("body", "nope"), "extra_forbidden", "未知的字段") in refused
+    bad_date = INCOME | {"amount": "1.00", "received_on": "2026-13-01"}
+    [(loc, kind, msg)] = chinese_errors(
+        problem_of(fund.post("clerk", "/funds/HC-CARE/incomes", bad_date), 422)
+    )
+    assert (loc, kind, msg) == (
+        ("body", "received_on"),
+        "date_from_datetime_parsing",
+        "日期格式应为 YYYY-MM-DD",
+    )
+    [(loc, kind, msg)] = chinese_errors(
+        problem_of(fund.post("clerk", "/funds/HC-CARE/incomes", INCOME | {"amount": "x"}), 422)
+    )
+    assert loc[:2] == ("body", "amount") and kind == "value_error" and "金额" in msg
+    [(loc, kind, msg)] = chinese_errors(
+        problem_of(fund.get("auditor", "/funds", params={"limit": PAGE_SIZE_MAX + 1}), 422)
+    )
+    assert (loc, kind, msg) == (("query", "limit"), "less_than_equal", f"应不大于 {PAGE_SIZE_MAX}")
+    [(loc, kind, msg)] = chinese_errors(
+        problem_of(fund.get("auditor", "/funds", params={"sorce": "x"}), 422)
+    )
+    assert (loc, kind, msg) == (("query", "sorce"), "extra_forbidden", "未知的查询参数")
+    # The domain's own refusals carry a type too.
+    domain = problem_of(fund.post("clerk", "/funds/HC-CARE/incomes", INCOME | {"amount": "0"}), 422)
+    assert all(error["type"] == "value_error" for error in domain["errors"])
+    assert problem_of(fund.get("auditor", "/no-such-thing"), 404)["detail"] == "不存在"

@@ -1,6 +1,8 @@
 """Worksheets for the money controls (issue 14, items 1–4): each control refuses exactly
 where it should, with the figures in the message, and lets through what it should."""
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -440,3 +442,33 @@ def test_the_statement_shows_sources_and_budget_in_json_pdf_and_xlsx(fund) -> No
     )
     budget = next(row for row in rows if row[:2] == ("生活困难党员", "生活帮扶"))
     assert [float(v) for v in budget[2:6]] == [3000, 1200, 500, 1300]
+
+
+# ---------------------------------------------------------------------------------------
+# Balances on a past day
+
+
+def test_a_past_balance_keeps_nothing_back_for_todays_approvals(fund) -> None:
+    """Approved-but-unpaid money is today's promise: it lowers today's `available`, never a
+    past day's (which has nothing committed: available = balance)."""
+    database, staff = fund["database"], fund["staff"]
+    admin = staff["admin"]
+    record(database, staff["clerk"], "1000.00", on="2026-03-05")
+    record(database, staff["clerk"], "500.00", on="2026-06-05")
+    person = make_recipient(database, staff["clerk"])
+    approve(database, staff["approver"], submit(database, staff["clerk"], person, "300.00"))
+
+    def balances(as_of: date | None) -> dict:
+        return database.read(lambda s: funds.balances(s, code="HC-CARE", as_of=as_of, actor=admin))
+
+    now = balances(None)
+    assert (now["balance"], now["available"]) == ("1500.00", "1200.00")
+    assert balances(date(2026, 12, 31))["available"] == "1200.00"  # today (the tests' clock)
+    march = balances(date(2026, 3, 31))
+    assert (march["as_of"], march["balance"], march["available"]) == (
+        "2026-03-31",
+        "1000.00",
+        "1000.00",
+    )
+    assert all(pool["reserved"] == "0.00" for pool in march["sources"])
+    assert sum(Decimal(pool["reserved"]) for pool in now["sources"]) == Decimal("300.00")

@@ -31,6 +31,8 @@ from carefund.vocabulary import Aspect, MemberCategory, Role
 
 def test_the_demo_district(database) -> None:
     result = build_demo(database)
+    # How to get new logins later is printed with the once-only ones.
+    assert "carefund user token" in result.lines()[-1]
 
     def read(session: Session) -> Any:
         heads = {}
@@ -157,3 +159,26 @@ def test_the_demo_district(database) -> None:
             }
         )
         assert again == heads
+
+
+def test_serve_demo_before_its_dates_stops_rather_than_start_with_nobody(
+    database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before 2026-11-27 the demo's dates would be in the future: `serve --demo` must not then
+    start a service nobody can log in to (the command exits non-zero with this message)."""
+    from datetime import datetime, time
+
+    from carefund import clock
+    from cli.serving import _load_demo
+    from tests.builders import make_staff
+    from tests.clock_support import set_time
+
+    set_time(monkeypatch, datetime.combine(date(2026, 11, 26), time(12), tzinfo=clock.zone()))
+    with pytest.raises(DemoRefused) as refused:
+        _load_demo(database)
+    assert "2026-11-27" in refused.value.message
+    assert "没有任何用户" in refused.value.message and "服务不启动" in refused.value.message
+    assert database.read(lambda session: session.exec(select(func.count(col(User.id)))).one()) == 0
+
+    make_staff(database)  # with users to log in, the service starts on what is there
+    _load_demo(database)

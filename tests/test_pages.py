@@ -242,6 +242,15 @@ def test_the_menu_and_the_pages_follow_the_role(pages) -> None:
             assert f">{label}<" in nav, (who, label)
     clerk_nav = re.search(r'<nav class="mainnav".*?</nav>', pages.desk("clerk").page("/"), re.S)
     assert ">待审批<" not in clerk_nav.group(0) and ">报表<" not in clerk_nav.group(0)
+    # 结账 is for those who close months (admin, approver) and those who check them (auditor).
+    for who, closes in {
+        "cashier": False,
+        "clerk": False,
+        "approver": True,
+        "auditor": True,
+    }.items():
+        nav = re.search(r'<nav class="mainnav".*?</nav>', pages.desk(who).page("/"), re.S).group(0)
+        assert (">结账<" in nav) is closes, who
 
     forbidden = {
         "clerk": ["/disbursements/approvals", "/disbursements/payments", "/books/reports"],
@@ -691,6 +700,16 @@ def test_an_auditor_reads_the_books_and_downloads_statements(pages) -> None:
     assert "记-202603-0001" in journal and "银行存款" in journal and "¥500.00" in journal
     report = auditor.page("/books/reports?fund=HC-CARE&period=2026-Q1")
     assert "2026年第1季度" in report and "勾稽相符" in report
+    # The periods offered start with the fund's books (its first entry, 2026-03-05): no year,
+    # quarter or month before it.
+    offered = re.findall(r'<option value="([^"]+)"', report.split('name="period"', 1)[1])
+    offered = offered[: offered.index("2026") + 1]
+    assert offered[:3] == ["2026-12", "2026-11", "2026-10"] and offered[-1] == "2026"
+    assert "2026-03" in offered and "2026-Q1" in offered
+    assert "2026-02" not in offered and "2025" not in report.split('name="period"', 1)[1]
+    # A period before them asked for by its address is still shown, and selected.
+    january = auditor.page("/books/reports?fund=HC-CARE&period=2026-01")
+    assert '<option value="2026-01" selected' in january
     for fmt, kind in (("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("csv", "text/csv")):
         answer = auditor.get(f"/books/statement.{fmt}?fund=HC-CARE&period=2026-Q1")
         assert answer.status_code == 200, fmt

@@ -428,7 +428,9 @@ def test_plans_through_the_api(database, district) -> None:
         )
         assert answer.status_code == 422, rule
         problem = answer.json()
-        assert problem["errors"] == [{"loc": ["body", "rule"], "msg": problem["detail"]}]
+        assert problem["errors"] == [
+            {"loc": ["body", "rule"], "msg": problem["detail"], "type": "value_error"}
+        ]
     answer = client.post("/api/v1/funds/HC-CARE/plans", headers=clerk, json=body | {"extra": 1})
     assert answer.status_code == 422
     answer = client.post("/api/v1/funds/NOPE/plans", headers=clerk, json=body)

@@ -19,13 +19,12 @@ from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
 from carefund import books, clock, periods
 from carefund.errors import CarefundError, NotFound
+from carefund.funds import fund_began
 from carefund.ledger.accounts import account_name_zh
 from carefund.reports import charts, documents, statements
 
 router = page_router()
 
-PERIOD_CHOICE_YEARS = 3
-"""Years offered in the period list (this year and the ones before)."""
 MESSAGES = {
     "closed": "已结账。",
     "closed_unreconciled": "已结账。注意：该月的银行对账（银行存款余额调节表）尚未确认。",
@@ -33,19 +32,23 @@ MESSAGES = {
 }
 
 
-def period_choices(today: date) -> list[tuple[str, str]]:
-    """Months, quarters and years up to now, newest first, as (label, 中文)."""
+def period_choices(today: date, since: date) -> list[tuple[str, str]]:
+    """Months, quarters and years from the fund's first (`since`) up to now, newest first,
+    as (label, 中文): none the fund did not exist in."""
     choices: list[tuple[str, str]] = []
-    for year in range(today.year, today.year - PERIOD_CHOICE_YEARS, -1):
+    for year in range(today.year, min(since.year, today.year) - 1, -1):
         last_month = today.month if year == today.year else 12
-        for month in range(last_month, 0, -1):
-            label = f"{year}-{month:02d}"
-            choices.append((label, statements.parse_period(label).label_zh))
-        for quarter in range((last_month + 2) // 3, 0, -1):
-            label = f"{year}-Q{quarter}"
-            choices.append((label, statements.parse_period(label).label_zh))
-        choices.append((str(year), statements.parse_period(str(year)).label_zh))
+        first_month = since.month if year == since.year else 1
+        for month in range(last_month, first_month - 1, -1):
+            choices.append(_choice(f"{year}-{month:02d}"))
+        for quarter in range((last_month + 2) // 3, (first_month + 2) // 3 - 1, -1):
+            choices.append(_choice(f"{year}-Q{quarter}"))
+        choices.append(_choice(str(year)))
     return choices
+
+
+def _choice(label: str) -> tuple[str, str]:
+    return label, statements.parse_period(label).label_zh
 
 
 @router.get("/books/journal")
@@ -110,13 +113,15 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
     period = request.query_params.get("period") or f"{today:%Y-%m}"
     errors: dict[str, str] = {}
     statement = period_charts = None
+    since = today
 
     def read(session: Session) -> Any:
-        nonlocal statement, errors, period_charts
+        nonlocal statement, errors, period_charts, since
         every, fund = documents.report_choices(
             session, actor=user, fund_code=request.query_params.get("fund")
         )
         if fund is not None:
+            since = fund_began(session, fund)
             try:
                 statement = documents.statement_figures(
                     session, fund_code=fund.code, period=period, actor=user
@@ -129,6 +134,10 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
         return every, fund
 
     every, fund = get_database(request).read(read)
+    choices = period_choices(today, since)
+    if statement is not None and period not in {label for label, _ in choices}:
+        # Asked for by its address, before the fund's books began: shown, so offered too.
+        choices.insert(0, _choice(period))
     return render(
         request,
         "books/reports.html",
@@ -139,7 +148,7 @@ def reports(request: Request, user: PageUser) -> HTMLResponse:
         charts=period_charts,
         period=period,
         errors=errors,
-        choices=period_choices(today),
+        choices=choices,
         income_rows=documents.income_rows(statement) if statement else [],
         matrix_rows=documents.matrix_rows(statement) if statement else [],
         aspects=documents.aspect_headings(),

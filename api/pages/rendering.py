@@ -123,7 +123,7 @@ templates.env.globals.update(
 
 def _nav(user: User, path: str) -> list[dict[str, Any]]:
     """The menu, with only what the user's role may use."""
-    items = [
+    items: list[tuple[str, str, Action | tuple[Action, ...]]] = [
         ("/", "首页", Action.read),
         ("/incomes", "收入", Action.read),
         ("/recipients", "关爱对象", Action.read),
@@ -134,14 +134,15 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
         ("/bank", "银行", Action.read),
         ("/books/journal", "账簿", Action.read),
         ("/books/reports", "报表", Action.read_statements),
-        ("/books/periods", "结账", Action.read),
+        # Those who close months and those who check them; a cashier or clerk has no use for it.
+        ("/books/periods", "结账", (Action.close_period, Action.read_statements)),
         ("/books/controls", "资金管控", Action.read),
         ("/alerts", "预警", Action.read_alerts),
         ("/users", "用户管理", Action.manage_users),
         ("/units", "单位", Action.manage_units),
         ("/audit", "审计记录", Action.read_audit),
     ]
-    shown = [(href, label) for href, label, action in items if may(user, action)]
+    shown = [(href, label) for href, label, actions in items if _may_any(user, actions)]
     # The longest matching prefix is the current section, so /disbursements/payments marks
     # 待发放 and not 支出.
     current = max(
@@ -150,6 +151,11 @@ def _nav(user: User, path: str) -> list[dict[str, Any]]:
         default=None,
     )
     return [{"href": href, "label": label, "current": href == current} for href, label in shown]
+
+
+def _may_any(user: User, actions: Action | tuple[Action, ...]) -> bool:
+    wanted = actions if isinstance(actions, tuple) else (actions,)
+    return any(may(user, action) for action in wanted)
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:

@@ -44,19 +44,19 @@ def list_alerts(
     )
 
 
-@router.get("/alerts/counts", response_model=AlertCounts)
+@router.get("/alerts/counts", operation_id="getAlertCounts", response_model=AlertCounts)
 def alert_counts(database: DatabaseDep, user: CurrentUser) -> dict:
     """未办结的预警数，按等级（auditor、admin）。"""
     return database.read(partial(alerts.open_counts, actor=user))
 
 
-@router.get("/alerts/rules", response_model=list[AlertRulePublic])
+@router.get("/alerts/rules", operation_id="listAlertRules", response_model=list[AlertRulePublic])
 def list_rules(database: DatabaseDep, user: CurrentUser, fund: FundFilter = None) -> list[dict]:
     """全部预警规则及其设置：全区的，或某基金适用的（auditor、admin）。"""
     return database.read(partial(alerts.read_rules, actor=user, fund_code=fund))
 
 
-@router.put("/alerts/rules/{code}", response_model=AlertRulePublic)
+@router.put("/alerts/rules/{code}", operation_id="setAlertRule", response_model=AlertRulePublic)
 async def set_rule(
     code: str, body: AlertRuleChange, database: DatabaseDep, user: CurrentUser
 ) -> dict:

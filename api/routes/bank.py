@@ -11,6 +11,7 @@ from fastapi.responses import Response
 import receipts
 from api import bank_downloads
 from api.deps import CurrentUser, DatabaseDep
+from api.openapi import file_answer
 from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
 from api.schemas import Page, PathId
@@ -32,8 +33,7 @@ router = ledger_router("bank")
 
 MEDIA = {"xlsx": receipts.XLSX, "csv": receipts.CSV, "pdf": receipts.PDF}
 FILE_RESPONSES: dict[str, dict[int | str, dict[str, Any]]] = {
-    suffix: {200: {"content": {media: {}}, "description": f"{suffix.upper()} file"}}
-    for suffix, media in MEDIA.items()
+    suffix: file_answer(media, f"{suffix.upper()} file") for suffix, media in MEDIA.items()
 }
 
 
@@ -66,7 +66,9 @@ def get_batch(batch_id: PathId, database: DatabaseDep, user: CurrentUser) -> dic
     return database.read(partial(batch_views.get_batch, batch_id=batch_id, actor=user))
 
 
-@router.get("/batches/{batch_id}/items", response_model=Page[BatchItemPublic])
+@router.get(
+    "/batches/{batch_id}/items", operation_id="listBatchItems", response_model=Page[BatchItemPublic]
+)
 def batch_items(
     batch_id: PathId,
     database: DatabaseDep,
@@ -155,6 +157,7 @@ for _suffix in TRANSFER_FORMATS:
         _transfer_route(_suffix),
         methods=["GET"],
         name=f"bank_file_{_suffix}",
+        operation_id=f"getBankFile{_suffix.capitalize()}",
         description=(
             "The batch's payment file (代发文件, cashier): its approved items the bank has not "
             "paid, with full account numbers, in the template's columns; the footer repeats "
@@ -167,7 +170,10 @@ for _suffix in TRANSFER_FORMATS:
 
 
 @router.get(
-    "/batches/{batch_id}/cover.pdf", responses=FILE_RESPONSES["pdf"], response_class=Response
+    "/batches/{batch_id}/cover.pdf",
+    operation_id="getBatchCoverPdf",
+    responses=FILE_RESPONSES["pdf"],
+    response_class=Response,
 )
 def cover_pdf(batch_id: PathId, database: DatabaseDep, user: CurrentUser) -> Response:
     """The cover sheet (代发汇总表) for signatures: batch number, count, total, masked lines."""

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 import receipts
 from api import bank_downloads
 from api.deps import CurrentUser, DatabaseDep
+from api.openapi import file_answer
 from api.paging import Cursor, Limit, read_page
 from api.routing import ledger_router
 from api.schemas import Page, PathId
@@ -40,8 +41,7 @@ from carefund.errors import ImportTooLarge, InvalidInput
 router = ledger_router("bank")
 MEDIA = {"xlsx": receipts.XLSX, "pdf": receipts.PDF}
 FILE_RESPONSES: dict[str, dict[int | str, dict[str, Any]]] = {
-    suffix: {200: {"content": {media: {}}, "description": f"{suffix.upper()} file"}}
-    for suffix, media in MEDIA.items()
+    suffix: file_answer(media, f"{suffix.upper()} file") for suffix, media in MEDIA.items()
 }
 
 UPLOAD_BODY = {
@@ -99,6 +99,7 @@ async def _upload(request: Request) -> tuple[bytes, str, str | None, Any]:
 
 @router.post(
     "/funds/{code}/bank/returns",
+    operation_id="importBankReturn",
     response_model=ReturnImportPublic,
     openapi_extra={"requestBody": UPLOAD_BODY},
     responses=UPLOAD_RESPONSES,
@@ -123,7 +124,11 @@ async def import_return(
     )
 
 
-@router.get("/funds/{code}/bank/failures", response_model=Page[BankFailurePublic])
+@router.get(
+    "/funds/{code}/bank/failures",
+    operation_id="listBankFailures",
+    response_model=Page[BankFailurePublic],
+)
 def bank_failures(
     code: str, database: DatabaseDep, user: CurrentUser, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
@@ -138,6 +143,7 @@ def bank_failures(
 
 @router.post(
     "/funds/{code}/bank/statements",
+    operation_id="importBankStatement",
     response_model=StatementImportPublic,
     openapi_extra={"requestBody": UPLOAD_BODY},
     responses=UPLOAD_RESPONSES,
@@ -161,7 +167,11 @@ async def import_statement(
     )
 
 
-@router.get("/funds/{code}/bank/statement-lines", response_model=Page[StatementLinePublic])
+@router.get(
+    "/funds/{code}/bank/statement-lines",
+    operation_id="listBankStatementLines",
+    response_model=Page[StatementLinePublic],
+)
 def list_statement_lines(
     code: str,
     database: DatabaseDep,
@@ -225,7 +235,11 @@ async def book_line(
     )
 
 
-@router.get("/funds/{code}/reconciliations/{month}.json", response_model=ReconciliationPublic)
+@router.get(
+    "/funds/{code}/reconciliations/{month}.json",
+    operation_id="getReconciliation",
+    response_model=ReconciliationPublic,
+)
 def reconciliation_json(code: str, month: str, database: DatabaseDep, user: CurrentUser) -> dict:
     """The month's 银行存款余额调节表 as it stands."""
     return database.read(
@@ -250,6 +264,7 @@ for _suffix in ("pdf", "xlsx"):
         _reconciliation_route(_suffix),
         methods=["GET"],
         name=f"reconciliation_{_suffix}",
+        operation_id=f"getReconciliation{_suffix.capitalize()}",
         description="The month's 银行存款余额调节表 as a document.",
         responses=FILE_RESPONSES[_suffix],
         response_class=Response,
@@ -268,14 +283,18 @@ async def confirm_reconciliation(
     )
 
 
-@router.get("/funds/{code}/bank/settings", response_model=BankSettingPublic)
+@router.get(
+    "/funds/{code}/bank/settings", operation_id="getBankSettings", response_model=BankSettingPublic
+)
 def read_settings(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
     return database.read(
         lambda session: reconciliation.read_bank_setting(session, fund_code=code, actor=user)
     )
 
 
-@router.post("/funds/{code}/bank/settings", response_model=BankSettingPublic)
+@router.post(
+    "/funds/{code}/bank/settings", operation_id="setBankSettings", response_model=BankSettingPublic
+)
 async def change_settings(
     code: str, body: BankSetting, database: DatabaseDep, user: CurrentUser
 ) -> dict:

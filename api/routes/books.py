@@ -26,6 +26,7 @@ Month = Annotated[str, Path(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-11"]
 
 @router.get(
     "/funds/{code}/journal",
+    operation_id="listJournal",
     response_model=Page[JournalEntryPublic],
     # A version-1 entry's postings have no `recipient`: answer them exactly as hashed.
     response_model_exclude_unset=True,
@@ -56,7 +57,10 @@ def get_balances(
     user: CurrentUser,
     as_of: Annotated[DateIn | None, Query(description="截至该日（含）；默认至今")] = None,
 ) -> dict:
-    """截至 `as_of` 的余额、按来源的收入与按方面的支出。"""
+    """截至 `as_of` 的余额、按来源的收入与按方面的支出。
+
+    `available`（可用余额）只在今天（或不给 `as_of`）扣除已批准未发放的金额；过去的日期
+    不扣除任何占用（`available` 等于 `balance`，各来源 `reserved` 为 0）。"""
     return database.read(
         lambda session: funds.balances(session, code=code, as_of=as_of, actor=user)
     )

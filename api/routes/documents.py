@@ -17,17 +17,18 @@ from fastapi.responses import Response
 import receipts
 from api import downloads
 from api.deps import CurrentUser, DatabaseDep
+from api.openapi import file_answer
 from api.routing import ledger_router
 from carefund.reports import slips
 
 router = ledger_router("documents")
 
 Responses = dict[int | str, dict[str, Any]]
-PDF_RESPONSE: Responses = {200: {"content": {receipts.PDF: {}}, "description": "PDF document"}}
+PDF_RESPONSE: Responses = file_answer(receipts.PDF, "PDF document")
 STATEMENT_RESPONSES: dict[str, Responses] = {
     "pdf": PDF_RESPONSE,
-    "csv": {200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"}},
-    "xlsx": {200: {"content": {receipts.XLSX: {}}, "description": "Excel workbook"}},
+    "csv": file_answer("text/csv", "CSV, UTF-8 with BOM"),
+    "xlsx": file_answer(receipts.XLSX, "Excel workbook"),
 }
 STATEMENT_DESCRIPTIONS = {
     "pdf": "The audit statement (收支审计报表) of a month, quarter or year.",
@@ -36,14 +37,22 @@ STATEMENT_DESCRIPTIONS = {
 }
 
 
-@router.get("/incomes/{income_id}/receipt.pdf", responses=PDF_RESPONSE, response_class=Response)
+@router.get(
+    "/incomes/{income_id}/receipt.pdf",
+    operation_id="getIncomeReceiptPdf",
+    responses=PDF_RESPONSE,
+    response_class=Response,
+)
 def income_receipt(income_id: int, database: DatabaseDep, user: CurrentUser) -> Response:
     """The income's receipt (收款收据); a reversed income's receipt is stamped 作废."""
     return downloads.receipt(database, income_id=income_id, user=user)
 
 
 @router.get(
-    "/disbursements/{disbursement_id}/voucher.pdf", responses=PDF_RESPONSE, response_class=Response
+    "/disbursements/{disbursement_id}/voucher.pdf",
+    operation_id="getDisbursementVoucherPdf",
+    responses=PDF_RESPONSE,
+    response_class=Response,
 )
 def disbursement_voucher(
     disbursement_id: int, database: DatabaseDep, user: CurrentUser
@@ -71,6 +80,7 @@ for _suffix in receipts.STATEMENT_FORMATS:
         _statement_route(_suffix),
         methods=["GET"],
         name=f"statement_{_suffix}",
+        operation_id=f"getStatement{_suffix.capitalize()}",
         description=STATEMENT_DESCRIPTIONS[_suffix],
         responses=STATEMENT_RESPONSES[_suffix],
         response_class=Response,
@@ -78,14 +88,22 @@ for _suffix in receipts.STATEMENT_FORMATS:
 
 
 @router.get(
-    "/funds/{code}/disclosure/{period}.pdf", responses=PDF_RESPONSE, response_class=Response
+    "/funds/{code}/disclosure/{period}.pdf",
+    operation_id="getDisclosurePdf",
+    responses=PDF_RESPONSE,
+    response_class=Response,
 )
 def disclosure_pdf(code: str, period: str, database: DatabaseDep, user: CurrentUser) -> Response:
     """The public list (公示): masked names, category, aspect, amount."""
     return downloads.disclosure(database, code=code, period=period, user=user)
 
 
-@router.get("/funds/{code}/receipts.pdf", responses=PDF_RESPONSE, response_class=Response)
+@router.get(
+    "/funds/{code}/receipts.pdf",
+    operation_id="getReceiptsPdf",
+    responses=PDF_RESPONSE,
+    response_class=Response,
+)
 def receipts_pdf(
     code: str,
     database: DatabaseDep,

@@ -13,7 +13,7 @@ from carefund import events
 router = ledger_router("events")
 
 
-@router.get("/events", response_model=EventsPage)
+@router.get("/events", operation_id="listEvents", response_model=EventsPage)
 def read_events(
     database: DatabaseDep,
     user: CurrentUser,

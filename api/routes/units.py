@@ -41,7 +41,11 @@ def get_unit(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
     return database.read(partial(units.read_unit, code=code, actor=user))
 
 
-@router.get("/units/{code}/statements/{period}.json", response_model=ConsolidatedPublic)
+@router.get(
+    "/units/{code}/statements/{period}.json",
+    operation_id="getConsolidated",
+    response_model=ConsolidatedPublic,
+)
 def get_consolidated(
     code: str, period: PeriodLabel, database: DatabaseDep, user: CurrentUser
 ) -> dict:
@@ -54,6 +58,7 @@ def get_consolidated(
 
 @router.get(
     "/units/{code}/statements/{period}.pdf",
+    operation_id="getConsolidatedPdf",
     responses=PDF_RESPONSE,
     response_class=downloads.Response,
 )
@@ -66,6 +71,7 @@ def consolidated_pdf(
 
 @router.get(
     "/units/{code}/statements/{period}.xlsx",
+    operation_id="getConsolidatedXlsx",
     responses=STATEMENT_RESPONSES["xlsx"],
     response_class=downloads.Response,
 )

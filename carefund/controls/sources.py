@@ -177,10 +177,15 @@ def _earmarked_incomes(session: Session, fund_id: int) -> dict[int, tuple]:
 
 
 def source_pools(
-    session: Session, *, fund_id: int, controls: Controls, through: date | None = None
+    session: Session,
+    *,
+    fund_id: int,
+    controls: Controls,
+    through: date | None = None,
+    reservations: bool = True,
 ) -> list[Pool]:
     """The fund's pools in allocation order, with their figures through `through` (all
-    entries when None); reservations are today's."""
+    entries when None); reservations are today's, or none when not `reservations`."""
     pools: dict[tuple[str, int | None], Pool] = {
         (source.value, None): Pool(source.value) for source in IncomeSource
     }
@@ -208,7 +213,7 @@ def source_pools(
             unknown += total
         else:
             found.paid_fen += total
-    for source, income_id, total in _reserved(session, fund_id):
+    for source, income_id, total in _reserved(session, fund_id) if reservations else []:
         found = pool(source, income_id)
         if found is not None:
             found.reserved_fen += int(total or 0)

@@ -64,6 +64,10 @@ class DemoResult:
             f"  {u.username:<12} {u.role:<12} {u.unit:<9} 密码 {u.password}  令牌 {u.token}"
             for u in self.users
         ]
+        text.append(
+            "以后要新的登录：carefund user reset-password 用户名（新密码）、"
+            "carefund user token 用户名（新令牌）；见 README「Command line」。"
+        )
         return text
 
 
