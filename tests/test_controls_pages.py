@@ -1,0 +1,121 @@
+"""The money controls at the pages (issue 14): approving above the threshold with the
+meeting (三重一大) and a chosen source, refusals shown on the page with nothing changed,
+the income review (复核), and the administrator's forms on /books/controls."""
+
+from typing import Any
+
+import pytest
+
+from carefund import disbursements
+from carefund.controls import changing
+from carefund.models import Disbursement
+from tests.builders import make_recipient, record, submit
+from tests.pages_support import Pages, cheap_password_hashing, field_error, make_pages
+
+QUEUE = "/disbursements/approvals"
+
+
+@pytest.fixture
+def pages(database, monkeypatch) -> Pages:
+    cheap_password_hashing(monkeypatch)
+    return make_pages(database)
+
+
+def set_controls(pages: Pages, **values: Any) -> None:
+    pages.database.write(
+        lambda s: changing.set_controls(
+            s,
+            fund_code="HC-CARE",
+            values={"reason": "年度管控方案"} | values,
+            actor=pages.staff["admin"],
+        )
+    )
+
+
+def shown(pages: Pages, d: Disbursement) -> dict[str, Any]:
+    return pages.database.read(
+        lambda s: disbursements.get_disbursement(
+            s, disbursement_id=d.id, actor=pages.staff["admin"]
+        )
+    )
+
+
+def approve_from_queue(desk, d: Disbursement, **data: str):
+    return desk.post(
+        f"/disbursements/{d.id}/approve", {"back": QUEUE} | data, form_page=QUEUE
+    )
+
+
+def test_two_approvers_and_the_meeting_above_the_threshold(pages: Pages) -> None:
+    staff = pages.staff
+    set_controls(pages, approval_threshold="5000.00")
+    record(pages.database, staff["clerk"], "20000.00", source="fiscal_support")
+    record(pages.database, staff["clerk"], "9000.00", source="sponsorship", payer="某企业")
+    wang = make_recipient(pages.database, staff["clerk"])
+    big = submit(pages.database, staff["clerk"], wang, "8000.00")
+    small = submit(pages.database, staff["clerk"], wang, "300.00")
+    approver, admin = pages.desk("approver"), pages.desk("admin")
+    queue = approver.page(QUEUE)
+    assert "超过 ¥5,000.00：须两人审批" in queue and 'name="meeting_no"' in queue
+    assert "社会赞助（可用 ¥9,000.00）" in queue and "按规则自动取用" in queue
+    # The first approval keeps it submitted and records the meeting given with it.
+    first = approve_from_queue(approver, big, meeting_no="区委〔2026〕12号", meeting_on="2026-12-20")
+    assert first.headers["location"] == f"{QUEUE}?done=first_approved"
+    assert shown(pages, big)["status"] == "submitted"
+    assert shown(pages, big)["approvals"] == ["approver"]
+    again = approver.page(f"{QUEUE}?done=first_approved")
+    assert "还须另一位审批人审批" in again and "已由您审批，待另一位审批人" in again
+    assert "已审批：approver（会议 区委〔2026〕12号" in again
+    # The same approver again is refused on the page (he has no form; a post is refused).
+    # The second approver names the sponsorship money.
+    second = approve_from_queue(admin, big, pool="sponsorship")
+    assert second.headers["location"] == f"{QUEUE}?done=approved"
+    done = shown(pages, big)
+    assert done["status"] == "approved" and done["approvals"] == ["approver", "admin"]
+    assert done["source"] == "sponsorship" and done["meeting_no"] == "区委〔2026〕12号"
+    # Below the threshold one approval does; no meeting asked.
+    assert approve_from_queue(approver, small).headers["location"] == f"{QUEUE}?done=approved"
+    assert shown(pages, small)["source"] == "fiscal_support"
+
+
+def test_a_second_approval_without_the_meeting_is_refused_on_the_page(pages: Pages) -> None:
+    staff = pages.staff
+    set_controls(pages, approval_threshold="5000.00")
+    record(pages.database, staff["clerk"], "20000.00", source="fiscal_support")
+    wang = make_recipient(pages.database, staff["clerk"])
+    big = submit(pages.database, staff["clerk"], wang, "8000.00")
+    assert approve_from_queue(pages.desk("approver"), big).status_code == 303
+    admin = pages.desk("admin")
+    refused = approve_from_queue(admin, big)
+    assert refused.status_code == 409
+    assert f"支出 #{big.id} 未能审批，未作任何更改" in refused.text
+    assert "请填写会议纪要编号与会议日期" in field_error(refused.text, "meeting_no")
+    assert shown(pages, big)["approvals"] == ["approver"]
+    future = approve_from_queue(admin, big, meeting_no="12号", meeting_on="2027-01-05")
+    assert future.status_code == 422 and field_error(future.text, "meeting_on")
+    assert shown(pages, big)["status"] == "submitted"
+
+
+def test_cap_and_earmark_refusals_are_shown_and_change_nothing(pages: Pages) -> None:
+    staff = pages.staff
+    set_controls(
+        pages,
+        caps={"overall": "1000.00"},
+        restrictions=[{"source": "fiscal_support", "cells": [{"aspect": "life_assistance"}]}],
+    )
+    record(pages.database, staff["clerk"], "5000.00", source="fiscal_support")
+    record(pages.database, staff["clerk"], "5000.00", source="member_donation", payer="一支部")
+    wang = make_recipient(pages.database, staff["clerk"])
+    over = submit(pages.database, staff["clerk"], wang, "1200.00")
+    visit = submit(pages.database, staff["clerk"], wang, "500.00", aspect="spiritual_care")
+    approver = pages.desk("approver")
+    capped = approve_from_queue(approver, over)
+    assert capped.status_code == 409
+    assert "超出年度上限：上限 1,000.00 元，本年已获 0.00 元，本次 1,200.00 元" in capped.text
+    assert shown(pages, over)["status"] == "submitted"
+    wrong = approve_from_queue(approver, visit, pool="fiscal_support")
+    assert wrong.status_code == 409 and "专款专用" in field_error(wrong.text, "pool")
+    assert shown(pages, visit)["status"] == "submitted" and shown(pages, visit)["source"] is None
+    # The detail page's form takes the same fields.
+    detail = approver.page(f"/disbursements/{visit.id}")
+    assert 'name="pool"' in detail and "党员募捐" in detail
