@@ -119,3 +119,29 @@ def test_cap_and_earmark_refusals_are_shown_and_change_nothing(pages: Pages) -> 
     # The detail page's form takes the same fields.
     detail = approver.page(f"/disbursements/{visit.id}")
     assert 'name="pool"' in detail and "党员募捐" in detail
+
+
+def test_a_large_income_is_reviewed_by_someone_else_from_its_page(pages: Pages) -> None:
+    staff = pages.staff
+    set_controls(pages, review_threshold="50000.00")
+    large = record(pages.database, staff["clerk"], "80000.00", source="fiscal_support")
+    small = record(pages.database, staff["clerk"], "500.00", source="fiscal_support")
+    page = f"/incomes/{large.id}"
+    clerk = pages.desk("clerk")
+    own = clerk.page(page)
+    assert "待复核" in own and "须由其他人复核" in own and 'action="/incomes/' not in own.split(
+        "复核（核对银行回单）"
+    )[1].split("</section>")[0]
+    # The recorder's post is refused on the page, nothing recorded.
+    refused = clerk.post(f"{page}/review", {})
+    assert refused.status_code == 403 and "记录人不能复核自己记录的收入" in refused.text
+    assert 'href="/incomes/%d#review">待复核' % large.id in clerk.page("/incomes")
+    assert "复核（核对银行回单）" not in clerk.page(f"/incomes/{small.id}")
+    other = pages.desk("clerk2")
+    reviewed = other.post(f"{page}/review", {}, form_page=page)
+    assert reviewed.status_code == 303 and reviewed.headers["location"] == f"{page}?done=reviewed"
+    after = other.page(f"{page}?done=reviewed")
+    assert "<dt>复核</dt><dd>clerk2</dd>" in after and "复核（核对银行回单）" not in after
+    # Reviewed once only: a second post is refused, naming who reviewed it.
+    twice = pages.desk("approver").post(f"{page}/review", {})
+    assert twice.status_code == 409 and "已由 clerk2 复核" in twice.text
