@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from carefund import disbursements
-from carefund.controls import changing
+from carefund.controls import changing, overrides
 from carefund.models import Disbursement
 from tests.builders import make_recipient, record, submit
 from tests.pages_support import Pages, cheap_password_hashing, field_error, make_pages
@@ -145,3 +145,97 @@ def test_a_large_income_is_reviewed_by_someone_else_from_its_page(pages: Pages) 
     # Reviewed once only: a second post is refused, naming who reviewed it.
     twice = pages.desk("approver").post(f"{page}/review", {})
     assert twice.status_code == 409 and "已由 clerk2 复核" in twice.text
+
+
+CONTROLS = "/books/controls"
+
+
+def test_an_admin_sets_thresholds_and_a_budget_with_a_reason(pages: Pages) -> None:
+    staff = pages.staff
+    set_controls(pages, caps={"overall": "3000.00"})
+    admin = pages.desk("admin")
+    page = admin.page(CONTROLS)
+    assert "保存限额" in page and "保存预算" in page
+    assert "保存限额" not in pages.desk("approver").page(CONTROLS)
+    thresholds = f"{CONTROLS}/thresholds?fund=HC-CARE"
+    # Bad input: every bad field named on its form, nothing changed.
+    bad = admin.post(
+        thresholds,
+        {"approval_threshold": "五千", "review_threshold": "-1", "threshold_reason": ""},
+        form_page=CONTROLS,
+    )
+    assert bad.status_code == 422
+    for name in ("approval_threshold", "review_threshold", "threshold_reason"):
+        assert field_error(bad.text, name), name
+    assert field_error(bad.text, "budget_reason") is None
+    read = lambda: pages.database.read(  # noqa: E731
+        lambda s: changing.read_controls(s, fund_code="HC-CARE", actor=staff["admin"])
+    )
+    assert read()["approval_threshold"] is None
+    good = admin.post(
+        thresholds,
+        {"approval_threshold": "5,000", "review_threshold": "", "threshold_reason": "党委会决定"},
+        form_page=CONTROLS,
+    )
+    assert good.headers["location"] == f"{CONTROLS}?fund=HC-CARE&done=thresholds"
+    now = read()
+    assert now["approval_threshold"] == "5000.00" and now["review_threshold"] is None
+    assert now["caps"]["overall"] == "3000.00"  # the other controls are kept
+    budget = f"{CONTROLS}/budget?fund=HC-CARE"
+    wrong = admin.post(
+        budget,
+        {"year": "1999", "category": "", "aspect": "life_assistance", "budget_amount": "0"},
+        form_page=CONTROLS,
+    )
+    assert wrong.status_code == 422
+    for name in ("year", "category", "budget_amount", "budget_reason"):
+        assert field_error(wrong.text, name), name
+    saved = admin.post(
+        budget,
+        {
+            "year": "2026",
+            "category": "hardship",
+            "aspect": "life_assistance",
+            "budget_amount": "12,000.00",
+            "budget_reason": "年初预算",
+        },
+        form_page=CONTROLS,
+    )
+    assert saved.headers["location"] == f"{CONTROLS}?fund=HC-CARE&done=budget"
+    shown_page = admin.page(saved.headers["location"])
+    assert "预算已保存" in shown_page and "¥12,000.00" in shown_page
+    assert "超过 ¥5,000.00" in shown_page
+
+
+def test_an_override_lets_a_refused_disbursement_through(pages: Pages) -> None:
+    staff = pages.staff
+    set_controls(pages, caps={"overall": "1000.00"})
+    record(pages.database, staff["clerk"], "5000.00", source="fiscal_support")
+    wang = make_recipient(pages.database, staff["clerk"])
+    over = submit(pages.database, staff["clerk"], wang, "1200.00")
+    within = submit(pages.database, staff["clerk"], wang, "200.00")
+    admin = pages.desk("admin")
+    form = f"{CONTROLS}/override?fund=HC-CARE"
+    assert f"#{over.id} 生活帮扶 1200.00 元" in admin.page(CONTROLS)
+    blank = admin.post(form, {"disbursement_id": str(over.id), "control": "cap"}, form_page=CONTROLS)
+    assert blank.status_code == 422 and field_error(blank.text, "override_reason")
+    needless = admin.post(
+        form,
+        {"disbursement_id": str(within.id), "control": "cap", "override_reason": "特殊困难"},
+        form_page=CONTROLS,
+    )
+    assert needless.status_code == 409 and "未超出年度上限，无需越权" in field_error(
+        needless.text, "control"
+    )
+    done = admin.post(
+        form,
+        {"disbursement_id": str(over.id), "control": "cap", "override_reason": "重病特殊困难"},
+        form_page=CONTROLS,
+    )
+    assert done.headers["location"] == f"{CONTROLS}?fund=HC-CARE&done=override"
+    listed = pages.database.read(
+        lambda s: overrides.overrides_of(s, disbursement_id=over.id, actor=staff["admin"])
+    )
+    assert [(o["control"], o["reason"]) for o in listed["items"]] == [("cap", "重病特殊困难")]
+    approved = approve_from_queue(pages.desk("approver"), over)
+    assert approved.headers["location"] == f"{QUEUE}?done=approved"
