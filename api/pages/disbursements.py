@@ -171,7 +171,7 @@ def _queue(
         failed_id=failed[0] if failed else None,
         errors=failed[1] if failed else {},
         values=failed[2] if failed else {},
-        today=clock.today().isoformat(),
+        max_day=clock.today().isoformat(),
         following=with_query(request.url.path, after=rows[-1]["id"]) if more else None,
         methods=PAY_METHODS,
         done=MESSAGES.get(request.query_params.get("done", "")),
