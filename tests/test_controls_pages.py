@@ -41,9 +41,7 @@ def shown(pages: Pages, d: Disbursement) -> dict[str, Any]:
 
 
 def approve_from_queue(desk, d: Disbursement, **data: str):
-    return desk.post(
-        f"/disbursements/{d.id}/approve", {"back": QUEUE} | data, form_page=QUEUE
-    )
+    return desk.post(f"/disbursements/{d.id}/approve", {"back": QUEUE} | data, form_page=QUEUE)
 
 
 def test_two_approvers_and_the_meeting_above_the_threshold(pages: Pages) -> None:
@@ -59,7 +57,9 @@ def test_two_approvers_and_the_meeting_above_the_threshold(pages: Pages) -> None
     assert "超过 ¥5,000.00：须两人审批" in queue and 'name="meeting_no"' in queue
     assert "社会赞助（可用 ¥9,000.00）" in queue and "按规则自动取用" in queue
     # The first approval keeps it submitted and records the meeting given with it.
-    first = approve_from_queue(approver, big, meeting_no="区委〔2026〕12号", meeting_on="2026-12-20")
+    first = approve_from_queue(
+        approver, big, meeting_no="区委〔2026〕12号", meeting_on="2026-12-20"
+    )
     assert first.headers["location"] == f"{QUEUE}?done=first_approved"
     assert shown(pages, big)["status"] == "submitted"
     assert shown(pages, big)["approvals"] == ["approver"]
@@ -129,13 +129,15 @@ def test_a_large_income_is_reviewed_by_someone_else_from_its_page(pages: Pages) 
     page = f"/incomes/{large.id}"
     clerk = pages.desk("clerk")
     own = clerk.page(page)
-    assert "待复核" in own and "须由其他人复核" in own and 'action="/incomes/' not in own.split(
-        "复核（核对银行回单）"
-    )[1].split("</section>")[0]
+    assert (
+        "待复核" in own
+        and "须由其他人复核" in own
+        and 'action="/incomes/' not in own.split("复核（核对银行回单）")[1].split("</section>")[0]
+    )
     # The recorder's post is refused on the page, nothing recorded.
     refused = clerk.post(f"{page}/review", {})
     assert refused.status_code == 403 and "记录人不能复核自己记录的收入" in refused.text
-    assert 'href="/incomes/%d#review">待复核' % large.id in clerk.page("/incomes")
+    assert f'href="/incomes/{large.id}#review">待复核' in clerk.page("/incomes")
     assert "复核（核对银行回单）" not in clerk.page(f"/incomes/{small.id}")
     other = pages.desk("clerk2")
     reviewed = other.post(f"{page}/review", {}, form_page=page)
@@ -217,7 +219,9 @@ def test_an_override_lets_a_refused_disbursement_through(pages: Pages) -> None:
     admin = pages.desk("admin")
     form = f"{CONTROLS}/override?fund=HC-CARE"
     assert f"#{over.id} 生活帮扶 1200.00 元" in admin.page(CONTROLS)
-    blank = admin.post(form, {"disbursement_id": str(over.id), "control": "cap"}, form_page=CONTROLS)
+    blank = admin.post(
+        form, {"disbursement_id": str(over.id), "control": "cap"}, form_page=CONTROLS
+    )
     assert blank.status_code == 422 and field_error(blank.text, "override_reason")
     needless = admin.post(
         form,
