@@ -53,6 +53,8 @@ PAGES = [  # (who, name, path, also narrow)
     ("auditor", "alert_resolved", "/alerts/5", False),
     ("admin", "alert_rules", "/alerts/rules", False),
     ("admin", "units", "/units", True),
+    ("admin", "controls_admin", "/books/controls", True),
+    ("admin", "approvals_admin", "/disbursements/approvals", False),
     ("cg_clerk", "dashboard_street_clerk", "/", True),
     ("cg_approver", "approvals_street", "/disbursements/approvals", False),
 ]

@@ -12,6 +12,12 @@ from sqlmodel import Session
 import receipts
 from api.deps import get_database
 from api.downloads import pdf
+from api.pages.approval_forms import (
+    APPROVE_ALIASES,
+    APPROVE_FIELDS,
+    approval_fields,
+    approval_forms,
+)
 from api.pages.errors import page_router
 from api.pages.form_posts import post_form
 from api.pages.forms import amount_text, record_id
@@ -56,6 +62,7 @@ DONE = {
 MESSAGES = {
     "submitted": "支出已提交，等待审批。",
     "approved": "已审批通过，等待出纳发放。",
+    "first_approved": "已记录您的审批；超过两人审批限额，还须另一位审批人审批。",
     "rejected": "已驳回。",
     "cancelled": "已撤回。",
     "paid": "已发放并记账。",
@@ -126,7 +133,17 @@ def disbursement_list(request: Request, user: PageUser) -> HTMLResponse:
     )
 
 
-def _queue(request: Request, user: User, step: str, title: str) -> HTMLResponse:
+def _queue(
+    request: Request,
+    user: User,
+    step: str,
+    title: str,
+    *,
+    failed: tuple[int, dict, dict] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """A queue; `failed` = (disbursement id, errors, values) of a step refused from it,
+    shown beside that row with nothing changed."""
     after = request.query_params.get("after")
 
     def read(session: Session) -> Any:
@@ -137,17 +154,24 @@ def _queue(request: Request, user: User, step: str, title: str) -> HTMLResponse:
             after_id=record_id(after) if after else 0,
             limit=QUEUE_SIZE + 1,
         )
-        return rows, _names(session, user, rows)
+        forms = approval_forms(session, user, rows) if step == "approve" else {}
+        return rows, _names(session, user, rows), forms
 
-    rows, names = get_database(request).read(read)
+    rows, names, forms = get_database(request).read(read)
     more = len(rows) > QUEUE_SIZE
     rows = rows[:QUEUE_SIZE]
     return render(
         request,
         f"disbursements/{QUEUE_TEMPLATES[step]}",
+        status=status,
         title=title,
         rows=rows,
         names=names,
+        forms=forms,
+        failed_id=failed[0] if failed else None,
+        errors=failed[1] if failed else {},
+        values=failed[2] if failed else {},
+        max_day=clock.today().isoformat(),
         following=with_query(request.url.path, after=rows[-1]["id"]) if more else None,
         methods=PAY_METHODS,
         done=MESSAGES.get(request.query_params.get("done", "")),
@@ -242,9 +266,10 @@ def _detail_page(
             session, recipient_id=shown["recipient_id"], actor=user
         )
         fund = funds.get_fund(session, shown["fund"], actor=user)
-        return shown, recipient, fund, funds.available_fen(session, fund)
+        forms = approval_forms(session, user, [shown])
+        return shown, recipient, fund, funds.available_fen(session, fund), forms.get(number)
 
-    shown, recipient, fund, available = get_database(request).read(read)
+    shown, recipient, fund, available, approval = get_database(request).read(read)
     today = clock.today().isoformat()
     return render(
         request,
@@ -255,6 +280,7 @@ def _detail_page(
         recipient=recipient,
         fund=fund,
         available=available,
+        approval=approval,
         errors=errors or {},
         values=values or {"paid_on": today, "on": today, "method": "转账"},
         methods=PAY_METHODS,
@@ -287,24 +313,42 @@ def take_step(
     number = record_id(disbursement_id)
     if step not in disbursements.STEPS:
         raise NotFound(f"没有这一步：{step[:20]}")
-    values = {name: form.get(name) for name in STEP_FIELDS}
+    values = {name: form.get(name) for name in STEP_FIELDS | APPROVE_FIELDS}
     back = form.get("back")
     if back not in ("/disbursements/approvals", "/disbursements/payments"):
         back = f"/disbursements/{number}"
-    return post_form(
-        request,
-        partial(
-            disbursements.take_step, step=step, disbursement_id=number, fields=values, actor=user
-        ),
-        fields=STEP_FIELDS,
-        aliases={"date": "paid_on" if step == "pay" else "on"},
-        again=lambda errors, status: _detail_page(
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        if back == "/disbursements/approvals" and step == "approve":
+            failed = (number, errors, values)
+            return _queue(request, user, "approve", "待审批", failed=failed, status=status)
+        return _detail_page(
             request,
             user,
             number,
             errors=errors | {"_step": step},
             status=status,
             values=values | {"method": values["method"] or "转账"},
+        )
+
+    return post_form(
+        request,
+        partial(
+            disbursements.take_step,
+            step=step,
+            disbursement_id=number,
+            fields=values | approval_fields(values),
+            actor=user,
         ),
-        then=lambda _shown: f"{back}?done={DONE[step]}",
+        fields=STEP_FIELDS | APPROVE_FIELDS,
+        aliases={"date": "paid_on" if step == "pay" else "on"} | APPROVE_ALIASES,
+        again=again,
+        then=lambda shown: f"{back}?done={_done(step, shown)}",
     )
+
+
+def _done(step: str, shown: dict[str, Any]) -> str:
+    """The step's message: above the threshold a first approval leaves it submitted."""
+    if step == "approve" and shown["status"] == DisbursementStatus.submitted.value:
+        return "first_approved"
+    return DONE[step]

@@ -1,5 +1,6 @@
 """Incomes: the list with filters, the form to record one (landing on it with its receipt),
-the receipt PDF, and reversal with a reason."""
+the receipt PDF, the review (复核) of a large income by someone other than its recorder, and
+reversal with a reason."""
 
 from typing import Any
 
@@ -16,6 +17,7 @@ from api.pages.fund_status import funds_and_current
 from api.pages.rendering import PAGE_SIZE, render, with_query
 from api.pages.sessions import PageUser, Posted
 from carefund import clock, funds, incomes
+from carefund.controls import reviews
 from carefund.models import User
 from carefund.money import parse_amount
 from carefund.vocabulary import IncomeSource, IncomeStatus
@@ -29,6 +31,7 @@ REVERSE_FIELDS = set(incomes.REVERSE_CHECKS)
 MESSAGES = {
     "recorded": "收入已记录，收据已编号。",
     "reversed": "收入已冲销，收据已作废。",
+    "reviewed": "已复核，收据的复核人栏已印上您的名字。",
 }
 
 
@@ -192,4 +195,19 @@ def reverse_income(income_id: str, request: Request, user: PageUser, form: Poste
             request, user, number, values=values, status=status, errors=errors
         ),
         then=lambda _income: f"/incomes/{number}?done=reversed",
+    )
+
+
+@router.post("/incomes/{income_id}/review")
+def review_income(income_id: str, request: Request, user: PageUser, form: Posted) -> Response:
+    """复核: the domain refuses the recorder, a reversed or an already reviewed income."""
+    number = record_id(income_id)
+    return post_form(
+        request,
+        lambda session: reviews.review_income(session, income_id=number, actor=user),
+        fields=(),
+        again=lambda errors, status: _detail_page(
+            request, user, number, status=status, errors={"_review": errors.get("_form", "")}
+        ),
+        then=lambda _income: f"/incomes/{number}?done=reviewed",
     )
