@@ -3,16 +3,18 @@ end (专款专用), what each source paid per cell in the period, and the budget
 
 from collections.abc import Iterator
 
-from reportlab.platypus import Flowable, KeepTogether, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from carefund.reports.control_figures import ControlFigures
 from carefund.reports.documents import StatementView, category_zh
 from carefund.vocabulary import ASPECT_NAMES_ZH, SOURCE_NAMES_ZH, Aspect, IncomeSource
 from receipts.layout import ledger_amount
-from receipts.paged import Heading, make_table, table_style
+from receipts.paged import Heading, PagedTable, make_table, table_style
 from receipts.statement_listings import BODY_WIDTH
 
 SIZE = 9.0
+KEEP_ROOM = 90.0
+"""Points a section needs left on the page to start there: its heading and a few rows."""
 SOURCE_HEADER: list[object] = [
     "资金来源",
     "定向（收据号／用途）",
@@ -119,20 +121,43 @@ def control_sections(view: StatementView, font: str, number: str) -> Iterator[Fl
         ]
     )
     cells = source_cell_rows(figures)
-    yield Heading(f"{second}、本期支出：资金来源 × 党员类别 × 关爱方面", font, 12, space_before=9)
+    # Headings of long tables are not kept with them (a heading kept with a table about a
+    # page tall sends reportlab's layout round in circles); a conditional break instead
+    # keeps a heading from standing alone at the foot of a page.
+    yield CondPageBreak(KEEP_ROOM)
+    yield Heading(
+        f"{second}、本期支出：资金来源 × 党员类别 × 关爱方面",
+        font,
+        12,
+        space_before=9,
+        keep_with_next=False,
+    )
     if len(cells) > 1:
-        yield make_table(
-            printed(cells), [BODY_WIDTH / 4] * 4, table_style(font, SIZE, numeric_from=3)
-        )
+        yield _paged(printed(cells), [BODY_WIDTH / 4] * 4, font, numeric_from=3)
     else:
         yield Heading("本期无支出。", font, 9, space_before=2)
-    yield Heading(f"{third}、{figures.budget_year} 年预算执行", font, 12, space_before=9)
+    yield CondPageBreak(KEEP_ROOM)
+    yield Heading(
+        f"{third}、{figures.budget_year} 年预算执行", font, 12, space_before=9, keep_with_next=False
+    )
     budget = budget_rows(figures)
     if len(budget) > 1:
-        yield make_table(printed(budget), [width] * 6, table_style(font, SIZE, numeric_from=2))
+        yield _paged(printed(budget), [width] * 6, font, numeric_from=2)
     else:
         yield Heading("本年未设预算。", font, 9, space_before=2)
     yield Spacer(1, 6)
+
+
+def _paged(rows: list[list[str]], widths: list[float], font: str, numeric_from: int) -> Flowable:
+    """A long table a page at a time: a plain Table kept with its heading loops in
+    reportlab's layout when the two together are a little taller than a page."""
+    return PagedTable(
+        rows[0],
+        rows[1:],
+        widths,
+        lambda _total: table_style(font, SIZE, numeric_from=numeric_from),
+        leading=SIZE * 1.25,
+    )
 
 
 _NUMERALS = "一二三四五六七八九十"
