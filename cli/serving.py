@@ -121,7 +121,7 @@ def _load_demo(configured: Database) -> None:
     try:
         if configured.read(any_fund):
             raise DemoRefused("数据库中已有基金，不再加载演示数据")
-        err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+        err.print("正在生成演示账簿（约两分钟）…", highlight=False)
         result = build_demo(configured)
     except DemoRefused as exc:
         if not configured.read(_any_user):
@@ -148,7 +148,7 @@ def demo(
     try:
         configured = Database.configured()
         upgrade(configured.engine)
-        err.print("正在生成演示账簿（约半分钟）…", highlight=False)
+        err.print("正在生成演示账簿（约两分钟）…", highlight=False)
         result = build_demo(configured, force=force)
     except CarefundError as exc:
         fail(exc.message)
