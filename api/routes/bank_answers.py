@@ -2,6 +2,7 @@
 statement, and the monthly reconciliation (银行存款余额调节表)."""
 
 import json
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -37,6 +38,8 @@ from carefund.bank import (
     statement_lines,
 )
 from carefund.errors import ImportTooLarge, InvalidInput
+from carefund.models import User
+from carefund.storage.database import Database
 
 router = ledger_router("bank")
 MEDIA = {"xlsx": receipts.XLSX, "pdf": receipts.PDF}
@@ -109,19 +112,7 @@ async def import_return(
 ) -> dict:
     """Import the bank's return file (cashier): succeeded lines pay their disbursements,
     failed lines keep them approved with the reason; the same file again changes nothing."""
-    data, name, preset, mapping = await _upload(request)
-    return await database.write_async(
-        lambda session: returns.import_bank_return(
-            session,
-            fund_code=code,
-            data=data,
-            filename=name,
-            preset=preset,
-            mapping=mapping,
-            actor=user,
-        ),
-        short=False,
-    )
+    return await _import_upload(request, database, returns.import_bank_return, code=code, user=user)
 
 
 @router.get(
@@ -152,18 +143,8 @@ async def import_statement(
     code: str, request: Request, database: DatabaseDep, user: CurrentUser
 ) -> dict:
     """Import the bank statement (cashier): lines already imported are not added twice."""
-    data, name, preset, mapping = await _upload(request)
-    return await database.write_async(
-        lambda session: statement_lines.import_bank_statement(
-            session,
-            fund_code=code,
-            data=data,
-            filename=name,
-            preset=preset,
-            mapping=mapping,
-            actor=user,
-        ),
-        short=False,
+    return await _import_upload(
+        request, database, statement_lines.import_bank_statement, code=code, user=user
     )
 
 
@@ -306,4 +287,23 @@ async def change_settings(
             require_reconciliation=body.require_reconciliation,
             actor=user,
         )
+    )
+
+
+async def _import_upload(
+    request: Request, database: Database, importer: Callable[..., dict], *, code: str, user: User
+) -> dict:
+    """Read an uploaded bank file (with its preset or mapping) and import it in one write."""
+    data, name, preset, mapping = await _upload(request)
+    return await database.write_async(
+        lambda session: importer(
+            session,
+            fund_code=code,
+            data=data,
+            filename=name,
+            preset=preset,
+            mapping=mapping,
+            actor=user,
+        ),
+        short=False,
     )
