@@ -1,16 +1,28 @@
 """The events feed: changes other systems mirror, in an order a cursor can follow.
 
-An event is written in the same transaction as its change, and readers page by `id`.
-For that to never skip an event, ids must become visible in id order. SQLite has one
-writer at a time, so they do. On PostgreSQL a transaction takes one cluster-wide
-advisory lock just before its first event and keeps it until it commits: ids are drawn
-and committed in the same order. Only the tail of a write (its event and its commit) is
-serialized this way; funds still lock, check and post in parallel.
+An event is written in the same transaction as its change. Its position in the feed is
+(`tx`, `id`): on PostgreSQL `tx` is the id of the transaction that wrote it (assigned at
+the transaction's first write, so before its events), on SQLite 0. A reader is shown only
+the events below the horizon of its snapshot: the oldest transaction still running when the
+snapshot was taken (or its `xmax`, when none runs). Every transaction below it has ended,
+so no event can ever appear there again: the prefix shown is final, and a cursor (the
+position of the last event read) never skips or repeats one. Writers take no lock for the
+feed and commit in any order; a transaction that writes events late (or commits late) only
+holds back what readers see of the events after it, until it ends.
+
+The horizon ignores transactions proven to run in another database of the cluster
+(`pg_stat_activity`, when the role may see them), but any transaction of this database
+that has written anything holds the feed back while it runs: a long import, or a
+connection left idle in a transaction (set `idle_in_transaction_session_timeout`). A
+reader's own transaction is below no horizon of its own: its uncommitted events are never
+shown to it. SQLite has one writer at a time, so id order is commit order and the horizon
+is not needed. Cursors made before positions had two parts (an id alone) still work: they
+stand for that event's position.
 """
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, insert, literal_column, tuple_
 from sqlmodel import Session, col, select
 
 from carefund.access.scope import within_scope
@@ -53,8 +65,6 @@ EVENT_TYPES = (
 )
 EVENTS_PAGE_MAX = 500
 """The most events one read returns."""
-EVENTS_LOCK_KEY = 0x6361_7265_6675_6E64  # "carefund"
-"""The advisory lock that orders event commits on PostgreSQL."""
 
 CURSOR_LENGTH_MAX = 100
 """A cursor this feed made is far shorter; longer ones are not decoded."""
@@ -67,15 +77,31 @@ EVENT_CURSOR = CursorKind(
 )
 
 _EVENT = Event.__table__  # type: ignore[attr-defined]
+_EVENT_VALUES = {
+    "type": bindparam("type"),
+    "at": bindparam("at"),
+    "data": bindparam("data"),
+    "unit_id": bindparam("unit_id"),
+}
+_TRANSACTION_ID = literal_column("CAST(CAST(pg_current_xact_id() AS text) AS bigint)")
 _INSERT_EVENT = DirectStatement(
-    insert(_EVENT).values(
-        type=bindparam("type"),
-        at=bindparam("at"),
-        data=bindparam("data"),
-        unit_id=bindparam("unit_id"),
-    )
+    {
+        "sqlite": insert(_EVENT).values(_EVENT_VALUES),  # tx: 0, the column's default
+        "postgresql": insert(_EVENT).values({**_EVENT_VALUES, "tx": _TRANSACTION_ID}),
+    }
 )
-_TAKE_EVENTS_LOCK = DirectStatement(text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})"))
+_HORIZON = literal_column(
+    """(SELECT CAST(CAST(least(
+        pg_snapshot_xmax(snap.s),
+        pg_current_xact_id_if_assigned(),
+        (SELECT min(running) FROM pg_snapshot_xip(snap.s) AS running
+         WHERE CAST(running AS xid) NOT IN (
+            SELECT backend_xid FROM pg_stat_activity
+            WHERE backend_xid IS NOT NULL AND datname <> current_database()))
+    ) AS text) AS bigint) FROM (SELECT pg_current_snapshot() AS s) AS snap)"""
+)
+"""PostgreSQL: the transaction id below which every transaction that may write this
+database's events has ended, as of the statement's snapshot (the module's docstring)."""
 
 
 def record_event(
@@ -84,12 +110,6 @@ def record_event(
     """Write an event in the caller's transaction; `unit_id` is the unit of the fund or
     recipient it is about, which decides who reads it in the feed."""
     assert event_type in EVENT_TYPES, event_type
-    if not is_sqlite(session):
-        transaction = session.get_transaction()
-        if transaction is None or session.info.get("events_lock") is not transaction:
-            # Held until this transaction ends (taking it again is harmless, only slower).
-            _TAKE_EVENTS_LOCK.run(session)
-            session.info["events_lock"] = session.get_transaction()
     _INSERT_EVENT.run(
         session, {"type": event_type, "data": data, "at": utcnow(), "unit_id": unit_id}
     )
@@ -103,13 +123,28 @@ def unit_of_fund(session: Session, fund_id: int | None) -> int | None:
     return fund.unit_id if fund is not None else None
 
 
-def encode_cursor(event_id: int) -> str:
-    return EVENT_CURSOR.encode(event_id)
+Position = tuple[int, int]
+"""Where an event stands in the feed: (tx, id)."""
 
 
-def decode_cursor(value: str | None) -> int:
-    """The event id a cursor points after; 0 for the start of the feed."""
-    return EVENT_CURSOR.decode(value)
+def encode_cursor(position: Position) -> str:
+    return EVENT_CURSOR.encode_pair(*position)
+
+
+def decode_cursor(value: str | None) -> tuple[int | None, int]:
+    """The position a cursor points after, (tx, id); (None, id) for a cursor of an id
+    alone (made before positions had two parts); (None, 0) for the start of the feed."""
+    return EVENT_CURSOR.decode_pair(value)
+
+
+def cursor_position(session: Session, value: str | None) -> Position:
+    """The position a cursor points after; a cursor of an id alone stands for that
+    event's position (0 with it, for one that names no event: all such came first)."""
+    tx, event_id = decode_cursor(value)
+    if tx is None:
+        found = session.exec(select(Event.tx).where(Event.id == event_id)).first()
+        tx = found or 0
+    return tx, event_id
 
 
 def read_events(
@@ -117,14 +152,19 @@ def read_events(
 ) -> tuple[list[Event], str]:
     """The events after the cursor that the actor may see (all of them without an actor:
     the service's own readers), oldest first, and the cursor to read on from (never null;
-    it passes over what they may not see)."""
+    it passes over what they may not see). Only events no transaction can still precede
+    are shown (the module's docstring)."""
     assert 1 <= limit <= EVENTS_PAGE_MAX, limit
-    after_id = decode_cursor(after)
-    query = select(Event).where(col(Event.id) > after_id)
+    position = cursor_position(session, after)
+    tx, event_id = col(Event.tx), col(Event.id)
+    query = select(Event).where(tuple_(tx, event_id) > tuple_(*position))
+    if not is_sqlite(session):
+        query = query.where(tx < _HORIZON)
     if actor is not None:
         query = query.where(within_scope(session, actor, col(Event.unit_id)))
-    events = list(session.exec(query.order_by(col(Event.id)).limit(limit)))
-    return events, encode_cursor(events[-1].id if events else after_id)  # type: ignore[arg-type]
+    events = list(session.exec(query.order_by(tx, event_id).limit(limit)))
+    last = (events[-1].tx, events[-1].id) if events else position
+    return events, encode_cursor(last)  # type: ignore[arg-type]
 
 
 def read_feed(session: Session, *, after: str | None, limit: int, actor: User) -> dict[str, Any]:

@@ -6,10 +6,12 @@ from functools import partial
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from carefund import disbursements, events, incomes, periods, recipients
 from carefund.errors import InvalidInput
+from carefund.events import EVENT_CURSOR
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit
 
 
@@ -149,29 +151,63 @@ def test_a_slow_transaction_cannot_slip_an_event_behind_a_cursor(database) -> No
     _, cursor = database.read(lambda session: events.read_events(session, after=None, limit=100))
     with ThreadPoolExecutor(max_workers=2) as pool:
         slow_writer = pool.submit(slow)
-        started.wait(5)
-        # Another fund's income does its work at once, but commits its event only after
-        # the slow transaction's, so the feed can never show it first.
-        fast_writer = pool.submit(record, database, staff["clerk"], "2.00")
-        with pytest.raises(TimeoutError):
-            fast_writer.result(timeout=0.5)
+        assert started.wait(5)
+        # Another fund's income takes a later event id and commits first, waiting for
+        # nothing; the feed must not show it while the earlier one may still commit.
+        pool.submit(record, database, staff["clerk"], "2.00").result(timeout=10)
 
         def read(session: Session) -> Any:
-            assert events.read_events(session, after=cursor, limit=100)[0] == []
+            return events.read_events(session, after=cursor, limit=100)
 
-        database.read(read)
+        page, held = database.read(read)
+        assert page == [] and held == cursor
         release.set()
         slow_writer.result()
-        fast_writer.result()
+    first, cursor = database.read(read)
     rest, _ = database.read(lambda session: events.read_events(session, after=cursor, limit=100))
-    assert [event.data["payer"] for event in rest] == ["慢", "区财政局"]
+    assert [event.data["payer"] for event in first] == ["慢", "区财政局"] and rest == []
+    assert first[0].id < first[1].id and first[0].tx < first[1].tx
+
+
+def test_an_event_that_commits_before_an_earlier_ones_transaction_waits_for_it(database) -> None:
+    """The later transaction commits first, its event read only once the earlier ends:
+    a rolled-back earlier one lets it through, and nothing is shown twice."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serializes writers")
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    _, start = database.read(lambda session: events.read_events(session, after=None, limit=100))
+    early = Session(database.engine)
+    early.execute(text("SELECT pg_current_xact_id()"))  # a transaction id, taken first
+    record(database, staff["clerk"], "3.00")  # a later transaction, committed
+
+    def read(session: Session) -> Any:
+        return events.read_events(session, after=start, limit=100)
+
+    assert database.read(read)[0] == []
+    early.rollback()
+    early.close()
+    page, cursor = database.read(read)
+    assert [event.type for event in page] == ["income.recorded"]
+    assert database.read(partial(events.read_events, after=cursor, limit=10))[0] == []
 
 
 def test_a_bad_cursor_is_refused_and_an_empty_read_keeps_the_cursor(database) -> None:
     with pytest.raises(InvalidInput):
         events.decode_cursor("not a cursor!")
-    assert events.decode_cursor(events.encode_cursor(7)) == 7
+    assert events.decode_cursor(events.encode_cursor((3, 7))) == (3, 7)
     page, cursor = database.read(
-        lambda session: events.read_events(session, after=events.encode_cursor(7), limit=10)
+        lambda session: events.read_events(session, after=events.encode_cursor((0, 7)), limit=10)
     )
-    assert page == [] and events.decode_cursor(cursor) == 7
+    assert page == [] and events.decode_cursor(cursor) == (0, 7)
+
+
+def test_a_cursor_of_an_id_alone_stands_for_that_events_position(database) -> None:
+    staff = make_staff(database)
+    make_fund(database, staff["admin"])
+    record(database, staff["clerk"], "1.00")
+    record(database, staff["clerk"], "2.00")
+    every = read_all(database)
+    old_cursor = EVENT_CURSOR.encode(every[1].id)  # as the feed made them before (tx, id)
+    page, _ = database.read(partial(events.read_events, after=old_cursor, limit=10))
+    assert [event.id for event in page] == [event.id for event in every[2:]] != []

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from carefund.models.base import timestamp_field
@@ -33,7 +33,8 @@ class AuditLog(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """A change that other systems may mirror, written in the same transaction as the change.
 
-    Readers page by `id`; `carefund.events` makes ids commit in order.
+    Readers page by its position (`tx`, `id`); `carefund.events` says why that order
+    never skips one.
     """
 
     id: int | None = Field(
@@ -42,7 +43,7 @@ class Event(SQLModel, table=True):
             BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
         ),
     )
-    """Position in the feed."""
+    """Its order among the events of one transaction (and of all, on SQLite)."""
     type: str = Field(sa_column=Column(String(48), nullable=False))
     """e.g. `income.recorded`."""
     at: datetime = timestamp_field()
@@ -51,3 +52,10 @@ class Event(SQLModel, table=True):
     """The changed record as the API shows it."""
     unit_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     """The unit of the fund or recipient it is about: who may read it in the feed."""
+    tx: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0"))
+    )
+    """The id of the transaction that wrote it on PostgreSQL (0 on SQLite, and for events
+    written before the feed ordered by it)."""
+
+    __table_args__ = (Index("event_position", "tx", "id"),)
