@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     lock_timeout_ms: int = 10_000
     """How long a write waits for a lock (SQLite's writer lock, a fund's row on PostgreSQL)
     before giving up, so that a stuck database answers 503 instead of hanging."""
+    pool_size: int = 0
+    """Connections each process keeps to PostgreSQL at most. 0: this process's share of
+    the server's `max_connections` (`carefund.storage.engines.postgres_pool_size`)."""
+    workers: int = 1
+    """Processes sharing the database's connections (`carefund serve --workers` sets it
+    for its workers)."""
     data_key: str = ""
     """The key(s) that seal personal data at rest (base64, 32 bytes; several separated by
     commas while a rotation runs, the sealing one first). Empty: the key file is used."""

@@ -1,6 +1,7 @@
 """Commands that set up and run the service: `init`, `serve`, `demo`."""
 
 import copy
+import os
 from typing import Annotated, Any
 
 import typer
@@ -77,8 +78,10 @@ def serve(
         "log_level": "info",
     }
     if workers > 1:
-        # Each worker process builds its own app and database from the environment.
+        # Each worker process builds its own app and database from the environment, and
+        # takes its share of PostgreSQL's connections (`postgres_pool_size`).
         configured.dispose()
+        os.environ["CAREFUND_WORKERS"] = str(workers)
         uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **options)
     else:
         from api.app import create_app, settled

@@ -4,7 +4,8 @@ SQLite gets WAL, `synchronous=FULL`, foreign keys and a busy timeout, and a tran
 begins with the mode its connection asks for (`sqlite_begin`): the writers' connections
 ask for `BEGIN IMMEDIATE`, because a deferred transaction that reads and then writes
 fails with "database is locked" whatever the timeout. PostgreSQL goes through psycopg 3
-with a bounded pool and a lock timeout. `carefund.storage.database.Database` wraps an
+with a bounded pool (`postgres_pool_size`: every process's pool together fits the
+server's `max_connections`) and a lock timeout. `carefund.storage.database.Database` wraps an
 engine with everything else a process keeps for its database.
 """
 
@@ -21,8 +22,13 @@ from carefund.storage.direct import wrapped_driver_error
 
 POSTGRES_CONNECT_TIMEOUT_S = 5
 """How long to wait for PostgreSQL to accept a connection."""
-POSTGRES_POOL_SIZE = 10
-"""Connections each process keeps open to PostgreSQL."""
+POSTGRES_POOL_MAX = 20
+"""Connections one process keeps to PostgreSQL at most, however many the server allows
+(a worker serves far fewer requests at once than that: 2 cores, a few ms each)."""
+POSTGRES_POOL_MIN = 2
+POSTGRES_CONNECTIONS_SPARE = 10
+"""Connections left to everything but the server's workers: the command line, psql,
+migrations, replication, monitoring."""
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 """The execution option that picks how an SQLite transaction begins (DEFERRED, IMMEDIATE)."""
 
@@ -61,8 +67,8 @@ def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
         if backend == "postgresql":
             return create_engine(
                 url,
-                pool_size=POSTGRES_POOL_SIZE,
-                max_overflow=20,
+                pool_size=postgres_pool_size(url),
+                max_overflow=0,
                 pool_pre_ping=True,
                 hide_parameters=True,
                 pool_timeout=lock_timeout_ms / 1000,
@@ -74,6 +80,40 @@ def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
         raise InvalidInput(f"不支持的数据库：{backend}（只支持 sqlite 与 postgresql）")
     except NoSuchModuleError as exc:
         raise InvalidInput(f"数据库驱动不可用：{url!r}") from exc
+
+
+def postgres_pool_size(url: str) -> int:
+    """Connections this process may keep to the PostgreSQL server at `url`: the setting
+    (CAREFUND_POOL_SIZE) when given; else its share, among CAREFUND_WORKERS processes, of
+    the connections the server takes (`max_connections` less those reserved for
+    superusers and `POSTGRES_CONNECTIONS_SPARE`), at most `POSTGRES_POOL_MAX`. The server
+    is asked once, here; unreachable, it is taken to allow PostgreSQL's default (100)."""
+    settings = get_settings()
+    if settings.pool_size > 0:
+        return settings.pool_size
+    available = (_server_connections(url) or 100 - 3) - POSTGRES_CONNECTIONS_SPARE
+    share = available // max(settings.workers, 1)
+    return max(POSTGRES_POOL_MIN, min(POSTGRES_POOL_MAX, share))
+
+
+_SERVER_CONNECTIONS = (
+    "SELECT current_setting('max_connections')::int"
+    " - current_setting('superuser_reserved_connections')::int"
+    " - coalesce(current_setting('reserved_connections', true)::int, 0)"
+)
+
+
+def _server_connections(url: str) -> int | None:
+    """How many connections the server takes from roles like ours; None if it cannot say."""
+    import psycopg
+
+    libpq_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(libpq_url, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S) as probe:
+            row = probe.execute(_SERVER_CONNECTIONS).fetchone()
+    except psycopg.Error:
+        return None
+    return int(row[0]) if row else None
 
 
 def _sqlite_engine(url: str, lock_timeout_ms: int) -> Engine:
