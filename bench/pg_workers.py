@@ -226,7 +226,7 @@ def pgbench_anchors(database_url: str, seconds: float, clients: int) -> dict[str
     rates = {}
     for name, (first, last) in ranges.items():
         ran = subprocess.run(
-            ["pgbench", "-n", "-f", str(PGBENCH_SCRIPT), "-D", f"first={first}",
+            ["pgbench", "-n", "-M", "prepared", "-f", str(PGBENCH_SCRIPT), "-D", f"first={first}",
              "-D", f"last={last}", "-c", str(clients), "-j", "2", "-T", f"{max(int(seconds), 1)}",
              libpq_url],
             capture_output=True, text=True, check=False, timeout=seconds + 120,

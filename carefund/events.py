@@ -86,8 +86,8 @@ _EVENT_VALUES = {
 _TRANSACTION_ID = literal_column("CAST(CAST(pg_current_xact_id() AS text) AS bigint)")
 _INSERT_EVENT = DirectStatement(
     {
-        "sqlite": insert(_EVENT).values(_EVENT_VALUES),  # tx: 0, the column's default
-        "postgresql": insert(_EVENT).values({**_EVENT_VALUES, "tx": _TRANSACTION_ID}),
+        "sqlite": insert(_EVENT).values(_EVENT_VALUES).inline(),  # tx: 0, its default
+        "postgresql": insert(_EVENT).values({**_EVENT_VALUES, "tx": _TRANSACTION_ID}).inline(),
     }
 )
 _HORIZON = literal_column(

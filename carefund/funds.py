@@ -18,7 +18,7 @@ from carefund.controls.sources import source_pools
 from carefund.errors import Duplicate, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
-from carefund.ledger.posting import FundHead
+from carefund.ledger.heads import FundHead
 from carefund.limits import NAME_LENGTH_MAX
 from carefund.models import Disbursement, Fund, JournalEntry, Posting, Unit, User, as_utc
 from carefund.money import format_fen

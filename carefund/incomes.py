@@ -24,21 +24,17 @@ from carefund.funds import (
 )
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, income_account
 from carefund.ledger.entry_documents import earmark_of, income_document
-from carefund.ledger.posting import (
+from carefund.ledger.heads import (
     FundHead,
-    check_open,
-    insert_snapshot,
-    lock_fund_head,
+    lock_and_number,
     lock_fund_head_of,
-    post_entry,
-    reverse_posted,
-    take_numbers,
     voucher_sequence,
 )
+from carefund.ledger.posting import check_open, insert_snapshot, post_entry, reverse_posted
 from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
 from carefund.models import Fund, Income, JournalEntry, User, as_utc, utcnow
 from carefund.money import format_fen, parse_amount
-from carefund.storage.direct import DirectStatement
+from carefund.storage.direct import DirectStatement, pipelined
 from carefund.validation import (
     FieldCheck,
     check_fields,
@@ -160,42 +156,53 @@ def record_income(
         },
     )
     day: date = clean["received_on"]
-    fund = lock_fund_head(session, fund_code)
+    # One round trip locks the fund, numbers the voucher and the receipt and draws the
+    # new rows' ids; one more (`pipelined`) writes them all. Checks that fail under the
+    # lock roll the numbers back with the transaction.
+    locked = lock_and_number(
+        session, fund_code, [voucher_sequence(day), f"receipt:{day.year}"], new_rows=_NEW_ROWS
+    )
+    fund, (voucher_number, receipt_number) = locked.fund, locked.numbers
+    entry_id, income_id = locked.row_ids
     check_fund_scope(session, actor, Action.record_income, code=fund.code, unit_path=fund.unit_path)
     check_open(fund, day)
-    # The voucher and the receipt are numbered in one round trip.
-    voucher_number, receipt_number = take_numbers(
-        session, fund, [voucher_sequence(day), f"receipt:{day.year}"]
-    )
     assert receipt_number <= RECEIPT_SEQUENCE_MAX, "receipt numbers of the year exhausted"
     receipt_no = f"{fund.code}-{day.year}-{receipt_number:06d}"
-    entry = post_entry(
-        session,
-        fund=fund,
-        entry_date=day,
-        voucher_number=voucher_number,
-        memo=_entry_memo(clean),
-        lines=[
-            Line(CASH_ACCOUNT, debit_fen=clean["amount"]),
-            Line(income_account(clean["source"]), credit_fen=clean["amount"]),
-        ],
-        document=income_document(
-            receipt_no=receipt_no,
-            source=clean["source"].value,
-            payer=clean["payer"],
-            amount_fen=clean["amount"],
-            received_on=day,
-            earmark=clean["earmark"],
-        ),
-        actor=actor.username,
-    )
     threshold = fund.review_threshold_fen
     clean["review_required"] = threshold is not None and clean["amount"] > threshold
-    income = _insert_income(
-        session, fund_id=fund.id, clean=clean, receipt_no=receipt_no, entry_id=entry.id, actor=actor
-    )
-    public = income_public(income, IncomeRefs(fund.code, entry.voucher_no, entry.hash))
-    record_event(session, "income.recorded", public, unit_id=fund.unit_id)
+    with pipelined(session):
+        entry = post_entry(
+            session,
+            fund=fund,
+            entry_date=day,
+            voucher_number=voucher_number,
+            entry_id=entry_id,
+            memo=_entry_memo(clean),
+            lines=[
+                Line(CASH_ACCOUNT, debit_fen=clean["amount"]),
+                Line(income_account(clean["source"]), credit_fen=clean["amount"]),
+            ],
+            document=income_document(
+                receipt_no=receipt_no,
+                source=clean["source"].value,
+                payer=clean["payer"],
+                amount_fen=clean["amount"],
+                received_on=day,
+                earmark=clean["earmark"],
+            ),
+            actor=actor.username,
+        )
+        income = _insert_income(
+            session,
+            fund_id=fund.id,
+            clean=clean,
+            receipt_no=receipt_no,
+            entry_id=entry.id,
+            actor=actor,
+            row_id=income_id,
+        )
+        public = income_public(income, IncomeRefs(fund.code, entry.voucher_no, entry.hash))
+        record_event(session, "income.recorded", public, unit_id=fund.unit_id)
     watch(session, entry_touched(Trigger.income, fund, entry.id, entry.voucher_no, actor))
     return public
 
@@ -223,12 +230,15 @@ def _insert_income(
     receipt_no: str,
     entry_id: int,
     actor: User,
+    row_id: int | None = None,
 ) -> Income:
-    """The income's row, inserted by a direct statement (see `insert_snapshot`)."""
+    """The income's row, inserted by a direct statement (see `insert_snapshot`); `row_id`:
+    its id, drawn beforehand."""
     return insert_snapshot(
         session,
         _INSERT_INCOME,
         Income,
+        row_id,
         fund_id=fund_id,
         source=clean["source"].value,
         payer=clean["payer"],
@@ -260,6 +270,8 @@ def _entry_memo(clean: dict[str, Any]) -> str:
 
 
 _INSERT_INCOME = DirectStatement.inserting(Income.__table__)  # type: ignore[attr-defined]
+_NEW_ROWS = (JournalEntry, Income)
+"""The rows an income inserts whose ids others refer to: its entry, and itself."""
 
 
 def reverse_income(

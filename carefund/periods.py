@@ -19,8 +19,9 @@ from carefund.controls.reviews import refuse_unreviewed
 from carefund.errors import Conflict, InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.funds import check_fund_scope, get_fund
+from carefund.ledger.heads import lock_fund_head
 from carefund.ledger.journal import cash_balance_as_of
-from carefund.ledger.posting import lock_fund_head, set_closed_through
+from carefund.ledger.posting import set_closed_through
 from carefund.ledger.seals import fund_seals, post_seal
 from carefund.models import Period, User, as_utc, row_id, utcnow
 from carefund.money import format_fen

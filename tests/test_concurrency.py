@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from carefund import disbursements, funds, incomes
-from carefund.ledger.posting import lock_fund_head
+from carefund.ledger.heads import lock_fund_head
 from carefund.ledger.verify import verify
 from carefund.models import Income
 from tests.builders import approve, make_fund, make_recipient, make_staff, pay, record, submit

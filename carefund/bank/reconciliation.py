@@ -22,8 +22,9 @@ from carefund.bank.statement_lines import statement_line_public, statement_line_
 from carefund.errors import Conflict, InvalidInput
 from carefund.funds import get_fund
 from carefund.ledger.accounts import BANK_FEE_ACCOUNT, BANK_INTEREST_ACCOUNT, CASH_ACCOUNT, Line
+from carefund.ledger.heads import lock_fund_head
 from carefund.ledger.journal import cash_balance_as_of
-from carefund.ledger.posting import lock_fund_head, post_entry
+from carefund.ledger.posting import post_entry
 from carefund.models import (
     BankMatch,
     BankReconciliation,

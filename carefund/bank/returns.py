@@ -37,7 +37,7 @@ from carefund.disbursements import pay_disbursement
 from carefund.errors import CarefundError
 from carefund.events import record_event
 from carefund.funds import get_fund
-from carefund.ledger.posting import lock_fund_head
+from carefund.ledger.heads import lock_fund_head
 from carefund.models import BankBatch, BankBatchItem, Disbursement, User, row_id
 from carefund.money import format_fen
 from carefund.vocabulary import BankStatus, BatchStatus, DisbursementStatus

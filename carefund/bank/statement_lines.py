@@ -28,7 +28,7 @@ from carefund.bank.kept_files import earlier_file, keep_file
 from carefund.errors import InvalidInput, NotFound
 from carefund.events import record_event
 from carefund.funds import get_fund
-from carefund.ledger.posting import lock_fund_head
+from carefund.ledger.heads import lock_fund_head
 from carefund.models import BankMatch, BankStatementLine, Fund, JournalEntry, User, as_utc, row_id
 from carefund.money import format_fen
 from carefund.validation import is_id

@@ -19,7 +19,8 @@ from carefund.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from carefund.events import record_event
 from carefund.incomes import IncomeRefs, income_public
 from carefund.ledger.entry_documents import review_document
-from carefund.ledger.posting import append_entry, check_open, lock_fund_head_of, take_numbers
+from carefund.ledger.heads import lock_fund_head_of, take_numbers
+from carefund.ledger.posting import append_entry, check_open
 from carefund.models import Income, JournalEntry, User, utcnow
 from carefund.validation import is_id
 from carefund.vocabulary import IncomeStatus

@@ -22,7 +22,7 @@ from carefund.controls.sources import allocate, source_pools
 from carefund.disbursements.transitions import Status, refuse_own, transition
 from carefund.errors import ControlRefused, Forbidden, InsufficientFunds
 from carefund.funds import available_fen_under_lock
-from carefund.ledger.posting import FundHead
+from carefund.ledger.heads import FundHead
 from carefund.limits import MEETING_NO_LENGTH_MAX, RECEIPT_NO_LENGTH_MAX
 from carefund.models import Disbursement, Fund, User, utcnow
 from carefund.money import format_fen, yuan_text

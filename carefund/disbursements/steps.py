@@ -32,7 +32,8 @@ from carefund.events import record_event
 from carefund.funds import get_fund
 from carefund.ledger.accounts import CASH_ACCOUNT, Line, expense_account
 from carefund.ledger.entry_documents import approvers_text, payment_document
-from carefund.ledger.posting import FundHead, post_entry, reverse_entry
+from carefund.ledger.heads import FundHead
+from carefund.ledger.posting import post_entry, reverse_entry
 from carefund.limits import METHOD_LENGTH_MAX, NAME_LENGTH_MAX
 from carefund.models import Disbursement, Income, JournalEntry, Recipient, User, row_id, utcnow
 from carefund.money import parse_amount

@@ -10,7 +10,7 @@ from carefund.access.users import Action
 from carefund.disbursements.views import DisbursementRefs, disbursement_public
 from carefund.errors import Forbidden, InvalidTransition, NotFound
 from carefund.events import record_event
-from carefund.ledger.posting import FundHead, lock_fund_head_of
+from carefund.ledger.heads import FundHead, lock_fund_head_of
 from carefund.models import Disbursement, User, utcnow
 from carefund.validation import is_id
 from carefund.vocabulary import DisbursementStatus, Role

@@ -1,10 +1,9 @@
 """Posting: the one path by which every entry enters a fund's chain.
 
-Lock the fund's head (`lock_fund_head`, or `lock_fund_head_of` for the fund owning a row),
-take the numbers the posting needs (`take_numbers`), post (`post_entry`, `reverse_entry`),
-which moves the head. Each step is one direct statement (`DirectStatement`): the posting
-path runs for every income and payment, and SQLAlchemy's execution layer would cost more
-than the database's own work.
+Lock the fund's head and take the numbers the posting needs (`carefund.ledger.heads`),
+post (`post_entry`, `reverse_entry`), which moves the head. Each step is one direct
+statement (`DirectStatement`): the posting path runs for every income and payment, and
+SQLAlchemy's execution layer would cost more than the database's own work.
 """
 
 from collections.abc import Callable, Sequence
@@ -13,164 +12,20 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, update
-from sqlalchemy import select as core_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
 
-from carefund.errors import InsufficientFunds, NotFound, PeriodClosed
+from carefund.errors import InsufficientFunds, PeriodClosed
 from carefund.ledger.accounts import CASH_ACCOUNT, Line
 from carefund.ledger.entry_documents import reversal_document
 from carefund.ledger.hashing import CHAIN_VERSION, document_text, entry_hash, public_form
+from carefund.ledger.heads import FundHead, take_numbers, voucher_sequence
 from carefund.ledger.journal import postings_of
-from carefund.limits import FUND_CODE_LENGTH_MAX
-from carefund.models import Counter, Fund, JournalEntry, Posting, Unit, utcnow
+from carefund.models import Fund, JournalEntry, Posting, utcnow
 from carefund.money import format_fen
 from carefund.storage.direct import DirectStatement, insert_row
 
 Row = TypeVar("Row", bound=SQLModel)
-
-
-@dataclass
-class FundHead:
-    """A fund's chain head as one posting reads and moves it, under the fund's lock."""
-
-    id: int
-    code: str
-    head_seq: int
-    head_hash: str
-    cash_fen: int
-    closed_through: date | None
-    review_threshold_fen: int | None = None
-    """Incomes above it need a review (复核): read with the head, so recording an income
-    costs no read more for it."""
-    unit_id: int | None = None
-    """The fund's unit, for the events it writes."""
-    unit_path: str | None = None
-    """Its path in the organisation tree, read with the head: who may post here."""
-
-
 _FUND = Fund.__table__  # type: ignore[attr-defined]
-_UNIT = Unit.__table__  # type: ignore[attr-defined]
-_HEAD_COLUMNS = (
-    _FUND.c.id,
-    _FUND.c.code,
-    _FUND.c.head_seq,
-    _FUND.c.head_hash,
-    _FUND.c.cash_fen,
-    _FUND.c.closed_through,
-    _FUND.c.review_threshold_fen,
-    _FUND.c.unit_id,
-    core_select(_UNIT.c.path).where(_UNIT.c.id == _FUND.c.unit_id).scalar_subquery(),
-)
-_LOCK_HEAD = DirectStatement(
-    core_select(*_HEAD_COLUMNS).where(_FUND.c.code == bindparam("code")).with_for_update()
-)
-
-
-def lock_fund_head(session: Session, code: str) -> FundHead:
-    """Read a fund's head and take the fund's write lock until the transaction ends.
-
-    On PostgreSQL this is `SELECT … FOR UPDATE` on the fund's row, so writers to one fund
-    queue while other funds go on; on SQLite the transaction already holds the writer lock.
-    """
-    row = _LOCK_HEAD.run(session, {"code": code}) if _is_possible_code(code) else None
-    if row is None:
-        raise NotFound(f"基金不存在：{str(code)[:40]}", field="fund")
-    return _head(row)
-
-
-_LOCK_HEAD_OF: dict[str, DirectStatement] = {}
-"""`lock_fund_head_of`'s statement per table of rows that belong to a fund."""
-
-
-def lock_fund_head_of(
-    session: Session, row_type: type[SQLModel], *, row_id: int
-) -> FundHead | None:
-    """`lock_fund_head` of the fund that a row (an income, a disbursement) belongs to, found
-    from the row's id in the same statement; None when there is no such row.
-
-    Only the fund's row is locked. Read the row itself after this, under the lock: a copy
-    read before it may be stale on PostgreSQL, where another writer may have changed it.
-    """
-    table = row_type.__table__  # type: ignore[attr-defined]
-    statement = _LOCK_HEAD_OF.get(table.name)
-    if statement is None:
-        statement = _LOCK_HEAD_OF[table.name] = DirectStatement(
-            core_select(*_HEAD_COLUMNS)
-            .select_from(_FUND.join(table, table.c.fund_id == _FUND.c.id))
-            .where(table.c.id == bindparam("row_id"))
-            .with_for_update(of=_FUND)
-        )
-    row = statement.run(session, {"row_id": row_id})
-    return _head(row) if row is not None else None
-
-
-def _head(row: tuple) -> FundHead:
-    row = list(row)
-    fund_id, code, head_seq, head_hash, cash_fen, closed_through = row[:6]
-    review_threshold, unit_id, unit_path = row[6:]
-    if isinstance(closed_through, str):  # SQLite hands dates back as text
-        closed_through = date.fromisoformat(closed_through)
-    return FundHead(
-        fund_id,
-        code,
-        head_seq,
-        head_hash,
-        cash_fen,
-        closed_through,
-        review_threshold,
-        unit_id,
-        unit_path,
-    )
-
-
-def _is_possible_code(code: object) -> bool:
-    # A code that cannot exist is not looked up: it may hold bytes the database refuses.
-    return isinstance(code, str) and 0 < len(code) <= FUND_CODE_LENGTH_MAX and code.isprintable()
-
-
-def _counter_upsert(insert_for_dialect, count: int):  # type: ignore[no-untyped-def]
-    """Advance `count` counters of one fund in one statement, each answering its new value."""
-    statement = insert_for_dialect(Counter).values(
-        [
-            {"fund_id": bindparam("fund_id"), "name": bindparam(f"name_{index}"), "last_value": 1}
-            for index in range(count)
-        ]
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["fund_id", "name"], set_={"last_value": Counter.last_value + 1}
-    ).returning(Counter.name, Counter.last_value)
-
-
-# One statement per number of counters taken at once (a posting takes one or two).
-_COUNTER_UPSERTS = {
-    count: DirectStatement(
-        {
-            "sqlite": _counter_upsert(sqlite_insert, count),
-            "postgresql": _counter_upsert(pg_insert, count),
-        }
-    )
-    for count in (1, 2)
-}
-
-
-def voucher_sequence(entry_date: date) -> str:
-    """The counter of voucher numbers for the month of `entry_date`."""
-    return f"voucher:{entry_date.year:04d}{entry_date.month:02d}"
-
-
-def take_numbers(session: Session, fund: FundHead, names: Sequence[str]) -> list[int]:
-    """The next number of each named gap-free sequence of the fund, in one round trip.
-
-    The caller holds the fund lock; a transaction that does not commit gives its numbers
-    back, so no number is skipped.
-    """
-    statement = _COUNTER_UPSERTS[len(names)]
-    params: dict[str, Any] = {"fund_id": fund.id}
-    params.update({f"name_{index}": name for index, name in enumerate(names)})
-    rows = dict(statement.run_all(session, params))
-    return [int(rows[name]) for name in names]
 
 
 def check_open(fund: FundHead, on: date) -> None:
@@ -217,15 +72,21 @@ class PostedEntry:
 
 
 def insert_snapshot(
-    session: Session, statement: DirectStatement, row_type: type[Row], **values: Any
+    session: Session,
+    statement: DirectStatement,
+    row_type: type[Row],
+    row_id: int | None = None,
+    **values: Any,
 ) -> Row:
     """Insert one row of an append-only table and return it as a snapshot.
 
     The snapshot has every column's value but is not attached to the session (it is built
     without the ORM's bookkeeping, which costs more than the insert): read it, and load
-    the row with `session.get` to change it.
+    the row with `session.get` to change it. `row_id`: the id drawn for it beforehand
+    (`DirectStatement.new_row_id`).
     """
-    return row_type.model_construct(id=statement.new_row_id(session, values), **values)
+    new_id = statement.new_row_id(session, values, row_id=row_id)
+    return row_type.model_construct(id=new_id, **values)
 
 
 def post_entry(
@@ -239,6 +100,7 @@ def post_entry(
     actor: str,
     reverses_seq: int | None = None,
     voucher_number: int | None = None,
+    entry_id: int | None = None,
 ) -> PostedEntry:
     """Post one balanced entry at the head of the fund's chain; the caller holds the lock.
 
@@ -247,6 +109,8 @@ def post_entry(
     pay someone carry their `recipient` (member_no), which is hashed too.
     `voucher_number` is the number already taken from `voucher_sequence(entry_date)` by a
     caller that numbers something else in the same round trip; by default it is taken here.
+    `entry_id`: the id drawn for the entry with them (`lock_and_number`), which lets the
+    inserts go without waiting for an answer (`pipelined`).
     """
     _check_balanced(lines)
     check_open(fund, entry_date)
@@ -270,6 +134,7 @@ def post_entry(
         actor=actor,
         reverses_seq=reverses_seq,
         cash_change=cash_change,
+        entry_id=entry_id,
     )
 
 
@@ -285,6 +150,7 @@ def append_entry(
     actor: str,
     reverses_seq: int | None = None,
     cash_change: int = 0,
+    entry_id: int | None = None,
 ) -> PostedEntry:
     """Hash and insert an entry (already checked and numbered) at the head of the chain,
     with its postings, and move the head; `post_entry` and month seals both end here."""
@@ -304,7 +170,8 @@ def append_entry(
     }
     hashed = entry_hash(public_form(fund.code, values, lines))
     values.update(hash=hashed, document=document_text(document))
-    entry = PostedEntry(_INSERT_ENTRY.new_row_id(session, values), seq, voucher_no, hashed)
+    entry_id = _INSERT_ENTRY.new_row_id(session, values, row_id=entry_id)
+    entry = PostedEntry(entry_id, seq, voucher_no, hashed)
     if lines:
         _INSERT_POSTING.run_many(session, _posting_rows(fund, entry, entry_date, lines))
     _move_head(session, fund, seq=entry.seq, hash=entry.hash, cash_fen=fund.cash_fen + cash_change)

@@ -21,8 +21,9 @@ from sqlmodel import Session, col, select
 from carefund.ledger.accounts import CASH_ACCOUNT
 from carefund.ledger.entry_documents import seal_document
 from carefund.ledger.hashing import stored_document
+from carefund.ledger.heads import FundHead, take_numbers
 from carefund.ledger.kept import SEAL_QR_PREFIX
-from carefund.ledger.posting import FundHead, PostedEntry, append_entry, take_numbers
+from carefund.ledger.posting import PostedEntry, append_entry
 from carefund.models import GENESIS_HASH, JournalEntry, Posting
 from carefund.money import format_fen
 

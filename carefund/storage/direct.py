@@ -6,7 +6,8 @@ that every posting runs; `DirectStatement` skips it while keeping SQLAlchemy's S
 processing and exceptions.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +33,14 @@ class _Compiled:
 
 
 def insert_row(table: Any) -> Any:
-    """An INSERT of every column but the id, each from the parameter named after it."""
-    return insert(table).values(
-        {column.name: bindparam(column.name) for column in table.columns if column.name != "id"}
+    """An INSERT of every column but the id, each from the parameter named after it.
+    Inline: nothing is read back (SQLAlchemy would add `RETURNING id` on PostgreSQL)."""
+    return (
+        insert(table)
+        .values(
+            {column.name: bindparam(column.name) for column in table.columns if column.name != "id"}
+        )
+        .inline()
     )
 
 
@@ -55,6 +61,8 @@ class DirectStatement:
     def __init__(self, statement: Executable | dict[str, Executable]) -> None:
         self._statement = statement
         self._compiled: dict[str, _Compiled] = {}
+        self._with_id: DirectStatement | None = None
+        """For an INSERT made by `inserting`: the same INSERT with the id given."""
 
     def _for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
@@ -104,10 +112,22 @@ class DirectStatement:
         an insert's time); PostgreSQL needs RETURNING.
         """
         statement = insert_row(table)
-        return cls({"sqlite": statement, "postgresql": statement.returning(table.c.id)})
+        made = cls({"sqlite": statement, "postgresql": statement.returning(table.c.id)})
+        made._with_id = cls(
+            insert(table).values({c.name: bindparam(c.name) for c in table.c}).inline()
+        )
+        return made
 
-    def new_row_id(self, session: Session, params: dict[str, Any]) -> int:
-        """Execute an INSERT made by `inserting`; the new row's id."""
+    def new_row_id(
+        self, session: Session, params: dict[str, Any], *, row_id: int | None = None
+    ) -> int:
+        """Execute an INSERT made by `inserting`; the new row's id. With `row_id` (an id
+        drawn beforehand from the table's sequence, see `carefund.ledger.locking`) the row
+        gets it and nothing is read back, so the INSERT may run in a `pipelined` block."""
+        if row_id is not None:
+            assert self._with_id is not None, "not made by `inserting`"
+            self._with_id.run(session, {**params, "id": row_id})
+            return row_id
         cursor = self._execute(session, [params], many=False)
         if cursor.description:
             return int(cursor.fetchone()[0])
@@ -189,6 +209,25 @@ def _connections(session: Session) -> tuple[Connection, Any]:
     assert dbapi_connection is not None
     session.info[_CONNECTIONS_KEY] = (session.get_transaction(), connection, dbapi_connection)
     return connection, dbapi_connection
+
+
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """Within this block, PostgreSQL's statements of the session's transaction are sent
+    without waiting for each answer (psycopg's pipeline mode) and all answered in one
+    round trip at its end, where their errors are raised. Only for statements whose
+    results nobody reads before the block ends (INSERTs given their ids, UPDATEs). SQLite
+    runs each at once, as always."""
+    connection, dbapi_connection = _connections(session)
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    dialect = connection.dialect
+    try:
+        with dbapi_connection.pipeline():
+            yield
+    except dialect.loaded_dbapi.Error as exc:
+        raise wrapped_driver_error(connection, "(pipeline)", [], exc, None) from exc
 
 
 def direct_connection(session: Session) -> Any:
