@@ -26,6 +26,7 @@ from carefund.ledger.accounts import CASH_ACCOUNT, Line, income_account
 from carefund.ledger.entry_documents import earmark_of, income_document
 from carefund.ledger.heads import (
     FundHead,
+    LockedHead,
     lock_and_number,
     lock_fund_head_of,
     voucher_sequence,
@@ -162,10 +163,24 @@ def record_income(
     locked = lock_and_number(
         session, fund_code, [voucher_sequence(day), f"receipt:{day.year}"], new_rows=_NEW_ROWS
     )
-    fund, (voucher_number, receipt_number) = locked.fund, locked.numbers
-    entry_id, income_id = locked.row_ids
+    fund = locked.fund
     check_fund_scope(session, actor, Action.record_income, code=fund.code, unit_path=fund.unit_path)
     check_open(fund, day)
+    public, entry_id = _write_income(session, locked, clean, actor)
+    voucher_no = public["voucher_no"]
+    watch(session, entry_touched(Trigger.income, fund, entry_id, voucher_no, actor))
+    return public
+
+
+def _write_income(
+    session: Session, locked: LockedHead, clean: dict[str, Any], actor: User
+) -> tuple[dict[str, Any], int]:
+    """Post the income's entry and insert the income and its event, under the lock taken
+    and with the numbers and ids drawn by `lock_and_number`: in one round trip on
+    PostgreSQL. Answers the income's public form and its entry's id."""
+    fund, (voucher_number, receipt_number) = locked.fund, locked.numbers
+    entry_id, income_id = locked.row_ids
+    day: date = clean["received_on"]
     assert receipt_number <= RECEIPT_SEQUENCE_MAX, "receipt numbers of the year exhausted"
     receipt_no = f"{fund.code}-{day.year}-{receipt_number:06d}"
     threshold = fund.review_threshold_fen
@@ -203,8 +218,7 @@ def record_income(
         )
         public = income_public(income, IncomeRefs(fund.code, entry.voucher_no, entry.hash))
         record_event(session, "income.recorded", public, unit_id=fund.unit_id)
-    watch(session, entry_touched(Trigger.income, fund, entry.id, entry.voucher_no, actor))
-    return public
+    return public, entry.id
 
 
 def entry_touched(
@@ -219,6 +233,7 @@ def entry_touched(
         voucher_no=voucher_no,
         entry_created_at=utcnow(),
         username=actor.username,
+        fund_unit_id=fund.unit_id,
     )
 
 

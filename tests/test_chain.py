@@ -536,18 +536,21 @@ def _todays_recipient_columns(database: Database) -> Iterator[None]:
 
 @contextmanager
 def _todays_unit_tables(database: Database) -> Iterator[None]:
-    """The organisation tree (0010) that today's builders write into, added by hand to the
-    old schema while they write the old book, and taken away before the upgrade adds it."""
+    """The organisation tree (0010) and the events' transaction (0011) that today's
+    builders write into, added by hand to the old schema while they write the old book,
+    and taken away before the upgrade adds them."""
     tables = (Unit.__table__, Grant.__table__)  # type: ignore[attr-defined]
     with database.engine.begin() as connection:
         for table in tables:
             table.create(connection)
         for name in ("fund", "recipient", "event"):
             connection.execute(text(f"ALTER TABLE {name} ADD COLUMN unit_id INTEGER"))
+        connection.execute(text("ALTER TABLE event ADD COLUMN tx BIGINT NOT NULL DEFAULT 0"))
     try:
         yield
     finally:
         with database.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE event DROP COLUMN tx"))
             for name in ("fund", "recipient", "event"):
                 connection.execute(text(f"ALTER TABLE {name} DROP COLUMN unit_id"))
             for table in reversed(tables):

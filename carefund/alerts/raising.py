@@ -46,17 +46,25 @@ def raise_alerts(
     grade: Grade,
     fund_id: int | None,
     fund_code: str | None,
+    unit_id: int | None = None,
 ) -> list[Alert]:
     """An alert for each finding whose subject has none yet (whatever its status: a
-    resolved alert is not raised again by the next scan); answers the new ones."""
+    resolved alert is not raised again by the next scan); answers the new ones.
+    `unit_id`: the fund's unit, if the caller has it (else it is looked up)."""
     prefix = f"{fund_code}:" if fund_code else ""
     found = {prefix + finding.subject_key: finding for finding in findings}
     if not found:
         return []
-    known_subjects = set(
-        session.exec(
-            select(Alert.subject_key).where(
-                Alert.rule_code == known.code, col(Alert.subject_key).in_(list(found))
+    # One finding (a write's, mostly) is left to the insert's ON CONFLICT alone: asking
+    # first would cost a round trip more, under the lock of the write that found it.
+    known_subjects = (
+        set()
+        if len(found) == 1
+        else set(
+            session.exec(
+                select(Alert.subject_key).where(
+                    Alert.rule_code == known.code, col(Alert.subject_key).in_(list(found))
+                )
             )
         )
     )
@@ -82,7 +90,7 @@ def raise_alerts(
             session,
             "alert.raised",
             alert_public(alert, fund_code, known.name_zh),
-            unit_id=unit_of_fund(session, fund_id),
+            unit_id=unit_id if unit_id is not None else unit_of_fund(session, fund_id),
         )
         raised.append(alert)
     return raised

@@ -238,6 +238,7 @@ def _touched(
         voucher_no=voucher_no,
         entry_created_at=utcnow(),
         username=actor.username,
+        fund_unit_id=fund.unit_id,
     )
 
 

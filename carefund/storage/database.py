@@ -112,6 +112,8 @@ class Database:
             if self._is_sqlite
             else engine.execution_options(isolation_level="REPEATABLE READ")
         )
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        """PostgreSQL: the engine's twin for single statements (`look_up`)."""
         self._committers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommitter]
         self._committers = weakref.WeakKeyDictionary()
         if self._is_sqlite:
@@ -198,9 +200,12 @@ class Database:
         """The first row of a direct statement, asked at once and seeing the latest commit:
         for the lookup every API request makes (its bearer token), which must not pay for a
         unit of work. On SQLite it runs on this process's lookup connection, in SQLite's own
-        one-statement transaction; on PostgreSQL in a read."""
+        one-statement transaction; on PostgreSQL on a pooled connection in autocommit, so
+        that it is one round trip (not BEGIN, the statement and ROLLBACK)."""
         if not self._is_sqlite:
-            return self.read(lambda session: statement.run(session, params))
+            with self._autocommit.connect() as connection:
+                driver = connection.connection.driver_connection
+                return statement.run_on_driver(driver, self.engine.dialect, params)
         with self._lookup_lock:
             if self._lookup_connection is None:
                 # A pooled driver connection kept out of the pool for good (the engine's

@@ -1,0 +1,75 @@
+"""PostgreSQL's connections: every worker's pool together fits the server's
+`max_connections`, and statements sent in one pipeline fail as any other statement."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from carefund.settings import get_settings
+from carefund.storage.database import Database
+from carefund.storage.direct import DirectStatement, pipelined
+from carefund.storage.engines import (
+    POSTGRES_CONNECTIONS_SPARE,
+    POSTGRES_POOL_MAX,
+    make_engine,
+    postgres_pool_size,
+)
+from tests.conftest import POSTGRES_ADMIN_URL
+
+needs_postgres = pytest.mark.skipif(POSTGRES_ADMIN_URL is None, reason="no PostgreSQL")
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    get_settings.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@needs_postgres
+@pytest.mark.parametrize("workers", [1, 4, 16])
+def test_every_workers_pool_together_fits_max_connections(settings_env, workers: int) -> None:
+    assert POSTGRES_ADMIN_URL is not None
+    settings_env.setenv("CAREFUND_WORKERS", str(workers))
+    engine = make_engine(POSTGRES_ADMIN_URL)
+    with engine.connect() as connection:
+        allowed = connection.execute(
+            text(
+                "SELECT current_setting('max_connections')::int"
+                " - current_setting('superuser_reserved_connections')::int"
+            )
+        ).scalar_one()
+    size = engine.pool.size()  # type: ignore[attr-defined]
+    engine.dispose()
+    assert size == postgres_pool_size(POSTGRES_ADMIN_URL) <= POSTGRES_POOL_MAX
+    assert workers * size <= allowed - POSTGRES_CONNECTIONS_SPARE or size == 2
+
+
+def test_the_pool_size_setting_wins_and_an_unanswering_server_is_assumed_default(
+    settings_env,
+) -> None:
+    nowhere = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    settings_env.setenv("CAREFUND_WORKERS", "4")
+    get_settings.cache_clear()
+    expected = min(POSTGRES_POOL_MAX, (100 - 3 - POSTGRES_CONNECTIONS_SPARE) // 4)
+    assert postgres_pool_size(nowhere) == expected
+    settings_env.setenv("CAREFUND_POOL_SIZE", "7")
+    get_settings.cache_clear()
+    assert postgres_pool_size(nowhere) == 7
+
+
+def test_a_statement_refused_in_a_pipeline_is_raised_as_sqlalchemys(database: Database) -> None:
+    orphan = DirectStatement(
+        text("INSERT INTO counter (fund_id, name, last_value) VALUES (999999, 'orphan', 1)")
+    )
+
+    def write(session: Session) -> None:
+        with pipelined(session):
+            orphan.run(session)
+
+    with pytest.raises(IntegrityError):
+        database.write(write)
