@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, select
 from carefund.alerts.registry import Finding, Grade, Rule
 from carefund.events import record_event, unit_of_fund
 from carefund.models import Alert, Fund, as_utc, utcnow
+from carefund.storage.direct import DirectStatement
 
 
 def alert_public(alert: Alert, fund_code: str | None, rule_name: str) -> dict[str, Any]:
@@ -97,20 +99,39 @@ def raise_alerts(
 
 
 _ALERT = Alert.__table__  # type: ignore[attr-defined]
+_NEW_ALERT_COLUMNS = (
+    "fund_id",
+    "rule_code",
+    "grade",
+    "subject_key",
+    "message",
+    "details",
+    "status",
+    "created_at",
+)
+
+
+def _insert_alert_once(insert_for_dialect):  # type: ignore[no-untyped-def]
+    return (
+        insert_for_dialect(_ALERT)
+        .values({name: bindparam(name) for name in _NEW_ALERT_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["rule_code", "subject_key"])
+        .returning(_ALERT.c.id)
+    )
+
+
+# A direct statement: a write that finds something (an entry made after hours) inserts its
+# alert under the fund's lock, where SQLAlchemy's execution layer would cost the most.
+_INSERT_ONCE = DirectStatement(
+    {"sqlite": _insert_alert_once(sqlite_insert), "postgresql": _insert_alert_once(pg_insert)}
+)
 
 
 def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
     """Insert the alert unless its subject has one (`ON CONFLICT DO NOTHING`): two writes
     that find the same thing at once must not fail the second over its alert."""
-    dialect = session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    statement = (
-        insert(_ALERT)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["rule_code", "subject_key"])
-        .returning(_ALERT.c.id)
-    )
-    return session.execute(statement).scalar()
+    row = _INSERT_ONCE.run(session, values)
+    return int(row[0]) if row is not None else None
 
 
 def fund_codes(session: Session) -> dict[int, str]:
