@@ -11,7 +11,8 @@ feed and commit in any order; a transaction that writes events late (or commits 
 holds back what readers see of the events after it, until it ends.
 
 The horizon ignores transactions proven to run in another database of the cluster
-(`pg_stat_activity`, when the role may see them), but any transaction of this database
+(`pg_stat_activity`, when the role may see them and they still run when it is read: one
+that ends just then holds back that one read), but any transaction of this database
 that has written anything holds the feed back while it runs: a long import, or a
 connection left idle in a transaction (set `idle_in_transaction_session_timeout`). A
 reader's own transaction is below no horizon of its own: its uncommitted events are never
