@@ -24,6 +24,7 @@ stand for that event's position.
 from typing import Any
 
 from sqlalchemy import bindparam, insert, literal_column, tuple_
+from sqlalchemy.sql.elements import ColumnClause
 from sqlmodel import Session, col, select
 
 from carefund.access.scope import within_scope
@@ -78,20 +79,22 @@ EVENT_CURSOR = CursorKind(
 )
 
 _EVENT = Event.__table__  # type: ignore[attr-defined]
-_EVENT_VALUES = {
+_EVENT_VALUES: dict[str, Any] = {
     "type": bindparam("type"),
     "at": bindparam("at"),
     "data": bindparam("data"),
     "unit_id": bindparam("unit_id"),
 }
-_TRANSACTION_ID = literal_column("CAST(CAST(pg_current_xact_id() AS text) AS bigint)")
+_TRANSACTION_ID: ColumnClause[Any] = literal_column(
+    "CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
+)
 _INSERT_EVENT = DirectStatement(
     {
         "sqlite": insert(_EVENT).values(_EVENT_VALUES).inline(),  # tx: 0, its default
         "postgresql": insert(_EVENT).values({**_EVENT_VALUES, "tx": _TRANSACTION_ID}).inline(),
     }
 )
-_HORIZON = literal_column(
+_HORIZON: ColumnClause[Any] = literal_column(
     """(SELECT CAST(CAST(least(
         pg_snapshot_xmax(snap.s),
         pg_current_xact_id_if_assigned(),

@@ -100,7 +100,6 @@ def lock_fund_head_of(
 
 
 def _head(row: tuple) -> FundHead:
-    row = list(row)
     fund_id, code, head_seq, head_hash, cash_fen, closed_through = row[:6]
     review_threshold, unit_id, unit_path = row[6:]
     if isinstance(closed_through, str):  # SQLite hands dates back as text
@@ -227,7 +226,7 @@ def lock_and_number(
     if is_sqlite(session):
         fund = lock_fund_head(session, code)
         return LockedHead(fund, take_numbers(session, fund, names), [None] * len(new_rows))
-    tables = tuple(row.__tablename__ for row in new_rows)  # type: ignore[misc]
+    tables = tuple(str(row.__tablename__) for row in new_rows)
     key = (len(names), tables)
     statement = _LOCK_AND_NUMBER.get(key)
     if statement is None:
