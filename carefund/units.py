@@ -18,7 +18,7 @@ from carefund.access.scope import (
 )
 from carefund.access.users import Action, get_user, require
 from carefund.audit import write_audit
-from carefund.errors import Duplicate, InvalidInput, NotFound
+from carefund.errors import Conflict, Duplicate, InvalidInput, NotFound
 from carefund.limits import NAME_LENGTH_MAX
 from carefund.models import Grant, Unit, User, row_id
 from carefund.validation import FieldCheck, check_fields, choose, clean_text, code_check, is_code
@@ -213,6 +213,9 @@ def revoke_role(
     ).first()
     if grant is None:
         raise NotFound(f"{username} 在 {place.code} 没有角色 {chosen.value}", field="role")
+    if user.id == actor.id and chosen is Role.admin:
+        # Else an admin could lock the district out of its own administration by one click.
+        raise Conflict("不能收回自己的管理员角色，请由另一位管理员收回", field="role")
     session.delete(grant)
     session.flush()
     write_audit(

@@ -97,6 +97,13 @@ def test_the_admin_adds_units_and_grants_roles_on_the_units_page(pages: Pages) -
         form_page="/units",
     )
     assert again.status_code == 404 or again.status_code == 422
+    own = admin.post(
+        "/units/grants/revoke",
+        {"username": "admin", "role": "admin", "unit": "DISTRICT"},
+        form_page="/units",
+    )
+    assert own.status_code == 409 and "不能收回自己的管理员角色" in own.text
+    assert admin.get("/units").status_code == 200
 
     def trail(session: Session) -> list[str]:
         return [row.action for row in session.exec(select(AuditLog))]
