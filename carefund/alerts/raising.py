@@ -87,7 +87,8 @@ def raise_alerts(
         new_id = _insert_once(session, values)
         if new_id is None:
             continue  # a concurrent write raised it first: the write itself goes on
-        alert = Alert.model_validate(values | {"id": new_id})
+        # A snapshot of the row just written (as `insert_snapshot` makes), in no session.
+        alert = Alert.model_construct(id=new_id, **values)
         if unit_id is None:
             unit_id = unit_of_fund(session, fund_id)
         record_event(
