@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, func
 from sqlalchemy import select as core_select
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.attributes import manager_of_class
 from sqlmodel import Session, col, select
 
@@ -289,6 +290,8 @@ def _transient_user(**values: Any) -> User:
     """`User(**values)`, the other fields at their defaults, at a fifth of its cost (every
     API request makes one): pydantic's and the ORM's per-attribute bookkeeping is skipped,
     as when the ORM loads a row. Trusted values only (from the database)."""
+    if not User.__mapper__.configured:  # as the constructor would (the first request)
+        configure_mappers()
     user = manager_of_class(User).new_instance()
     fields = user.__dict__
     for name, field in User.model_fields.items():
