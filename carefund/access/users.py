@@ -294,12 +294,16 @@ def _transient_user(**values: Any) -> User:
         configure_mappers()
     user = manager_of_class(User).new_instance()
     fields = user.__dict__
-    for name, field in User.model_fields.items():
-        fields[name] = (
-            values[name] if name in values else field.get_default(call_default_factory=True)
-        )
+    for name, default, factory in _USER_DEFAULTS:
+        fields[name] = values[name] if name in values else factory() if factory else default
     object.__setattr__(user, "__pydantic_fields_set__", set(values))
     return user
+
+
+_USER_DEFAULTS = [
+    (name, field.default, field.default_factory) for name, field in User.model_fields.items()
+]
+"""Each field of a user: its default value, or the factory that makes one (`created_at`)."""
 
 
 def shown_name(user: User) -> str:
