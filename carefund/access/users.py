@@ -9,11 +9,13 @@ import re
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, func
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.attributes import manager_of_class
@@ -290,7 +292,7 @@ def _transient_user(**values: Any) -> User:
     """`User(**values)`, the other fields at their defaults, at a fifth of its cost (every
     API request makes one): pydantic's and the ORM's per-attribute bookkeeping is skipped,
     as when the ORM loads a row. Trusted values only (from the database)."""
-    if not User.__mapper__.configured:  # as the constructor would (the first request)
+    if not sa_inspect(User).configured:  # as the constructor would (the first request)
         configure_mappers()
     user = manager_of_class(User).new_instance()
     fields = user.__dict__
@@ -301,7 +303,12 @@ def _transient_user(**values: Any) -> User:
 
 
 _USER_DEFAULTS = [
-    (name, field.default, field.default_factory) for name, field in User.model_fields.items()
+    (
+        name,
+        field.default,
+        partial(field.get_default, call_default_factory=True) if field.default_factory else None,
+    )
+    for name, field in User.model_fields.items()
 ]
 """Each field of a user: its default value, or the factory that makes one (`created_at`)."""
 

@@ -74,7 +74,7 @@ def raise_alerts(
     for subject, finding in found.items():
         if subject in known_subjects:
             continue
-        values = {
+        values: dict[str, Any] = {
             "fund_id": fund_id,
             "rule_code": known.code,
             "grade": grade.value,
@@ -102,8 +102,10 @@ def raise_alerts(
 
 
 _ALERT = Alert.__table__  # type: ignore[attr-defined]
-_ALERT_COLUMNS = ("fund_id", "rule_code", "grade", "subject_key", "message", "details")
-_ALERT_COLUMNS += ("status", "created_at")
+_ALERT_COLUMNS = (
+    *("fund_id", "rule_code", "grade", "subject_key", "message", "details"),
+    *("status", "created_at"),
+)
 
 
 def _insert_alert(insert: Any) -> Any:
