@@ -113,14 +113,17 @@ class LeanRoute(LedgerRoute):
     query parameter) goes FastAPI's way, so every refusal is FastAPI's own, word for word.
     The route stays an `APIRoute`: /openapi.json describes it as before.
 
-    The endpoint takes its path parameters, `body`, `database` and `user` by keyword and
-    returns a `Response` (`answer`)."""
+    The endpoint takes its path parameters (text), `body`, `database` and `user` by keyword
+    and returns a `Response` (`answer`). FastAPI's per-operation telemetry spans are not
+    opened for the requests it answers itself."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         standard = super().get_route_handler()
         endpoint = self.endpoint
         parameters = inspect.signature(endpoint).parameters
         assert {"body", "database", "user"} <= set(parameters), endpoint
+        # Path parameters are handed over as matched: text, as FastAPI would give them.
+        assert all(parameters[name].annotation is str for name in self.param_convertors)
         body_model: type[BaseModel] = parameters["body"].annotation
 
         async def lean_handler(request: Request) -> Response:
