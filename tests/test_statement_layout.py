@@ -130,9 +130,10 @@ def test_a_long_branch_wraps_in_the_recipients_listing(database) -> None:
 # No layout loop
 
 
-def _render_controls(rows: int, offset: float) -> None:
+def _render_controls(rows: int, offset: float, earmarks: int = 0) -> bytes:
     """The controls' sections after `offset` points of a page, with `rows` source × cell
-    rows: about a page of them, the size that once looped reportlab's layout."""
+    rows (about a page of them is the size that once looped reportlab's layout) and
+    `earmarks` earmarked incomes in the sources' table."""
     font = document_font()
     sources = ["party_dues_subsidy", "fiscal_support", "member_donation", "sponsorship", "unknown"]
     cells: dict[str, dict[str, dict[str, int]]] = {}
@@ -141,8 +142,12 @@ def _render_controls(rows: int, offset: float) -> None:
         category = list(MemberCategory)[index // 3 % 6].value
         aspect = list(Aspect)[index % 3].value
         cells.setdefault(source, {}).setdefault(category, {})[aspect] = 1000 + index
+    earmarked = tuple(
+        SourceRow("sponsorship", f"HC-CARE-2026-{n:06d}", EARMARK_CELL, True, 50_000, 1_000)
+        for n in range(earmarks)
+    )
     figures = ControlFigures(
-        sources=(SourceRow("fiscal_support", None, None, False, 10_000_000, 1_000_000),),
+        sources=(SourceRow("fiscal_support", None, None, False, 10_000_000, 1_000_000), *earmarked),
         source_cells_fen=cells,
         budget_year=2026,
         budget=(),
@@ -152,7 +157,7 @@ def _render_controls(rows: int, offset: float) -> None:
     def story() -> list[Flowable]:
         return [Spacer(1, offset), *control_sections(view, font.name, "七")]
 
-    render_paged(
+    return render_paged(
         story(),
         pagesize=PAGE,
         font=font,
@@ -162,9 +167,12 @@ def _render_controls(rows: int, offset: float) -> None:
     )
 
 
-def _render_all(cases: list[tuple[int, float]]) -> None:
-    for rows, offset in cases:
-        _render_controls(rows, offset)
+EARMARK_CELL = "老党员及离退休职工党员·精神关怀"
+
+
+def _render_all(cases: list[tuple[int, float, int]]) -> None:
+    for rows, offset, earmarks in cases:
+        _render_controls(rows, offset, earmarks)
 
 
 def finishes_in_time(action: Callable[..., None], *arguments: Any) -> bool:
@@ -183,12 +191,22 @@ def test_a_page_tall_table_and_its_heading_never_loop_the_layout() -> None:
     # Tables from a little under to a little over a page, their heading anywhere on it.
     row = 9 * 1.25 + 4.5
     about_a_page = int(BODY_HEIGHT // row)
+    offsets = (0.0, 40.0, BODY_HEIGHT / 3, BODY_HEIGHT - 120, BODY_HEIGHT - 60)
     cases = [
-        (rows, offset)
+        (rows, offset, 0)
         for rows in range(about_a_page - 4, about_a_page + 3)
-        for offset in (0.0, 40.0, BODY_HEIGHT / 3, BODY_HEIGHT - 120, BODY_HEIGHT - 60)
+        for offset in offsets
     ]
+    # The sources' table too: its earmarks wrap to two lines a row; with one line a row,
+    # 28 of them looped when the table was kept with its heading.
+    cases += [(4, offset, earmarks) for earmarks in (14, 16, 18, 28, 34) for offset in offsets]
     assert finishes_in_time(_render_all, cases), "the layout did not finish: it loops"
+
+
+def test_an_earmark_wraps_in_its_column() -> None:
+    text = compact("".join(pdf_pages(_render_controls(3, 0.0, earmarks=2))))
+    assert compact(f"HC-CARE-2026-000001／{EARMARK_CELL.replace('·', '／')}") in text
+    assert "…" not in text
 
 
 # ---------------------------------------------------------------------------------------
