@@ -294,16 +294,15 @@ def test_an_income_asks_nothing_of_the_alerts_unless_a_rule_fires(
     def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement.lower())
 
-    run_directly = DirectStatement._execute
+    # The posting path's direct statements skip SQLAlchemy's events: seen here as well.
+    direct_execute = DirectStatement._execute
 
-    def seen_directly(self, session, rows, *, many):  # type: ignore[no-untyped-def]
-        # The posting path's statements skip SQLAlchemy's events (`DirectStatement`).
-        compiled = self._for(session.get_bind().dialect)
-        statements.append(compiled.sql.lower())
-        return run_directly(self, session, rows, many=many)
+    def direct_seen(self, session, rows, *, many):  # type: ignore[no-untyped-def]
+        statements.append(self._for(session.get_bind().dialect).sql.lower())
+        return direct_execute(self, session, rows, many=many)
 
     record(database, books["clerk"], "1.00")  # the process has read the rules' settings
-    monkeypatch.setattr(DirectStatement, "_execute", seen_directly)
+    monkeypatch.setattr(DirectStatement, "_execute", direct_seen)
     event.listen(database.engine, "before_cursor_execute", seen)
     try:
         record(database, books["clerk"], "2.00")

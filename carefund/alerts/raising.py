@@ -51,30 +51,30 @@ def raise_alerts(
     unit_id: int | None = None,
 ) -> list[Alert]:
     """An alert for each finding whose subject has none yet (whatever its status: a
-    resolved alert is not raised again by the next scan); answers the new ones.
-    `unit_id`: the fund's unit, if the caller has it (else it is looked up)."""
+    resolved alert is not raised again by the next scan); answers the new ones. `unit_id`
+    is the fund's unit when the caller has it (else it is looked up for the events).
+
+    A write's rules find one thing at most, mostly (a posting outside office hours): that
+    one is inserted straight away, `ON CONFLICT DO NOTHING` telling whether it was known.
+    Many findings (a scan) are first sifted by one query for the subjects already known."""
     prefix = f"{fund_code}:" if fund_code else ""
     found = {prefix + finding.subject_key: finding for finding in findings}
     if not found:
         return []
-    # One finding (a write's, mostly) is left to the insert's ON CONFLICT alone: asking
-    # first would cost a round trip more, under the lock of the write that found it.
-    known_subjects = (
-        set()
-        if len(found) == 1
-        else set(
+    known_subjects: set[str] = set()
+    if len(found) > 1:
+        known_subjects = set(
             session.exec(
                 select(Alert.subject_key).where(
                     Alert.rule_code == known.code, col(Alert.subject_key).in_(list(found))
                 )
             )
         )
-    )
     raised = []
     for subject, finding in found.items():
         if subject in known_subjects:
             continue
-        values = {
+        values: dict[str, Any] = {
             "fund_id": fund_id,
             "rule_code": known.code,
             "grade": grade.value,
@@ -87,43 +87,38 @@ def raise_alerts(
         new_id = _insert_once(session, values)
         if new_id is None:
             continue  # a concurrent write raised it first: the write itself goes on
-        alert = Alert.model_validate(values | {"id": new_id})
+        # A snapshot of the row just written (as `insert_snapshot` makes), in no session.
+        alert = Alert.model_construct(id=new_id, **values)
+        if unit_id is None:
+            unit_id = unit_of_fund(session, fund_id)
         record_event(
             session,
             "alert.raised",
             alert_public(alert, fund_code, known.name_zh),
-            unit_id=unit_id if unit_id is not None else unit_of_fund(session, fund_id),
+            unit_id=unit_id,
         )
         raised.append(alert)
     return raised
 
 
 _ALERT = Alert.__table__  # type: ignore[attr-defined]
-_NEW_ALERT_COLUMNS = (
-    "fund_id",
-    "rule_code",
-    "grade",
-    "subject_key",
-    "message",
-    "details",
-    "status",
-    "created_at",
+_ALERT_COLUMNS = (
+    *("fund_id", "rule_code", "grade", "subject_key", "message", "details"),
+    *("status", "created_at"),
 )
 
 
-def _insert_alert_once(insert_for_dialect):  # type: ignore[no-untyped-def]
+def _insert_alert(insert: Any) -> Any:
     return (
-        insert_for_dialect(_ALERT)
-        .values({name: bindparam(name) for name in _NEW_ALERT_COLUMNS})
+        insert(_ALERT)
+        .values({name: bindparam(name) for name in _ALERT_COLUMNS})
         .on_conflict_do_nothing(index_elements=["rule_code", "subject_key"])
         .returning(_ALERT.c.id)
     )
 
 
-# A direct statement: a write that finds something (an entry made after hours) inserts its
-# alert under the fund's lock, where SQLAlchemy's execution layer would cost the most.
 _INSERT_ONCE = DirectStatement(
-    {"sqlite": _insert_alert_once(sqlite_insert), "postgresql": _insert_alert_once(pg_insert)}
+    {"sqlite": _insert_alert(sqlite_insert), "postgresql": _insert_alert(pg_insert)}
 )
 
 
