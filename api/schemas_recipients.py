@@ -56,6 +56,12 @@ class RecipientUpdate(RequestBody):
     account_no: str | None = Field(default=None, max_length=ACCOUNT_NO_LENGTH_MAX + 8)
     account_bank: str | None = Field(default=None, max_length=BANK_NAME_LENGTH_MAX)
     active: StrictBool | None = None
+    unit: str | None = Field(
+        default=None,
+        max_length=32,
+        examples=["LX-JFL-HP"],
+        description="迁往的单位代码（须在录入者可管理的范围内）",
+    )
 
 
 class RecipientPublic(BaseModel):

@@ -20,6 +20,10 @@ class UnitCreate(RequestBody):
     )
 
 
+class UnitRename(RequestBody):
+    name: str = Field(max_length=NAME_LENGTH_MAX, examples=["解放路街道"])
+
+
 class UnitPublic(BaseModel):
     code: UnitCode
     name: str

@@ -166,11 +166,39 @@ def served(
     stderr: Output = None,
 ) -> Iterator[int]:
     """`start_server`, yielding its port; stopped afterwards."""
+    with served_process(database_url, workers=workers, stdout=stdout, stderr=stderr) as (_, port):
+        yield port
+
+
+@contextmanager
+def served_process(
+    database_url: str,
+    *,
+    workers: int,
+    stdout: Output = subprocess.DEVNULL,
+    stderr: Output = None,
+) -> Iterator[tuple[subprocess.Popen, int]]:
+    """`start_server`, yielding the server process and its port; stopped afterwards."""
     server, port = start_server(database_url, workers=workers, stdout=stdout, stderr=stderr)
     try:
-        yield port
+        yield server, port
     finally:
         _stop(server)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system) of a process and all its descendants so far (a server
+    and its worker processes); None where /proc cannot tell (not Linux)."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / tick
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += cpu_seconds(int(child)) or 0.0
+    except (OSError, ValueError):
+        return None
+    return total
 
 
 def _stop(server: subprocess.Popen) -> None:

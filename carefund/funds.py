@@ -1,6 +1,5 @@
 """Funds: opening one, reading its balance and available balance."""
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import partial
@@ -15,7 +14,7 @@ from carefund.access.users import Action, require
 from carefund.audit import write_audit
 from carefund.controls.settings import load_controls
 from carefund.controls.sources import source_pools
-from carefund.errors import Duplicate, InvalidInput, NotFound
+from carefund.errors import Duplicate, NotFound
 from carefund.events import record_event
 from carefund.ledger.accounts import CASH_ACCOUNT, EXPENSE_PREFIX, INCOME_PREFIX
 from carefund.ledger.posting import FundHead
@@ -23,25 +22,15 @@ from carefund.limits import NAME_LENGTH_MAX
 from carefund.models import Disbursement, Fund, JournalEntry, Posting, Unit, User, as_utc
 from carefund.money import format_fen
 from carefund.units import unit_for_new
-from carefund.validation import FieldCheck, check_fields, clean_text
+from carefund.validation import FieldCheck, check_fields, clean_text, code_check, is_code
 from carefund.vocabulary import Aspect, DisbursementStatus, IncomeSource
 
-FUND_CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9\-]{1,31}")
-"""Upper-case letters, digits and hyphens, as it appears in receipt numbers."""
 FUNDS_MAX = 500
 """The most funds one read answers (a district has a handful)."""
 
 
-def _fund_code(value: object) -> str:
-    if not isinstance(value, str) or not FUND_CODE_PATTERN.fullmatch(value):
-        raise InvalidInput(
-            "基金代码应为 2–32 位大写字母、数字或连字符，以字母开头，如 HC-CARE", field="code"
-        )
-    return value
-
-
 FUND_CHECKS: dict[str, FieldCheck] = {
-    "code": _fund_code,
+    "code": code_check("基金", "HC-CARE"),
     "name": lambda value: clean_text(
         value, field="name", length_max=NAME_LENGTH_MAX, required=True
     ),
@@ -84,9 +73,7 @@ def create_fund(
 def find_fund(session: Session, code: str) -> Fund:
     """The fund with this code, whoever asks: for the verifier, the command line's own
     checks and tests. Use cases load funds with `get_fund`, which asks who."""
-    # A code that cannot exist is not looked up: it may hold bytes the database refuses.
-    valid = isinstance(code, str) and FUND_CODE_PATTERN.fullmatch(code)
-    fund = session.exec(select(Fund).where(Fund.code == code)).first() if valid else None
+    fund = session.exec(select(Fund).where(Fund.code == code)).first() if is_code(code) else None
     if fund is None:
         raise NotFound(f"基金不存在：{str(code)[:40]}", field="fund")
     return fund
@@ -173,12 +160,13 @@ def fund_choices(
     session: Session, *, actor: User, code: str | None = None
 ) -> tuple[list[Fund], Fund | None]:
     """The funds the actor may see, and the one a page is about: `code`, else the first
-    (None when none)."""
+    with any entries (a new street fund's empty books are a poor first view), else the
+    first (None when none)."""
     require(actor, Action.read)
     every = list_funds(session, actor=actor)
     if code:
         return every, get_fund(session, code, actor=actor)
-    return every, every[0] if every else None
+    return every, next((fund for fund in every if fund.head_seq), every[0] if every else None)
 
 
 def reserved_fen(session: Session, *, fund_id: int | None) -> int:

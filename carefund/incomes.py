@@ -212,6 +212,7 @@ def entry_touched(
         voucher_no=voucher_no,
         entry_created_at=utcnow(),
         username=actor.username,
+        fund_unit_id=fund.unit_id,
     )
 
 

@@ -35,10 +35,10 @@ from carefund.limits import (
     PERSON_NAME_LENGTH_MAX,
     SEARCH_LENGTH_MAX,
 )
-from carefund.models import AuditLog, Recipient, User, utcnow
+from carefund.models import AuditLog, Recipient, Unit, User, utcnow
 from carefund.models.aid import recipient_lookup_hashes
 from carefund.privacy import mask_account_no, mask_address, mask_id_number, mask_phone
-from carefund.units import unit_for_new
+from carefund.units import get_unit, unit_for_new
 from carefund.validation import FieldCheck, check_fields, choose, clean_text, is_id
 from carefund.vocabulary import MemberCategory
 
@@ -130,8 +130,11 @@ def update_recipient(
     """Change some fields; the audit trail keeps old and new values (personal data masked)."""
     require(actor, Action.manage_recipients)
     recipient = recipient_row(session, recipient_id, actor=actor, action=Action.manage_recipients)
+    moved_to = fields.pop("unit", None)
     values = _checked(fields, new=False)
     changes: dict[str, list[Any]] = {}
+    if moved_to is not None:
+        changes.update(_move(session, recipient, moved_to, actor=actor))
     for name, new in values.items():
         old = getattr(recipient, name)
         if old != new:
@@ -154,6 +157,17 @@ def update_recipient(
         if "id_number" in changes or "phone" in changes:
             watch(session, Touched(Trigger.recipient, recipient_id=recipient.id))
     return recipient
+
+
+def _move(session: Session, recipient: Recipient, code: object, *, actor: User) -> dict:
+    """Move a member to another unit (they moved street): the actor must manage recipients
+    in both units. The change as the audit trail records it (none when it is the same)."""
+    target = get_unit(session, code, actor=actor, action=Action.manage_recipients)
+    if target.id == recipient.unit_id:
+        return {}
+    before = session.get(Unit, recipient.unit_id) if recipient.unit_id is not None else None
+    recipient.unit_id = target.id
+    return {"unit": [before.code if before else None, target.code]}
 
 
 def recipient_row(

@@ -5,7 +5,6 @@ Funds and recipients belong to a unit; a role granted on a unit holds there and 
 path of codes is fixed and its subtree is a prefix match.
 """
 
-import re
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -19,28 +18,18 @@ from carefund.access.scope import (
 )
 from carefund.access.users import Action, get_user, require
 from carefund.audit import write_audit
-from carefund.errors import Duplicate, InvalidInput, NotFound
+from carefund.errors import Conflict, Duplicate, InvalidInput, NotFound
 from carefund.limits import NAME_LENGTH_MAX
 from carefund.models import Grant, Unit, User, row_id
-from carefund.validation import FieldCheck, check_fields, choose, clean_text
+from carefund.validation import FieldCheck, check_fields, choose, clean_text, code_check, is_code
 from carefund.vocabulary import UNIT_KIND_BELOW, UNIT_KIND_NAMES, Role
 
-UNIT_CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9\-]{1,31}")
-"""As fund codes: upper-case letters, digits and hyphens, e.g. `LX-JFL`."""
 UNITS_MAX = 1000
 """The most units one read answers (a district has a few streets and their communities)."""
 
 
-def _unit_code(value: object) -> str:
-    if not isinstance(value, str) or not UNIT_CODE_PATTERN.fullmatch(value):
-        raise InvalidInput(
-            "单位代码应为 2–32 位大写字母、数字或连字符，以字母开头，如 LX-JFL", field="code"
-        )
-    return value
-
-
 UNIT_CHECKS: dict[str, FieldCheck] = {
-    "code": _unit_code,
+    "code": code_check("单位", "LX-JFL"),
     "name": lambda value: clean_text(
         value, field="name", length_max=NAME_LENGTH_MAX, required=True
     ),
@@ -74,8 +63,7 @@ def units_public(session: Session, rows: list[Unit]) -> list[dict[str, Any]]:
 
 def find_unit(session: Session, code: object) -> Unit:
     """The unit with this code, whoever asks (`get_unit` asks who)."""
-    valid = isinstance(code, str) and UNIT_CODE_PATTERN.fullmatch(code)
-    unit = session.exec(select(Unit).where(Unit.code == code)).first() if valid else None
+    unit = session.exec(select(Unit).where(Unit.code == code)).first() if is_code(code) else None
     if unit is None:
         raise NotFound(f"单位不存在：{str(code)[:40]}", field="unit")
     return unit
@@ -118,6 +106,27 @@ def create_unit(
         detail={"code": unit.code, "name": unit.name, "kind": kind, "parent": above.code},
     )
     return unit_public(unit, above.code)
+
+
+def rename_unit(session: Session, *, code: str, name: object, actor: User) -> dict[str, Any]:
+    """Give a unit a new name (a street renamed, a typo mended); its code and place in the
+    tree stay, so paths, grants and receipts are untouched. Audited with old and new."""
+    require(actor, Action.manage_units)
+    unit = get_unit(session, code, actor=actor, action=Action.manage_units)
+    new_name = UNIT_CHECKS["name"](name)
+    if new_name != unit.name:
+        write_audit(
+            session,
+            actor=actor.username,
+            action="unit.renamed",
+            obj=("unit", unit.id),
+            detail={"code": unit.code, "name": [unit.name, new_name]},
+        )
+        unit.name = new_name
+        session.add(unit)
+        session.flush()
+    parent = session.get(Unit, unit.parent_id) if unit.parent_id else None
+    return unit_public(unit, parent.code if parent else None)
 
 
 def read_units(session: Session, *, actor: User) -> list[dict[str, Any]]:
@@ -204,6 +213,9 @@ def revoke_role(
     ).first()
     if grant is None:
         raise NotFound(f"{username} 在 {place.code} 没有角色 {chosen.value}", field="role")
+    if user.id == actor.id and chosen is Role.admin:
+        # Else an admin could lock the district out of its own administration by one click.
+        raise Conflict("不能收回自己的管理员角色，请由另一位管理员收回", field="role")
     session.delete(grant)
     session.flush()
     write_audit(
@@ -220,6 +232,28 @@ def read_grants(session: Session, *, username: str, actor: User) -> list[dict[st
     """The roles a user holds and where."""
     require(actor, Action.manage_units)
     return grants_of(session, get_user(session, username))
+
+
+GRANTS_MAX = 2000
+"""The most grants one read answers (a district has some dozens of staff)."""
+
+
+def read_all_grants(session: Session, *, actor: User) -> list[dict[str, Any]]:
+    """Every grant on the units the actor administers, in tree order, for the page that
+    shows who holds what where and takes a role back."""
+    require(actor, Action.manage_units)
+    rows = session.exec(
+        select(User.username, Grant.role, Unit.code, Unit.name)
+        .join(Unit, col(Unit.id) == col(Grant.unit_id))
+        .join(User, col(User.id) == col(Grant.user_id))
+        .where(within_scope(session, actor, col(Grant.unit_id), Action.manage_units))
+        .order_by(col(Unit.path), col(User.username), col(Grant.role))
+        .limit(GRANTS_MAX)
+    )
+    return [
+        {"username": username, "role": role, "unit": code, "unit_name": name}
+        for username, role, code, name in rows
+    ]
 
 
 def grants_of(session: Session, user: User) -> list[dict[str, Any]]:

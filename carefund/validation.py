@@ -41,6 +41,29 @@ Row = TypeVar("Row", bound=SQLModel)
 FieldCheck = Callable[[object], Any]
 """Checks one input field and answers its clean value, or raises `InvalidInput`."""
 
+CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9\-]{1,31}")
+"""Fund and unit codes: upper-case letters, digits and hyphens, as receipt numbers print them."""
+
+
+def is_code(value: object) -> bool:
+    """Whether `value` could be a fund's or unit's code (one that cannot is not looked up:
+    it may hold bytes the database refuses)."""
+    return isinstance(value, str) and CODE_PATTERN.fullmatch(value) is not None
+
+
+def code_check(what: str, example: str) -> FieldCheck:
+    """The check of a new fund's or unit's `code` field, its message naming `what` it codes."""
+
+    def check(value: object) -> str:
+        if not is_code(value):
+            raise InvalidInput(
+                f"{what}代码应为 2–32 位大写字母、数字或连字符，以字母开头，如 {example}",
+                field="code",
+            )
+        return value  # type: ignore[return-value]
+
+    return check
+
 
 def check_fields(checks: dict[str, FieldCheck], values: Mapping[str, object]) -> dict[str, Any]:
     """The clean value of every field in `checks` (a missing one is checked as None), or

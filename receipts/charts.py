@@ -22,6 +22,7 @@ from carefund.reports.chart_scales import (
 from carefund.reports.charts import (
     NO_DATA_ZH,
     BudgetChart,
+    BudgetRow,
     FundCharts,
     HeatMap,
     MonthBar,
@@ -40,8 +41,9 @@ MONTHS_HEIGHT, MATRIX_HEIGHT = 220.0, 200.0
 
 
 def chart_drawings(charts: FundCharts, font: str, width: float) -> list[Flowable]:
-    """Two rows of charts as wide as the page's body: the months, then the matrix (and the
-    budget beside it, when there is one)."""
+    """Two rows of charts as wide as the page's body: the months, then the matrix, with the
+    budget beside it when its lines fit there, else as a drawing of its own below, as wide
+    as the body and as tall as its lines need (overleaf: it is the next flowable)."""
     half = (width - ROW_GAP) / 2
     # The renderer starts each drawing in its default font (Helvetica, never embedded)
     # unless the drawing names one: the archive wants every font embedded.
@@ -50,9 +52,16 @@ def chart_drawings(charts: FundCharts, font: str, width: float) -> list[Flowable
     months.add(stacked_bars(charts.paid, font, half + ROW_GAP, 0, half, MONTHS_HEIGHT))
     matrix = Drawing(width, MATRIX_HEIGHT, initialFontName=font)
     matrix.add(heat_map(charts.matrix, font, 0, 0, half, MATRIX_HEIGHT))
-    if charts.budget is not None and not charts.budget.empty:
-        matrix.add(budget_bars(charts.budget, font, half + ROW_GAP, 0, half, MATRIX_HEIGHT))
-    return [months, Spacer(1, 8), matrix]
+    drawings: list[Flowable] = [months, Spacer(1, 8), matrix]
+    budget = charts.budget
+    if budget is not None and not budget.empty:
+        if budget_height(budget) <= MATRIX_HEIGHT:
+            matrix.add(budget_bars(budget, font, half + ROW_GAP, 0, half, MATRIX_HEIGHT))
+        else:
+            own = Drawing(width, budget_height(budget), initialFontName=font)
+            own.add(budget_bars(budget, font, 0, 0, width, own.height))
+            drawings += [Spacer(1, 8), own]
+    return drawings
 
 
 def _string(x: float, y: float, text: str, font: str, size: float, **options: object) -> String:
@@ -294,44 +303,40 @@ def _heat_legend(group: Group, chart: HeatMap, font: str, x: float, y: float) ->
 # Budget against actual
 
 
+BUDGET_ROW = 15.0
+"""Points per budget line: its 8-point label and bar with room between lines."""
+BUDGET_CHROME = 30.0 + 26.0
+"""Above the lines, the title and the axis; below them, the two lines of the caption."""
+
+
+def budget_height(chart: BudgetChart) -> float:
+    """How tall the budget chart must be for each of its lines to be readable."""
+    return BUDGET_CHROME + BUDGET_ROW * len(chart.rows)
+
+
 def budget_bars(chart: BudgetChart, font: str, x: float, y: float, w: float, h: float) -> Group:
     """Per line, the budget as a grey frame and the actual as a bar inside it (red when over),
-    with 执行率 printed at the right."""
+    with 执行率 (and, when the box is wide, 实际 / 预算) printed at the right. Labels get
+    the width of the longest; a box lower than `budget_height` squeezes the lines."""
     group = _frame(f"{chart.title}（元）", chart.description(), font, x, y, w, h)
     if chart.empty:
         return _empty(group, font, x, y, w, h)
-    left, right = x + 96, x + w - 60
+    label_width = max(stringWidth(row.label, font, TEXT_SIZE) for row in chart.rows)
+    label_width = min(label_width, w * 0.4)
+    notes = [_budget_note(row, w >= WIDE_BUDGET) for row in chart.rows]
+    note_width = max(stringWidth(note, font, TEXT_SIZE) for note in notes)
+    left, right = x + label_width + 6, x + w - note_width - 6
     ticks = chart.ticks_fen
     scale = (right - left) / (ticks[-1] - ticks[0])
     zero_x = left - ticks[0] * scale
     top = y + h - 30
-    row_height = min(18.0, (top - y - 34) / len(chart.rows))
-    for tick in ticks:
-        tick_x = zero_x + tick * scale
-        group.add(
-            Line(
-                tick_x,
-                top + 2,
-                tick_x,
-                top - row_height * len(chart.rows),
-                strokeColor=GRID,
-                strokeWidth=0.5,
-            )
-        )
-        group.add(
-            _string(
-                tick_x,
-                top + 5,
-                axis_label(tick),
-                font,
-                SMALL_SIZE,
-                textAnchor="middle",
-                fillColor=MUTED,
-            )
-        )
+    row_height = min(BUDGET_ROW, (h - BUDGET_CHROME) / len(chart.rows))
+    _budget_axis(group, ticks, font, zero_x, scale, top, top - row_height * len(chart.rows))
     for index, row in enumerate(chart.rows):
         bar_y = top - (index + 1) * row_height
-        group.add(_string(left - 5, bar_y + 5, row.label, font, TEXT_SIZE, textAnchor="end"))
+        text_y = bar_y + (row_height - TEXT_SIZE) / 2 + 1
+        for line in fit_lines(row.label, font, TEXT_SIZE, label_width, 1):
+            group.add(_string(left - 6, text_y, line, font, TEXT_SIZE, textAnchor="end"))
         group.add(
             Rect(
                 min(zero_x, zero_x + row.budget_fen * scale),
@@ -347,21 +352,57 @@ def budget_bars(chart: BudgetChart, font: str, x: float, y: float, w: float, h: 
         group.add(
             Rect(
                 min(zero_x, zero_x + row.actual_fen * scale),
-                bar_y + 5,
+                bar_y + row_height * 0.3,
                 abs(row.actual_fen) * scale,
-                row_height - 10,
+                row_height * 0.4,
                 fillColor=colors.HexColor(colour),
                 strokeColor=None,
             )
         )
         group.add(
             _string(
-                right + 4,
-                bar_y + 5,
-                row.executed_text,
+                right + 6,
+                text_y,
+                notes[index],
                 font,
                 TEXT_SIZE,
                 fillColor=colors.HexColor("#b3261e") if row.over else INK,
             )
         )
     return group
+
+
+WIDE_BUDGET = 500.0
+"""A budget chart at least this wide prints 实际 / 预算 beside 执行率."""
+
+
+def _budget_note(row: BudgetRow, wide: bool) -> str:
+    if not wide:
+        return row.executed_text
+    return f"{yuan_text(row.actual_fen)} / {yuan_text(row.budget_fen)}（{row.executed_text}）"
+
+
+def _budget_axis(
+    group: Group,
+    ticks: list[int],
+    font: str,
+    zero_x: float,
+    scale: float,
+    top: float,
+    bottom: float,
+) -> None:
+    """The amounts across the top, each with its grid line down through the lines."""
+    for tick in ticks:
+        tick_x = zero_x + tick * scale
+        group.add(Line(tick_x, top + 2, tick_x, bottom, strokeColor=GRID, strokeWidth=0.5))
+        group.add(
+            _string(
+                tick_x,
+                top + 5,
+                axis_label(tick),
+                font,
+                SMALL_SIZE,
+                textAnchor="middle",
+                fillColor=MUTED,
+            )
+        )

@@ -217,30 +217,76 @@ class PagedTable(Flowable):
     """A table laid out a page at a time: each piece takes the rows that fit in the room
     left on the page, so the header row stands only at the top of a page (or where the
     table starts), never mid-page, and a row is never split. Cells are strings, wrapped
-    beforehand with newlines; the last row may be a total row (`style(True)` shades it)."""
+    beforehand with newlines, so a row may be several lines tall; the last row may be a
+    total row (`style(True)` shades it).
+
+    `rows` may be a list or any iterable: an iterator is read only a page ahead, so a
+    year's journal streams through without being held in memory. (Never keep such a table
+    with a heading — KeepTogether or keepWithNext — which would read it all, and loops
+    reportlab's layout when the two are about a page tall: see `statement_controls`.)
+    With `page_height` (the frame's height), a row taller than a page is cut into rows
+    that fit, and rows for which `continues(row)` is true stay on the page of the row
+    before them, unless their group is taller than a page.
+    """
 
     def __init__(
         self,
         header: list[str],
-        rows: list[list[str]],
+        rows: Iterable[list[str]],
         widths: list[float],
         style: Callable[[bool], TableStyle],
         *,
         leading: float,
         has_total: bool = False,
+        page_height: float | None = None,
+        continues: Callable[[list[str]], bool] | None = None,
     ):
         super().__init__()
-        self.header, self.rows, self.widths, self.style = header, rows, widths, style
+        self.header, self.widths, self.style = header, widths, style
         self.leading, self.has_total = leading, has_total
-        self.heights = [self._row_height(row) for row in rows]
+        self.page_height, self.continues = page_height, continues
+        self.rows: list[list[str]] = []
+        self.heights: list[float] = []
+        self._source: Iterator[list[str]] | None = iter(rows)
+        if isinstance(rows, list):
+            self._fill(float("inf"))
 
     def _row_height(self, row: list[str]) -> float:
         return (max(cell.count("\n") for cell in row) + 1) * self.leading + ROW_PADDING
 
-    def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
+    def _fill(self, height: float) -> None:
+        """Read rows from the source until they are taller than `height` or run out."""
+        total = self._row_height(self.header) + sum(self.heights)
+        while self._source is not None and total <= height:
+            row = next(self._source, None)
+            if row is None:
+                self._source = None
+                break
+            for piece in self._cut(row):
+                self.rows.append(piece)
+                self.heights.append(self._row_height(piece))
+                total += self.heights[-1]
+
+    def _cut(self, row: list[str]) -> list[list[str]]:
+        """The row, or the rows it is cut into when it is taller than a page."""
+        if self.page_height is None:
+            return [row]
+        room = self.page_height - self._row_height(self.header) - PAGE_ROOM_SLACK
+        most = max(int((room - ROW_PADDING) // self.leading), 1)
+        cells = [cell.split("\n") for cell in row]
+        if max(len(lines) for lines in cells) <= most:
+            return [row]
+        pieces = []
+        for start in range(0, max(len(lines) for lines in cells), most):
+            pieces.append(["\n".join(lines[start : start + most]) for lines in cells])
+        return pieces
+
+    def wrap(self, _available_width: float, available_height: float) -> tuple[float, float]:
+        self._fill(available_height)
         return sum(self.widths), self._row_height(self.header) + sum(self.heights)
 
     def split(self, _available_width: float, available_height: float) -> list[Flowable]:
+        self._fill(available_height)
         used = self._row_height(self.header) + PAGE_ROOM_SLACK
         count = 0
         for height in self.heights:
@@ -248,10 +294,29 @@ class PagedTable(Flowable):
                 break
             used += height
             count += 1
+        count = self._group_start(count, available_height)
         if count == 0:
             return []
-        if count == len(self.rows):
+        if count == len(self.rows) and self._source is None:
             return [self._table(self.rows, self.has_total)]
+        return [self._table(self.rows[:count], False), self._rest(count)]
+
+    def _group_start(self, count: int, available_height: float) -> int:
+        """Where to cut so that a row that continues the one before stays with it: before
+        the group, or inside it when it is at the top of a page and taller than the page."""
+        if self.continues is None or count == 0 or count >= len(self.rows):
+            return count
+        start = count
+        while start > 0 and self.continues(self.rows[start]):
+            start -= 1
+        if start > 0:
+            return start
+        fresh_page = self.page_height is not None and (
+            available_height >= self.page_height - PAGE_ROOM_SLACK
+        )
+        return count if fresh_page else 0
+
+    def _rest(self, count: int) -> "PagedTable":
         rest = PagedTable(
             self.header,
             self.rows[count:],
@@ -259,8 +324,11 @@ class PagedTable(Flowable):
             self.style,
             leading=self.leading,
             has_total=self.has_total,
+            page_height=self.page_height,
+            continues=self.continues,
         )
-        return [self._table(self.rows[:count], False), rest]
+        rest._source = self._source
+        return rest
 
     def _table(self, rows: list[list[str]], with_total: bool) -> Table:
         return make_table([self.header, *rows], self.widths, self.style(with_total), repeat_rows=0)

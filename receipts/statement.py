@@ -151,13 +151,25 @@ def _story(view: StatementView, font: str, font_description: str) -> Iterator[Fl
         yield PageBreak()
         yield from _charts_section(view.charts, font)
 
+    # The two listings start on a page of their own, so their headings need not be kept
+    # with them (a heading kept with a long table would read all of it, and can loop).
     yield PageBreak()
-    yield Heading(f"{number(5)}、本期记账凭证明细（按链序）", font, 12, space_before=0)
+    yield Heading(
+        f"{number(5)}、本期记账凭证明细（按链序）",
+        font,
+        12,
+        space_before=0,
+        keep_with_next=False,
+    )
     yield from journal_tables(view, font)
 
     yield PageBreak()
     yield Heading(
-        f"{number(6)}、按关爱对象汇总（{statement.recipients_paid} 人）", font, 12, space_before=0
+        f"{number(6)}、按关爱对象汇总（{statement.recipients_paid} 人）",
+        font,
+        12,
+        space_before=0,
+        keep_with_next=False,
     )
     yield from recipient_tables(view, font)
     # The controls' three sections come before the signatures when the statement has them.

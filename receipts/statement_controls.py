@@ -3,14 +3,14 @@ end (专款专用), what each source paid per cell in the period, and the budget
 
 from collections.abc import Iterator
 
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, Spacer, TableStyle
 
 from carefund.reports.control_figures import ControlFigures
 from carefund.reports.documents import StatementView, category_zh
 from carefund.vocabulary import ASPECT_NAMES_ZH, SOURCE_NAMES_ZH, Aspect, IncomeSource
-from receipts.layout import ledger_amount
-from receipts.paged import Heading, PagedTable, make_table, table_style
-from receipts.statement_listings import BODY_WIDTH
+from receipts.layout import ledger_amount, wrap_lines
+from receipts.paged import Heading, PagedTable, table_style
+from receipts.statement_listings import BODY_HEIGHT, BODY_WIDTH
 
 SIZE = 9.0
 KEEP_ROOM = 90.0
@@ -110,20 +110,21 @@ def control_sections(view: StatementView, font: str, number: str) -> Iterator[Fl
         return
     first, second, third = _numbers(number)
     width = BODY_WIDTH / 6
-    yield KeepTogether(
-        [
-            Heading(f"{first}、资金来源与专款专用（期末）", font, 12, space_before=9),
-            make_table(
-                printed(source_rows(figures)),
-                [width * 0.9, width * 1.8, width * 0.6, width * 0.9, width * 0.9, width * 0.9],
-                table_style(font, SIZE, numeric_from=3, total_rows=1),
-            ),
-        ]
-    )
-    cells = source_cell_rows(figures)
     # Headings of long tables are not kept with them (a heading kept with a table about a
     # page tall sends reportlab's layout round in circles); a conditional break instead
     # keeps a heading from standing alone at the foot of a page.
+    yield CondPageBreak(KEEP_ROOM)
+    yield Heading(
+        f"{first}、资金来源与专款专用（期末）", font, 12, space_before=9, keep_with_next=False
+    )
+    yield _paged(
+        printed(source_rows(figures)),
+        [width * 0.9, width * 1.8, width * 0.6, width * 0.9, width * 0.9, width * 0.9],
+        font,
+        numeric_from=3,
+        has_total=True,
+    )
+    cells = source_cell_rows(figures)
     yield CondPageBreak(KEEP_ROOM)
     yield Heading(
         f"{second}、本期支出：资金来源 × 党员类别 × 关爱方面",
@@ -148,15 +149,36 @@ def control_sections(view: StatementView, font: str, number: str) -> Iterator[Fl
     yield Spacer(1, 6)
 
 
-def _paged(rows: list[list[str]], widths: list[float], font: str, numeric_from: int) -> Flowable:
-    """A long table a page at a time: a plain Table kept with its heading loops in
-    reportlab's layout when the two together are a little taller than a page."""
+def _paged(
+    rows: list[list[str]],
+    widths: list[float],
+    font: str,
+    numeric_from: int,
+    *,
+    has_total: bool = False,
+) -> Flowable:
+    """A table a page at a time, its text wrapped to its columns (an earmark's receipt
+    number and cell are longer than their column): a plain Table kept with its heading
+    loops in reportlab's layout when the two together are a little taller than a page."""
+
+    def style(with_total: bool) -> TableStyle:
+        return table_style(font, SIZE, numeric_from=numeric_from, total_rows=int(with_total))
+
+    wrapped = [
+        [
+            "\n".join(wrap_lines(cell, font, SIZE, width - 8))
+            for cell, width in zip(row, widths, strict=True)
+        ]
+        for row in rows
+    ]
     return PagedTable(
-        rows[0],
-        rows[1:],
+        wrapped[0],
+        wrapped[1:],
         widths,
-        lambda _total: table_style(font, SIZE, numeric_from=numeric_from),
+        style,
         leading=SIZE * 1.25,
+        has_total=has_total,
+        page_height=BODY_HEIGHT,
     )
 
 

@@ -1,17 +1,18 @@
 """The statement's two long sections, the journal (四) and the totals per recipient (五):
-tables of one page each, built as the rows stream in from the view, so that a year's
-journal is laid out without holding it all in memory and no table is split mid-page."""
+each one `PagedTable` fed as the rows stream in from the view, so that a year's journal is
+laid out a page at a time without being held in memory. Cells are wrapped, never cut: a
+long payer or memo makes its row several lines tall; the header row stands only at the
+top of each page, and an entry's postings stay on one page."""
 
 from collections.abc import Iterator
-from itertools import groupby
-from operator import attrgetter
+from typing import Any
 
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.platypus import CondPageBreak, Flowable
+from reportlab.platypus import Flowable, TableStyle
 
 from carefund.reports.documents import JournalRow, StatementView, aspect_headings, category_zh
-from receipts.layout import fit_lines, fit_text, ledger_amount
-from receipts.paged import frame_size, make_table, table_style
+from receipts.layout import ledger_amount, wrap_lines
+from receipts.paged import PagedTable, frame_size, table_style
 
 PAGE = landscape(A4)
 """The statement's page; the tables here are cut to fit its body."""
@@ -21,120 +22,78 @@ JOURNAL_SIZE = 8.0
 JOURNAL_LEADING = JOURNAL_SIZE * 1.25
 JOURNAL_ROW_HEIGHT = JOURNAL_LEADING + 4.5
 """One text line plus the table's top and bottom padding (`table_style`)."""
-MEMO_LINES_MAX = 2
-"""A long memo wraps onto a second line, then is cut with …; the full text is in the JSON."""
 JOURNAL_WIDTHS = [38.0, 78.0, 58.0, 0.0, 170.0, 82.0, 82.0]
 """序号, 凭证号, 日期, 摘要 (takes the rest), 科目, 借方, 贷方."""
 JOURNAL_WIDTHS[3] = BODY_WIDTH - sum(JOURNAL_WIDTHS)
 RECIPIENT_WIDTHS = [72.0, 70.0, 140.0, 0.0, 82.0, 82.0, 82.0, 88.0]
 """党员编号, 姓名, 党员类别, 所在支部 (the rest), three aspects, 合计."""
 RECIPIENT_WIDTHS[3] = BODY_WIDTH - sum(RECIPIENT_WIDTHS)
+CELL_PADDING = 8.0
+"""A cell's left and right padding (`table_style`): text wraps this much inside its column."""
 
 _JOURNAL_HEADER = ["链序", "凭证号", "日期", "摘要", "科目", "借方（元）", "贷方（元）"]
 
 
 def journal_tables(view: StatementView, font: str) -> Iterator[Flowable]:
-    """The journal in tables of one page each, built as the rows stream in."""
-    memo_width = JOURNAL_WIDTHS[3] - 8
-    account_width = JOURNAL_WIDTHS[4] - 8
-    style = table_style(
-        font,
-        JOURNAL_SIZE,
-        extra=[
+    """The journal, one posting a row, the period's total last; streamed from the view."""
+
+    def style(with_total: bool) -> TableStyle:
+        extra: list[tuple[Any, ...]] = [
             ("ALIGN", (0, 1), (0, -1), "RIGHT"),
             ("ALIGN", (5, 1), (6, -1), "RIGHT"),
             ("VALIGN", (0, 1), (-1, -1), "TOP"),
-        ],
-    )
-    total_style = table_style(
-        font,
-        JOURNAL_SIZE,
-        total_rows=1,
-        extra=[
-            ("ALIGN", (0, 1), (0, -1), "RIGHT"),
-            ("ALIGN", (5, 1), (6, -1), "RIGHT"),
-            ("VALIGN", (0, 1), (-1, -1), "TOP"),
-            ("SPAN", (0, -1), (4, -1)),
-            ("ALIGN", (0, -1), (4, -1), "CENTER"),
-        ],
-    )
-    page = _PageFill(first_page_used=HEADING_HEIGHT)
-    rows: list[list[str]] = [_JOURNAL_HEADER]
-    # An entry's postings stay on one page: cut between entries, not inside one.
-    for _seq, postings in groupby(view.journal, key=attrgetter("seq")):
-        entry_rows = [_journal_cells(row, font, memo_width, account_width) for row in postings]
-        heights = [cells[3].count("\n") + 1 for cells in entry_rows]
-        if not page.fits(sum(heights), len(heights)):
-            if len(rows) > 1:
-                yield make_table(rows, JOURNAL_WIDTHS, style)
-                yield CondPageBreak(BODY_HEIGHT / 2)
-                rows = [_JOURNAL_HEADER]
-                page.next_page()
-            if not page.fits(sum(heights), len(heights)):
-                # Longer than a page (never in practice: entries have two postings); the
-                # table will be split by platypus like any other.
-                page.next_page()
-        rows.extend(entry_rows)
-    if not page.fits(1):
-        yield make_table(rows, JOURNAL_WIDTHS, style)
-        yield CondPageBreak(BODY_HEIGHT / 2)
-        rows = [_JOURNAL_HEADER]
-    statement = view.statement
-    rows.append(
-        [
-            f"本期合计（{statement.entry_count} 笔凭证）",
-            "",
-            "",
-            "",
-            "",
-            ledger_amount(statement.debits_fen),
-            ledger_amount(statement.credits_fen),
         ]
+        if with_total:
+            extra += [("SPAN", (0, -1), (4, -1)), ("ALIGN", (0, -1), (4, -1), "CENTER")]
+        return table_style(font, JOURNAL_SIZE, total_rows=int(with_total), extra=extra)
+
+    yield PagedTable(
+        _JOURNAL_HEADER,
+        _journal_rows(view, font),
+        JOURNAL_WIDTHS,
+        style,
+        leading=JOURNAL_LEADING,
+        has_total=True,
+        page_height=BODY_HEIGHT,
+        # A posting after an entry's first has no 链序: it stays on its entry's page.
+        continues=lambda row: row[0] == "",
     )
-    yield make_table(rows, JOURNAL_WIDTHS, total_style)
 
 
-def _journal_cells(
-    row: JournalRow, font: str, memo_width: float, account_width: float
-) -> list[str]:
-    memo = "\n".join(fit_lines(row.memo, font, JOURNAL_SIZE, memo_width, MEMO_LINES_MAX))
+def _journal_rows(view: StatementView, font: str) -> Iterator[list[str]]:
+    for row in view.journal:
+        yield _journal_cells(row, font)
+    statement = view.statement
+    yield [
+        f"本期合计（{statement.entry_count} 笔凭证）",
+        "",
+        "",
+        "",
+        "",
+        ledger_amount(statement.debits_fen),
+        ledger_amount(statement.credits_fen),
+    ]
+
+
+def _journal_cells(row: JournalRow, font: str) -> list[str]:
     return [
         str(row.seq) if row.first_of_entry else "",
         row.voucher_no if row.first_of_entry else "",
         row.entry_date.isoformat() if row.first_of_entry else "",
-        memo,
-        fit_text(row.account_zh, font, JOURNAL_SIZE, account_width),
+        wrapped(row.memo, font, JOURNAL_WIDTHS[3]),
+        wrapped(row.account_zh, font, JOURNAL_WIDTHS[4]),
         ledger_amount(row.debit_fen) if row.debit_fen else "",
         ledger_amount(row.credit_fen) if row.credit_fen else "",
     ]
 
 
-HEADING_HEIGHT = 12 * 1.35 + 5
-"""A section heading (size 12, 5 points after) at the top of the page a section starts on."""
+def wrapped(text: str, font: str, column_width: float) -> str:
+    """The text in full, broken into lines that fit the column."""
+    return "\n".join(wrap_lines(text, font, JOURNAL_SIZE, column_width - CELL_PADDING))
 
 
-class _PageFill:
-    """How much of the current page the rows of a table take, so that each table is cut
-    where the page ends: a table that overflowed would be split by platypus, and every
-    later table would then start mid-page and be split too."""
-
-    def __init__(self, *, first_page_used: float):
-        self.used = first_page_used + JOURNAL_ROW_HEIGHT  # the header row
-
-    def fits(self, lines: int, rows: int = 1) -> bool:
-        """Take the room for `rows` rows of `lines` text lines in all, if the page has it."""
-        height = lines * JOURNAL_LEADING + rows * (JOURNAL_ROW_HEIGHT - JOURNAL_LEADING)
-        if self.used + height > BODY_HEIGHT - PAGE_SLACK:
-            return False
-        self.used += height
-        return True
-
-    def next_page(self) -> None:
-        self.used = JOURNAL_ROW_HEIGHT
-
-
-PAGE_SLACK = 1.0
-"""Points kept free at the foot of each page against rounding."""
+PAGE_SLACK = 2.0
+"""Points kept free at the foot of each page against rounding (`paged.PAGE_ROOM_SLACK`)."""
 
 
 def _lines_per_page() -> int:
@@ -150,49 +109,47 @@ _RECIPIENT_HEADER = (
 
 
 def recipient_tables(view: StatementView, font: str) -> Iterator[Flowable]:
-    """The totals per recipient in tables of one page each, the grand total last."""
-    aspects = [aspect for aspect, _name in aspect_headings()]
-    branch_width = RECIPIENT_WIDTHS[3] - 8
-    style = table_style(font, JOURNAL_SIZE, numeric_from=4)
-    total_style = table_style(
-        font,
-        JOURNAL_SIZE,
-        numeric_from=4,
-        total_rows=1,
-        extra=[
-            ("SPAN", (0, -1), (3, -1)),
-            ("ALIGN", (0, -1), (3, -1), "CENTER"),
-        ],
+    """The totals per recipient, a row each (long names and branches wrap), the grand total
+    last."""
+
+    def style(with_total: bool) -> TableStyle:
+        extra: list[tuple[Any, ...]] = [("VALIGN", (0, 1), (-1, -1), "TOP")]
+        if with_total:
+            extra += [("SPAN", (0, -1), (3, -1)), ("ALIGN", (0, -1), (3, -1), "CENTER")]
+        return table_style(
+            font, JOURNAL_SIZE, numeric_from=4, total_rows=int(with_total), extra=extra
+        )
+
+    yield PagedTable(
+        _RECIPIENT_HEADER,
+        _recipient_rows(view, font),
+        RECIPIENT_WIDTHS,
+        style,
+        leading=JOURNAL_LEADING,
+        has_total=True,
+        page_height=BODY_HEIGHT,
     )
-    page = _PageFill(first_page_used=HEADING_HEIGHT)
-    rows: list[list[str]] = [_RECIPIENT_HEADER]
+
+
+def _recipient_rows(view: StatementView, font: str) -> Iterator[list[str]]:
+    aspects = [aspect for aspect, _name in aspect_headings()]
     totals = dict.fromkeys(aspects, 0)
     for item in view.recipients:
-        if not page.fits(1):
-            yield make_table(rows, RECIPIENT_WIDTHS, style)
-            yield CondPageBreak(BODY_HEIGHT / 2)
-            rows = [_RECIPIENT_HEADER]
-            page.next_page()
-            page.fits(1)
-        rows.append(
-            [
-                item.member_no,
-                item.name,
-                category_zh(item.category),
-                fit_text(item.branch or "—", font, JOURNAL_SIZE, branch_width),
-            ]
-            + [ledger_amount(item.aspects_fen[aspect]) for aspect in aspects]
-            + [ledger_amount(item.total_fen)]
-        )
+        yield [
+            wrapped(item.member_no, font, RECIPIENT_WIDTHS[0]),
+            wrapped(item.name, font, RECIPIENT_WIDTHS[1]),
+            wrapped(category_zh(item.category), font, RECIPIENT_WIDTHS[2]),
+            wrapped(item.branch or "—", font, RECIPIENT_WIDTHS[3]),
+            *[ledger_amount(item.aspects_fen[aspect]) for aspect in aspects],
+            ledger_amount(item.total_fen),
+        ]
         for aspect in aspects:
             totals[aspect] += item.aspects_fen[aspect]
-    if not page.fits(1):
-        yield make_table(rows, RECIPIENT_WIDTHS, style)
-        yield CondPageBreak(BODY_HEIGHT / 2)
-        rows = [_RECIPIENT_HEADER]
-    rows.append(
-        [f"合计（{len(view.recipients)} 人）", "", "", ""]
-        + [ledger_amount(totals[aspect]) for aspect in aspects]
-        + [ledger_amount(sum(totals.values()))]
-    )
-    yield make_table(rows, RECIPIENT_WIDTHS, total_style)
+    yield [
+        f"合计（{len(view.recipients)} 人）",
+        "",
+        "",
+        "",
+        *[ledger_amount(totals[aspect]) for aspect in aspects],
+        ledger_amount(sum(totals.values())),
+    ]

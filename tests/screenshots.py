@@ -9,12 +9,16 @@ Builds the demo into a temporary SQLite database, serves it, and drives the syst
 Chromium like the browser tests do. Not a test: it takes half a minute and asserts nothing.
 """
 
+import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from carefund.demo import build_demo
+# The demo seals personal data: a throwaway key unless one is configured (as the tests do).
+os.environ.setdefault("CAREFUND_DATA_KEY", "dGVzdC1kYXRhLWtleS1jYXJlZnVuZC0zMi1ieXRlcyE=")
+
+from carefund.demo import build_demo  # noqa: E402
 from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
 from tests.browser_support import chromium, chromium_missing, live_server, log_in

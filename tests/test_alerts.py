@@ -12,6 +12,7 @@ from carefund.access import admin
 from carefund.audit import history
 from carefund.errors import Forbidden, InvalidFields, InvalidTransition, NotFound
 from carefund.models import Alert, Event, Income
+from carefund.storage.direct import DirectStatement
 from tests.builders import (
     approve,
     disburse,
@@ -293,7 +294,15 @@ def test_an_income_asks_nothing_of_the_alerts_unless_a_rule_fires(
     def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement.lower())
 
+    # The posting path's direct statements skip SQLAlchemy's events: seen here as well.
+    direct_execute = DirectStatement._execute
+
+    def direct_seen(self, session, rows, *, many):  # type: ignore[no-untyped-def]
+        statements.append(self._for(session.get_bind().dialect).sql.lower())
+        return direct_execute(self, session, rows, many=many)
+
     record(database, books["clerk"], "1.00")  # the process has read the rules' settings
+    monkeypatch.setattr(DirectStatement, "_execute", direct_seen)
     event.listen(database.engine, "before_cursor_execute", seen)
     try:
         record(database, books["clerk"], "2.00")

@@ -133,6 +133,7 @@ OPERATION_IDS = {
     "listUnits",
     "createUnit",
     "getUnit",
+    "renameUnit",
     "getConsolidated",
     "getConsolidatedPdf",
     "getConsolidatedXlsx",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from carefund import audit, units
 from tests.api_support import Api, problem_of
 from tests.test_archive_documents import assert_archive_grade
 
@@ -377,3 +378,41 @@ def test_a_street_auditor_sees_only_their_street_s_alerts(district: Api, databas
     assert api.ok(resolved)["status"] == "resolved"
     counts = api.ok(api.get("auditor_a", "/alerts/counts"))
     assert counts == {"A": 0, "B": 0, "C": 0}
+
+
+def test_a_member_who_moves_street_is_moved_to_that_unit(district: Api) -> None:
+    """A member moving from ST-A to ST-B: the district clerk moves them (audited); ST-A's
+    clerk then no longer sees them and ST-B's does; a street clerk cannot move a member
+    out of reach (the other street is not theirs: 404) and nothing changes then."""
+    api = district
+    a_id = _ids(api, "admin")["A0001"]
+    refused = problem_of(api.patch("clerk_a", f"/recipients/{a_id}", json={"unit": "ST-B"}), 404)
+    assert "ST-B" in refused["detail"]
+    assert _ids(api, "clerk_a").keys() == {"A0001"}
+    problem_of(api.patch("clerk", f"/recipients/{a_id}", json={"unit": "NO-SUCH"}), 404)
+    moved = api.ok(api.patch("clerk", f"/recipients/{a_id}", json={"unit": "ST-B"}))
+    assert moved["member_no"] == "A0001"
+    assert "A0001" not in _ids(api, "clerk_a") and "A0001" in _ids(api, "clerk_b")
+    trail = api.database.read(lambda session: audit.history(session, "recipient", a_id))
+    assert trail[-1].detail["changes"] == {"unit": ["ST-A", "ST-B"]}
+    assert trail[-1].actor == "clerk"
+
+
+def test_a_unit_is_renamed_keeping_its_code_and_place(district: Api) -> None:
+    api = district
+    renamed = api.ok(api.patch("admin", "/units/ST-A", json={"name": "甲街道（新名）"}))
+    assert renamed == renamed | {"code": "ST-A", "name": "甲街道（新名）", "parent": "DISTRICT"}
+    assert api.ok(api.get("clerk_a", "/units/ST-A"))["name"] == "甲街道（新名）"
+    problem_of(api.patch("admin", "/units/ST-A", json={"name": "  "}), 422)
+    problem_of(api.patch("clerk_a", "/units/ST-A", json={"name": "x"}), 403)
+    problem_of(api.patch("admin", "/units/NO-SUCH", json={"name": "x"}), 404)
+    assert api.ok(api.get("admin", "/units/ST-A"))["name"] == "甲街道（新名）"
+
+    def renamed_trail(session) -> list[dict]:
+        unit = units.find_unit(session, "ST-A")
+        return [row.detail for row in audit.history(session, "unit", unit.id)]
+
+    assert api.database.read(renamed_trail)[-1] == {
+        "code": "ST-A",
+        "name": ["甲街道", "甲街道（新名）"],
+    }

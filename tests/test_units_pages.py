@@ -82,12 +82,35 @@ def test_the_admin_adds_units_and_grants_roles_on_the_units_page(pages: Pages) -
     roll = pages.desk("clerk_a").page("/recipients")
     assert "乙街道党员" in roll  # auditor of ST-B now
     assert pages.desk("clerk_a").get("/units").status_code == 403
+    listed = admin.page("/units")
+    assert "已授予的角色" in listed and 'action="/units/grants/revoke"' in listed
+    revoked = admin.post(
+        "/units/grants/revoke",
+        {"username": "clerk_a", "role": "auditor", "unit": "ST-B"},
+        form_page="/units",
+    )
+    assert revoked.status_code == 303 and revoked.headers["location"] == "/units?done=revoked"
+    assert "乙街道党员" not in pages.desk("clerk_a").page("/recipients")
+    again = admin.post(
+        "/units/grants/revoke",
+        {"username": "clerk_a", "role": "auditor", "unit": "ST-B"},
+        form_page="/units",
+    )
+    assert again.status_code == 404 or again.status_code == 422
+    own = admin.post(
+        "/units/grants/revoke",
+        {"username": "admin", "role": "admin", "unit": "DISTRICT"},
+        form_page="/units",
+    )
+    assert own.status_code == 409 and "不能收回自己的管理员角色" in own.text
+    assert admin.get("/units").status_code == 200
 
     def trail(session: Session) -> list[str]:
         return [row.action for row in session.exec(select(AuditLog))]
 
     actions = pages.database.read(trail)
     assert actions.count("unit.created") == 3 and "user.granted" in actions
+    assert "user.revoked" in actions
 
 
 def _code(line: str) -> str:
@@ -183,3 +206,20 @@ def test_the_new_member_form_offers_the_units_the_clerk_may_put_members_in(
     assert made.status_code == 303, made.text[:300]
     assert "乙街道新党员" not in clerk_a.page("/recipients")
     assert "乙街道新党员" in district.page("/recipients")
+
+
+def test_pages_without_a_fund_asked_for_show_the_first_with_books(pages: Pages) -> None:
+    """A new street fund with empty books sorts first here; the reports page and the journal
+    open on a fund that has entries instead of on an empty one."""
+    admin = pages.staff["admin"]
+    pages.database.write(
+        partial(funds.create_fund, code="AA-NEW", name="新设街道互助金", unit="ST-B", actor=admin)
+    )
+    desk = pages.desk("admin")
+    journal = desk.page("/books/journal?from=")
+    assert "甲街道互助金（FUND-A）" in journal and "12.34" in journal
+    reports = desk.page("/books/reports")
+    assert 'value="FUND-A" selected' in reports or "甲街道互助金" in reports
+    assert "AA-NEW" in reports  # still offered
+    empty = desk.page("/books/reports?fund=AA-NEW")
+    assert "新设街道互助金" in empty

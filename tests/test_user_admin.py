@@ -194,3 +194,22 @@ def test_adding_a_user_is_idempotent_like_every_post(api: Api) -> None:
     assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
     assert again.json() == first
     assert _audit_actions(api.database, "once") == ["user.created"]
+
+
+def test_the_token_user_is_whole_even_as_a_fresh_process_first_request() -> None:
+    """The caller is built as the ORM loads a row (`users._transient_user`): in a process
+    that has used no model yet (a server's first request), with every field."""
+    import subprocess
+    import sys
+
+    code = (
+        "from carefund.access.users import _transient_user\n"
+        "u = _transient_user(id=7, username='clerk', role='clerk')\n"
+        "u.display_name = 'x'\n"
+        "print(u.id, u.username, u.role, u.active, u.failed_logins, u.display_name,"
+        " u.created_at is not None, sorted(u.model_fields_set))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stdout.split("\n")[0] == (
+        "7 clerk clerk True 0 x True ['display_name', 'id', 'role', 'username']"
+    )

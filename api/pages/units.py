@@ -22,13 +22,13 @@ router = page_router()
 
 UNIT_FIELDS = ("code", "name", "parent")
 GRANT_FIELDS = ("username", "role", "unit")
-MESSAGES = {"created": "单位已添加。", "granted": "角色已授予。"}
+MESSAGES = {"created": "单位已添加。", "granted": "角色已授予。", "revoked": "角色已收回。"}
 
 
-def _tree(session: Session, *, actor: User) -> list[dict[str, Any]]:
-    """The units an administrator manages, for the page and its forms (admins only)."""
+def _tree(session: Session, *, actor: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The units an administrator manages and the roles granted on them (admins only)."""
     require(actor, Action.manage_units)
-    return units.read_units(session, actor=actor)
+    return units.read_units(session, actor=actor), units.read_all_grants(session, actor=actor)
 
 
 def _page(
@@ -39,13 +39,14 @@ def _page(
     errors: dict | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    rows = get_database(request).read(partial(_tree, actor=user))
+    rows, grants = get_database(request).read(partial(_tree, actor=user))
     return render(
         request,
         "units/list.html",
         status=status,
         title="单位",
         rows=rows,
+        grants=grants,
         values=values or {},
         errors=errors or {},
         parents=[
@@ -53,6 +54,7 @@ def _page(
         ],
         everywhere=[(u["code"], f"{u['name']}（{u['code']}）") for u in rows],
         ROLES=list(ROLE_NAMES_ZH.items()),
+        ROLE_NAMES=ROLE_NAMES_ZH,
         done=MESSAGES.get(request.query_params.get("done", "")),
     )
 
@@ -87,4 +89,16 @@ def grant(request: Request, user: PageUser, form: Posted) -> Response:
             request, user, values=values, errors=errors, status=status
         ),
         then=lambda _grants: "/units?done=granted",
+    )
+
+
+@router.post("/units/grants/revoke")
+def revoke(request: Request, user: PageUser, form: Posted) -> Response:
+    values = {name: (form.get(name) or "").strip() for name in GRANT_FIELDS}
+    return post_form(
+        request,
+        partial(units.revoke_role, actor=user, **values),
+        fields=GRANT_FIELDS,
+        again=lambda errors, status: _page(request, user, errors=errors, status=status),
+        then=lambda _grants: "/units?done=revoked",
     )

@@ -14,6 +14,7 @@ from api.schemas_units import (
     UnitCreate,
     UnitDetail,
     UnitPublic,
+    UnitRename,
 )
 from carefund import units
 from carefund.reports import consolidated
@@ -39,6 +40,16 @@ def list_units(database: DatabaseDep, user: CurrentUser) -> list[dict]:
 def get_unit(code: str, database: DatabaseDep, user: CurrentUser) -> dict:
     """一个单位及其直属下级；不在调用者范围内的单位答 404。"""
     return database.read(partial(units.read_unit, code=code, actor=user))
+
+
+@router.patch("/units/{code}", response_model=UnitPublic, responses={404: {}})
+async def rename_unit(
+    code: str, body: UnitRename, database: DatabaseDep, user: CurrentUser
+) -> dict:
+    """改单位名称（admin）：代码与在树中的位置不变，改动记入审计日志。"""
+    return await database.write_async(
+        partial(units.rename_unit, code=code, name=body.name, actor=user)
+    )
 
 
 @router.get(

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, select
 from carefund.alerts.registry import Finding, Grade, Rule
 from carefund.events import record_event, unit_of_fund
 from carefund.models import Alert, Fund, as_utc, utcnow
+from carefund.storage.direct import DirectStatement
 
 
 def alert_public(alert: Alert, fund_code: str | None, rule_name: str) -> dict[str, Any]:
@@ -46,25 +48,33 @@ def raise_alerts(
     grade: Grade,
     fund_id: int | None,
     fund_code: str | None,
+    unit_id: int | None = None,
 ) -> list[Alert]:
     """An alert for each finding whose subject has none yet (whatever its status: a
-    resolved alert is not raised again by the next scan); answers the new ones."""
+    resolved alert is not raised again by the next scan); answers the new ones. `unit_id`
+    is the fund's unit when the caller has it (else it is looked up for the events).
+
+    A write's rules find one thing at most, mostly (a posting outside office hours): that
+    one is inserted straight away, `ON CONFLICT DO NOTHING` telling whether it was known.
+    Many findings (a scan) are first sifted by one query for the subjects already known."""
     prefix = f"{fund_code}:" if fund_code else ""
     found = {prefix + finding.subject_key: finding for finding in findings}
     if not found:
         return []
-    known_subjects = set(
-        session.exec(
-            select(Alert.subject_key).where(
-                Alert.rule_code == known.code, col(Alert.subject_key).in_(list(found))
+    known_subjects: set[str] = set()
+    if len(found) > 1:
+        known_subjects = set(
+            session.exec(
+                select(Alert.subject_key).where(
+                    Alert.rule_code == known.code, col(Alert.subject_key).in_(list(found))
+                )
             )
         )
-    )
     raised = []
     for subject, finding in found.items():
         if subject in known_subjects:
             continue
-        values = {
+        values: dict[str, Any] = {
             "fund_id": fund_id,
             "rule_code": known.code,
             "grade": grade.value,
@@ -77,32 +87,46 @@ def raise_alerts(
         new_id = _insert_once(session, values)
         if new_id is None:
             continue  # a concurrent write raised it first: the write itself goes on
-        alert = Alert.model_validate(values | {"id": new_id})
+        # A snapshot of the row just written (as `insert_snapshot` makes), in no session.
+        alert = Alert.model_construct(id=new_id, **values)
+        if unit_id is None:
+            unit_id = unit_of_fund(session, fund_id)
         record_event(
             session,
             "alert.raised",
             alert_public(alert, fund_code, known.name_zh),
-            unit_id=unit_of_fund(session, fund_id),
+            unit_id=unit_id,
         )
         raised.append(alert)
     return raised
 
 
 _ALERT = Alert.__table__  # type: ignore[attr-defined]
+_ALERT_COLUMNS = (
+    *("fund_id", "rule_code", "grade", "subject_key", "message", "details"),
+    *("status", "created_at"),
+)
+
+
+def _insert_alert(insert: Any) -> Any:
+    return (
+        insert(_ALERT)
+        .values({name: bindparam(name) for name in _ALERT_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["rule_code", "subject_key"])
+        .returning(_ALERT.c.id)
+    )
+
+
+_INSERT_ONCE = DirectStatement(
+    {"sqlite": _insert_alert(sqlite_insert), "postgresql": _insert_alert(pg_insert)}
+)
 
 
 def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
     """Insert the alert unless its subject has one (`ON CONFLICT DO NOTHING`): two writes
     that find the same thing at once must not fail the second over its alert."""
-    dialect = session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    statement = (
-        insert(_ALERT)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["rule_code", "subject_key"])
-        .returning(_ALERT.c.id)
-    )
-    return session.execute(statement).scalar()
+    row = _INSERT_ONCE.run(session, values)
+    return int(row[0]) if row is not None else None
 
 
 def fund_codes(session: Session) -> dict[int, str]:

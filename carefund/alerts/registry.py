@@ -77,6 +77,9 @@ class Touched:
     entry_created_at: datetime | None = None
     username: str | None = None
     """Who did it (the reversal's author; the staff member whose identity was set)."""
+    fund_unit_id: int | None = None
+    """The fund's unit when the write has it in hand (a posting reads it with the fund's
+    head), so that an alert's event needs no query for it; None: looked up if needed."""
 
 
 @dataclass(frozen=True)

@@ -64,5 +64,6 @@ def _evaluate(session: Session, trigger: Trigger, touched: Touched | None) -> li
             grade=effective.grade,
             fund_id=fund_id,
             fund_code=fund_code,
+            unit_id=touched.fund_unit_id if touched and fund_id is not None else None,
         )
     return raised
