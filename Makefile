@@ -27,7 +27,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## bench: every benchmark (quick; BENCH_ARGS=--full for the large sizes), one table of figures
-## against same-run baselines and targets
+## against same-run baselines and targets (bench.peer, a year statement against
+## `hledger balance` on the same books, is skipped without hledger)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -12,20 +12,23 @@ import argparse
 import importlib
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from bench.common import postgres_server_url
+from bench.common import postgres_server_url, scratch_data_key
 from bench.figures import Figure, table
 from carefund import clock
 
-BENCHMARKS = ("posting", "import", "plans", "api", "documents", "scale", "pg_workers")
+BENCHMARKS = ("posting", "import", "plans", "api", "documents", "peer", "scale", "pg_workers")
 """In the order they run. `import` is a keyword, so modules are loaded by name."""
 NEEDS_POSTGRES = {"pg_workers"}
 """Benchmarks that measure PostgreSQL alone; skipped (and said so) when none answers."""
+NEEDS_PROGRAM = {"peer": "hledger"}
+"""Benchmarks against another program; skipped (and said so) when it is not installed."""
 
 
 def machine() -> str:
@@ -71,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.postgres:
         os.environ["CAREFUND_BENCH_POSTGRES_URL"] = options.postgres
     postgres = postgres_server_url()
+    scratch_data_key()
     mode = "full" if options.full else "quick"
 
     figures: list[Figure] = []
@@ -79,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         if name in NEEDS_POSTGRES and postgres is None:
             problems.append(f"{name}: skipped, no PostgreSQL answers")
+            continue
+        if name in NEEDS_PROGRAM and shutil.which(NEEDS_PROGRAM[name]) is None:
+            problems.append(f"{name}: skipped, {NEEDS_PROGRAM[name]} is not installed")
             continue
         print(f"\n=== bench.{name} ({mode}), {load()} ===", flush=True)
         began = time.perf_counter()

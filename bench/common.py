@@ -19,9 +19,20 @@ from sqlalchemy.engine import make_url
 from bench.client import Connection, http_request
 from carefund.access import users
 from carefund.models import User
+from carefund.models.sealed import key_file_path, new_key_text
+from carefund.settings import get_settings
 from carefund.storage.database import Database
 from carefund.storage.engines import normalize_url
 from carefund.storage.schema import upgrade
+
+
+def scratch_data_key() -> None:
+    """A data key for this process's scratch books when none is configured: benchmarks
+    write personal data (sealed under the key) only into databases they throw away."""
+    if get_settings().data_key or key_file_path(get_settings()).is_file():
+        return
+    os.environ["CAREFUND_DATA_KEY"] = new_key_text()
+    get_settings.cache_clear()
 
 
 def fresh_database(url: str | None, directory: Path) -> Database:

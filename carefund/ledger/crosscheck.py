@@ -154,16 +154,7 @@ class LinkedRows:
 
 def linked_rows(session: Session, entry_ids: Sequence[int]) -> LinkedRows:
     """The rows pointing at these entries (as posted or as reversed), in two queries."""
-    linked = LinkedRows({}, {}, {}, {})
-    for values in session.exec(  # type: ignore[call-overload]
-        _INCOMES_OF_ENTRIES.where(
-            or_(_INCOME.c.entry_id.in_(entry_ids), _INCOME.c.reversal_entry_id.in_(entry_ids))
-        )
-    ):
-        income = IncomeRow(*values)
-        linked.incomes[income.entry_id] = income
-        if income.reversal_entry_id is not None:
-            linked.income_reversals[income.reversal_entry_id] = income
+    linked = _linked_incomes(session, entry_ids)
     for values in session.exec(  # type: ignore[call-overload]
         _DISBURSEMENTS_OF_ENTRIES.where(
             or_(
@@ -177,6 +168,21 @@ def linked_rows(session: Session, entry_ids: Sequence[int]) -> LinkedRows:
             linked.disbursements[disbursement.entry_id] = disbursement
         if disbursement.reversal_entry_id is not None:
             linked.disbursement_reversals[disbursement.reversal_entry_id] = disbursement
+    return linked
+
+
+def _linked_incomes(session: Session, entry_ids: Sequence[int]) -> LinkedRows:
+    """The incomes pointing at these entries (one query), no disbursements."""
+    linked = LinkedRows({}, {}, {}, {})
+    for values in session.exec(  # type: ignore[call-overload]
+        _INCOMES_OF_ENTRIES.where(
+            or_(_INCOME.c.entry_id.in_(entry_ids), _INCOME.c.reversal_entry_id.in_(entry_ids))
+        )
+    ):
+        income = IncomeRow(*values)
+        linked.incomes[income.entry_id] = income
+        if income.reversal_entry_id is not None:
+            linked.income_reversals[income.reversal_entry_id] = income
     return linked
 
 
@@ -374,7 +380,8 @@ def _first_unlinked(session: Session, table: Any, fund: Fund, name: str, conditi
 
 def income_row_problem(session: Session, income: Income, entry: JournalEntry) -> BadRow | None:
     """One income against the entry that posted it (for its receipt), as `verify` checks it."""
-    row = linked_rows(session, [entry.id or 0]).incomes.get(entry.id or 0)
+    # Only the incomes: a receipt's entry is an income's, never a disbursement's.
+    row = _linked_incomes(session, [entry.id or 0]).incomes.get(entry.id or 0)
     if row is None or row.id != income.id:
         return BadRow("income", income.id, "entry_id")
     return _income_problem(entry, _document(entry), _postings(session, entry), row)

@@ -35,6 +35,7 @@ class StoredPosting:
     aspect: str | None
 
 
+_ENTRY = JournalEntry.__table__  # type: ignore[attr-defined]
 _POSTING = Posting.__table__  # type: ignore[attr-defined]
 _RECIPIENT = Recipient.__table__  # type: ignore[attr-defined]
 _POSTINGS_WITH_MEMBERS = (
@@ -80,7 +81,8 @@ def iter_entries(
     after_seq: int = 0,
     batch_size: int = ENTRY_BATCH_SIZE,
 ) -> Iterator[tuple[JournalEntry, list[StoredPosting]]]:
-    """The fund's entries by `seq` with their postings, read in batches."""
+    """The fund's entries by `seq` with their postings, read in batches. Each entry is a
+    read-only row with the columns of `JournalEntry` as attributes, not an ORM object."""
     for batch in iter_entry_batches(
         session, fund, start=start, end=end, after_seq=after_seq, batch_size=batch_size
     ):
@@ -98,24 +100,23 @@ def iter_entry_batches(
 ) -> Iterator[list[tuple[JournalEntry, list[StoredPosting]]]]:
     """`iter_entries` a batch at a time, for readers that fetch more rows per batch."""
     while True:
+        # Plain rows, not ORM objects: readers only read them, and an ORM object would
+        # have to be forgotten again (expunged) to keep memory flat on a long chain.
         query = (
-            select(JournalEntry)
-            .where(JournalEntry.fund_id == fund.id, col(JournalEntry.seq) > after_seq)
-            .order_by(col(JournalEntry.seq))
+            core_select(_ENTRY)
+            .where(_ENTRY.c.fund_id == fund.id, _ENTRY.c.seq > after_seq)
+            .order_by(_ENTRY.c.seq)
             .limit(batch_size)
         )
         if start is not None:
-            query = query.where(col(JournalEntry.entry_date) >= start)
+            query = query.where(_ENTRY.c.entry_date >= start)
         if end is not None:
-            query = query.where(col(JournalEntry.entry_date) <= end)
-        entries = list(session.exec(query))
+            query = query.where(_ENTRY.c.entry_date <= end)
+        entries = session.exec(query).all()  # type: ignore[call-overload]
         if not entries:
             return
-        postings = postings_of(session, [entry.id for entry in entries if entry.id is not None])
-        yield [(entry, postings[entry.id or 0]) for entry in entries]
-        # Forget the batch, so that memory stays flat however long the chain is.
-        for entry in entries:
-            session.expunge(entry)
+        postings = postings_of(session, [entry.id for entry in entries])
+        yield [(entry, postings[entry.id]) for entry in entries]
         after_seq = entries[-1].seq
 
 
