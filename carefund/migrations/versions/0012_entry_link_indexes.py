@@ -1,7 +1,7 @@
 """indexes on the columns that tie incomes and disbursements to their entries
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 
 The source pools and the statement's source × cell table join postings to the incomes
@@ -12,8 +12,8 @@ with 8,000 incomes spent about 6 s in that one query; with them, milliseconds.
 
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
