@@ -180,7 +180,7 @@ class Disbursement(SQLModel, table=True):
         UniqueConstraint("plan_id", "recipient_id", "due_on", name="disbursement_plan_due"),
         Index("disbursement_fund_status", "fund_id", "status"),
         Index("disbursement_recipient", "recipient_id"),
-        # Postings are joined to their disbursement by entry (migration 0011).
+        # Postings are joined to their disbursement by entry (migration 0012).
         Index("disbursement_entry", "entry_id"),
         Index("disbursement_reversal_entry", "reversal_entry_id"),
     )

@@ -74,7 +74,7 @@ class Income(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="income_amount_positive"),
         Index("income_fund_received", "fund_id", "received_on"),
-        # Postings are joined to their income by entry (migration 0011).
+        # Postings are joined to their income by entry (migration 0012).
         Index("income_entry", "entry_id"),
         Index("income_reversal_entry", "reversal_entry_id"),
     )
