@@ -88,6 +88,7 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("POST", "/units", {"code": "ST-X", "name": "某街道", "parent": "DISTRICT"}, {"admin"}),
     ("GET", "/units", None, EVERYONE),
     ("GET", "/units/DISTRICT", None, EVERYONE),
+    ("PATCH", "/units/DISTRICT", {"name": "本区（改名）"}, {"admin"}),
     ("GET", "/units/DISTRICT/statements/2026-Q4.json", None, READ_STATEMENTS),
 ]
 
