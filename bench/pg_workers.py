@@ -28,7 +28,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bench.client import Connection, Result, drive, http_request
-from bench.common import postgres_server_url, scratch_postgres, served
+from bench.common import office_hours_all_week, postgres_server_url, scratch_postgres, served
 from bench.figures import Figure, Target
 from carefund.money import format_fen, parse_amount
 
@@ -60,6 +60,7 @@ def prepare(database_url: str) -> str:
         clerk = users.create_user(session, username="clerk", role="clerk", actor="bench")
         for code in [ONE_FUND] + [many_fund(n) for n in range(MANY_FUNDS)]:
             funds.create_fund(session, code=code, name=f"并发测试基金 {code}", actor=admin)
+        office_hours_all_week(session, admin)
         token = users.issue_token(session, clerk)
         return token
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bench.common import office_hours_all_week
 from bench.figures import Figure, Target, median_spread
 from carefund import clock, funds, incomes
 from carefund.access import users
@@ -42,6 +43,7 @@ def prepare(path: Path):  # type: ignore[no-untyped-def]
         admin = users.create_user(session, username="admin", role="admin", actor="bench")
         clerk = users.create_user(session, username="clerk", role="clerk", actor="bench")
         funds.create_fund(session, code="HC-CARE", name="关爱基金", actor=admin)
+        office_hours_all_week(session, admin)
         return clerk
 
     clerk = database.write(write)
