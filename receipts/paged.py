@@ -8,6 +8,7 @@ super-linear).
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from functools import cache
 from io import BytesIO
 from itertools import islice
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
+from reportlab.platypus.tables import CellStyle
 
 from carefund import clock
 from receipts.fonts import DocumentFont
@@ -110,16 +112,12 @@ def table_style(
     numeric_from: int | None = None,
     total_rows: int = 0,
     extra: list[tuple[Any, ...]] | None = None,
+    valign: str = "MIDDLE",
 ) -> TableStyle:
-    """The house table: ruled grid, shaded header, numbers right-aligned, totals shaded."""
+    """The house table: ruled grid, shaded header, numbers right-aligned, totals shaded.
+    Every cell's font, colour, vertical alignment (`valign`: TOP for listings whose rows
+    wrap) and padding come from `house_cell` (`make_table`)."""
     commands: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), font, size, size * 1.25),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
         ("INNERGRID", (0, 0), (-1, -1), 0.3, RULE),
         ("BOX", (0, 0), (-1, -1), 0.9, RULE),
     ]
@@ -136,13 +134,47 @@ def table_style(
             ("BACKGROUND", (0, -total_rows), (-1, -1), SUBTOTAL_SHADE),
             ("LINEABOVE", (0, -total_rows), (-1, -total_rows), 0.9, RULE),
         ]
-    return TableStyle(commands + (extra or []))
+    return HouseTableStyle(commands + (extra or []), cell=house_cell(font, size, valign))
+
+
+@cache
+def house_cell(font: str, size: float, valign: str = "MIDDLE") -> type[CellStyle]:
+    """The house table's cell (font, ink, middle alignment, padding) as a `CellStyle` class
+    whose defaults they are. Applied as style commands instead, they would be set cell by
+    cell on every table: seven passes over each of a long statement's 130,000 cells, a
+    tenth of its drawing time."""
+    defaults = {
+        "fontname": font,
+        "fontsize": size,
+        "leading": size * 1.25,
+        "color": INK,
+        "valign": valign,
+        "topPadding": 2,
+        "bottomPadding": 2.5,
+        "leftPadding": 4,
+        "rightPadding": 4,
+    }
+    return type("HouseCell", (CellStyle,), defaults)
+
+
+class HouseTableStyle(TableStyle):
+    """A `table_style`: its commands and the cell class its tables start from."""
+
+    def __init__(self, commands: list[tuple[Any, ...]], *, cell: type[CellStyle]):
+        super().__init__(commands)
+        self.cell = cell
 
 
 def make_table(
     rows: list[list[Any]], widths: list[float], style: TableStyle, *, repeat_rows: int = 1
 ) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=repeat_rows, hAlign="LEFT")
+    cell = getattr(style, "cell", None)
+    cells = (
+        None
+        if cell is None
+        else [[cell(f"({i}, {j})") for j in range(len(widths))] for i in range(len(rows))]
+    )
+    table = Table(rows, colWidths=widths, repeatRows=repeat_rows, hAlign="LEFT", cellStyles=cells)
     table.setStyle(style)
     return table
 

@@ -41,11 +41,12 @@ def journal_tables(view: StatementView, font: str) -> Iterator[Flowable]:
         extra: list[tuple[Any, ...]] = [
             ("ALIGN", (0, 1), (0, -1), "RIGHT"),
             ("ALIGN", (5, 1), (6, -1), "RIGHT"),
-            ("VALIGN", (0, 1), (-1, -1), "TOP"),
         ]
         if with_total:
             extra += [("SPAN", (0, -1), (4, -1)), ("ALIGN", (0, -1), (4, -1), "CENTER")]
-        return table_style(font, JOURNAL_SIZE, total_rows=int(with_total), extra=extra)
+        return table_style(
+            font, JOURNAL_SIZE, total_rows=int(with_total), extra=extra, valign="TOP"
+        )
 
     yield PagedTable(
         _JOURNAL_HEADER,
@@ -113,11 +114,16 @@ def recipient_tables(view: StatementView, font: str) -> Iterator[Flowable]:
     last."""
 
     def style(with_total: bool) -> TableStyle:
-        extra: list[tuple[Any, ...]] = [("VALIGN", (0, 1), (-1, -1), "TOP")]
+        extra: list[tuple[Any, ...]] = []
         if with_total:
             extra += [("SPAN", (0, -1), (3, -1)), ("ALIGN", (0, -1), (3, -1), "CENTER")]
         return table_style(
-            font, JOURNAL_SIZE, numeric_from=4, total_rows=int(with_total), extra=extra
+            font,
+            JOURNAL_SIZE,
+            numeric_from=4,
+            total_rows=int(with_total),
+            extra=extra,
+            valign="TOP",
         )
 
     yield PagedTable(
