@@ -1,6 +1,7 @@
 """单位 (admin): the organisation tree (区 → 街道 → 社区/村), adding a unit under another,
 and granting a user a role on a unit (and every unit below it)."""
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -80,25 +81,32 @@ def create(request: Request, user: PageUser, form: Posted) -> Response:
 
 @router.post("/units/grants")
 def grant(request: Request, user: PageUser, form: Posted) -> Response:
-    values = {name: (form.get(name) or "").strip() for name in GRANT_FIELDS}
-    return post_form(
-        request,
-        partial(units.grant_role, actor=user, **values),
-        fields=GRANT_FIELDS,
-        again=lambda errors, status: _page(
-            request, user, values=values, errors=errors, status=status
-        ),
-        then=lambda _grants: "/units?done=granted",
-    )
+    return _grant_form(request, user, form, units.grant_role, done="granted", refill=True)
 
 
 @router.post("/units/grants/revoke")
 def revoke(request: Request, user: PageUser, form: Posted) -> Response:
+    # A refused revoke is shown above the grant form, which it leaves empty.
+    return _grant_form(request, user, form, units.revoke_role, done="revoked", refill=False)
+
+
+def _grant_form(
+    request: Request,
+    user: User,
+    form: Any,
+    change: Callable[..., Any],
+    *,
+    done: str,
+    refill: bool,
+) -> Response:
+    """Grant or take back a role (`change`) from the posted user, role and unit."""
     values = {name: (form.get(name) or "").strip() for name in GRANT_FIELDS}
     return post_form(
         request,
-        partial(units.revoke_role, actor=user, **values),
+        partial(change, actor=user, **values),
         fields=GRANT_FIELDS,
-        again=lambda errors, status: _page(request, user, errors=errors, status=status),
-        then=lambda _grants: "/units?done=revoked",
+        again=lambda errors, status: _page(
+            request, user, values=values if refill else None, errors=errors, status=status
+        ),
+        then=lambda _grants: f"/units?done={done}",
     )
