@@ -159,14 +159,20 @@ def read_funds(
 def fund_choices(
     session: Session, *, actor: User, code: str | None = None
 ) -> tuple[list[Fund], Fund | None]:
-    """The funds the actor may see, and the one a page is about: `code`, else the first
-    with any entries (a new street fund's empty books are a poor first view), else the
-    first (None when none)."""
+    """The funds the actor may see, and the one a page is about: `code`, else
+    `busiest_fund`."""
     require(actor, Action.read)
     every = list_funds(session, actor=actor)
     if code:
         return every, get_fund(session, code, actor=actor)
-    return every, next((fund for fund in every if fund.head_seq), every[0] if every else None)
+    return every, busiest_fund(every)
+
+
+def busiest_fund(funds: Sequence[Fund]) -> Fund | None:
+    """The fund a page shows when none is asked for: the one with the most entries (the
+    district's main fund for district staff, their street's for a street's; a new fund's
+    empty books are a poor first view), the first of equals; None when there is none."""
+    return max(funds, key=lambda fund: fund.head_seq, default=None)
 
 
 def reserved_fen(session: Session, *, fund_id: int | None) -> int:

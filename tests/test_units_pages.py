@@ -208,18 +208,20 @@ def test_the_new_member_form_offers_the_units_the_clerk_may_put_members_in(
     assert "乙街道新党员" in district.page("/recipients")
 
 
-def test_pages_without_a_fund_asked_for_show_the_first_with_books(pages: Pages) -> None:
-    """A new street fund with empty books sorts first here; the reports page and the journal
-    open on a fund that has entries instead of on an empty one."""
+def test_pages_without_a_fund_asked_for_show_the_busiest(pages: Pages) -> None:
+    """A new street fund with empty books sorts first here; the journal, the reports page
+    and the dashboard's charts open on the fund with the most entries instead."""
     admin = pages.staff["admin"]
     pages.database.write(
         partial(funds.create_fund, code="AA-NEW", name="新设街道互助金", unit="ST-B", actor=admin)
     )
+    record(pages.database, admin, "9.99", fund="FUND-B")  # FUND-B: two entries, the most
     desk = pages.desk("admin")
     journal = desk.page("/books/journal?from=")
-    assert "甲街道互助金（FUND-A）" in journal and "12.34" in journal
+    assert "乙街道互助金（FUND-B）" in journal and "56.78" in journal
     reports = desk.page("/books/reports")
-    assert 'value="FUND-A" selected' in reports or "甲街道互助金" in reports
-    assert "AA-NEW" in reports  # still offered
+    assert "乙街道互助金" in reports and "AA-NEW" in reports  # the others still offered
+    dashboard = desk.page("/")
+    assert "乙街道互助金（FUND-B）" in dashboard.split("近 12 个月收支图")[1]
     empty = desk.page("/books/reports?fund=AA-NEW")
     assert "新设街道互助金" in empty

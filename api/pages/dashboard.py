@@ -13,7 +13,7 @@ from api.pages.errors import page_router
 from api.pages.fund_status import chain_status
 from api.pages.rendering import render, with_query
 from api.pages.sessions import PageUser
-from carefund import alerts, books, clock
+from carefund import alerts, books, clock, funds
 from carefund.access.users import Action, may
 from carefund.models import User
 from carefund.reports import charts, statements
@@ -80,9 +80,10 @@ def _switch(
 def _charts(
     session: Session, user: User, cards: list[dict[str, Any]], code: str | None, today: date
 ) -> charts.FundCharts | None:
-    """The last twelve months of the fund asked for (`?fund=`), else of the first fund."""
-    codes = [card["fund"].code for card in cards]
-    if not codes:
+    """The last twelve months of the fund asked for (`?fund=`), else of the busiest."""
+    shown = [card["fund"] for card in cards]
+    busiest = funds.busiest_fund(shown)
+    if busiest is None:
         return None
-    chosen = code if code in codes else codes[0]
+    chosen = code if code in {fund.code for fund in shown} else busiest.code
     return charts.dashboard_charts(session, fund_code=chosen, actor=user, today=today)
