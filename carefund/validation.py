@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from sqlmodel import Session, SQLModel
 
@@ -84,7 +84,7 @@ def check_fields(checks: dict[str, FieldCheck], values: Mapping[str, object]) ->
     return clean
 
 
-def is_id(value: object) -> bool:
+def is_id(value: object) -> TypeGuard[int]:
     """Whether `value` can be a record's id; anything else names no record."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ID_MAX
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from carefund.ledger.accounts import CASH_ACCOUNT
@@ -46,19 +47,19 @@ def cash_entries(
 ) -> list[CashEntry]:
     """The fund's entries that moved cash, dated from `start` (or the first) to `end`."""
     query = (
-        select(
-            JournalEntry.id,
-            JournalEntry.voucher_no,
-            JournalEntry.entry_date,
-            JournalEntry.memo,
+        core_select(
+            col(JournalEntry.id),
+            col(JournalEntry.voucher_no),
+            col(JournalEntry.entry_date),
+            col(JournalEntry.memo),
             func.sum(Posting.debit_fen - Posting.credit_fen),
-            BankMatch.line_id,
+            col(BankMatch.line_id),
         )
         .join(Posting, col(Posting.entry_id) == JournalEntry.id)
         .outerjoin(BankMatch, col(BankMatch.entry_id) == JournalEntry.id)
         .where(
-            JournalEntry.fund_id == fund_id,
-            Posting.account == CASH_ACCOUNT,
+            col(JournalEntry.fund_id) == fund_id,
+            col(Posting.account) == CASH_ACCOUNT,
             col(JournalEntry.entry_date) <= end,
         )
         .group_by(
@@ -74,7 +75,7 @@ def cash_entries(
         query = query.where(col(JournalEntry.entry_date) >= start)
     entries = [
         CashEntry(entry_id, voucher, day, memo, int(cash), line_id, references={voucher})
-        for entry_id, voucher, day, memo, cash, line_id in session.exec(query)
+        for entry_id, voucher, day, memo, cash, line_id in session.execute(query)
         if int(cash) != 0
     ]
     _add_names(session, {entry.entry_id: entry for entry in entries})
@@ -90,12 +91,12 @@ def _add_names(session: Session, by_id: dict[int, CashEntry]) -> None:
         ):
             by_id[entry_id].names.add(payer)
         paid = (
-            select(
-                Disbursement.entry_id,
-                Recipient.name,
-                BankBatchItem.reference,
-                BankBatchItem.bank_reference,
-                BankBatch.number,
+            core_select(
+                col(Disbursement.entry_id),
+                col(Recipient.name),
+                col(BankBatchItem.reference),
+                col(BankBatchItem.bank_reference),
+                col(BankBatch.number),
             )
             .join(Recipient, col(Recipient.id) == Disbursement.recipient_id)
             .outerjoin(
@@ -106,7 +107,7 @@ def _add_names(session: Session, by_id: dict[int, CashEntry]) -> None:
             .outerjoin(BankBatch, col(BankBatch.id) == BankBatchItem.batch_id)
             .where(col(Disbursement.entry_id).in_(chunk))
         )
-        for entry_id, name, reference, bank_reference, batch in session.exec(paid):
+        for entry_id, name, reference, bank_reference, batch in session.execute(paid):
             entry = by_id[entry_id]
             entry.names.add(name)
             entry.references |= {ref for ref in (reference, bank_reference) if ref}

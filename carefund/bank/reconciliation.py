@@ -236,7 +236,7 @@ def _cleared_lines(session: Session, line_ids: list[int], last: date) -> set[int
     matched: dict[int, bool] = {}
     for start in range(0, len(line_ids), 900):
         for line_id, entry_date in session.exec(
-            select(BankMatch.line_id, JournalEntry.entry_date)
+            select(col(BankMatch.line_id), col(JournalEntry.entry_date))
             .join(JournalEntry, col(JournalEntry.id) == BankMatch.entry_id)
             .where(col(BankMatch.line_id).in_(line_ids[start : start + 900]))
         ):

@@ -133,8 +133,8 @@ def _checked_rows(data: bytes, preset: object, mapping: object) -> list[Statemen
             for name in ("counterparty", "reference")
         }
         description = raw.get("description", "")[:200]
-        if None in (booked_on, amount, balance, *texts.values()):
-            continue
+        if booked_on is None or amount is None or balance is None or None in texts.values():
+            continue  # the line's errors are listed by refuse_if_any
         rows.append(
             StatementRow(
                 row,

@@ -68,10 +68,12 @@ def spent_by_cell(
     netted."""
     query = (
         core_select(
-            Posting.category, Posting.aspect, func.sum(Posting.debit_fen - Posting.credit_fen)
+            col(Posting.category),
+            col(Posting.aspect),
+            func.sum(Posting.debit_fen - Posting.credit_fen),
         )
         .where(
-            Posting.fund_id == fund_id,
+            col(Posting.fund_id) == fund_id,
             col(Posting.account).startswith(EXPENSE_PREFIX),
             col(Posting.entry_date) >= date(year, 1, 1),
             col(Posting.entry_date) <= min(date(year, 12, 31), through or date.max),
@@ -84,11 +86,13 @@ def spent_by_cell(
 def committed_by_cell(session: Session, *, fund_id: int) -> dict[Cell, int]:
     """Approved but unpaid, per (category, aspect), the category the recipient's now."""
     query = (
-        core_select(Recipient.category, Disbursement.aspect, func.sum(Disbursement.amount_fen))
+        core_select(
+            col(Recipient.category), col(Disbursement.aspect), func.sum(Disbursement.amount_fen)
+        )
         .join(Recipient, Recipient.id == Disbursement.recipient_id)  # type: ignore[arg-type]
         .where(
-            Disbursement.fund_id == fund_id,
-            Disbursement.status == DisbursementStatus.approved.value,
+            col(Disbursement.fund_id) == fund_id,
+            col(Disbursement.status) == DisbursementStatus.approved.value,
         )
         .group_by(col(Recipient.category), col(Disbursement.aspect))
     )

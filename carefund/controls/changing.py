@@ -118,7 +118,9 @@ def set_controls(
     fund.approval_threshold_fen = controls.approval_threshold_fen
     fund.review_threshold_fen = controls.review_threshold_fen
     session.add(fund)
-    stored = session.get(FundControl, fund.id) or FundControl(fund_id=row_id(fund), settings="")
+    stored = session.get(FundControl, fund.id) or FundControl(
+        fund_id=row_id(fund), settings="", updated_by=actor.username
+    )
     before = stored.settings
     stored.settings = json.dumps(settings_of(controls), ensure_ascii=False, sort_keys=True)
     stored.updated_by, stored.updated_at = actor.username, utcnow()

@@ -73,10 +73,10 @@ def received_this_year(session: Session, asked: Asked) -> dict[str, int]:
     """What the recipient has had from the fund in the year per aspect (paid, reversals
     netted, plus approved-but-unpaid), in fen."""
     paid = (
-        core_select(Posting.aspect, func.sum(Posting.debit_fen - Posting.credit_fen))
+        core_select(col(Posting.aspect), func.sum(Posting.debit_fen - Posting.credit_fen))
         .where(
-            Posting.fund_id == asked.fund_id,
-            Posting.recipient_id == asked.recipient_id,
+            col(Posting.fund_id) == asked.fund_id,
+            col(Posting.recipient_id) == asked.recipient_id,
             col(Posting.account).startswith(EXPENSE_PREFIX),
             col(Posting.entry_date) >= date(asked.year, 1, 1),
             col(Posting.entry_date) <= date(asked.year, 12, 31),
@@ -84,11 +84,11 @@ def received_this_year(session: Session, asked: Asked) -> dict[str, int]:
         .group_by(col(Posting.aspect))
     )
     reserved = (
-        core_select(Disbursement.aspect, func.sum(Disbursement.amount_fen))
+        core_select(col(Disbursement.aspect), func.sum(Disbursement.amount_fen))
         .where(
-            Disbursement.fund_id == asked.fund_id,
-            Disbursement.recipient_id == asked.recipient_id,
-            Disbursement.status == DisbursementStatus.approved.value,
+            col(Disbursement.fund_id) == asked.fund_id,
+            col(Disbursement.recipient_id) == asked.recipient_id,
+            col(Disbursement.status) == DisbursementStatus.approved.value,
         )
         .group_by(col(Disbursement.aspect))
     )
@@ -165,8 +165,8 @@ def refusal_of(session: Session, controls: Controls, asked: Asked, control: str)
 
 def overridden(session: Session, disbursement_id: int) -> set[str]:
     """The controls an administrator has overridden for this disbursement."""
-    query = core_select(ControlOverride.control).where(
-        ControlOverride.disbursement_id == disbursement_id
+    query = core_select(col(ControlOverride.control)).where(
+        col(ControlOverride.disbursement_id) == disbursement_id
     )
     return set(session.exec(query).scalars())  # type: ignore[call-overload]
 

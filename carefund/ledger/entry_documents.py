@@ -56,7 +56,7 @@ def income_document(
 ) -> dict[str, Any]:
     """What an income's entry records; since migration 0007 (`with_earmark`) also its
     earmark (定向: `{"category", "aspect"}`, either may be null), null when none."""
-    document = {
+    document: dict[str, Any] = {
         "kind": "income",
         "receipt_no": receipt_no,
         "source": source,
