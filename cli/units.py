@@ -43,6 +43,23 @@ def unit_add(
     )
 
 
+@units_app.command("rename")
+def unit_rename(
+    code: Annotated[str, typer.Argument(help="The unit's code (it stays).")],
+    name: Annotated[str, typer.Option(help="Its new Chinese name.")],
+) -> None:
+    """Give a unit a new name; its code and place in the tree stay (audited)."""
+    try:
+        renamed = database().write(
+            lambda session: units.rename_unit(
+                session, code=code, name=name, actor=operator(session, None)
+            )
+        )
+    except CarefundError as exc:
+        fail(exc.message)
+    out.print(f"已改名：{renamed['code']} {renamed['name']}", highlight=False)
+
+
 @units_app.command("list")
 def unit_list(
     as_user: Annotated[

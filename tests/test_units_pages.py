@@ -123,6 +123,10 @@ def test_the_units_commands(pages: Pages, tmp_path: Path) -> None:
     added = carefund("units", "add", "ST-B-C1", "--name", "乙一村", "--parent", "ST-B", url=url)
     assert added.returncode == 0, added.stderr
     assert "已添加社区/村 ST-B-C1 乙一村" in added.stdout
+    renamed = carefund("units", "rename", "ST-B-C1", "--name", "乙一村（新）", url=url)
+    assert renamed.returncode == 0 and "已改名：ST-B-C1 乙一村（新）" in renamed.stdout
+    blank = carefund("units", "rename", "ST-B-C1", "--name", " ", url=url)
+    assert blank.returncode != 0 and "Traceback" not in blank.stderr
     listed = carefund("units", "list", url=url)
     lines = [_code(line) for line in listed.stdout.splitlines()]
     assert lines == ["DISTRICT", "  ST-A", "  ST-B", "    ST-B-C1"]
