@@ -98,6 +98,22 @@ def log_in(page: Any, base_url: str, username: str, password: str) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
+NAV_TIMEOUT_MS = 15_000
+"""How long a browser test waits for a page or an element."""
+
+
+def desk_page(browser: Any, base_url: str, username: str, password: str) -> Any:
+    """A new browser context (zh-CN, 1280 px wide, downloads kept) logged in as
+    `username`; its page is on the dashboard."""
+    context = browser.new_context(
+        accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(NAV_TIMEOUT_MS)
+    page = context.new_page()
+    log_in(page, base_url, username, password)
+    return page
+
+
 def read_users(path: str) -> dict[str, list[str]]:
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from carefund import plans
 from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
-from tests.browser_support import chromium, chromium_missing, live_server
+from tests.browser_support import chromium, chromium_missing, desk_page, live_server
 from tests.builders import make_fund, make_recipient, make_user, record
 from tests.pages_support import PASSWORD, cheap_password_hashing
 
@@ -78,17 +78,8 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
 
 
 def desk(site: dict[str, Any], username: str) -> Any:
-    context = site["browser"].new_context(
-        accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(site["url"] + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(site["url"] + "/")
-    return page
+    """A new browser context logged in as `username`; its page is on the dashboard."""
+    return desk_page(site["browser"], site["url"], username, PASSWORD)
 
 
 def test_a_relief_month_through_the_bank_in_the_browser(site) -> None:

@@ -20,7 +20,13 @@ from openpyxl import load_workbook
 
 from carefund.storage.database import Database
 from carefund.storage.schema import upgrade
-from tests.browser_support import chromium, chromium_missing, live_server
+from tests.browser_support import (
+    NAV_TIMEOUT_MS,
+    chromium,
+    chromium_missing,
+    desk_page,
+    live_server,
+)
 from tests.builders import make_fund, make_recipient, make_user, record
 from tests.clock_support import TESTS_TODAY
 from tests.pages_support import PASSWORD, cheap_password_hashing
@@ -28,7 +34,6 @@ from tests.pages_support import PASSWORD, cheap_password_hashing
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or "")
 
 TODAY = TESTS_TODAY
-NAV_TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
@@ -61,17 +66,7 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
 
 def desk(site: dict[str, Any], username: str, password: str = PASSWORD) -> Any:
     """A new browser context logged in as `username`; its page is on the dashboard."""
-    context = site["browser"].new_context(
-        accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(NAV_TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(site["url"] + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", password)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(site["url"] + "/")
-    return page
+    return desk_page(site["browser"], site["url"], username, password)
 
 
 def test_a_clerk_records_an_income_and_opens_its_receipt(site) -> None:
