@@ -102,3 +102,22 @@ def test_a_connection_the_server_dropped_is_replaced_not_failed(
     monkeypatch.setattr(engines, "POSTGRES_PING_IDLE_S", 0.0)
     second = database.write(lambda session: session.execute(backend_pid).scalar_one())
     assert second != first and len(pings) >= 1
+
+
+def test_the_token_lookup_leaves_its_connection_transactional(database: Database) -> None:
+    """`look_up` runs in autocommit on PostgreSQL and hands its connection back as it
+    found it: a unit of work drawing it next still rolls back as one."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL's pool")
+    database.engine.pool.dispose()  # one connection in the pool from here on
+    one = DirectStatement(text("SELECT 1"))
+    assert database.look_up(one, {}) == (1,)
+
+    def write_then_fail(session: Session) -> None:
+        session.execute(text("CREATE TABLE lookup_probe (id int)"))
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        database.write(write_then_fail)
+    exists = "SELECT to_regclass('lookup_probe') IS NOT NULL"
+    assert database.read(lambda session: session.execute(text(exists)).scalar_one()) is False
