@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from carefund.settings import get_settings
+from carefund.storage import engines
 from carefund.storage.database import Database
 from carefund.storage.direct import DirectStatement, pipelined
 from carefund.storage.engines import (
@@ -73,3 +74,50 @@ def test_a_statement_refused_in_a_pipeline_is_raised_as_sqlalchemys(database: Da
 
     with pytest.raises(IntegrityError):
         database.write(write)
+
+
+def test_a_connection_the_server_dropped_is_replaced_not_failed(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection idle a while is pinged when drawn: one the server has dropped is
+    replaced by a new one and the request goes through; one in use a moment ago is not
+    pinged at all (no round trip per checkout)."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL's pool")
+    backend_pid = text("SELECT pg_backend_pid()")
+    pings: list[object] = []
+    ping = database.engine.dialect.do_ping
+    monkeypatch.setattr(database.engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    database.engine.pool.dispose()  # one connection in the pool from here on: this test's
+    first = database.write(lambda session: session.execute(backend_pid).scalar_one())
+    assert database.write(lambda session: session.execute(backend_pid).scalar_one()) == first
+    assert pings == []  # back in the pool a moment ago: used as it is
+
+    assert POSTGRES_ADMIN_URL is not None
+    admin = make_engine(POSTGRES_ADMIN_URL)
+    with admin.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        other.commit()
+    admin.dispose()
+    monkeypatch.setattr(engines, "POSTGRES_PING_IDLE_S", 0.0)
+    second = database.write(lambda session: session.execute(backend_pid).scalar_one())
+    assert second != first and len(pings) >= 1
+
+
+def test_the_token_lookup_leaves_its_connection_transactional(database: Database) -> None:
+    """`look_up` runs in autocommit on PostgreSQL and hands its connection back as it
+    found it: a unit of work drawing it next still rolls back as one."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL's pool")
+    database.engine.pool.dispose()  # one connection in the pool from here on
+    one = DirectStatement(text("SELECT 1"))
+    assert database.look_up(one, {}) == (1,)
+
+    def write_then_fail(session: Session) -> None:
+        session.execute(text("CREATE TABLE lookup_probe (id int)"))
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        database.write(write_then_fail)
+    exists = "SELECT to_regclass('lookup_probe') IS NOT NULL"
+    assert database.read(lambda session: session.execute(text(exists)).scalar_one()) is False

@@ -10,10 +10,12 @@ engine with everything else a process keeps for its database.
 """
 
 import sqlite3
+import time
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
 from carefund.errors import InvalidInput
@@ -26,6 +28,9 @@ POSTGRES_POOL_MAX = 20
 """Connections one process keeps to PostgreSQL at most, however many the server allows
 (a worker serves far fewer requests at once than that: 2 cores, a few ms each)."""
 POSTGRES_POOL_MIN = 2
+POSTGRES_PING_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before it is handed out
+(`_ping_when_idle`); one back in the pool more recently is used as it is."""
 POSTGRES_CONNECTIONS_SPARE = 10
 """Connections left to everything but the server's workers: the command line, psql,
 migrations, replication, monitoring."""
@@ -65,18 +70,17 @@ def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
         if backend == "sqlite":
             return _sqlite_engine(url, lock_timeout_ms)
         if backend == "postgresql":
-            return create_engine(
+            return _ping_when_idle(create_engine(
                 url,
                 pool_size=postgres_pool_size(url),
                 max_overflow=0,
-                pool_pre_ping=True,
                 hide_parameters=True,
                 pool_timeout=lock_timeout_ms / 1000,
                 connect_args={
                     "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
                     "options": f"-c lock_timeout={lock_timeout_ms}",
                 },
-            )
+            ))  # fmt: skip
         raise InvalidInput(f"不支持的数据库：{backend}（只支持 sqlite 与 postgresql）")
     except NoSuchModuleError as exc:
         raise InvalidInput(f"数据库驱动不可用：{url!r}") from exc
@@ -94,6 +98,40 @@ def postgres_pool_size(url: str) -> int:
     available = (_server_connections(url) or 100 - 3) - POSTGRES_CONNECTIONS_SPARE
     share = available // max(settings.workers, 1)
     return max(POSTGRES_POOL_MIN, min(POSTGRES_POOL_MAX, share))
+
+
+_CHECKED_IN_AT = "carefund_checked_in_at"
+
+
+def _ping_when_idle(engine: Engine) -> Engine:
+    """Ping a pooled connection before handing it out when it has been idle a while.
+
+    A connection the server dropped (a restart, an idle timeout) must not fail the request
+    that draws it, so one that has waited in the pool longer than `POSTGRES_PING_IDLE_S` is
+    pinged, and a dead one replaced by a new connection (the pool does that when the
+    checkout raises `DisconnectionError`). `pool_pre_ping` would ping at every checkout: a
+    round trip, and some 0.1 ms of this process's CPU, twice per API request (the token
+    lookup and the unit of work) for connections that were in use a moment ago.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None or time.monotonic() - checked_in_at < POSTGRES_PING_IDLE_S:
+            return  # a new connection, or one in use a moment ago
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError("连接已断开，换一条新连接") from exc
+            raise
+
+    return engine
 
 
 _SERVER_CONNECTIONS = (
