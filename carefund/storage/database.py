@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from carefund.errors import InvalidInput
@@ -215,12 +216,21 @@ class Database:
         the one statement. Straight from the pool, not through an engine `Connection` set
         to AUTOCOMMIT, which costs several times the statement's own CPU (it sets and
         resets the isolation level through SQLAlchemy's machinery at every request)."""
-        pooled = self.engine.raw_connection()
+        dialect = self.engine.dialect
+        driver_error = dialect.loaded_dbapi.Error
+        try:
+            # The pool raises the driver's own errors; wrapped as SQLAlchemy's, as
+            # `Engine.connect` would, an unreachable server answers 503, not 500.
+            pooled = self.engine.raw_connection()
+        except driver_error as exc:
+            raise DBAPIError.instance(None, None, exc, driver_error, dialect=dialect) from exc
         try:
             driver: Any = pooled.driver_connection
-            driver.autocommit = True
             try:
-                return statement.run_on_driver(driver, self.engine.dialect, params)
+                driver.autocommit = True
+                return statement.run_on_driver(driver, dialect, params)
+            except driver_error as exc:  # a connection that died in the pool
+                raise DBAPIError.instance(None, None, exc, driver_error, dialect=dialect) from exc
             finally:
                 if driver.closed or driver.broken:
                     pooled.invalidate()  # never back into the pool
