@@ -179,14 +179,22 @@ def unit_choices(session: Session, *, actor: User, action: Action) -> list[Unit]
     )
 
 
+def _grant_parts(
+    session: Session, username: str, role: object, unit: object, *, actor: User
+) -> tuple[Role, Unit, User]:
+    """What granting or revoking names, checked: the role, the unit (where the actor
+    administers) and the user."""
+    require(actor, Action.manage_units)
+    chosen = choose(Role, role, field="role")
+    place = get_unit(session, unit, actor=actor, action=Action.manage_units)
+    return chosen, place, get_user(session, username)
+
+
 def grant_role(
     session: Session, *, username: str, role: object, unit: object, actor: User
 ) -> list[dict[str, Any]]:
     """Grant a user a role on a unit and below; the user's grants after it."""
-    require(actor, Action.manage_units)
-    chosen = choose(Role, role, field="role")
-    place = get_unit(session, unit, actor=actor, action=Action.manage_units)
-    user = get_user(session, username)
+    chosen, place, user = _grant_parts(session, username, role, unit, actor=actor)
     if add_grant(session, user_id=row_id(user), role=chosen.value, unit=place):
         write_audit(
             session,
@@ -202,10 +210,7 @@ def revoke_role(
     session: Session, *, username: str, role: object, unit: object, actor: User
 ) -> list[dict[str, Any]]:
     """Take back a role a user holds on a unit; the user's grants after it."""
-    require(actor, Action.manage_units)
-    chosen = choose(Role, role, field="role")
-    place = get_unit(session, unit, actor=actor, action=Action.manage_units)
-    user = get_user(session, username)
+    chosen, place, user = _grant_parts(session, username, role, unit, actor=actor)
     grant = session.exec(
         select(Grant).where(
             Grant.user_id == user.id, Grant.unit_id == place.id, Grant.role == chosen.value
