@@ -32,16 +32,12 @@ class _Compiled:
     """For named style: the bind processors, by parameter name."""
 
 
-def insert_row(table: Any) -> Any:
-    """An INSERT of every column but the id, each from the parameter named after it.
-    Inline: nothing is read back (SQLAlchemy would add `RETURNING id` on PostgreSQL)."""
-    return (
-        insert(table)
-        .values(
-            {column.name: bindparam(column.name) for column in table.columns if column.name != "id"}
-        )
-        .inline()
-    )
+def insert_row(table: Any, *, with_id: bool = False) -> Any:
+    """An INSERT of every column but the id (with `with_id`, the id too), each from the
+    parameter named after it. Inline: nothing is read back (SQLAlchemy would add
+    `RETURNING id` on PostgreSQL)."""
+    columns = [column.name for column in table.columns if with_id or column.name != "id"]
+    return insert(table).values({name: bindparam(name) for name in columns}).inline()
 
 
 class DirectStatement:
@@ -113,16 +109,14 @@ class DirectStatement:
         """
         statement = insert_row(table)
         made = cls({"sqlite": statement, "postgresql": statement.returning(table.c.id)})
-        made._with_id = cls(
-            insert(table).values({c.name: bindparam(c.name) for c in table.c}).inline()
-        )
+        made._with_id = cls(insert_row(table, with_id=True))
         return made
 
     def new_row_id(
         self, session: Session, params: dict[str, Any], *, row_id: int | None = None
     ) -> int:
         """Execute an INSERT made by `inserting`; the new row's id. With `row_id` (an id
-        drawn beforehand from the table's sequence, see `carefund.ledger.locking`) the row
+        drawn beforehand from the table's sequence, see `carefund.ledger.heads`) the row
         gets it and nothing is read back, so the INSERT may run in a `pipelined` block."""
         if row_id is not None:
             assert self._with_id is not None, "not made by `inserting`"
